@@ -1,0 +1,69 @@
+// swift-tools-version: 6.1
+// tracexport: a flight recorder of execution traces for Swift servers, and a converter of its
+// snapshots (and of Go execution traces) into files that trace viewers open.
+//
+// The pipeline is visible in the target names:
+//   FlightRecorder (record) -> TraceFormat (snapshot format) -> TraceReaders (our format, Go)
+//   -> TraceModel (one event model) -> TraceExporters (chrome, folded, summary, info) -> tracexport
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "tracexport",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "FlightRecorder", targets: ["FlightRecorder"]),
+        .library(name: "TraceFormat", targets: ["TraceFormat"]),
+        .library(name: "TraceReaders", targets: ["TraceReaders"]),
+        .library(name: "TraceExporters", targets: ["TraceExporters"]),
+        .executable(name: "tracexport", targets: ["tracexport"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // zlib, from the system (Debian: zlib1g-dev).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib",
+                       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+
+        // The snapshot format: framing, checksums, compression, record encoding.
+        .target(name: "TraceFormat", dependencies: ["CZlib"], swiftSettings: strict),
+
+        // The one event model every reader fills and every exporter consumes.
+        .target(name: "TraceModel", swiftSettings: strict),
+
+        // Readers: our snapshot format and Go execution traces, both into TraceModel.
+        .target(name: "TraceReaders", dependencies: ["TraceFormat", "TraceModel"], swiftSettings: strict),
+
+        // Exporters: chrome, folded, summary, info.
+        .target(name: "TraceExporters", dependencies: ["TraceModel"], swiftSettings: strict),
+
+        // The recorder: per-thread buffers, ring, snapshots, annotations, recording executor.
+        .target(name: "CFlightRecorder", path: "Sources/CFlightRecorder"),
+        .target(name: "FlightRecorder",
+                dependencies: ["CFlightRecorder", "TraceFormat",
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
+
+        // The CLI.
+        .executableTarget(name: "tracexport",
+                          dependencies: ["TraceReaders", "TraceExporters", "TraceFormat", "TraceModel",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: strict),
+
+        // Writes Fixtures/*.out through the real encoder, deterministically.
+        .executableTarget(name: "FixtureGenerator",
+                          dependencies: ["TraceFormat"],
+                          swiftSettings: strict),
+
+        .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat"], swiftSettings: strict),
+        .testTarget(name: "TraceReadersTests", dependencies: ["TraceReaders", "TraceFormat", "TraceModel"],
+                    resources: [], swiftSettings: strict),
+        .testTarget(name: "TraceExportersTests", dependencies: ["TraceExporters", "TraceReaders", "TraceModel"],
+                    swiftSettings: strict),
+        .testTarget(name: "FlightRecorderTests", dependencies: ["FlightRecorder", "TraceReaders", "TraceModel"],
+                    swiftSettings: strict),
+    ]
+)

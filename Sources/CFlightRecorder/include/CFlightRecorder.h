@@ -1,0 +1,4 @@
+#ifndef CFLIGHTRECORDER_H
+#define CFLIGHTRECORDER_H
+#include <stdint.h>
+#endif

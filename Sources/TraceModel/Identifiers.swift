@@ -1,0 +1,43 @@
+// Identifiers of the event model.
+//
+// Invariants:
+// - Every identifier is a plain integer: events stay trivially copyable (no ARC traffic while
+//   an exporter consumes millions of them).
+// - The raw value 0 means "none" for every identifier kind: no task (the event belongs to a
+//   thread), no stack, no thread, the empty string.
+
+/// A logical task: a Swift task, a goroutine, or a task made with the recorder's annotation API.
+public struct TaskID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var raw: UInt64
+    @inlinable public init(_ raw: UInt64) { self.raw = raw }
+    public static let none = TaskID(0)
+    @inlinable public var isNone: Bool { raw == 0 }
+    @inlinable public static func < (a: TaskID, b: TaskID) -> Bool { a.raw < b.raw }
+    public var description: String { String(raw) }
+}
+
+/// An OS thread (Swift), or an M (Go).
+public struct ThreadID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var raw: UInt64
+    @inlinable public init(_ raw: UInt64) { self.raw = raw }
+    public static let none = ThreadID(0)
+    @inlinable public var isNone: Bool { raw == 0 }
+    @inlinable public static func < (a: ThreadID, b: ThreadID) -> Bool { a.raw < b.raw }
+    public var description: String { String(raw) }
+}
+
+/// An interned string; look it up in `TraceTables.strings`.
+public struct StringID: Hashable, Sendable {
+    public var raw: UInt32
+    @inlinable public init(_ raw: UInt32) { self.raw = raw }
+    public static let empty = StringID(0)
+    @inlinable public var isEmpty: Bool { raw == 0 }
+}
+
+/// An interned stack (a list of frames, leaf first); look it up in `TraceTables.stacks`.
+public struct StackID: Hashable, Sendable {
+    public var raw: UInt32
+    @inlinable public init(_ raw: UInt32) { self.raw = raw }
+    public static let none = StackID(0)
+    @inlinable public var isNone: Bool { raw == 0 }
+}

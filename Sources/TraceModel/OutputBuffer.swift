@@ -1,0 +1,159 @@
+// Buffered byte output for exporters: appends into memory and flushes to a file descriptor in
+// large writes, or keeps everything in memory (tests, `--o` to a temporary file).
+//
+// Invariants:
+// - With a file descriptor, at most `flushThreshold` bytes are held; memory does not grow
+//   with the output.
+// - Appends never allocate once the buffer reached its capacity.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public struct OutputError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+public struct OutputBuffer {
+    public private(set) var bytes: [UInt8]
+    private let fd: Int32?
+    private let flushThreshold: Int
+    /// Total bytes written through this buffer (flushed or not).
+    public private(set) var totalBytes: Int64 = 0
+
+    /// Output kept in memory; read it back with `bytes` or `string`.
+    public init() {
+        self.fd = nil
+        self.flushThreshold = .max
+        self.bytes = []
+    }
+
+    /// Output written to `fd` in chunks of about `flushThreshold` bytes.
+    public init(fileDescriptor fd: Int32, flushThreshold: Int = 1 << 18) {
+        self.fd = fd
+        self.flushThreshold = flushThreshold
+        self.bytes = []
+        self.bytes.reserveCapacity(flushThreshold + 4096)
+    }
+
+    public var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    @inlinable @inline(__always)
+    public mutating func write(_ s: StaticString) {
+        s.withUTF8Buffer { write(bytes: $0) }
+    }
+
+    @inline(__always)
+    public mutating func write(_ s: String) {
+        var s = s
+        s.withUTF8 { write(bytes: $0) }
+    }
+
+    @inline(__always)
+    public mutating func write(byte: UInt8) {
+        bytes.append(byte)
+        totalBytes += 1
+    }
+
+    @inline(__always)
+    public mutating func write(bytes buffer: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: buffer)
+        totalBytes += Int64(buffer.count)
+    }
+
+    public mutating func write(bytes array: [UInt8]) {
+        bytes.append(contentsOf: array)
+        totalBytes += Int64(array.count)
+    }
+
+    /// Decimal integer, no allocation.
+    @inline(__always)
+    public mutating func write(int value: Int64) {
+        if value < 0 {
+            write(byte: UInt8(ascii: "-"))
+            write(uint: UInt64(bitPattern: 0 &- value))
+        } else {
+            write(uint: UInt64(value))
+        }
+    }
+
+    @inline(__always)
+    public mutating func write(uint value: UInt64) {
+        if value < 10 {
+            write(byte: UInt8(truncatingIfNeeded: value) &+ 48)
+            return
+        }
+        var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)  // 32 bytes: 20 digits fit
+        var n = 0
+        var v = value
+        withUnsafeMutableBytes(of: &digits) { raw in
+            while v > 0 {
+                raw[31 - n] = UInt8(truncatingIfNeeded: v % 10) &+ 48
+                v /= 10
+                n += 1
+            }
+            write(bytes: UnsafeBufferPointer(rebasing: raw.bindMemory(to: UInt8.self)[(32 - n)...]))
+        }
+    }
+
+    /// Nanoseconds as microseconds with up to three decimals ("1234.567", "12", "0.5").
+    @inline(__always)
+    public mutating func write(microsecondsFromNs ns: Int64) {
+        var v = ns
+        if v < 0 {
+            write(byte: UInt8(ascii: "-"))
+            v = 0 &- v
+        }
+        write(uint: UInt64(v / 1000))
+        var frac = Int(v % 1000)
+        if frac == 0 { return }
+        write(byte: UInt8(ascii: "."))
+        var digits = 3
+        while frac % 10 == 0 {
+            frac /= 10
+            digits -= 1
+        }
+        // Leading zeros of the fraction ("0.005").
+        var scale = 1
+        for _ in 1..<digits { scale *= 10 }
+        while scale > frac && scale > 1 {
+            write(byte: 48)
+            scale /= 10
+        }
+        write(uint: UInt64(frac))
+    }
+
+    /// Flushes when the buffer passed its threshold; call after each logical record.
+    @inline(__always)
+    public mutating func flushIfNeeded() throws {
+        if bytes.count >= flushThreshold { try flush() }
+    }
+
+    public mutating func flush() throws {
+        guard let fd else { return }
+        var offset = 0
+        try bytes.withUnsafeBytes { raw in
+            while offset < raw.count {
+                let n = SystemWrite.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw OutputError(description: "write failed: \(String(cString: strerror(errno)))")
+                }
+                offset += n
+            }
+        }
+        bytes.removeAll(keepingCapacity: true)
+    }
+}
+
+enum SystemWrite {
+    static func write(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int {
+        #if canImport(Glibc)
+        return Glibc.write(fd, p, n)
+        #else
+        return Darwin.write(fd, p, n)
+        #endif
+    }
+}
