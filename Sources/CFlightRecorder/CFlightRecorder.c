@@ -120,3 +120,14 @@ size_t fr_thread_name(char *buffer, size_t capacity) {
     buffer[capacity - 1] = 0;
     return strlen(buffer);
 }
+
+void fr_set_thread_name(const char *name) {
+    char buffer[16];
+    strncpy(buffer, name, sizeof buffer - 1);
+    buffer[sizeof buffer - 1] = 0;
+#if defined(__linux__)
+    pthread_setname_np(pthread_self(), buffer);
+#elif defined(__APPLE__)
+    pthread_setname_np(buffer);
+#endif
+}

@@ -251,6 +251,9 @@ uint64_t fr_thread_id(void);
 /// when the thread has none.
 size_t fr_thread_name(char *_Nonnull buffer, size_t capacity);
 
+/// Names the calling thread (truncated to the system's limit, 15 bytes on Linux).
+void fr_set_thread_name(const char *_Nonnull name);
+
 #ifdef __cplusplus
 }
 #endif

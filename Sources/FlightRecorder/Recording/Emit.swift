@@ -278,3 +278,14 @@ enum Emit {
         fr_state_commit(s, StringRef.writeInline(text, at: q), t)
     }
 }
+
+extension Emit {
+    /// Opens a logical task named by string id `name` (group: the same name), child of the
+    /// current task; returns its id, 0 when not recording.
+    static func logicalTaskBegin(name: UInt64) -> UInt64 {
+        guard let s = reserve() else { return 0 }
+        let id = TaskIdentity.newLogicalTask(state: s)
+        taskCreated(task: id, parent: TaskIdentity.current, name: name, group: name)
+        return id
+    }
+}

@@ -327,6 +327,8 @@ final class RecorderCore: @unchecked Sendable {
         var configuration: FlightRecorderConfiguration
         var clock: TickClock
         var droppedChunkRequests: UInt64
+        /// Ticks when the cut was taken: no listed event is later.
+        var cutTicks: UInt64
     }
 
     /// Lists every retained chunk (sealed, and each thread's active one up to its published
@@ -351,7 +353,7 @@ final class RecorderCore: @unchecked Sendable {
                 if let c = t.pointee.chunk { add(c) }
             }
             return .success(Cut(chunks: chunks, evictedUpTo: nextEviction - 1, configuration: configuration,
-                                clock: clock, droppedChunkRequests: droppedChunkRequests))
+                                clock: clock, droppedChunkRequests: droppedChunkRequests, cutTicks: fr_ticks()))
         }
         return try result.get()
     }
