@@ -36,6 +36,9 @@ public struct SnapshotTraceReader: TraceReader {
     private var pending: [TraceEvent] = []
     private var pendingIndex = 0
     private var live: [UInt64: LiveTask] = [:]
+    /// Open regions of task-less code, per thread: names, innermost last.
+    private var threadRegions: [UInt64: [StringID]] = [:]
+    private var unmatchedRegionEnds = 0
     private var lastNs: Int64
     private let suspendedReason: StringID
     /// Events handed out, by record kind of the snapshot format (for `info`).
@@ -176,6 +179,7 @@ public struct SnapshotTraceReader: TraceReader {
         for r in w.regions {
             let name = tables.intern(r.name)
             if r.task != 0 { live[r.task, default: LiveTask()].regions.append((name, false)) }
+            else { threadRegions[r.thread, default: []].append(name) }
             pending.append(TraceEvent(timeNs: 0, .regionBegin(task: TaskID(r.task), thread: ThreadID(r.thread),
                                                               name: name, stack: stackMap[r.stack] ?? .none)))
         }
@@ -227,16 +231,16 @@ public struct SnapshotTraceReader: TraceReader {
     }
 
     public mutating func next() throws -> TraceEvent? {
-        if pendingIndex < pending.count {
-            let e = pending[pendingIndex]
-            pendingIndex += 1
-            if pendingIndex == pending.count {
-                pending.removeAll()
-                pendingIndex = 0
-            }
-            return e
-        }
         while true {
+            if pendingIndex < pending.count {
+                let e = pending[pendingIndex]
+                pendingIndex += 1
+                if pendingIndex == pending.count {
+                    pending.removeAll(keepingCapacity: true)
+                    pendingIndex = 0
+                }
+                return e
+            }
             try fill()
             guard let (raw, thread, failure) = heap.popEvent() else {
                 finishStream()
@@ -246,13 +250,10 @@ public struct SnapshotTraceReader: TraceReader {
             let ns = max(header.nanoseconds(ticks: raw.ticks), lastNs)
             lastNs = ns
             recordCounts[raw.kind, default: 0] += 1
-            if let event = map(raw, thread: ThreadID(thread), ns: ns) {
-                if pendingIndex < pending.count {
-                    pending.append(event)
-                    return try next()
-                }
-                return event
-            }
+            guard let event = map(raw, thread: ThreadID(thread), ns: ns) else { continue }
+            // `map` may have queued a synthetic creation that must come first.
+            if pending.isEmpty { return event }
+            pending.append(event)
         }
     }
 
@@ -302,12 +303,18 @@ public struct SnapshotTraceReader: TraceReader {
             ensureKnown(e.task, ns: ns)
             let name = string(e.name)
             if e.task != 0 { live[e.task, default: LiveTask()].regions.append((name, e.kind == .blockingRegionBegin)) }
+            else { threadRegions[thread.raw, default: []].append(name) }
             return TraceEvent(timeNs: ns, .regionBegin(task: task, thread: thread, name: name, stack: stackMap[e.other] ?? .none))
         case .regionEnd:
             ensureKnown(e.task, ns: ns)
             let name = string(e.name)
             if e.task != 0, let i = live[e.task]?.regions.lastIndex(where: { $0.name == name }) {
                 live[e.task]!.regions.remove(at: i)
+            } else if e.task == 0, let i = threadRegions[thread.raw]?.lastIndex(of: name) {
+                threadRegions[thread.raw]!.remove(at: i)
+            } else {
+                unmatchedRegionEnds += 1
+                return nil
             }
             return TraceEvent(timeNs: ns, .regionEnd(task: task, thread: thread, name: name))
         case .log:
@@ -329,6 +336,10 @@ public struct SnapshotTraceReader: TraceReader {
     private mutating func finishStream() {
         metadata.endNs = max(metadata.endNs, lastNs)
         updateByteCounts()
+        if unmatchedRegionEnds > 0 {
+            warnings.append("\(fileName): dropped \(unmatchedRegionEnds) region ends whose begin is not in the snapshot")
+            unmatchedRegionEnds = 0
+        }
         if let d = frames.damage, damage == nil {
             damage = TraceDamage(file: fileName, offset: d.offset, message: d.message)
         }
