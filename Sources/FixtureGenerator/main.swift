@@ -10,6 +10,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SyntheticTraces
 import TraceFormat
 
 func packageRoot() -> String {
@@ -53,10 +54,6 @@ func parseSize(_ s: String) -> Int? {
     return Int(s)
 }
 
-let fixtures: [(String, () throws -> [UInt8])] = [
-    ("ping-slow-request.out", Scenarios.pingSlowRequest),
-    ("small.out", Scenarios.small),
-]
 
 let args = Array(CommandLine.arguments.dropFirst())
 do {
@@ -71,7 +68,7 @@ do {
     } else {
         let check = args.first == "--check"
         var differ = false
-        for (name, make) in fixtures {
+        for (name, make) in Scenarios.fixtures {
             let path = packageRoot() + "/Fixtures/" + name
             let bytes = try make()
             if check {

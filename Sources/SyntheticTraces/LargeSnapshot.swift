@@ -11,13 +11,13 @@ import Darwin
 #endif
 import TraceFormat
 
-enum LargeSnapshot {
-    struct Stats {
-        var fileBytes: Int
-        var events: Int
+public enum LargeSnapshot {
+    public struct Stats {
+        public var fileBytes: Int
+        public var events: Int
     }
 
-    static func write(path: String, targetBytes: Int) throws -> Stats {
+    public static func write(path: String, targetBytes: Int) throws -> Stats {
         guard let file = fopen(path, "wb") else { throw IOError("\(path): \(String(cString: strerror(errno)))") }
         defer { fclose(file) }
         let threads: [UInt64] = (0..<8).map { 9000 + UInt64($0) }

@@ -10,22 +10,22 @@
 
 import TraceFormat
 
-final class SnapshotAssembler {
+public final class SnapshotAssembler {
     private(set) var strings: [(id: UInt64, string: String)] = []
     private var stringIDs: [String: UInt64] = [:]
     private var open: [UInt64: EventChunkBuilder] = [:]
     private var sequences: [UInt64: UInt64] = [:]
     private var sealed: [EventChunkBuilder] = []
     private let chunkBytes: Int
-    private(set) var eventCount = 0
-    var window = WindowState()
-    var header = SnapshotHeader()
+    public private(set) var eventCount = 0
+    public var window = WindowState()
+    public var header = SnapshotHeader()
 
-    init(chunkBytes: Int) {
+    public init(chunkBytes: Int) {
         self.chunkBytes = chunkBytes
     }
 
-    func id(_ s: String) -> UInt64 {
+    public func id(_ s: String) -> UInt64 {
         if let id = stringIDs[s] { return id }
         let id = UInt64(strings.count + 1)
         strings.append((id, s))
@@ -34,7 +34,7 @@ final class SnapshotAssembler {
     }
 
     /// Appends one record to `thread`'s open chunk, sealing it first when it is full.
-    func record(thread: UInt64, at t: UInt64, _ body: (inout EventChunkBuilder) -> Void) {
+    public func record(thread: UInt64, at t: UInt64, _ body: (inout EventChunkBuilder) -> Void) {
         if let c = open[thread], c.count >= chunkBytes {
             sealed.append(c)
             open[thread] = nil
@@ -49,7 +49,7 @@ final class SnapshotAssembler {
     }
 
     /// Seals every open chunk and hands out all sealed chunks sorted by base time.
-    func drainChunks() -> [EventChunkBuilder] {
+    public func drainChunks() -> [EventChunkBuilder] {
         sealed.append(contentsOf: open.values)
         open.removeAll()
         let out = sealed.sorted { ($0.header.baseTicks, $0.header.thread) < ($1.header.baseTicks, $1.header.thread) }
@@ -58,7 +58,7 @@ final class SnapshotAssembler {
     }
 
     /// The whole snapshot, in memory.
-    func snapshotBytes() throws -> [UInt8] {
+    public func snapshotBytes() throws -> [UInt8] {
         let sink = ByteSink()
         let writer = try SnapshotWriter(header: header, sink: { sink.append($0) })
         try writer.writeFrame(.strings, payload: StringsFrame.encode(strings))
@@ -70,10 +70,10 @@ final class SnapshotAssembler {
 }
 
 /// SplitMix64: a tiny, well-mixed, seedable generator so fixtures are identical on every run.
-struct SeededRandom {
+public struct SeededRandom {
     private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -81,7 +81,7 @@ struct SeededRandom {
         return z ^ (z >> 31)
     }
     /// Uniform in `range`.
-    mutating func next(in range: ClosedRange<UInt64>) -> UInt64 {
+    public mutating func next(in range: ClosedRange<UInt64>) -> UInt64 {
         range.lowerBound + next() % (range.upperBound - range.lowerBound + 1)
     }
 }

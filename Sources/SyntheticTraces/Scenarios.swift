@@ -5,13 +5,13 @@
 
 import TraceFormat
 
-enum Scenarios {
+public enum Scenarios {
     static let ms: UInt64 = 1_000_000
     static let us: UInt64 = 1_000
     static let second: UInt64 = 1_000_000_000
 
     /// The process and clock every fixture claims: ticks are nanoseconds.
-    static func baseHeader(chunkBytes: Int) -> SnapshotHeader {
+    public static func baseHeader(chunkBytes: Int) -> SnapshotHeader {
         var h = SnapshotHeader()
         h.ticksPerSecond = 1e9
         h.anchorTicks = 0
@@ -39,9 +39,15 @@ enum Scenarios {
         ]
     }
 
+    /// Every committed fixture: file name under Fixtures/ and how to make it.
+    public static let fixtures: [(name: String, make: @Sendable () throws -> [UInt8])] = [
+        ("ping-slow-request.out", pingSlowRequest),
+        ("small.out", small),
+    ]
+
     /// The article: one /ping request does 100 sleeps of 10 ms, then spawns 100 tasks onto
     /// the 2 worker threads and sleeps 1 s; fast requests come before and after it.
-    static func pingSlowRequest() throws -> [UInt8] {
+    public static func pingSlowRequest() throws -> [UInt8] {
         let chunkBytes = 16 << 10
         let out = SnapshotAssembler(chunkBytes: chunkBytes)
         var rng = SeededRandom(seed: 0x5EED_0001)
@@ -89,7 +95,7 @@ enum Scenarios {
 
     /// Small and dense: every record kind, a blocking region giving a wait its reason, tiny
     /// chunks (many frames), for byte-by-byte truncation and corruption tests.
-    static func small() throws -> [UInt8] {
+    public static func small() throws -> [UInt8] {
         let chunkBytes = 40
         let out = SnapshotAssembler(chunkBytes: chunkBytes)
         var rng = SeededRandom(seed: 0x5EED_0002)
