@@ -19,10 +19,17 @@ let package = Package(
         .library(name: "TraceExporters", targets: ["TraceExporters"]),
         .library(name: "SyntheticTraces", targets: ["SyntheticTraces"]),
         .executable(name: "tracexport", targets: ["tracexport"]),
+        .library(name: "FlightRecorderHummingbird", targets: ["FlightRecorderHummingbird"]),
+        .library(name: "FlightRecorderTracing", targets: ["FlightRecorderTracing"]),
+        .executable(name: "ping-server", targets: ["ping-server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // Server integrations only (never the core library, the CLI or their tests).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
     ],
     targets: [
         // zlib, from the system (Debian: zlib1g-dev).
@@ -61,12 +68,38 @@ let package = Package(
                           dependencies: ["SyntheticTraces", "TraceFormat"],
                           swiftSettings: strict),
 
+        // Server integrations: slow-request middleware and on-demand endpoint for Hummingbird,
+        // a swift-distributed-tracing backend, and the article's ping server.
+        .target(name: "FlightRecorderHummingbird",
+                dependencies: ["FlightRecorder",
+                               .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
+        .target(name: "FlightRecorderTracing",
+                dependencies: ["FlightRecorder",
+                               .product(name: "Tracing", package: "swift-distributed-tracing")],
+                swiftSettings: strict),
+        .executableTarget(name: "ping-server",
+                          dependencies: ["FlightRecorderHummingbird", "FlightRecorder",
+                                         .product(name: "Hummingbird", package: "hummingbird"),
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                                         .product(name: "Logging", package: "swift-log")],
+                          swiftSettings: strict),
+
         .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat"], swiftSettings: strict),
         .testTarget(name: "TraceReadersTests", dependencies: ["TraceReaders", "TraceFormat", "TraceModel"],
                     resources: [], swiftSettings: strict),
         .testTarget(name: "TraceExportersTests", dependencies: ["TraceExporters", "TraceReaders", "TraceModel"],
                     swiftSettings: strict),
         .testTarget(name: "FlightRecorderTests", dependencies: ["FlightRecorder", "TraceFormat", "TraceReaders", "TraceModel"],
+                    swiftSettings: strict),
+        .testTarget(name: "IntegrationTests",
+                    dependencies: ["FlightRecorderHummingbird", "FlightRecorderTracing", "FlightRecorder",
+                                   "TraceReaders", "TraceModel",
+                                   .product(name: "Hummingbird", package: "hummingbird"),
+                                   .product(name: "NIOCore", package: "swift-nio"),
+                                   .product(name: "Tracing", package: "swift-distributed-tracing")],
                     swiftSettings: strict),
     ]
 )

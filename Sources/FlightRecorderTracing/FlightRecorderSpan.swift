@@ -1,0 +1,118 @@
+// A span of swift-distributed-tracing, recorded into the flight recorder.
+//
+// Invariants:
+// - A span writes at most two records, both log events of the recorder on the task that calls:
+//   category "span.start" when it starts (name as given then, kind, trace and span ids, parent
+//   id) and category "span" when it ends: the operation name as it is at `end()` (Hummingbird
+//   renames its request span after routing), kind, ids, status, start (ns since the epoch),
+//   duration, events, links and attributes. Nothing is written while no recorder records.
+// - `end()` takes effect once; later calls, and mutations after it, change nothing.
+// - State is behind a Mutex: a span may be ended on a different task or thread than the one
+//   that started it (Hummingbird ends its span after the response body was written).
+
+import FlightRecorder
+import Synchronization
+import Tracing
+
+public final class FlightRecorderSpan: Span {
+    public let context: InstrumentationContext
+    public let spanContext: FlightRecorderSpanContext
+    public let kind: SpanKind
+    /// When the span started, ns since the Unix epoch (the tracer clock's instant).
+    public let startNanosecondsSinceEpoch: UInt64
+    private let state: Mutex<State>
+
+    struct State {
+        var operationName: String
+        var attributes: SpanAttributes = [:]
+        var status: SpanStatus?
+        var events: [SpanEvent] = []
+        var links: [FlightRecorderSpanContext] = []
+        var ended = false
+    }
+
+    init(operationName: String, kind: SpanKind, context: InstrumentationContext,
+         spanContext: FlightRecorderSpanContext, startNanosecondsSinceEpoch: UInt64) {
+        self.kind = kind
+        self.spanContext = spanContext
+        self.startNanosecondsSinceEpoch = startNanosecondsSinceEpoch
+        var context = context
+        context.flightRecorderSpanContext = spanContext
+        self.context = context
+        state = Mutex(State(operationName: operationName))
+        if Trace.isRecording {
+            var record = SpanRecordText()
+            record.add("name", operationName)
+            addIdentity(to: &record)
+            Trace.log(category: "span.start", record.text)
+        }
+    }
+
+    public var operationName: String {
+        get { state.withLock { $0.operationName } }
+        set { state.withLock { if !$0.ended { $0.operationName = newValue } } }
+    }
+
+    public var attributes: SpanAttributes {
+        get { state.withLock { $0.attributes } }
+        set { state.withLock { if !$0.ended { $0.attributes = newValue } } }
+    }
+
+    public var isRecording: Bool { state.withLock { !$0.ended } }
+
+    public func setStatus(_ status: SpanStatus) {
+        state.withLock { if !$0.ended { $0.status = status } }
+    }
+
+    public func addEvent(_ event: SpanEvent) {
+        state.withLock { if !$0.ended { $0.events.append(event) } }
+    }
+
+    public func recordError<Instant: TracerInstant>(_ error: any Error, attributes: SpanAttributes,
+                                                    at instant: @autoclosure () -> Instant) {
+        var attributes = attributes
+        attributes["exception.type"] = "\(type(of: error))"
+        attributes["exception.message"] = "\(error)"
+        addEvent(SpanEvent(name: "exception", at: instant(), attributes: attributes))
+    }
+
+    public func addLink(_ link: SpanLink) {
+        guard let other = link.context.flightRecorderSpanContext else { return }
+        state.withLock { if !$0.ended { $0.links.append(other) } }
+    }
+
+    public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
+        let final: State? = state.withLock { s in
+            if s.ended { return nil }
+            s.ended = true
+            return s
+        }
+        guard let final, Trace.isRecording else { return }
+        let endNs = instant().nanosecondsSinceEpoch
+        var record = SpanRecordText()
+        record.add("name", final.operationName)
+        addIdentity(to: &record)
+        if let status = final.status {
+            record.add("status", status.code == .error ? "error" : "ok")
+            if let message = status.message { record.add("status.message", message) }
+        }
+        record.add("startNs", String(startNanosecondsSinceEpoch))
+        record.add("durationNs", String(endNs >= startNanosecondsSinceEpoch ? endNs - startNanosecondsSinceEpoch : 0))
+        for event in final.events {
+            let offset = Int64(bitPattern: event.nanosecondsSinceEpoch &- startNanosecondsSinceEpoch)
+            var text = event.name + "@+" + String(offset) + "ns"
+            event.attributes.forEach { key, value in text += " " + key + "=" + SpanRecordText.describe(value) }
+            record.add("event", text)
+        }
+        for link in final.links { record.add("link", link.traceID + "-" + link.spanIDText) }
+        record.add(attributes: final.attributes)
+        Trace.log(category: "span", record.text)
+    }
+
+    private func addIdentity(to record: inout SpanRecordText) {
+        record.add("kind", "\(kind)")
+        record.add("trace", spanContext.traceID)
+        record.add("span", spanContext.spanIDText)
+        if spanContext.parentSpanID != 0 { record.add("parent", Hex.fixed(spanContext.parentSpanID, digits: 16)) }
+    }
+}
