@@ -1,0 +1,119 @@
+// A TaskExecutor (SE-0417) with a fixed number of threads, the counterpart of GOMAXPROCS in
+// Go's scheduler, that records the scheduling of every job it runs: enqueued (the task is
+// runnable), started on thread T (running), ended (blocked with a reason, or ended).
+//
+// Use it as a task's executor preference; child tasks, async let, task groups and resumptions
+// after `Task.sleep` inherit it:
+//
+//     let executor = RecordingExecutor(threads: 2)
+//     await withTaskExecutorPreference(executor) { ... }
+//     Task(executorPreference: executor) { ... }
+//
+// Invariants:
+// - Every job handed to `enqueue` runs exactly once, on one of the executor's threads, whether
+//   or not a recorder records (recording only adds stamps, see JobStamps).
+// - It is also a SchedulingExecutor: `Task.sleep` in a task that prefers this executor hands
+//   its wake-up job here with a deadline. That call, made by the sleeping task's own job, is how
+//   the end of that job is known to be a block for "sleep"; the wake-up job itself runs here at
+//   its deadline, unrecorded, and the sleeper it resumes gets waker 0 (a timer).
+// - Delays are honoured for clocks whose Duration is `Swift.Duration` (ContinuousClock,
+//   SuspendingClock: what Task.sleep uses), measured on CLOCK_MONOTONIC; a job for another
+//   clock runs without delay.
+// - `shutdown()` stops accepting jobs (a later enqueue is a programming error and traps);
+//   queued jobs and timers still run, then the threads exit.
+
+@_spi(ExperimentalScheduling) import _Concurrency
+import CFlightRecorder
+
+public final class RecordingExecutor: TaskExecutor, @unchecked Sendable {
+    // @unchecked Sendable: the queue synchronizes itself; everything else is immutable.
+
+    /// Number of threads running jobs.
+    public let threadCount: Int
+    /// Thread name prefix: threads are "<name>-0", "<name>-1", ...
+    public let name: String
+
+    let queue = JobQueue()
+    /// Whether jobs are run as global-executor jobs (the takeover) rather than task-executor jobs.
+    let runsGlobalJobs: Bool
+
+    /// An executor with `threads` threads (at least 1) named "<name>-<index>".
+    public convenience init(threads: Int = 2, name: String = "tracexport-worker") {
+        self.init(threads: threads, name: name, runsGlobalJobs: false)
+    }
+
+    init(threads: Int, name: String, runsGlobalJobs: Bool) {
+        self.threadCount = max(1, threads)
+        self.name = name
+        self.runsGlobalJobs = runsGlobalJobs
+        for i in 0..<threadCount { WorkerThread.spawn(for: self, index: i, name: "\(name)-\(i)") }
+    }
+
+    // MARK: TaskExecutor
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        JobStamps.enqueued(unsafeBitCast(unowned, to: UnsafeMutableRawPointer.self))
+        let accepted = queue.push(QueuedJob(job: unowned, kind: .task))
+        precondition(accepted, "RecordingExecutor '\(name)': job enqueued after shutdown()")
+    }
+
+    func schedule(_ job: UnownedJob, afterNanoseconds delay: UInt64, kind: QueuedJob.Kind) {
+        JobStamps.timerScheduled()
+        let deadline = monotonicNow() &+ delay
+        let accepted = queue.schedule(QueuedJob(job: job, kind: kind), deadline: deadline)
+        precondition(accepted, "RecordingExecutor '\(name)': job enqueued after shutdown()")
+    }
+
+    static func nanoseconds<D: DurationProtocol>(_ delay: D) -> UInt64 {
+        guard let duration = delay as? Duration, duration > .zero else { return 0 }
+        let (seconds, attoseconds) = duration.components
+        return UInt64(clamping: seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
+    }
+
+    // MARK: lifecycle
+
+    /// Stops accepting jobs; queued jobs and timers still run, then the threads exit.
+    public func shutdown() {
+        queue.shutDown()
+    }
+
+    // MARK: workers
+
+    /// A worker thread's loop (see WorkerThreads).
+    func workerLoop(name: UnsafeRawBufferPointer) {
+        let executor = asUnownedTaskExecutor()
+        while let next = queue.take() {
+            let raw = unsafeBitCast(next.job, to: UnsafeMutableRawPointer.self)
+            switch next.kind {
+            case .task:
+                let stamp = JobStamps.starting(raw, threadName: name)
+                next.job.runSynchronously(on: executor)
+                JobStamps.ended(raw, stamp)
+            case .global:
+                let stamp = JobStamps.starting(raw, threadName: name)
+                sched_run_global_job(raw)
+                JobStamps.ended(raw, stamp)
+            case .timer:
+                JobStamps.startingTimer()
+                next.job.runSynchronously(on: executor)
+                JobStamps.endedTimer()
+            }
+        }
+    }
+}
+
+// The conformance is SPI because the protocol is (Swift 6.3: `@_spi(ExperimentalScheduling)`);
+// the runtime finds it dynamically, so `Task.sleep` uses it whatever the caller imports.
+@_spi(ExperimentalScheduling)
+extension RecordingExecutor: SchedulingExecutor {
+    public func enqueue<C: Clock>(_ job: consuming ExecutorJob, after delay: C.Duration,
+                                  tolerance: C.Duration?, clock: C) {
+        schedule(UnownedJob(job), afterNanoseconds: Self.nanoseconds(delay), kind: .timer)
+    }
+
+    public func enqueue<C: Clock>(_ job: consuming ExecutorJob, at instant: C.Instant,
+                                  tolerance: C.Duration?, clock: C) {
+        schedule(UnownedJob(job), afterNanoseconds: Self.nanoseconds(clock.now.duration(to: instant)), kind: .timer)
+    }
+}

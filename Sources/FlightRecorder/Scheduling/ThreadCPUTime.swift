@@ -1,0 +1,29 @@
+// Optional on-CPU time per job: the worker's thread CPU clock read at the start and end of
+// each job, written as jobCPUTime. A job that was "running" for 10 ms with 1 ms of CPU was
+// blocked in a system call or a lock while holding its thread.
+//
+// Invariants:
+// - Off by default: each read is a clock_gettime(CLOCK_THREAD_CPUTIME_ID), which the vDSO does
+//   not serve (a system call), so it costs far more than the rest of a job's stamps (measured
+//   in BENCHMARKS / the scheduling report). Switch it on for an investigation, or set it from
+//   `FlightRecorderConfiguration.threadCPUTime` when a recorder starts.
+// - The switch is read once per job start; a job that started with it off writes no CPU time.
+
+import CFlightRecorder
+import Synchronization
+
+public enum ThreadCPUTime {
+    private static let enabled = Atomic<Bool>(false)
+
+    /// Whether recording executors stamp each job with its thread's CPU time.
+    public static var isEnabled: Bool {
+        get { enabled.load(ordering: .relaxed) }
+        set { enabled.store(newValue, ordering: .relaxed) }
+    }
+
+    /// The calling thread's CPU time in nanoseconds, never 0 (0 marks "not measured").
+    @usableFromInline
+    static func now() -> UInt64 {
+        max(fr_thread_cpu_ns(), 1)
+    }
+}
