@@ -306,7 +306,6 @@ final class RecorderCore: @unchecked Sendable {
 
     /// `drainFoldQueue` for a caller already holding `foldLock`.
     func foldLocked(upTo: UInt64) {
-        let strings = StringTable.shared
         while true {
             let next: ChunkPointer? = ringLock.withLock {
                 guard let first = foldQueue.first, first.pointee.eviction <= upTo else { return nil }
@@ -314,7 +313,7 @@ final class RecorderCore: @unchecked Sendable {
                 return first
             }
             guard let c = next else { return }
-            fold.apply(chunk: c, strings: strings)
+            fold.apply(chunk: c)
             ringLock.withLock { release(c) }
         }
     }
