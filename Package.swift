@@ -95,11 +95,12 @@ let package = Package(
         .testTarget(name: "FlightRecorderTests", dependencies: ["FlightRecorder", "TraceFormat", "TraceReaders", "TraceModel"],
                     swiftSettings: strict),
         .testTarget(name: "IntegrationTests",
-                    dependencies: ["FlightRecorderHummingbird", "FlightRecorderTracing", "FlightRecorder",
+                    dependencies: ["FlightRecorderHummingbird", "FlightRecorderTracing", "FlightRecorder", "ping-server",
                                    "TraceReaders", "TraceModel",
                                    .product(name: "Hummingbird", package: "hummingbird"),
                                    .product(name: "NIOCore", package: "swift-nio"),
-                                   .product(name: "Tracing", package: "swift-distributed-tracing")],
+                                   .product(name: "Tracing", package: "swift-distributed-tracing"),
+                                   .product(name: "Instrumentation", package: "swift-distributed-tracing")],
                     swiftSettings: strict),
     ]
 )

@@ -1,0 +1,125 @@
+// The swift-distributed-tracing backend: what spans leave in a snapshot, and W3C propagation.
+
+import FlightRecorder
+@testable import FlightRecorderTracing
+import Instrumentation
+import Testing
+import TraceReaders
+import Tracing
+
+/// `key=value key="quoted \" value"` back into pairs (the inverse of SpanRecordText).
+func logfmt(_ text: String) -> [(String, String)] {
+    var pairs: [(String, String)] = []
+    var chars = Array(text)[...]
+    while !chars.isEmpty {
+        while chars.first == " " { chars = chars.dropFirst() }
+        guard let equals = chars.firstIndex(of: "=") else { break }
+        let key = String(chars[chars.startIndex..<equals])
+        chars = chars[(equals + 1)...]
+        var value = ""
+        if chars.first == "\"" {
+            chars = chars.dropFirst()
+            while let c = chars.first, c != "\"" {
+                chars = chars.dropFirst()
+                if c == "\\", let escaped = chars.first {
+                    chars = chars.dropFirst()
+                    value.append(escaped == "n" ? "\n" : escaped == "t" ? "\t" : escaped == "r" ? "\r" : escaped)
+                } else {
+                    value.append(c)
+                }
+            }
+            chars = chars.dropFirst()
+        } else {
+            while let c = chars.first, c != " " {
+                value.append(c)
+                chars = chars.dropFirst()
+            }
+        }
+        pairs.append((key, value))
+    }
+    return pairs
+}
+
+struct DictionaryInjector: Injector {
+    func inject(_ value: String, forKey key: String, into carrier: inout [String: String]) { carrier[key] = value }
+}
+
+struct DictionaryExtractor: Extractor {
+    func extract(key: String, from carrier: [String: String]) -> String? { carrier[key] }
+}
+
+extension Integration {
+    @Suite struct Tracer {
+        @Test("nested spans are recorded with their parent ids and the operation name they have at end()")
+        func nestedSpans() async throws {
+            let tracer = FlightRecorderTracer()
+            let bytes = try await withExclusiveRecorder { recorder in
+                let outer = tracer.startSpan("HTTP GET route not found", context: .topLevel, ofKind: .server)
+                let inner = tracer.startSpan("db query", context: outer.context, ofKind: .client)
+                inner.attributes["db.statement"] = "SELECT \"answer\" FROM t"
+                inner.end()
+                outer.operationName = "/ping"
+                outer.attributes["http.response.status_code"] = 200
+                outer.setStatus(SpanStatus(code: .ok))
+                outer.end()
+                outer.operationName = "after end"
+                outer.end()
+                return try recorder.snapshot()
+            }
+            let digest = try SnapshotDigest(reader: SnapshotTraceReader(bytes: bytes, name: "spans"))
+            let starts = digest.logs.filter { $0.category == "span.start" }.map { Dictionary(logfmt($0.message), uniquingKeysWith: { a, _ in a }) }
+            let ends = digest.logs.filter { $0.category == "span" }.map { Dictionary(logfmt($0.message), uniquingKeysWith: { a, _ in a }) }
+            try #require(starts.count == 2)
+            try #require(ends.count == 2)
+            let (innerEnd, outerEnd) = (ends[0], ends[1])
+            #expect(starts[0]["name"] == "HTTP GET route not found")
+            #expect(starts[1]["name"] == "db query")
+            #expect(innerEnd["name"] == "db query")
+            #expect(outerEnd["name"] == "/ping")
+            #expect(outerEnd["kind"] == "server")
+            #expect(innerEnd["kind"] == "client")
+            #expect(innerEnd["trace"] == outerEnd["trace"])
+            #expect(innerEnd["trace"]?.count == 32)
+            #expect(innerEnd["parent"] == outerEnd["span"])
+            #expect(outerEnd["parent"] == nil)
+            #expect(innerEnd["attr.db.statement"] == "SELECT \"answer\" FROM t")
+            #expect(outerEnd["attr.http.response.status_code"] == "200")
+            #expect(outerEnd["status"] == "ok")
+            #expect(Int(outerEnd["durationNs"] ?? "") != nil)
+        }
+
+        @Test("traceparent survives inject then extract, and a child keeps the remote trace id")
+        func propagation() throws {
+            let tracer = FlightRecorderTracer()
+            let span = tracer.startSpan("client call", context: .topLevel, ofKind: .client)
+            var headers: [String: String] = [:]
+            tracer.inject(span.context, into: &headers, using: DictionaryInjector())
+            let header = try #require(headers["traceparent"])
+            #expect(header == "00-\(span.spanContext.traceID)-\(span.spanContext.spanIDText)-01")
+
+            var received = InstrumentationContext.topLevel
+            tracer.extract(headers, into: &received, using: DictionaryExtractor())
+            let child = tracer.startSpan("server handler", context: received, ofKind: .server)
+            #expect(child.spanContext.traceID == span.spanContext.traceID)
+            #expect(child.spanContext.parentSpanID == span.spanContext.spanID)
+            #expect(child.spanContext.spanID != span.spanContext.spanID)
+            span.end()
+            child.end()
+        }
+
+        @Test("malformed traceparent headers are ignored")
+        func malformedTraceparent() {
+            for text in ["", "00", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331",
+                         "00-00000000000000000000000000000000-b7ad6b7169203331-01",
+                         "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",
+                         "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+                         "00-0af7651916cd43dd8448eb211c80319g-b7ad6b7169203331-01",
+                         "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-extra"] {
+                #expect(FlightRecorderSpanContext(traceparent: text) == nil, "\(text)")
+            }
+            let parsed = FlightRecorderSpanContext(traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+            #expect(parsed?.traceID == "0af7651916cd43dd8448eb211c80319c")
+            #expect(parsed?.spanIDText == "b7ad6b7169203331")
+        }
+    }
+}
