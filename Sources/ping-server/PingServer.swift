@@ -55,6 +55,9 @@ struct PingServer: AsyncParsableCommand {
     @Flag(help: "Serve GET /debug/flightrecorder (fresh snapshot) to loopback clients.")
     var debugEndpoint = false
 
+    @Flag(help: .hidden)
+    var takeoverWithoutRecording = false
+
     func validate() throws {
         guard (0...1).contains(slowProbability) else { throw ValidationError("--slow-probability must be in 0...1") }
         guard maxSnapshots >= 0 else { throw ValidationError("--max-snapshots must not be negative") }
@@ -68,6 +71,10 @@ struct PingServer: AsyncParsableCommand {
         if !noRecording {
             if !noGlobalTakeover { try GlobalExecutorTakeover.install() }
             try recorder.start()
+        } else if takeoverWithoutRecording {
+            // Measurement only: the takeover's executor with nothing recorded, to separate the
+            // cost of moving jobs off the runtime's pool from the cost of stamping them.
+            try GlobalExecutorTakeover.install()
         }
         defer {
             recorder.stop()
