@@ -1,0 +1,230 @@
+// Chrome trace-event JSON (object form) for Perfetto UI, chrome://tracing and speedscope.
+//
+// Layout of the output:
+// - process 1 "Tasks": one track per task (tid = task id, sorted by id) with its state slices
+//   (running, runnable, blocked: <reason>, syscall) inside its region slices;
+// - process 2 "Threads": one track per thread (tid = thread id) with a slice per task that ran
+//   there (args.task = its id) inside the regions opened on the thread alone;
+// - process 3 "Counters": one `C` series per counter name;
+// - flow arrows ("s" on the waker, "f" with bp "e" on the woken task's next running slice),
+//   numeric ids; logs as thread-scoped instants on the task's (or thread's) track;
+// - `displayTimeUnit`, `otherData` (format, version, trigger, window, damage) and
+//   `stackFrames` written once, after the events.
+//
+// Invariants:
+// - Every track is strictly nested, ordered by time, with ends before begins at equal times
+//   (ChromeTrack). Slices open at the window end are closed at `metadata.endNs`; what began
+//   before the window arrives from the reader as begins at `startNs` (ts 0).
+// - Streaming: live tasks, threads and open slices only; the event list is never held.
+
+import TraceModel
+
+public struct ChromeTraceExporter: TraceExporter {
+    public var options: ChromeOptions
+    private var tracker = TaskStateTracker<ChromeTrack>(startNs: 0) { ChromeTrack(pid: ChromeProcess.tasks, tid: $0.raw) }
+    private var writer = ChromeEventWriter(startNs: 0, withStacks: false)
+    private var threadSlots: [ThreadID: Int] = [:]
+    private var threads: [ChromeTrack] = []
+    private var nextFlowID: UInt64 = 1
+    private var wroteCounterProcess = false
+    private var skippedCounters = 0
+
+    public init(options: ChromeOptions = ChromeOptions()) {
+        self.options = options
+    }
+
+    public mutating func begin(metadata: TraceMetadata, tables: TraceTables, output: inout OutputBuffer) throws {
+        tracker = TaskStateTracker(startNs: metadata.startNs) { ChromeTrack(pid: ChromeProcess.tasks, tid: $0.raw) }
+        writer = ChromeEventWriter(startNs: metadata.startNs, withStacks: options.stackFrames)
+        output.write("{\"traceEvents\":[\n")
+        writer.writeProcessMetadata(pid: ChromeProcess.tasks, name: "Tasks", output: &output)
+        if options.threadTracks {
+            writer.writeProcessMetadata(pid: ChromeProcess.threads, name: "Threads", output: &output)
+        }
+    }
+
+    public mutating func consume(_ event: TraceEvent, tables: TraceTables, output: inout OutputBuffer) throws {
+        let t = tracker.clamp(event.timeNs)
+        switch event.kind {
+        case .threadName(let thread, let name):
+            guard options.threadTracks, !thread.isNone else { break }
+            _ = threadSlot(thread, output: &output)
+            writer.writeThreadName(pid: ChromeProcess.threads, tid: thread.raw, name: tables.string(name), output: &output)
+
+        case .taskCreated(let id, let parent, let name, let group, _):
+            guard !id.isNone else { break }
+            let created = tracker.create(id, parent: parent, name: name, group: group, at: t)
+            writeTaskMetadata(id, name: name, isNew: created.isNew, tables: tables, output: &output)
+
+        case .taskState(let id, let state, let thread, let waker, let stack):
+            guard !id.isNone else { break }
+            taskState(id, state, thread: thread, waker: waker, stack: stack, at: t, tables: tables, output: &output)
+
+        case .regionBegin(let task, let thread, let name, let stack):
+            let frame = SliceFrame(kind: .region, id: tracker.takeSerial(), name: name, stack: stack)
+            if !task.isNone {
+                let slot = taskSlot(task, at: t, tables: tables, output: &output)
+                tracker[slot].extra.prepareChange(at: t, writer: &writer, tables: tables, output: &output)
+                tracker[slot].extra.regions.append(frame)
+                tracker[slot].extra.changed(at: t)
+            } else if options.threadTracks && !thread.isNone {
+                let ts = threadSlot(thread, output: &output)
+                threads[ts].prepareChange(at: t, writer: &writer, tables: tables, output: &output)
+                threads[ts].regions.append(frame)
+                threads[ts].changed(at: t)
+            }
+
+        case .regionEnd(let task, let thread, let name):
+            if !task.isNone {
+                guard let slot = tracker.slot(of: task) else { break }
+                tracker[slot].extra.prepareChange(at: t, writer: &writer, tables: tables, output: &output)
+                if tracker[slot].extra.closeRegion(named: name) { tracker[slot].extra.changed(at: t) }
+            } else if options.threadTracks && !thread.isNone {
+                guard let ts = threadSlots[thread] else { break }
+                threads[ts].prepareChange(at: t, writer: &writer, tables: tables, output: &output)
+                if threads[ts].closeRegion(named: name) { threads[ts].changed(at: t) }
+            }
+
+        case .log(let task, let thread, let category, let message):
+            if !task.isNone {
+                let slot = taskSlot(task, at: t, tables: tables, output: &output)
+                tracker[slot].extra.prepareChange(at: t, writer: &writer, tables: tables, output: &output)
+                writer.writeInstant(pid: ChromeProcess.tasks, tid: task.raw, timeNs: t, name: category,
+                                    message: message, tables: tables, output: &output)
+            } else if options.threadTracks && !thread.isNone {
+                let ts = threadSlot(thread, output: &output)
+                threads[ts].prepareChange(at: t, writer: &writer, tables: tables, output: &output)
+                writer.writeInstant(pid: ChromeProcess.threads, tid: thread.raw, timeNs: t, name: category,
+                                    message: message, tables: tables, output: &output)
+            }
+
+        case .counter(let name, let value):
+            guard value.isFinite else {
+                skippedCounters += 1
+                break
+            }
+            if !wroteCounterProcess {
+                wroteCounterProcess = true
+                writer.writeProcessMetadata(pid: ChromeProcess.counters, name: "Counters", output: &output)
+            }
+            writer.writeCounter(name: name, value: value, timeNs: t, tables: tables, output: &output)
+        }
+        try output.flushIfNeeded()
+    }
+
+    private mutating func taskState(_ id: TaskID, _ state: TaskState, thread: ThreadID, waker: TaskID,
+                                    stack: StackID, at t: Int64, tables: TraceTables, output: inout OutputBuffer) {
+        let slot = taskSlot(id, at: t, tables: tables, output: &output)
+        tracker[slot].extra.prepareChange(at: t, writer: &writer, tables: tables, output: &output)
+
+        // The thread the task ran on loses it; the thread it runs on now shows it.
+        if options.threadTracks {
+            let previous = tracker[slot].state
+            let previousThread = tracker[slot].stateThread
+            if previous == .running, !previousThread.isNone, state != .running || thread != previousThread,
+               let ts = threadSlots[previousThread], threads[ts].leaf?.id == id.raw {
+                threads[ts].prepareChange(at: t, writer: &writer, tables: tables, output: &output)
+                threads[ts].leaf = nil
+                threads[ts].changed(at: t)
+            }
+            if state == .running, !thread.isNone {
+                let ts = threadSlot(thread, output: &output)
+                threads[ts].prepareChange(at: t, writer: &writer, tables: tables, output: &output)
+                threads[ts].leaf = SliceFrame(kind: .task, id: id.raw, name: tracker[slot].name, stack: .none)
+                threads[ts].changed(at: t)
+            }
+        }
+        tracker.changeState(slot, to: state, thread: thread, stack: stack, at: t)
+
+        if options.flows, !waker.isNone, waker != id, tracker.slot(of: waker) != nil {
+            if tracker[slot].extra.pendingFlowEnd != 0 {
+                // Woken again before it ran: end the earlier arrow here.
+                writer.writeFlowEnd(id: tracker[slot].extra.pendingFlowEnd, pid: ChromeProcess.tasks, tid: id.raw,
+                                    timeNs: t, output: &output)
+            }
+            let flow = nextFlowID
+            nextFlowID += 1
+            writer.writeFlowStart(id: flow, pid: ChromeProcess.tasks, tid: waker.raw, timeNs: t, output: &output)
+            tracker[slot].extra.pendingFlowEnd = flow
+        }
+
+        if state == .ended {
+            tracker[slot].extra.closeAll(at: t, writer: &writer, tables: tables, output: &output)
+            tracker.remove(slot)
+        } else {
+            tracker[slot].extra.leaf = SliceFrame.state(state, stack: stack)
+            tracker[slot].extra.changed(at: t)
+        }
+    }
+
+    /// The task's slot; a task never announced by `taskCreated` gets its track named here.
+    private mutating func taskSlot(_ id: TaskID, at t: Int64, tables: TraceTables,
+                                   output: inout OutputBuffer) -> TaskStateTracker<ChromeTrack>.Slot {
+        let found = tracker.slotCreatingIfNeeded(id, at: t)
+        if found.isNew { writeTaskMetadata(id, name: .empty, isNew: true, tables: tables, output: &output) }
+        return found.slot
+    }
+
+    private mutating func writeTaskMetadata(_ id: TaskID, name: StringID, isNew: Bool, tables: TraceTables,
+                                            output: inout OutputBuffer) {
+        let text = tables.string(name)
+        writer.writeThreadName(pid: ChromeProcess.tasks, tid: id.raw, name: text.isEmpty ? "task \(id.raw)" : text,
+                               output: &output)
+        if isNew { writer.writeThreadSortIndex(pid: ChromeProcess.tasks, tid: id.raw, output: &output) }
+    }
+
+    private mutating func threadSlot(_ thread: ThreadID, output: inout OutputBuffer) -> Int {
+        if let s = threadSlots[thread] { return s }
+        let s = threads.count
+        threads.append(ChromeTrack(pid: ChromeProcess.threads, tid: thread.raw))
+        threadSlots[thread] = s
+        writer.writeThreadSortIndex(pid: ChromeProcess.threads, tid: thread.raw, output: &output)
+        return s
+    }
+
+    public mutating func finish(metadata: TraceMetadata, tables: TraceTables, damage: TraceDamage?,
+                                output: inout OutputBuffer) throws {
+        let endNs = max(metadata.endNs, tracker.nowNs)
+        for slot in tracker.liveSlotsByTaskID() {
+            tracker[slot].extra.closeAll(at: endNs, writer: &writer, tables: tables, output: &output)
+            try output.flushIfNeeded()
+        }
+        for (thread, s) in threadSlots.sorted(by: { $0.key < $1.key }) {
+            _ = thread
+            threads[s].closeAll(at: endNs, writer: &writer, tables: tables, output: &output)
+        }
+        output.write("\n],\"displayTimeUnit\":\"ns\",\"otherData\":{\"format\":")
+        output.writeJSONString(metadata.format)
+        output.write(",\"version\":")
+        output.writeJSONString(metadata.version)
+        output.write(",\"startNs\":")
+        output.write(int: metadata.startNs)
+        output.write(",\"endNs\":")
+        output.write(int: endNs)
+        if !metadata.trigger.isEmpty {
+            output.write(",\"trigger\":")
+            output.writeJSONString(metadata.trigger)
+        }
+        for field in metadata.triggerFields {
+            output.write(byte: UInt8(ascii: ","))
+            output.writeJSONString("trigger." + field.key)
+            output.write(byte: UInt8(ascii: ":"))
+            output.writeJSONString(field.value)
+        }
+        if skippedCounters > 0 {
+            output.write(",\"skippedNonFiniteCounters\":")
+            output.write(int: Int64(skippedCounters))
+        }
+        if let damage {
+            output.write(",\"damage\":")
+            output.writeJSONString(damage.description)
+        }
+        output.write(byte: UInt8(ascii: "}"))
+        if options.stackFrames && !writer.stackTree.isEmpty {
+            output.write(",\n")
+            writer.stackTree.write(tables: tables, output: &output)
+        }
+        output.write("}\n")
+        try output.flushIfNeeded()
+    }
+}
