@@ -1,0 +1,25 @@
+// How the summary is written and ordered.
+//
+// Invariants:
+// - Sorting is descending by the chosen time, then ascending by task id or name: the order is
+//   total and therefore the output deterministic.
+
+public struct SummaryOptions: Sendable, Equatable {
+    public enum Format: String, Sendable, CaseIterable {
+        case text, json, csv
+    }
+
+    /// exec = running, wait = scheduling wait (runnable), blocked = all blocked reasons,
+    /// total = all states.
+    public enum SortKey: String, Sendable, CaseIterable {
+        case exec, wait, blocked, total
+    }
+
+    public var format: Format
+    public var sort: SortKey
+
+    public init(format: Format = .text, sort: SortKey = .total) {
+        self.format = format
+        self.sort = sort
+    }
+}
