@@ -7,7 +7,8 @@
 // - Fixed memory: `bucketCount` counters whatever the number or size of values (Int64 range).
 // - A reported quantile is the midpoint of the bucket holding that rank, clamped to the exact
 //   minimum and maximum seen: its relative error is below 2^-(subBits+1) (1.6% here), and it
-//   is exact for values below 32 ns and for a single distinct value.
+//   is exact for values below 32 ns, for the first and last rank (min, max) and for a single
+//   distinct value.
 // - Quantiles use the nearest-rank definition: rank = ceil(q * count), at least 1.
 
 public struct LogLinearHistogram: Sendable, Equatable {
@@ -54,6 +55,8 @@ public struct LogLinearHistogram: Sendable, Equatable {
     public func quantile(_ q: Double) -> Int64 {
         guard count > 0 else { return 0 }
         let rank = Swift.min(count, Swift.max(1, Int64((q * Double(count)).rounded(.up))))
+        if rank == count { return max }
+        if rank == 1 { return min }
         var seen: Int64 = 0
         for bucket in counts.indices {
             seen += counts[bucket]
