@@ -33,7 +33,8 @@ import TraceModel
         }
         #expect(root["events"] as? Int == 9)
         #expect(root["eventsByKind"] as? [String: Int] == ["threadName": 1, "taskCreated": 2, "taskState": 2,
-                                                            "regionBegin": 1, "regionEnd": 1, "log": 1, "counter": 1])
+                                                            "regionBegin": 1, "regionEnd": 1, "log": 1, "counter": 1,
+                                                            "taskCPU": 0])
         #expect(root["tasks"] as? Int == 2)
         #expect(root["threads"] as? Int == 3)
         #expect(root["durationNs"] as? Int == 2_000_000_000)

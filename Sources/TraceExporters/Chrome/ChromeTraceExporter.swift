@@ -98,6 +98,10 @@ public struct ChromeTraceExporter: TraceExporter {
                                     message: message, tables: tables, output: &output)
             }
 
+        case .taskCPU:
+            // Per-job CPU time has no slice of its own; `info` counts these events.
+            break
+
         case .counter(let name, let value):
             guard value.isFinite else {
                 skippedCounters += 1

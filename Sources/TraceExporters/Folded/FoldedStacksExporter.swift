@@ -78,7 +78,7 @@ public struct FoldedStacksExporter: TraceExporter {
             while tracker[slot].regions.count > depth { _ = tracker.popRegion(slot) }
             updateWeightNode(slot, tables: tables)
 
-        case .threadName, .log, .counter:
+        case .threadName, .log, .counter, .taskCPU:
             return
         }
     }

@@ -27,11 +27,12 @@ public struct InfoOptions: Sendable, Equatable {
 public struct InfoExporter: TraceExporter {
     public var options: InfoOptions
     /// Event counts in `kindNames` order.
-    private var counts = [Int64](repeating: 0, count: 7)
+    private var counts = [Int64](repeating: 0, count: InfoExporter.kindNames.count)
     private var taskIDs = Set<TaskID>()
     private var threadIDs = Set<ThreadID>()
 
-    static let kindNames = ["threadName", "taskCreated", "taskState", "regionBegin", "regionEnd", "log", "counter"]
+    static let kindNames = ["threadName", "taskCreated", "taskState", "regionBegin", "regionEnd", "log", "counter",
+                            "taskCPU"]
 
     public init(options: InfoOptions = InfoOptions()) {
         self.options = options
@@ -65,6 +66,10 @@ public struct InfoExporter: TraceExporter {
             see(thread)
         case .counter:
             counts[6] += 1
+        case .taskCPU(let task, _, let thread):
+            counts[7] += 1
+            see(task)
+            see(thread)
         }
     }
 

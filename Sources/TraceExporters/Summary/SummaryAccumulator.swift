@@ -87,7 +87,7 @@ public struct SummaryAccumulator {
                 while tracker[slot].regions.count > depth { record(tracker.popRegion(slot), endNs: t) }
             }
 
-        case .threadName, .log, .counter:
+        case .threadName, .log, .counter, .taskCPU:
             return
         }
     }
