@@ -1,0 +1,181 @@
+// A contiguous byte buffer the exporters format into, moved to the OutputBuffer in large
+// appends. Formatting many small pieces straight into OutputBuffer costs a generic
+// Array.append per piece; here a piece is a bounds check and a memcpy.
+//
+// Invariants:
+// - Every write checks capacity first and grows the storage when needed: no write can run past
+//   the allocation, whatever the caller does.
+// - `count` bytes from `base` are initialized; `drain` hands exactly those to the output, in
+//   order, and empties the buffer. Exporters drain at event boundaries once `shouldDrain`, so
+//   the buffer stays near `drainThreshold` and memory does not grow with the output.
+// - Owned by one exporter; the class is not Sendable and never shared across threads.
+//
+// Soundness of the raw pointer: `base` is allocated with `capacity` bytes in `init`/`grow`,
+// freed only in `deinit`; all writes are at `base + count` after `reserve` guaranteed
+// `count + n <= capacity`.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import TraceModel
+
+public final class StagingBuffer {
+    public static let drainThreshold = 1 << 16
+
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    public private(set) var count = 0
+
+    public init(capacity: Int = StagingBuffer.drainThreshold + 4096) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        base.deallocate()
+    }
+
+    @inline(__always)
+    public var shouldDrain: Bool { count >= Self.drainThreshold }
+
+    /// Moves everything staged into `output`.
+    public func drain(into output: inout OutputBuffer) {
+        guard count > 0 else { return }
+        output.write(bytes: UnsafeBufferPointer(start: base, count: count))
+        count = 0
+    }
+
+    @inline(__always)
+    private func reserve(_ n: Int) {
+        if count + n > capacity { grow(count + n) }
+    }
+
+    private func grow(_ needed: Int) {
+        let newCapacity = max(needed, capacity * 2)
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.update(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    @inline(__always)
+    public func write(byte: UInt8) {
+        reserve(1)
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    public func write(_ s: StaticString) {
+        let n = s.utf8CodeUnitCount
+        reserve(n)
+        (base + count).update(from: s.utf8Start, count: n)
+        count += n
+    }
+
+    @inline(__always)
+    public func write(bytes: UnsafeBufferPointer<UInt8>) {
+        guard let start = bytes.baseAddress else { return }
+        reserve(bytes.count)
+        (base + count).update(from: start, count: bytes.count)
+        count += bytes.count
+    }
+
+    @inline(__always)
+    public func write(bytes array: [UInt8]) {
+        array.withUnsafeBufferPointer { write(bytes: $0) }
+    }
+
+    public func write(_ s: String) {
+        var s = s
+        s.withUTF8 { write(bytes: $0) }
+    }
+
+    /// Decimal digits, written back to front in place.
+    @inline(__always)
+    public func write(uint value: UInt64) {
+        var digits = 1
+        var v = value
+        while v >= 10 {
+            v /= 10
+            digits += 1
+        }
+        reserve(digits)
+        var p = base + count + digits
+        v = value
+        repeat {
+            p -= 1
+            p.pointee = UInt8(truncatingIfNeeded: v % 10) &+ 48
+            v /= 10
+        } while v > 0
+        count += digits
+    }
+
+    @inline(__always)
+    public func write(int value: Int64) {
+        if value < 0 {
+            write(byte: UInt8(ascii: "-"))
+            write(uint: UInt64(bitPattern: 0 &- value))
+        } else {
+            write(uint: UInt64(value))
+        }
+    }
+
+    /// Nanoseconds as microseconds with up to three decimals, trailing zeros dropped
+    /// ("1234.567", "12", "0.5", "0.005"); the same text as OutputBuffer.write(microsecondsFromNs:).
+    @inline(__always)
+    public func write(microsecondsFromNs ns: Int64) {
+        var v = ns
+        if v < 0 {
+            write(byte: UInt8(ascii: "-"))
+            v = 0 &- v
+        }
+        write(uint: UInt64(v / 1000))
+        let frac = Int(v % 1000)
+        guard frac != 0 else { return }
+        reserve(4)
+        let d1 = frac / 100, d2 = frac / 10 % 10, d3 = frac % 10
+        base[count] = UInt8(ascii: ".")
+        base[count + 1] = UInt8(truncatingIfNeeded: d1) &+ 48
+        count += 2
+        if d2 != 0 || d3 != 0 {
+            base[count] = UInt8(truncatingIfNeeded: d2) &+ 48
+            count += 1
+            if d3 != 0 {
+                base[count] = UInt8(truncatingIfNeeded: d3) &+ 48
+                count += 1
+            }
+        }
+    }
+
+    /// A JSON string literal, quotes included (JSONText's escaping).
+    public func writeJSONString(_ s: String) {
+        var s = s
+        s.withUTF8 { writeJSONString(utf8: $0) }
+    }
+
+    public func writeJSONString(utf8: UnsafeBufferPointer<UInt8>) {
+        var staged = OutputBuffer()
+        if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            write(byte: UInt8(ascii: "\""))
+            write(bytes: utf8)
+            write(byte: UInt8(ascii: "\""))
+            return
+        }
+        staged.writeJSONString(utf8: utf8)
+        write(bytes: staged.bytes)
+    }
+
+    /// A finite Double as a JSON number (see OutputBuffer.writeJSONNumber).
+    public func writeJSONNumber(_ value: Double) {
+        precondition(value.isFinite, "JSON has no NaN or infinity")
+        if value == value.rounded(.towardZero), abs(value) < 9_007_199_254_740_992 {
+            write(int: Int64(value))
+        } else {
+            write(value.description)
+        }
+    }
+}
