@@ -24,6 +24,8 @@ struct ChromeEventWriter {
     private var blockedNames: [[UInt8]] = []
     var stackTree = StackFrameTree()
     private var wroteEvent = false
+    /// Where events are formatted; the exporter drains it into its OutputBuffer.
+    let out = StagingBuffer()
 
     init(startNs: Int64, withStacks: Bool) {
         self.startNs = startNs
@@ -31,63 +33,62 @@ struct ChromeEventWriter {
     }
 
     @inline(__always)
-    mutating func open(_ output: inout OutputBuffer) {
-        if wroteEvent { output.write(",\n") } else { wroteEvent = true }
+    mutating func open() {
+        if wroteEvent { out.write(",\n") } else { wroteEvent = true }
     }
 
     @inline(__always)
-    private func writeTrack(_ pid: UInt8, _ tid: UInt64, _ timeNs: Int64, _ output: inout OutputBuffer) {
-        output.write(",\"pid\":")
-        output.write(byte: pid &+ 48)
-        output.write(",\"tid\":")
-        output.write(uint: tid)
-        output.write(",\"ts\":")
-        output.write(microsecondsFromNs: timeNs - startNs)
+    private func writeTrack(_ pid: UInt8, _ tid: UInt64, _ timeNs: Int64) {
+        out.write(",\"pid\":")
+        out.write(byte: pid &+ 48)
+        out.write(",\"tid\":")
+        out.write(uint: tid)
+        out.write(",\"ts\":")
+        out.write(microsecondsFromNs: timeNs - startNs)
     }
 
-    mutating func writeEnd(pid: UInt8, tid: UInt64, timeNs: Int64, output: inout OutputBuffer) {
-        open(&output)
-        output.write("{\"ph\":\"E\"")
-        writeTrack(pid, tid, timeNs, &output)
-        output.write(byte: UInt8(ascii: "}"))
+    mutating func writeEnd(pid: UInt8, tid: UInt64, timeNs: Int64) {
+        open()
+        out.write("{\"ph\":\"E\"")
+        writeTrack(pid, tid, timeNs)
+        out.write(byte: UInt8(ascii: "}"))
     }
 
-    mutating func writeBegin(pid: UInt8, tid: UInt64, timeNs: Int64, frame: SliceFrame, tables: TraceTables,
-                             output: inout OutputBuffer) {
-        open(&output)
-        output.write("{\"ph\":\"B\"")
-        writeTrack(pid, tid, timeNs, &output)
-        output.write(",\"name\":")
+    mutating func writeBegin(pid: UInt8, tid: UInt64, timeNs: Int64, frame: SliceFrame, tables: TraceTables) {
+        open()
+        out.write("{\"ph\":\"B\"")
+        writeTrack(pid, tid, timeNs)
+        out.write(",\"name\":")
         switch frame.kind {
         case .region:
-            strings.write(frame.name, tables: tables, to: &output)
+            strings.write(frame.name, tables: tables, to: out)
         case .task:
-            if frame.name.isEmpty { output.write("\"task\"") } else { strings.write(frame.name, tables: tables, to: &output) }
+            if frame.name.isEmpty { out.write("\"task\"") } else { strings.write(frame.name, tables: tables, to: out) }
         case .state:
             switch frame.id {
-            case 0: output.write("\"running\"")
-            case 1: output.write("\"runnable\"")
-            case 2: writeBlockedName(frame.name, tables: tables, output: &output)
-            case 3: output.write("\"syscall\"")
-            default: output.write("\"ended\"")
+            case 0: out.write("\"running\"")
+            case 1: out.write("\"runnable\"")
+            case 2: writeBlockedName(frame.name, tables: tables)
+            case 3: out.write("\"syscall\"")
+            default: out.write("\"ended\"")
             }
         }
         if withStacks && !frame.stack.isNone {
             let node = stackTree.node(for: frame.stack, tables: tables)
             if node != 0 {
-                output.write(",\"sf\":")
-                output.write(uint: UInt64(node))
+                out.write(",\"sf\":")
+                out.write(uint: UInt64(node))
             }
         }
         if frame.kind == .task {
-            output.write(",\"args\":{\"task\":")
-            output.write(uint: frame.id)
-            output.write(byte: UInt8(ascii: "}"))
+            out.write(",\"args\":{\"task\":")
+            out.write(uint: frame.id)
+            out.write(byte: UInt8(ascii: "}"))
         }
-        output.write(byte: UInt8(ascii: "}"))
+        out.write(byte: UInt8(ascii: "}"))
     }
 
-    private mutating func writeBlockedName(_ reason: StringID, tables: TraceTables, output: inout OutputBuffer) {
+    private mutating func writeBlockedName(_ reason: StringID, tables: TraceTables) {
         let i = Int(reason.raw)
         if i >= blockedNames.count {
             blockedNames.append(contentsOf: repeatElement([], count: i + 1 - blockedNames.count))
@@ -96,86 +97,85 @@ struct ChromeEventWriter {
             let text = tables.string(reason)
             blockedNames[i] = JSONText.escaped(text.isEmpty ? "blocked" : "blocked: " + text)
         }
-        blockedNames[i].withUnsafeBufferPointer { output.write(bytes: $0) }
+        out.write(bytes: blockedNames[i])
     }
 
-    mutating func writeFlowStart(id: UInt64, pid: UInt8, tid: UInt64, timeNs: Int64, output: inout OutputBuffer) {
-        open(&output)
-        output.write("{\"ph\":\"s\",\"id\":")
-        output.write(uint: id)
-        writeTrack(pid, tid, timeNs, &output)
-        output.write(",\"name\":\"wake\",\"cat\":\"wake\"}")
+    mutating func writeFlowStart(id: UInt64, pid: UInt8, tid: UInt64, timeNs: Int64) {
+        open()
+        out.write("{\"ph\":\"s\",\"id\":")
+        out.write(uint: id)
+        writeTrack(pid, tid, timeNs)
+        out.write(",\"name\":\"wake\",\"cat\":\"wake\"}")
     }
 
-    mutating func writeFlowEnd(id: UInt64, pid: UInt8, tid: UInt64, timeNs: Int64, output: inout OutputBuffer) {
-        open(&output)
-        output.write("{\"ph\":\"f\",\"bp\":\"e\",\"id\":")
-        output.write(uint: id)
-        writeTrack(pid, tid, timeNs, &output)
-        output.write(",\"name\":\"wake\",\"cat\":\"wake\"}")
+    mutating func writeFlowEnd(id: UInt64, pid: UInt8, tid: UInt64, timeNs: Int64) {
+        open()
+        out.write("{\"ph\":\"f\",\"bp\":\"e\",\"id\":")
+        out.write(uint: id)
+        writeTrack(pid, tid, timeNs)
+        out.write(",\"name\":\"wake\",\"cat\":\"wake\"}")
     }
 
     /// A thread-scoped instant (`tid` given) or a global one.
     mutating func writeInstant(pid: UInt8, tid: UInt64, timeNs: Int64, name: StringID, message: String,
-                               tables: TraceTables, output: inout OutputBuffer) {
-        open(&output)
-        output.write("{\"ph\":\"i\",\"s\":\"t\"")
-        writeTrack(pid, tid, timeNs, &output)
-        output.write(",\"name\":")
-        if name.isEmpty { output.write("\"log\"") } else { strings.write(name, tables: tables, to: &output) }
+                               tables: TraceTables) {
+        open()
+        out.write("{\"ph\":\"i\",\"s\":\"t\"")
+        writeTrack(pid, tid, timeNs)
+        out.write(",\"name\":")
+        if name.isEmpty { out.write("\"log\"") } else { strings.write(name, tables: tables, to: out) }
         if !message.isEmpty {
-            output.write(",\"args\":{\"message\":")
-            output.writeJSONString(message)
-            output.write(byte: UInt8(ascii: "}"))
+            out.write(",\"args\":{\"message\":")
+            out.writeJSONString(message)
+            out.write(byte: UInt8(ascii: "}"))
         }
-        output.write(byte: UInt8(ascii: "}"))
+        out.write(byte: UInt8(ascii: "}"))
     }
 
-    mutating func writeCounter(name: StringID, value: Double, timeNs: Int64, tables: TraceTables,
-                               output: inout OutputBuffer) {
-        open(&output)
-        output.write("{\"ph\":\"C\",\"pid\":3,\"ts\":")
-        output.write(microsecondsFromNs: timeNs - startNs)
-        output.write(",\"name\":")
-        if name.isEmpty { output.write("\"counter\"") } else { strings.write(name, tables: tables, to: &output) }
-        output.write(",\"args\":{\"value\":")
-        output.writeJSONNumber(value)
-        output.write("}}")
+    mutating func writeCounter(name: StringID, value: Double, timeNs: Int64, tables: TraceTables) {
+        open()
+        out.write("{\"ph\":\"C\",\"pid\":3,\"ts\":")
+        out.write(microsecondsFromNs: timeNs - startNs)
+        out.write(",\"name\":")
+        if name.isEmpty { out.write("\"counter\"") } else { strings.write(name, tables: tables, to: out) }
+        out.write(",\"args\":{\"value\":")
+        out.writeJSONNumber(value)
+        out.write("}}")
     }
 
-    mutating func writeProcessMetadata(pid: UInt8, name: StaticString, output: inout OutputBuffer) {
-        open(&output)
-        output.write("{\"ph\":\"M\",\"pid\":")
-        output.write(byte: pid &+ 48)
-        output.write(",\"name\":\"process_name\",\"args\":{\"name\":\"")
-        output.write(name)
-        output.write("\"}},\n{\"ph\":\"M\",\"pid\":")
-        output.write(byte: pid &+ 48)
-        output.write(",\"name\":\"process_sort_index\",\"args\":{\"sort_index\":")
-        output.write(byte: pid &+ 48)
-        output.write("}}")
+    mutating func writeProcessMetadata(pid: UInt8, name: StaticString) {
+        open()
+        out.write("{\"ph\":\"M\",\"pid\":")
+        out.write(byte: pid &+ 48)
+        out.write(",\"name\":\"process_name\",\"args\":{\"name\":\"")
+        out.write(name)
+        out.write("\"}},\n{\"ph\":\"M\",\"pid\":")
+        out.write(byte: pid &+ 48)
+        out.write(",\"name\":\"process_sort_index\",\"args\":{\"sort_index\":")
+        out.write(byte: pid &+ 48)
+        out.write("}}")
     }
 
     /// `thread_name` for a track (plain text; escaped here).
-    mutating func writeThreadName(pid: UInt8, tid: UInt64, name: String, output: inout OutputBuffer) {
-        open(&output)
-        output.write("{\"ph\":\"M\",\"pid\":")
-        output.write(byte: pid &+ 48)
-        output.write(",\"tid\":")
-        output.write(uint: tid)
-        output.write(",\"name\":\"thread_name\",\"args\":{\"name\":")
-        output.writeJSONString(name)
-        output.write("}}")
+    mutating func writeThreadName(pid: UInt8, tid: UInt64, name: String) {
+        open()
+        out.write("{\"ph\":\"M\",\"pid\":")
+        out.write(byte: pid &+ 48)
+        out.write(",\"tid\":")
+        out.write(uint: tid)
+        out.write(",\"name\":\"thread_name\",\"args\":{\"name\":")
+        out.writeJSONString(name)
+        out.write("}}")
     }
 
-    mutating func writeThreadSortIndex(pid: UInt8, tid: UInt64, output: inout OutputBuffer) {
-        open(&output)
-        output.write("{\"ph\":\"M\",\"pid\":")
-        output.write(byte: pid &+ 48)
-        output.write(",\"tid\":")
-        output.write(uint: tid)
-        output.write(",\"name\":\"thread_sort_index\",\"args\":{\"sort_index\":")
-        output.write(uint: tid)
-        output.write("}}")
+    mutating func writeThreadSortIndex(pid: UInt8, tid: UInt64) {
+        open()
+        out.write("{\"ph\":\"M\",\"pid\":")
+        out.write(byte: pid &+ 48)
+        out.write(",\"tid\":")
+        out.write(uint: tid)
+        out.write(",\"name\":\"thread_sort_index\",\"args\":{\"sort_index\":")
+        out.write(uint: tid)
+        out.write("}}")
     }
 }

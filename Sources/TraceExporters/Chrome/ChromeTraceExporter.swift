@@ -36,10 +36,10 @@ public struct ChromeTraceExporter: TraceExporter {
     public mutating func begin(metadata: TraceMetadata, tables: TraceTables, output: inout OutputBuffer) throws {
         tracker = TaskStateTracker(startNs: metadata.startNs) { ChromeTrack(pid: ChromeProcess.tasks, tid: $0.raw) }
         writer = ChromeEventWriter(startNs: metadata.startNs, withStacks: options.stackFrames)
-        output.write("{\"traceEvents\":[\n")
-        writer.writeProcessMetadata(pid: ChromeProcess.tasks, name: "Tasks", output: &output)
+        writer.out.write("{\"traceEvents\":[\n")
+        writer.writeProcessMetadata(pid: ChromeProcess.tasks, name: "Tasks")
         if options.threadTracks {
-            writer.writeProcessMetadata(pid: ChromeProcess.threads, name: "Threads", output: &output)
+            writer.writeProcessMetadata(pid: ChromeProcess.threads, name: "Threads")
         }
     }
 
@@ -48,28 +48,28 @@ public struct ChromeTraceExporter: TraceExporter {
         switch event.kind {
         case .threadName(let thread, let name):
             guard options.threadTracks, !thread.isNone else { break }
-            _ = threadSlot(thread, output: &output)
-            writer.writeThreadName(pid: ChromeProcess.threads, tid: thread.raw, name: tables.string(name), output: &output)
+            _ = threadSlot(thread)
+            writer.writeThreadName(pid: ChromeProcess.threads, tid: thread.raw, name: tables.string(name))
 
         case .taskCreated(let id, let parent, let name, let group, _):
             guard !id.isNone else { break }
             let created = tracker.create(id, parent: parent, name: name, group: group, at: t)
-            writeTaskMetadata(id, name: name, isNew: created.isNew, tables: tables, output: &output)
+            writeTaskMetadata(id, name: name, isNew: created.isNew, tables: tables)
 
         case .taskState(let id, let state, let thread, let waker, let stack):
             guard !id.isNone else { break }
-            taskState(id, state, thread: thread, waker: waker, stack: stack, at: t, tables: tables, output: &output)
+            taskState(id, state, thread: thread, waker: waker, stack: stack, at: t, tables: tables)
 
         case .regionBegin(let task, let thread, let name, let stack):
             let frame = SliceFrame(kind: .region, id: tracker.takeSerial(), name: name, stack: stack)
             if !task.isNone {
-                let slot = taskSlot(task, at: t, tables: tables, output: &output)
-                tracker[slot].extra.prepareChange(at: t, writer: &writer, tables: tables, output: &output)
+                let slot = taskSlot(task, at: t, tables: tables)
+                tracker[slot].extra.prepareChange(at: t, writer: &writer, tables: tables)
                 tracker[slot].extra.regions.append(frame)
                 tracker[slot].extra.changed(at: t)
             } else if options.threadTracks && !thread.isNone {
-                let ts = threadSlot(thread, output: &output)
-                threads[ts].prepareChange(at: t, writer: &writer, tables: tables, output: &output)
+                let ts = threadSlot(thread)
+                threads[ts].prepareChange(at: t, writer: &writer, tables: tables)
                 threads[ts].regions.append(frame)
                 threads[ts].changed(at: t)
             }
@@ -77,25 +77,25 @@ public struct ChromeTraceExporter: TraceExporter {
         case .regionEnd(let task, let thread, let name):
             if !task.isNone {
                 guard let slot = tracker.slot(of: task) else { break }
-                tracker[slot].extra.prepareChange(at: t, writer: &writer, tables: tables, output: &output)
+                tracker[slot].extra.prepareChange(at: t, writer: &writer, tables: tables)
                 if tracker[slot].extra.closeRegion(named: name) { tracker[slot].extra.changed(at: t) }
             } else if options.threadTracks && !thread.isNone {
                 guard let ts = threadSlots[thread] else { break }
-                threads[ts].prepareChange(at: t, writer: &writer, tables: tables, output: &output)
+                threads[ts].prepareChange(at: t, writer: &writer, tables: tables)
                 if threads[ts].closeRegion(named: name) { threads[ts].changed(at: t) }
             }
 
         case .log(let task, let thread, let category, let message):
             if !task.isNone {
-                let slot = taskSlot(task, at: t, tables: tables, output: &output)
-                tracker[slot].extra.prepareChange(at: t, writer: &writer, tables: tables, output: &output)
+                let slot = taskSlot(task, at: t, tables: tables)
+                tracker[slot].extra.prepareChange(at: t, writer: &writer, tables: tables)
                 writer.writeInstant(pid: ChromeProcess.tasks, tid: task.raw, timeNs: t, name: category,
-                                    message: message, tables: tables, output: &output)
+                                    message: message, tables: tables)
             } else if options.threadTracks && !thread.isNone {
-                let ts = threadSlot(thread, output: &output)
-                threads[ts].prepareChange(at: t, writer: &writer, tables: tables, output: &output)
+                let ts = threadSlot(thread)
+                threads[ts].prepareChange(at: t, writer: &writer, tables: tables)
                 writer.writeInstant(pid: ChromeProcess.threads, tid: thread.raw, timeNs: t, name: category,
-                                    message: message, tables: tables, output: &output)
+                                    message: message, tables: tables)
             }
 
         case .taskCPU:
@@ -109,17 +109,20 @@ public struct ChromeTraceExporter: TraceExporter {
             }
             if !wroteCounterProcess {
                 wroteCounterProcess = true
-                writer.writeProcessMetadata(pid: ChromeProcess.counters, name: "Counters", output: &output)
+                writer.writeProcessMetadata(pid: ChromeProcess.counters, name: "Counters")
             }
-            writer.writeCounter(name: name, value: value, timeNs: t, tables: tables, output: &output)
+            writer.writeCounter(name: name, value: value, timeNs: t, tables: tables)
         }
-        try output.flushIfNeeded()
+        if writer.out.shouldDrain {
+            writer.out.drain(into: &output)
+            try output.flushIfNeeded()
+        }
     }
 
     private mutating func taskState(_ id: TaskID, _ state: TaskState, thread: ThreadID, waker: TaskID,
-                                    stack: StackID, at t: Int64, tables: TraceTables, output: inout OutputBuffer) {
-        let slot = taskSlot(id, at: t, tables: tables, output: &output)
-        tracker[slot].extra.prepareChange(at: t, writer: &writer, tables: tables, output: &output)
+                                    stack: StackID, at t: Int64, tables: TraceTables) {
+        let slot = taskSlot(id, at: t, tables: tables)
+        tracker[slot].extra.prepareChange(at: t, writer: &writer, tables: tables)
 
         // The thread the task ran on loses it; the thread it runs on now shows it.
         if options.threadTracks {
@@ -127,13 +130,13 @@ public struct ChromeTraceExporter: TraceExporter {
             let previousThread = tracker[slot].stateThread
             if previous == .running, !previousThread.isNone, state != .running || thread != previousThread,
                let ts = threadSlots[previousThread], threads[ts].leaf?.id == id.raw {
-                threads[ts].prepareChange(at: t, writer: &writer, tables: tables, output: &output)
+                threads[ts].prepareChange(at: t, writer: &writer, tables: tables)
                 threads[ts].leaf = nil
                 threads[ts].changed(at: t)
             }
             if state == .running, !thread.isNone {
-                let ts = threadSlot(thread, output: &output)
-                threads[ts].prepareChange(at: t, writer: &writer, tables: tables, output: &output)
+                let ts = threadSlot(thread)
+                threads[ts].prepareChange(at: t, writer: &writer, tables: tables)
                 threads[ts].leaf = SliceFrame(kind: .task, id: id.raw, name: tracker[slot].name, stack: .none)
                 threads[ts].changed(at: t)
             }
@@ -144,16 +147,16 @@ public struct ChromeTraceExporter: TraceExporter {
             if tracker[slot].extra.pendingFlowEnd != 0 {
                 // Woken again before it ran: end the earlier arrow here.
                 writer.writeFlowEnd(id: tracker[slot].extra.pendingFlowEnd, pid: ChromeProcess.tasks, tid: id.raw,
-                                    timeNs: t, output: &output)
+                                    timeNs: t)
             }
             let flow = nextFlowID
             nextFlowID += 1
-            writer.writeFlowStart(id: flow, pid: ChromeProcess.tasks, tid: waker.raw, timeNs: t, output: &output)
+            writer.writeFlowStart(id: flow, pid: ChromeProcess.tasks, tid: waker.raw, timeNs: t)
             tracker[slot].extra.pendingFlowEnd = flow
         }
 
         if state == .ended {
-            tracker[slot].extra.closeAll(at: t, writer: &writer, tables: tables, output: &output)
+            tracker[slot].extra.closeAll(at: t, writer: &writer, tables: tables)
             tracker.remove(slot)
         } else {
             tracker[slot].extra.leaf = SliceFrame.state(state, stack: stack)
@@ -162,27 +165,24 @@ public struct ChromeTraceExporter: TraceExporter {
     }
 
     /// The task's slot; a task never announced by `taskCreated` gets its track named here.
-    private mutating func taskSlot(_ id: TaskID, at t: Int64, tables: TraceTables,
-                                   output: inout OutputBuffer) -> TaskStateTracker<ChromeTrack>.Slot {
+    private mutating func taskSlot(_ id: TaskID, at t: Int64, tables: TraceTables) -> TaskStateTracker<ChromeTrack>.Slot {
         let found = tracker.slotCreatingIfNeeded(id, at: t)
-        if found.isNew { writeTaskMetadata(id, name: .empty, isNew: true, tables: tables, output: &output) }
+        if found.isNew { writeTaskMetadata(id, name: .empty, isNew: true, tables: tables) }
         return found.slot
     }
 
-    private mutating func writeTaskMetadata(_ id: TaskID, name: StringID, isNew: Bool, tables: TraceTables,
-                                            output: inout OutputBuffer) {
+    private mutating func writeTaskMetadata(_ id: TaskID, name: StringID, isNew: Bool, tables: TraceTables) {
         let text = tables.string(name)
-        writer.writeThreadName(pid: ChromeProcess.tasks, tid: id.raw, name: text.isEmpty ? "task \(id.raw)" : text,
-                               output: &output)
-        if isNew { writer.writeThreadSortIndex(pid: ChromeProcess.tasks, tid: id.raw, output: &output) }
+        writer.writeThreadName(pid: ChromeProcess.tasks, tid: id.raw, name: text.isEmpty ? "task \(id.raw)" : text)
+        if isNew { writer.writeThreadSortIndex(pid: ChromeProcess.tasks, tid: id.raw) }
     }
 
-    private mutating func threadSlot(_ thread: ThreadID, output: inout OutputBuffer) -> Int {
+    private mutating func threadSlot(_ thread: ThreadID) -> Int {
         if let s = threadSlots[thread] { return s }
         let s = threads.count
         threads.append(ChromeTrack(pid: ChromeProcess.threads, tid: thread.raw))
         threadSlots[thread] = s
-        writer.writeThreadSortIndex(pid: ChromeProcess.threads, tid: thread.raw, output: &output)
+        writer.writeThreadSortIndex(pid: ChromeProcess.threads, tid: thread.raw)
         return s
     }
 
@@ -190,45 +190,49 @@ public struct ChromeTraceExporter: TraceExporter {
                                 output: inout OutputBuffer) throws {
         let endNs = max(metadata.endNs, tracker.nowNs)
         for slot in tracker.liveSlotsByTaskID() {
-            tracker[slot].extra.closeAll(at: endNs, writer: &writer, tables: tables, output: &output)
-            try output.flushIfNeeded()
+            tracker[slot].extra.closeAll(at: endNs, writer: &writer, tables: tables)
+            if writer.out.shouldDrain {
+                writer.out.drain(into: &output)
+                try output.flushIfNeeded()
+            }
         }
-        for (thread, s) in threadSlots.sorted(by: { $0.key < $1.key }) {
-            _ = thread
-            threads[s].closeAll(at: endNs, writer: &writer, tables: tables, output: &output)
+        for (_, s) in threadSlots.sorted(by: { $0.key < $1.key }) {
+            threads[s].closeAll(at: endNs, writer: &writer, tables: tables)
         }
-        output.write("\n],\"displayTimeUnit\":\"ns\",\"otherData\":{\"format\":")
-        output.writeJSONString(metadata.format)
-        output.write(",\"version\":")
-        output.writeJSONString(metadata.version)
-        output.write(",\"startNs\":")
-        output.write(int: metadata.startNs)
-        output.write(",\"endNs\":")
-        output.write(int: endNs)
+        let out = writer.out
+        out.write("\n],\"displayTimeUnit\":\"ns\",\"otherData\":{\"format\":")
+        out.writeJSONString(metadata.format)
+        out.write(",\"version\":")
+        out.writeJSONString(metadata.version)
+        out.write(",\"startNs\":")
+        out.write(int: metadata.startNs)
+        out.write(",\"endNs\":")
+        out.write(int: endNs)
         if !metadata.trigger.isEmpty {
-            output.write(",\"trigger\":")
-            output.writeJSONString(metadata.trigger)
+            out.write(",\"trigger\":")
+            out.writeJSONString(metadata.trigger)
         }
         for field in metadata.triggerFields {
-            output.write(byte: UInt8(ascii: ","))
-            output.writeJSONString("trigger." + field.key)
-            output.write(byte: UInt8(ascii: ":"))
-            output.writeJSONString(field.value)
+            out.write(byte: UInt8(ascii: ","))
+            out.writeJSONString("trigger." + field.key)
+            out.write(byte: UInt8(ascii: ":"))
+            out.writeJSONString(field.value)
         }
         if skippedCounters > 0 {
-            output.write(",\"skippedNonFiniteCounters\":")
-            output.write(int: Int64(skippedCounters))
+            out.write(",\"skippedNonFiniteCounters\":")
+            out.write(int: Int64(skippedCounters))
         }
         if let damage {
-            output.write(",\"damage\":")
-            output.writeJSONString(damage.description)
+            out.write(",\"damage\":")
+            out.writeJSONString(damage.description)
         }
-        output.write(byte: UInt8(ascii: "}"))
+        out.write(byte: UInt8(ascii: "}"))
         if options.stackFrames && !writer.stackTree.isEmpty {
-            output.write(",\n")
-            writer.stackTree.write(tables: tables, output: &output)
+            out.write(",\n")
+            writer.stackTree.write(tables: tables, to: out)
         }
-        output.write("}\n")
+        out.write("}\n")
+        out.drain(into: &output)
         try output.flushIfNeeded()
     }
 }

@@ -57,9 +57,8 @@ struct ChromeTrack {
 
     /// Writes earlier pending changes before a change at `timeNs`.
     @inline(__always)
-    mutating func prepareChange(at timeNs: Int64, writer: inout ChromeEventWriter, tables: TraceTables,
-                                output: inout OutputBuffer) {
-        if dirty && pendingNs < timeNs { sync(writer: &writer, tables: tables, output: &output) }
+    mutating func prepareChange(at timeNs: Int64, writer: inout ChromeEventWriter, tables: TraceTables) {
+        if dirty && pendingNs < timeNs { sync(writer: &writer, tables: tables) }
     }
 
     /// Records that the wanted stack changed at `timeNs` (call `prepareChange` first).
@@ -81,7 +80,7 @@ struct ChromeTrack {
         i < regions.count ? regions[i] : leaf!
     }
 
-    mutating func sync(writer: inout ChromeEventWriter, tables: TraceTables, output: inout OutputBuffer) {
+    mutating func sync(writer: inout ChromeEventWriter, tables: TraceTables) {
         guard dirty else { return }
         dirty = false
         let wantedCount = regions.count + (leaf == nil ? 0 : 1)
@@ -91,36 +90,35 @@ struct ChromeTrack {
         }
         if emitted.count > common {
             for _ in common..<emitted.count {
-                writer.writeEnd(pid: pid, tid: tid, timeNs: pendingNs, output: &output)
+                writer.writeEnd(pid: pid, tid: tid, timeNs: pendingNs)
             }
             emitted.removeSubrange(common...)
         }
         if wantedCount > common {
             for i in common..<wantedCount {
                 let frame = wanted(i)
-                writer.writeBegin(pid: pid, tid: tid, timeNs: pendingNs, frame: frame, tables: tables, output: &output)
+                writer.writeBegin(pid: pid, tid: tid, timeNs: pendingNs, frame: frame, tables: tables)
                 emitted.append(frame)
             }
         }
         if pendingFlowEnd != 0, let leaf, leaf.isRunningState {
-            writer.writeFlowEnd(id: pendingFlowEnd, pid: pid, tid: tid, timeNs: pendingNs, output: &output)
+            writer.writeFlowEnd(id: pendingFlowEnd, pid: pid, tid: tid, timeNs: pendingNs)
             pendingFlowEnd = 0
         }
     }
 
     /// Ends everything on the track at `timeNs` (task end, or the window end).
-    mutating func closeAll(at timeNs: Int64, writer: inout ChromeEventWriter, tables: TraceTables,
-                           output: inout OutputBuffer) {
-        prepareChange(at: timeNs, writer: &writer, tables: tables, output: &output)
+    mutating func closeAll(at timeNs: Int64, writer: inout ChromeEventWriter, tables: TraceTables) {
+        prepareChange(at: timeNs, writer: &writer, tables: tables)
         let endNs = dirty ? max(timeNs, pendingNs) : timeNs
         if pendingFlowEnd != 0 {
             // The woken task never ran again: end the arrow on what is open until now.
-            writer.writeFlowEnd(id: pendingFlowEnd, pid: pid, tid: tid, timeNs: endNs, output: &output)
+            writer.writeFlowEnd(id: pendingFlowEnd, pid: pid, tid: tid, timeNs: endNs)
             pendingFlowEnd = 0
         }
         regions.removeAll()
         leaf = nil
         changed(at: endNs)
-        sync(writer: &writer, tables: tables, output: &output)
+        sync(writer: &writer, tables: tables)
     }
 }

@@ -87,6 +87,13 @@ public struct JSONStringCache {
         entries[i].withUnsafeBufferPointer { output.write(bytes: $0) }
     }
 
+    @inline(__always)
+    public mutating func write(_ id: StringID, tables: TraceTables, to output: StagingBuffer) {
+        let i = Int(id.raw)
+        if i >= entries.count || entries[i].isEmpty { build(i, tables: tables) }
+        output.write(bytes: entries[i])
+    }
+
     private mutating func build(_ i: Int, tables: TraceTables) {
         if i >= entries.count {
             entries.append(contentsOf: repeatElement([], count: i + 1 - entries.count))
