@@ -25,7 +25,7 @@ struct ChromeEventWriter {
     var stackTree = StackFrameTree()
     private var wroteEvent = false
     /// Where events are formatted; the exporter drains it into its OutputBuffer.
-    let out = StagingBuffer()
+    var out = StagingBuffer()
 
     init(startNs: Int64, withStacks: Bool) {
         self.startNs = startNs
@@ -38,7 +38,7 @@ struct ChromeEventWriter {
     }
 
     @inline(__always)
-    private func writeTrack(_ pid: UInt8, _ tid: UInt64, _ timeNs: Int64) {
+    private mutating func writeTrack(_ pid: UInt8, _ tid: UInt64, _ timeNs: Int64) {
         out.write(",\"pid\":")
         out.write(byte: pid &+ 48)
         out.write(",\"tid\":")
@@ -61,9 +61,9 @@ struct ChromeEventWriter {
         out.write(",\"name\":")
         switch frame.kind {
         case .region:
-            strings.write(frame.name, tables: tables, to: out)
+            strings.write(frame.name, tables: tables, to: &out)
         case .task:
-            if frame.name.isEmpty { out.write("\"task\"") } else { strings.write(frame.name, tables: tables, to: out) }
+            if frame.name.isEmpty { out.write("\"task\"") } else { strings.write(frame.name, tables: tables, to: &out) }
         case .state:
             switch frame.id {
             case 0: out.write("\"running\"")
@@ -97,7 +97,7 @@ struct ChromeEventWriter {
             let text = tables.string(reason)
             blockedNames[i] = JSONText.escaped(text.isEmpty ? "blocked" : "blocked: " + text)
         }
-        out.write(bytes: blockedNames[i])
+        blockedNames[i].withUnsafeBufferPointer { out.write(bytes: $0) }
     }
 
     mutating func writeFlowStart(id: UInt64, pid: UInt8, tid: UInt64, timeNs: Int64) {
@@ -123,7 +123,7 @@ struct ChromeEventWriter {
         out.write("{\"ph\":\"i\",\"s\":\"t\"")
         writeTrack(pid, tid, timeNs)
         out.write(",\"name\":")
-        if name.isEmpty { out.write("\"log\"") } else { strings.write(name, tables: tables, to: out) }
+        if name.isEmpty { out.write("\"log\"") } else { strings.write(name, tables: tables, to: &out) }
         if !message.isEmpty {
             out.write(",\"args\":{\"message\":")
             out.writeJSONString(message)
@@ -137,7 +137,7 @@ struct ChromeEventWriter {
         out.write("{\"ph\":\"C\",\"pid\":3,\"ts\":")
         out.write(microsecondsFromNs: timeNs - startNs)
         out.write(",\"name\":")
-        if name.isEmpty { out.write("\"counter\"") } else { strings.write(name, tables: tables, to: out) }
+        if name.isEmpty { out.write("\"counter\"") } else { strings.write(name, tables: tables, to: &out) }
         out.write(",\"args\":{\"value\":")
         out.writeJSONNumber(value)
         out.write("}}")

@@ -23,7 +23,7 @@ public struct ChromeTraceExporter: TraceExporter {
     public var options: ChromeOptions
     private var tracker = TaskStateTracker<ChromeTrack>(startNs: 0) { ChromeTrack(pid: ChromeProcess.tasks, tid: $0.raw) }
     private var writer = ChromeEventWriter(startNs: 0, withStacks: false)
-    private var threadSlots: [ThreadID: Int] = [:]
+    private var threadSlots = IDTable()
     private var threads: [ChromeTrack] = []
     private var nextFlowID: UInt64 = 1
     private var wroteCounterProcess = false
@@ -80,7 +80,8 @@ public struct ChromeTraceExporter: TraceExporter {
                 tracker[slot].extra.prepareChange(at: t, writer: &writer, tables: tables)
                 if tracker[slot].extra.closeRegion(named: name) { tracker[slot].extra.changed(at: t) }
             } else if options.threadTracks && !thread.isNone {
-                guard let ts = threadSlots[thread] else { break }
+                guard let found = threadSlots[thread.raw] else { break }
+                let ts = Int(found)
                 threads[ts].prepareChange(at: t, writer: &writer, tables: tables)
                 if threads[ts].closeRegion(named: name) { threads[ts].changed(at: t) }
             }
@@ -129,7 +130,8 @@ public struct ChromeTraceExporter: TraceExporter {
             let previous = tracker[slot].state
             let previousThread = tracker[slot].stateThread
             if previous == .running, !previousThread.isNone, state != .running || thread != previousThread,
-               let ts = threadSlots[previousThread], threads[ts].leaf?.id == id.raw {
+               let found = threadSlots[previousThread.raw], threads[Int(found)].leaf?.id == id.raw {
+                let ts = Int(found)
                 threads[ts].prepareChange(at: t, writer: &writer, tables: tables)
                 threads[ts].leaf = nil
                 threads[ts].changed(at: t)
@@ -178,10 +180,10 @@ public struct ChromeTraceExporter: TraceExporter {
     }
 
     private mutating func threadSlot(_ thread: ThreadID) -> Int {
-        if let s = threadSlots[thread] { return s }
+        if let s = threadSlots[thread.raw] { return Int(s) }
         let s = threads.count
         threads.append(ChromeTrack(pid: ChromeProcess.threads, tid: thread.raw))
-        threadSlots[thread] = s
+        threadSlots.insert(thread.raw, Int32(s))
         writer.writeThreadSortIndex(pid: ChromeProcess.threads, tid: thread.raw)
         return s
     }
@@ -196,43 +198,42 @@ public struct ChromeTraceExporter: TraceExporter {
                 try output.flushIfNeeded()
             }
         }
-        for (_, s) in threadSlots.sorted(by: { $0.key < $1.key }) {
-            threads[s].closeAll(at: endNs, writer: &writer, tables: tables)
+        for (_, s) in threadSlots.entries.sorted(by: { $0.key < $1.key }) {
+            threads[Int(s)].closeAll(at: endNs, writer: &writer, tables: tables)
         }
-        let out = writer.out
-        out.write("\n],\"displayTimeUnit\":\"ns\",\"otherData\":{\"format\":")
-        out.writeJSONString(metadata.format)
-        out.write(",\"version\":")
-        out.writeJSONString(metadata.version)
-        out.write(",\"startNs\":")
-        out.write(int: metadata.startNs)
-        out.write(",\"endNs\":")
-        out.write(int: endNs)
+        writer.out.write("\n],\"displayTimeUnit\":\"ns\",\"otherData\":{\"format\":")
+        writer.out.writeJSONString(metadata.format)
+        writer.out.write(",\"version\":")
+        writer.out.writeJSONString(metadata.version)
+        writer.out.write(",\"startNs\":")
+        writer.out.write(int: metadata.startNs)
+        writer.out.write(",\"endNs\":")
+        writer.out.write(int: endNs)
         if !metadata.trigger.isEmpty {
-            out.write(",\"trigger\":")
-            out.writeJSONString(metadata.trigger)
+            writer.out.write(",\"trigger\":")
+            writer.out.writeJSONString(metadata.trigger)
         }
         for field in metadata.triggerFields {
-            out.write(byte: UInt8(ascii: ","))
-            out.writeJSONString("trigger." + field.key)
-            out.write(byte: UInt8(ascii: ":"))
-            out.writeJSONString(field.value)
+            writer.out.write(byte: UInt8(ascii: ","))
+            writer.out.writeJSONString("trigger." + field.key)
+            writer.out.write(byte: UInt8(ascii: ":"))
+            writer.out.writeJSONString(field.value)
         }
         if skippedCounters > 0 {
-            out.write(",\"skippedNonFiniteCounters\":")
-            out.write(int: Int64(skippedCounters))
+            writer.out.write(",\"skippedNonFiniteCounters\":")
+            writer.out.write(int: Int64(skippedCounters))
         }
         if let damage {
-            out.write(",\"damage\":")
-            out.writeJSONString(damage.description)
+            writer.out.write(",\"damage\":")
+            writer.out.writeJSONString(damage.description)
         }
-        out.write(byte: UInt8(ascii: "}"))
+        writer.out.write(byte: UInt8(ascii: "}"))
         if options.stackFrames && !writer.stackTree.isEmpty {
-            out.write(",\n")
-            writer.stackTree.write(tables: tables, to: out)
+            writer.out.write(",\n")
+            writer.stackTree.write(tables: tables, to: &writer.out)
         }
-        out.write("}\n")
-        out.drain(into: &output)
+        writer.out.write("}\n")
+        writer.out.drain(into: &output)
         try output.flushIfNeeded()
     }
 }

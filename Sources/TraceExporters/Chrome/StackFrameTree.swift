@@ -43,7 +43,7 @@ struct StackFrameTree {
     }
 
     /// `"stackFrames":{"1":{"name":"main"},"2":{"name":"f (f.swift:3)","parent":"1"}}`
-    func write(tables: TraceTables, to output: StagingBuffer) {
+    func write(tables: TraceTables, to output: inout StagingBuffer) {
         output.write("\"stackFrames\":{")
         for (index, node) in nodes.enumerated() {
             if index > 0 { output.write(",\n") }

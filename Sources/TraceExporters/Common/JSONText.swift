@@ -73,31 +73,38 @@ public enum JSONText {
 }
 
 /// Escaped JSON string literals per StringID, built on first use. TraceTables only grows and
-/// never renames an id, so an entry stays valid for the whole stream.
+/// never renames an id, so an entry stays valid for the whole stream. All entries live in one
+/// byte arena (no per-entry array to retain while writing).
 public struct JSONStringCache {
-    // An empty entry means "not built yet": a built entry holds at least its two quotes.
-    private var entries: [[UInt8]] = []
+    private var arena: [UInt8] = []
+    /// Start in `arena` and length per StringID raw value; length 0 = not built yet (a built
+    /// entry holds at least its two quotes).
+    private var spans: [(start: Int, count: Int)] = []
 
     public init() {}
 
     @inline(__always)
-    public mutating func write(_ id: StringID, tables: TraceTables, to output: inout OutputBuffer) {
+    private mutating func span(_ id: StringID, tables: TraceTables) -> (start: Int, count: Int) {
         let i = Int(id.raw)
-        if i >= entries.count || entries[i].isEmpty { build(i, tables: tables) }
-        entries[i].withUnsafeBufferPointer { output.write(bytes: $0) }
+        if i < spans.count, spans[i].count != 0 { return spans[i] }
+        if i >= spans.count {
+            spans.append(contentsOf: repeatElement((start: 0, count: 0), count: i + 1 - spans.count))
+        }
+        let bytes = JSONText.escaped(tables.string(id))
+        spans[i] = (arena.count, bytes.count)
+        arena.append(contentsOf: bytes)
+        return spans[i]
     }
 
     @inline(__always)
-    public mutating func write(_ id: StringID, tables: TraceTables, to output: StagingBuffer) {
-        let i = Int(id.raw)
-        if i >= entries.count || entries[i].isEmpty { build(i, tables: tables) }
-        output.write(bytes: entries[i])
+    public mutating func write(_ id: StringID, tables: TraceTables, to output: inout OutputBuffer) {
+        let (start, count) = span(id, tables: tables)
+        arena.withUnsafeBufferPointer { output.write(bytes: UnsafeBufferPointer(rebasing: $0[start..<start + count])) }
     }
 
-    private mutating func build(_ i: Int, tables: TraceTables) {
-        if i >= entries.count {
-            entries.append(contentsOf: repeatElement([], count: i + 1 - entries.count))
-        }
-        entries[i] = JSONText.escaped(tables.string(StringID(UInt32(i))))
+    @inline(__always)
+    public mutating func write(_ id: StringID, tables: TraceTables, to output: inout StagingBuffer) {
+        let (start, count) = span(id, tables: tables)
+        arena.withUnsafeBufferPointer { output.write(bytes: UnsafeBufferPointer(rebasing: $0[start..<start + count])) }
     }
 }

@@ -8,11 +8,13 @@
 // - `count` bytes from `base` are initialized; `drain` hands exactly those to the output, in
 //   order, and empties the buffer. Exporters drain at event boundaries once `shouldDrain`, so
 //   the buffer stays near `drainThreshold` and memory does not grow with the output.
-// - Owned by one exporter; the class is not Sendable and never shared across threads.
+// - A struct, so the compiler checks exclusive access statically (a class's stored properties
+//   would pay a dynamic exclusivity check on every write). Copies share one allocation: each
+//   exporter owns exactly one StagingBuffer and never copies it.
 //
-// Soundness of the raw pointer: `base` is allocated with `capacity` bytes in `init`/`grow`,
-// freed only in `deinit`; all writes are at `base + count` after `reserve` guaranteed
-// `count + n <= capacity`.
+// Soundness of the raw pointer: `base` points into `storage`, allocated with `capacity` bytes
+// and freed when the storage object dies; the struct keeps that object alive. All writes are
+// at `base + count` after `reserve` guaranteed `count + n <= capacity`.
 
 #if canImport(Glibc)
 import Glibc
@@ -21,55 +23,66 @@ import Darwin
 #endif
 import TraceModel
 
-public final class StagingBuffer {
-    public static let drainThreshold = 1 << 16
+/// Owns the bytes a StagingBuffer points into.
+final class StagingStorage {
+    let base: UnsafeMutablePointer<UInt8>
 
-    private var base: UnsafeMutablePointer<UInt8>
-    private var capacity: Int
-    public private(set) var count = 0
-
-    public init(capacity: Int = StagingBuffer.drainThreshold + 4096) {
-        self.capacity = capacity
+    init(capacity: Int) {
         base = .allocate(capacity: capacity)
     }
 
     deinit {
         base.deallocate()
     }
+}
+
+public struct StagingBuffer {
+    public static let drainThreshold = 1 << 16
+
+    private var storage: StagingStorage
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    public private(set) var count = 0
+
+    public init(capacity: Int = StagingBuffer.drainThreshold + 4096) {
+        self.capacity = capacity
+        storage = StagingStorage(capacity: capacity)
+        base = storage.base
+    }
 
     @inline(__always)
     public var shouldDrain: Bool { count >= Self.drainThreshold }
 
     /// Moves everything staged into `output`.
-    public func drain(into output: inout OutputBuffer) {
+    public mutating func drain(into output: inout OutputBuffer) {
         guard count > 0 else { return }
         output.write(bytes: UnsafeBufferPointer(start: base, count: count))
         count = 0
     }
 
     @inline(__always)
-    private func reserve(_ n: Int) {
+    private mutating func reserve(_ n: Int) {
         if count + n > capacity { grow(count + n) }
     }
 
-    private func grow(_ needed: Int) {
+    private mutating func grow(_ needed: Int) {
         let newCapacity = max(needed, capacity * 2)
-        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        newBase.update(from: base, count: count)
-        base.deallocate()
-        base = newBase
+        let newStorage = StagingStorage(capacity: newCapacity)
+        newStorage.base.update(from: base, count: count)
+        storage = newStorage
+        base = newStorage.base
         capacity = newCapacity
     }
 
     @inline(__always)
-    public func write(byte: UInt8) {
+    public mutating func write(byte: UInt8) {
         reserve(1)
         base[count] = byte
         count += 1
     }
 
     @inline(__always)
-    public func write(_ s: StaticString) {
+    public mutating func write(_ s: StaticString) {
         let n = s.utf8CodeUnitCount
         reserve(n)
         (base + count).update(from: s.utf8Start, count: n)
@@ -77,7 +90,7 @@ public final class StagingBuffer {
     }
 
     @inline(__always)
-    public func write(bytes: UnsafeBufferPointer<UInt8>) {
+    public mutating func write(bytes: UnsafeBufferPointer<UInt8>) {
         guard let start = bytes.baseAddress else { return }
         reserve(bytes.count)
         (base + count).update(from: start, count: bytes.count)
@@ -85,18 +98,19 @@ public final class StagingBuffer {
     }
 
     @inline(__always)
-    public func write(bytes array: [UInt8]) {
+    public mutating func write(bytes array: [UInt8]) {
         array.withUnsafeBufferPointer { write(bytes: $0) }
     }
 
-    public func write(_ s: String) {
+    /// Named apart from `write(_: StaticString)` so that string literals pick the static one.
+    public mutating func write(string s: String) {
         var s = s
         s.withUTF8 { write(bytes: $0) }
     }
 
     /// Decimal digits, written back to front in place.
     @inline(__always)
-    public func write(uint value: UInt64) {
+    public mutating func write(uint value: UInt64) {
         var digits = 1
         var v = value
         while v >= 10 {
@@ -115,7 +129,7 @@ public final class StagingBuffer {
     }
 
     @inline(__always)
-    public func write(int value: Int64) {
+    public mutating func write(int value: Int64) {
         if value < 0 {
             write(byte: UInt8(ascii: "-"))
             write(uint: UInt64(bitPattern: 0 &- value))
@@ -127,7 +141,7 @@ public final class StagingBuffer {
     /// Nanoseconds as microseconds with up to three decimals, trailing zeros dropped
     /// ("1234.567", "12", "0.5", "0.005"); the same text as OutputBuffer.write(microsecondsFromNs:).
     @inline(__always)
-    public func write(microsecondsFromNs ns: Int64) {
+    public mutating func write(microsecondsFromNs ns: Int64) {
         var v = ns
         if v < 0 {
             write(byte: UInt8(ascii: "-"))
@@ -152,12 +166,12 @@ public final class StagingBuffer {
     }
 
     /// A JSON string literal, quotes included (JSONText's escaping).
-    public func writeJSONString(_ s: String) {
+    public mutating func writeJSONString(_ s: String) {
         var s = s
         s.withUTF8 { writeJSONString(utf8: $0) }
     }
 
-    public func writeJSONString(utf8: UnsafeBufferPointer<UInt8>) {
+    public mutating func writeJSONString(utf8: UnsafeBufferPointer<UInt8>) {
         var staged = OutputBuffer()
         if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
             write(byte: UInt8(ascii: "\""))
@@ -170,12 +184,12 @@ public final class StagingBuffer {
     }
 
     /// A finite Double as a JSON number (see OutputBuffer.writeJSONNumber).
-    public func writeJSONNumber(_ value: Double) {
+    public mutating func writeJSONNumber(_ value: Double) {
         precondition(value.isFinite, "JSON has no NaN or infinity")
         if value == value.rounded(.towardZero), abs(value) < 9_007_199_254_740_992 {
             write(int: Int64(value))
         } else {
-            write(value.description)
+            write(string: value.description)
         }
     }
 }

@@ -52,7 +52,7 @@ public struct TaskStateTracker<Extra> {
     public typealias Slot = Int
 
     public private(set) var tasks: [LiveTask<Extra>] = []
-    private var slotOfTask: [TaskID: Int32] = [:]
+    private var slotOfTask = IDTable()
     private var freeSlots: [Int32] = []
     private var isLive: [Bool] = []
     public var threadRegions: [ThreadID: [OpenRegion]] = [:]
@@ -76,7 +76,7 @@ public struct TaskStateTracker<Extra> {
 
     @inline(__always)
     public func slot(of id: TaskID) -> Slot? {
-        guard let s = slotOfTask[id] else { return nil }
+        guard let s = slotOfTask[id.raw] else { return nil }
         return Int(s)
     }
 
@@ -110,7 +110,7 @@ public struct TaskStateTracker<Extra> {
             tasks.append(record)
             isLive.append(true)
         }
-        slotOfTask[id] = Int32(s)
+        slotOfTask.insert(id.raw, Int32(s))
         return (s, true)
     }
 
@@ -183,7 +183,7 @@ public struct TaskStateTracker<Extra> {
     /// Forgets a task (after its end was handled); its slot is reused.
     public mutating func remove(_ slot: Slot) {
         guard isLive[slot] else { return }
-        slotOfTask[tasks[slot].id] = nil
+        slotOfTask.remove(tasks[slot].id.raw)
         tasks[slot].regions = []
         isLive[slot] = false
         freeSlots.append(Int32(slot))
@@ -191,7 +191,7 @@ public struct TaskStateTracker<Extra> {
 
     /// Live task slots in task-id order (for deterministic output at finish).
     public func liveSlotsByTaskID() -> [Slot] {
-        slotOfTask.sorted { $0.key < $1.key }.map { Int($0.value) }
+        slotOfTask.entries.sorted { $0.key < $1.key }.map { Int($0.value) }
     }
 
     /// Threads with open regions, in id order.
