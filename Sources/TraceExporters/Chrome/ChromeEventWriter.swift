@@ -47,17 +47,35 @@ struct ChromeEventWriter {
         out.write(microsecondsFromNs: timeNs - startNs)
     }
 
+    /// `,\n{"ph":"E","pid":P,"tid":T,"ts":X}` in four appends. Every slice event follows the
+    /// process metadata `begin` writes, so its separator is written unconditionally.
     mutating func writeEnd(pid: UInt8, tid: UInt64, timeNs: Int64) {
-        open()
-        out.write("{\"ph\":\"E\"")
-        writeTrack(pid, tid, timeNs)
+        out.write(pid == ChromeProcess.tasks ? ",\n{\"ph\":\"E\",\"pid\":1,\"tid\":" : ",\n{\"ph\":\"E\",\"pid\":2,\"tid\":")
+        out.write(uint: tid)
+        out.write(",\"ts\":")
+        out.write(microsecondsFromNs: timeNs - startNs)
         out.write(byte: UInt8(ascii: "}"))
     }
 
     mutating func writeBegin(pid: UInt8, tid: UInt64, timeNs: Int64, frame: SliceFrame, tables: TraceTables) {
-        open()
-        out.write("{\"ph\":\"B\"")
-        writeTrack(pid, tid, timeNs)
+        out.write(pid == ChromeProcess.tasks ? ",\n{\"ph\":\"B\",\"pid\":1,\"tid\":" : ",\n{\"ph\":\"B\",\"pid\":2,\"tid\":")
+        out.write(uint: tid)
+        out.write(",\"ts\":")
+        out.write(microsecondsFromNs: timeNs - startNs)
+        if frame.kind == .state && (frame.stack.isNone || !withStacks) {
+            // The common case in one append: a state slice without a stack.
+            switch frame.id {
+            case 0: out.write(",\"name\":\"running\"}")
+            case 1: out.write(",\"name\":\"runnable\"}")
+            case 2:
+                out.write(",\"name\":")
+                writeBlockedName(frame.name, tables: tables)
+                out.write(byte: UInt8(ascii: "}"))
+            case 3: out.write(",\"name\":\"syscall\"}")
+            default: out.write(",\"name\":\"ended\"}")
+            }
+            return
+        }
         out.write(",\"name\":")
         switch frame.kind {
         case .region:
