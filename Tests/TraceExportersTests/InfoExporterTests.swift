@@ -74,3 +74,29 @@ import TraceModel
         #expect(out.string == "0 -3 1.5 1e+20 0.1 9.007199254740994e+15 ")
     }
 }
+
+@Suite struct StagingBufferTests {
+    @Test func integersAndMicrosecondsMatchOutputBuffer() {
+        var rng = SplitMix64(state: 11)
+        var staged = StagingBuffer(capacity: 8)
+        var reference = OutputBuffer()
+        var values: [Int64] = [0, 1, 9, 10, 99, 100, 999, 1000, 1001, 10_000, 123_456_789, .max, .min + 1, -1, -1000, -1234]
+        for _ in 0..<2_000 { values.append(Int64(bitPattern: rng.next()) >> Int64(rng.below(63))) }
+        for v in values {
+            staged.write(int: v)
+            staged.write(byte: 32)
+            staged.write(microsecondsFromNs: v == .min + 1 ? 0 : v)
+            staged.write(byte: 10)
+            reference.write(int: v)
+            reference.write(byte: 32)
+            reference.write(microsecondsFromNs: v == .min + 1 ? 0 : v)
+            reference.write(byte: 10)
+        }
+        staged.write(uint: .max)
+        reference.write(uint: .max)
+        var drained = OutputBuffer()
+        staged.drain(into: &drained)
+        #expect(drained.string == reference.string)
+        #expect(staged.count == 0)
+    }
+}

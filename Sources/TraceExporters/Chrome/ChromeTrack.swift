@@ -92,7 +92,7 @@ struct ChromeTrack {
             for _ in common..<emitted.count {
                 writer.writeEnd(pid: pid, tid: tid, timeNs: pendingNs)
             }
-            emitted.removeSubrange(common...)
+            emitted.removeLast(emitted.count - common)
         }
         if wantedCount > common {
             for i in common..<wantedCount {

@@ -108,24 +108,56 @@ public struct StagingBuffer {
         s.withUTF8 { write(bytes: $0) }
     }
 
-    /// Decimal digits, written back to front in place.
+    /// Decimal digits, written back to front in place, two at a time.
     @inline(__always)
     public mutating func write(uint value: UInt64) {
-        var digits = 1
-        var v = value
-        while v >= 10 {
-            v /= 10
-            digits += 1
+        if value < 10 {
+            write(byte: UInt8(truncatingIfNeeded: value) &+ 48)
+            return
         }
+        let digits = Self.digitCount(value)
         reserve(digits)
+        let pairs: StaticString = """
+            00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+            40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+            8081828384858687888990919293949596979899
+            """
+        let table = pairs.utf8Start
         var p = base + count + digits
-        v = value
-        repeat {
+        var v = value
+        while v >= 100 {
+            let r = Int(truncatingIfNeeded: v % 100) &* 2
+            v /= 100
+            p -= 2
+            p[0] = table[r]
+            p[1] = table[r &+ 1]
+        }
+        if v >= 10 {
+            let r = Int(truncatingIfNeeded: v) &* 2
+            p -= 2
+            p[0] = table[r]
+            p[1] = table[r &+ 1]
+        } else {
             p -= 1
-            p.pointee = UInt8(truncatingIfNeeded: v % 10) &+ 48
-            v /= 10
-        } while v > 0
+            p[0] = UInt8(truncatingIfNeeded: v) &+ 48
+        }
         count += digits
+    }
+
+    @inline(__always)
+    static func digitCount(_ value: UInt64) -> Int {
+        var n = 1
+        var v = value
+        while v >= 10_000 {
+            v /= 10_000
+            n += 4
+        }
+        if v >= 100 {
+            v /= 100
+            n += 2
+        }
+        if v >= 10 { n += 1 }
+        return n
     }
 
     @inline(__always)
