@@ -26,7 +26,11 @@ struct FoldedStackTrie {
     private(set) var parents: [Int32] = [-1]
     private(set) var frames: [UInt64] = [0]
     private(set) var weights: [Int64] = [0]
+    /// (parent, frame) packed into 64 bits while the parent fits in 29 bits (a frame key is
+    /// 35 bits: 3 of kind, 32 of StringID); beyond that, the general dictionary.
+    private var packedIndex = IDTable(capacity: 1024)
     private var index: [NodeKey: Int32] = [:]
+    private static let packedParentLimit: Int32 = 1 << 29
 
     @inline(__always)
     static func key(_ kind: FrameKind, _ id: StringID = .empty) -> UInt64 {
@@ -43,14 +47,27 @@ struct FoldedStackTrie {
         }
     }
 
+    @inline(__always)
     mutating func child(_ parent: Int32, _ frame: UInt64) -> Int32 {
+        if parent < Self.packedParentLimit {
+            let packed = UInt64(parent) << 35 | frame
+            if let node = packedIndex[packed] { return node }
+            let node = append(parent, frame)
+            packedIndex.insert(packed, node)
+            return node
+        }
         let key = NodeKey(parent: parent, frame: frame)
         if let node = index[key] { return node }
+        let node = append(parent, frame)
+        index[key] = node
+        return node
+    }
+
+    private mutating func append(_ parent: Int32, _ frame: UInt64) -> Int32 {
         let node = Int32(parents.count)
         parents.append(parent)
         frames.append(frame)
         weights.append(0)
-        index[key] = node
         return node
     }
 

@@ -28,8 +28,9 @@ public struct InfoExporter: TraceExporter {
     public var options: InfoOptions
     /// Event counts in `kindNames` order.
     private var counts = [Int64](repeating: 0, count: InfoExporter.kindNames.count)
-    private var taskIDs = Set<TaskID>()
-    private var threadIDs = Set<ThreadID>()
+    /// Sets of ids seen (IDTable used as a set: every value is 0).
+    private var taskIDs = IDTable()
+    private var threadIDs = IDTable()
 
     static let kindNames = ["threadName", "taskCreated", "taskState", "regionBegin", "regionEnd", "log", "counter",
                             "taskCPU"]
@@ -75,12 +76,12 @@ public struct InfoExporter: TraceExporter {
 
     @inline(__always)
     private mutating func see(_ task: TaskID) {
-        if !task.isNone { taskIDs.insert(task) }
+        if !task.isNone && taskIDs[task.raw] == nil { taskIDs.insert(task.raw, 0) }
     }
 
     @inline(__always)
     private mutating func see(_ thread: ThreadID) {
-        if !thread.isNone { threadIDs.insert(thread) }
+        if !thread.isNone && threadIDs[thread.raw] == nil { threadIDs.insert(thread.raw, 0) }
     }
 
     var totalEvents: Int64 { counts.reduce(0, +) }

@@ -42,7 +42,11 @@ public struct SummaryAccumulator {
 
     private var tracker: TaskStateTracker<TaskBlocked>
     private var finished: [FinishedTask] = []
-    private var regions: [StringID: RegionAggregate] = [:]
+    /// Region aggregates, and their index per region-name StringID raw value (-1: none yet);
+    /// StringIDs are dense, so an array beats hashing.
+    private var regions: [RegionAggregate] = []
+    private var regionNames: [StringID] = []
+    private var regionIndex: [Int32] = []
 
     public init(startNs: Int64) {
         tracker = TaskStateTracker(startNs: startNs) { _ in TaskBlocked() }
@@ -102,10 +106,20 @@ public struct SummaryAccumulator {
 
     private mutating func record(_ region: OpenRegion, endNs: Int64) {
         let duration = max(0, endNs - region.beginNs)
-        regions[region.name, default: RegionAggregate()].count += 1
-        regions[region.name]!.totalNs += duration
-        regions[region.name]!.histogram.record(duration)
-        regions[region.name]!.times.add(region.times)
+        let id = Int(region.name.raw)
+        if id >= regionIndex.count {
+            regionIndex.append(contentsOf: repeatElement(-1, count: id + 1 - regionIndex.count))
+        }
+        if regionIndex[id] < 0 {
+            regionIndex[id] = Int32(regions.count)
+            regions.append(RegionAggregate())
+            regionNames.append(region.name)
+        }
+        let i = Int(regionIndex[id])
+        regions[i].count += 1
+        regions[i].totalNs += duration
+        regions[i].histogram.record(duration)
+        regions[i].times.add(region.times)
     }
 
     private mutating func endTask(_ slot: Int, at t: Int64) {
@@ -151,7 +165,7 @@ public struct SummaryAccumulator {
         }
         for g in groups.indices { groups[g].times.sortReasons() }
 
-        let regionRows = regions.map { name, r in
+        let regionRows = zip(regionNames, regions).map { name, r in
             RegionSummary(name: tables.string(name), count: r.count, totalNs: r.totalNs,
                           meanNs: r.count > 0 ? r.totalNs / r.count : 0,
                           p50Ns: r.histogram.quantile(0.5), p99Ns: r.histogram.quantile(0.99),

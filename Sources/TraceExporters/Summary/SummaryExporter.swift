@@ -29,7 +29,7 @@ public struct SummaryExporter: TraceExporter {
         var report = accumulator.finish(endNs: metadata.endNs, tables: tables)
         report.sort(by: options.sort)
         switch options.format {
-        case .json: SummaryJSONWriter.write(report, to: &output)
+        case .json: try SummaryJSONWriter.write(report, to: &output)
         case .csv: SummaryCSVWriter.write(report, to: &output)
         case .text: SummaryTextWriter.write(report, sortedBy: options.sort, to: &output)
         }

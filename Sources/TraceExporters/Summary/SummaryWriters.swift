@@ -12,7 +12,9 @@
 import TraceModel
 
 enum SummaryJSONWriter {
-    static func write(_ report: SummaryReport, to output: inout OutputBuffer) {
+    static func write(_ report: SummaryReport, to target: inout OutputBuffer) throws {
+        var output = StagingBuffer()
+        defer { output.drain(into: &target) }
         output.write("{\"tasks\":[")
         for (i, task) in report.tasks.enumerated() {
             output.write(i == 0 ? "\n{\"id\":" : ",\n{\"id\":")
@@ -27,6 +29,10 @@ enum SummaryJSONWriter {
             output.write(int: task.endNs)
             writeTimes(task.times, to: &output)
             output.write(byte: UInt8(ascii: "}"))
+            if output.shouldDrain {
+                output.drain(into: &target)
+                try target.flushIfNeeded()
+            }
         }
         output.write("],\n\"groups\":[")
         for (i, group) in report.groups.enumerated() {
@@ -64,7 +70,7 @@ enum SummaryJSONWriter {
         output.write("]}\n")
     }
 
-    private static func writeTimes(_ times: StateTotals, to output: inout OutputBuffer) {
+    private static func writeTimes(_ times: StateTotals, to output: inout StagingBuffer) {
         output.write(",\"execNs\":")
         output.write(int: times.execNs)
         output.write(",\"schedWaitNs\":")
