@@ -101,11 +101,12 @@ def folded_problems(folded, summary):
         leaf = stack.split(";")[-1]
         by_leaf["blocked" if leaf.startswith("[blocked") else leaf] += int(weight)
     totals = {"[running]": 0, "[runnable]": 0, "[syscall]": 0, "blocked": 0}
-    for task in summary["tasks"]:
-        totals["[running]"] += task["execNs"]
-        totals["[runnable]"] += task["schedWaitNs"]
-        totals["[syscall]"] += task["syscallNs"]
-        totals["blocked"] += sum(task["blockedNs"].values())
+    # Groups cover every task (tasks may be limited by --max-tasks).
+    for group in summary["groups"]:
+        totals["[running]"] += group["execNs"]
+        totals["[runnable]"] += group["schedWaitNs"]
+        totals["[syscall]"] += group["syscallNs"]
+        totals["blocked"] += sum(group["blockedNs"].values())
     return [f"folded {k} weights {by_leaf.get(k, 0)} != summary {v}" for k, v in totals.items() if by_leaf.get(k, 0) != v]
 
 

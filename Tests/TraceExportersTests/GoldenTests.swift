@@ -92,13 +92,14 @@ enum PackageFiles {
     func foldedMatchesAndAddsUpToTheSummary(fixture: String) throws {
         let text = try convert(fixture, FoldedStacksExporter())
         try compare(text, golden: "\(fixture).folded.txt")
+        // Groups cover every task (tasks may be limited by maxTasks).
         try compare(try convert(fixture, FoldedStacksExporter(options: FoldedOptions(state: .running, unit: .us))),
                     golden: "\(fixture).folded-running-us.txt")
 
         let summary = try convert(fixture, SummaryExporter(options: SummaryOptions(format: .json)))
         let root = try #require(try JSONSerialization.jsonObject(with: Data(summary.utf8)) as? [String: Any])
         var exec = 0, wait = 0, blocked = 0, syscall = 0
-        for task in root["tasks"] as? [[String: Any]] ?? [] {
+        for task in root["groups"] as? [[String: Any]] ?? [] {
             exec += task["execNs"] as? Int ?? 0
             wait += task["schedWaitNs"] as? Int ?? 0
             syscall += task["syscallNs"] as? Int ?? 0

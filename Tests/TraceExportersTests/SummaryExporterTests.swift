@@ -2,7 +2,7 @@
 
 import Foundation
 import Testing
-import TraceExporters
+@testable import TraceExporters
 import TraceModel
 
 @Suite struct SummaryExporterTests {
@@ -234,5 +234,38 @@ import TraceModel
         h.record(-5)
         #expect(h.quantile(1) == .max)
         #expect(h.quantile(0.5) == 0)
+    }
+}
+
+@Suite struct TopTasksTests {
+    @Test(arguments: [0, 1, 7, 100, 5_000])
+    func keepsExactlyTheFirstRowsOfTheFullOrder(limit: Int) {
+        var rng = SplitMix64(state: UInt64(limit) + 1)
+        var top = TopTasks<(Int64, UInt64)>(limit: limit) { $0 }
+        var all: [(Int64, UInt64)] = []
+        for id in 1...2_000 as ClosedRange<UInt64> {
+            let row = (Int64(rng.below(50)), id)
+            all.append(row)
+            top.offer(row)
+        }
+        let sorted = all.sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
+        let kept = top.kept.sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
+        let expected = limit == 0 ? sorted : Array(sorted.prefix(limit))
+        #expect(kept.map(\.1) == expected.map(\.1))
+        #expect(top.offered == 2_000)
+    }
+
+    @Test func summaryListsTheLargestTasksButGroupsCountThemAll() throws {
+        let s = TraceScript(durationNs: 1_000_000)
+        for id in 1...50 as ClosedRange<UInt64> {
+            s.created(0, id, "t\(id)", group: "g")
+            s.state(0, id, .running, thread: 1)
+            s.state(Int64(id) * 100, id, .ended)
+        }
+        let text = try export(SummaryExporter(options: SummaryOptions(format: .json, sort: .exec, maxTasks: 3)), s)
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect((root["tasks"] as? [[String: Any]])?.compactMap { $0["id"] as? Int } == [50, 49, 48])
+        #expect((root["groups"] as? [[String: Any]])?.first?["count"] as? Int == 50)
+        #expect((root["groups"] as? [[String: Any]])?.first?["execNs"] as? Int == (1...50).reduce(0, +) * 100)
     }
 }

@@ -2,8 +2,10 @@
 // sizes, the trigger.
 //
 // Invariants:
-// - Holds counters and the sets of task and thread ids seen (live state is the ids), never
-//   events. Writes only in `finish`, from the final metadata.
+// - Holds counters, the ids of live tasks (a task counts once from its first event to its
+//   end; an id seen again after its end is a new task, as for the other exporters) and the
+//   thread ids seen: memory follows live tasks and threads, never events or ended tasks.
+//   Writes only in `finish`, from the final metadata.
 // - JSON keys always present: format, version, events, eventsByKind (every kind, zeros
 //   included, fixed order), startNs, endNs, durationNs, tasks, threads, fileBytes,
 //   uncompressedBytes, bytesPerEvent (file bytes per event, 2 decimals), trigger,
@@ -28,8 +30,9 @@ public struct InfoExporter: TraceExporter {
     public var options: InfoOptions
     /// Event counts in `kindNames` order.
     private var counts = [Int64](repeating: 0, count: InfoExporter.kindNames.count)
-    /// Sets of ids seen (IDTable used as a set: every value is 0).
-    private var taskIDs = IDTable()
+    /// Live task ids and thread ids seen (IDTable used as a set: every value is 0).
+    private var liveTasks = IDTable()
+    private var taskCount = 0
     private var threadIDs = IDTable()
 
     static let kindNames = ["threadName", "taskCreated", "taskState", "regionBegin", "regionEnd", "log", "counter",
@@ -49,10 +52,11 @@ public struct InfoExporter: TraceExporter {
         case .taskCreated(let task, _, _, _, _):
             counts[1] += 1
             see(task)
-        case .taskState(let task, _, let thread, _, _):
+        case .taskState(let task, let state, let thread, _, _):
             counts[2] += 1
             see(task)
             see(thread)
+            if state == .ended { liveTasks.remove(task.raw) }
         case .regionBegin(let task, let thread, _, _):
             counts[3] += 1
             see(task)
@@ -76,7 +80,10 @@ public struct InfoExporter: TraceExporter {
 
     @inline(__always)
     private mutating func see(_ task: TaskID) {
-        if !task.isNone && taskIDs[task.raw] == nil { taskIDs.insert(task.raw, 0) }
+        if !task.isNone && liveTasks[task.raw] == nil {
+            liveTasks.insert(task.raw, 0)
+            taskCount += 1
+        }
     }
 
     @inline(__always)
@@ -123,7 +130,7 @@ public struct InfoExporter: TraceExporter {
         output.write(",\"durationNs\":")
         output.write(int: m.durationNs)
         output.write(",\"tasks\":")
-        output.write(int: Int64(taskIDs.count))
+        output.write(int: Int64(taskCount))
         output.write(",\"threads\":")
         output.write(int: Int64(threadIDs.count))
         output.write(",\"fileBytes\":")
@@ -169,7 +176,7 @@ public struct InfoExporter: TraceExporter {
         lines.append(("window", "\(m.startNs) .. \(m.endNs) ns (\(DurationText.format(m.durationNs)))"))
         let byKind = Self.kindNames.indices.filter { counts[$0] > 0 }.map { "\(Self.kindNames[$0]) \(counts[$0])" }
         lines.append(("events", byKind.isEmpty ? "0" : "\(events) (\(byKind.joined(separator: ", ")))"))
-        lines.append(("tasks", String(taskIDs.count)))
+        lines.append(("tasks", String(taskCount)))
         lines.append(("threads", String(threadIDs.count)))
         lines.append(("file bytes", String(m.fileBytes)))
         lines.append(("uncompressed bytes", String(m.uncompressedBytes)))

@@ -3,8 +3,10 @@
 // Invariants:
 // - Time is settled at every state change and region boundary (TaskStateTracker), so a
 //   region's exec/wait split is exactly its task's state time while it was open.
-// - Live state: open tasks and regions. Aggregates: one row per finished task (the report
-//   lists every task), one histogram per region name (fixed size). Nothing grows per event.
+// - Live state: open tasks and regions. Aggregates: one row per group and one histogram per
+//   region name (fixed size); per-task rows only up to `maxTasks` (TopTasks; 0 = every task).
+//   With a limit nothing grows with the number of events or of ended tasks.
+// - Groups are summed from every task, kept as a row or not.
 // - At `finish(endNs:)`, tasks and regions still open are closed at endNs.
 
 import TraceModel
@@ -40,16 +42,35 @@ public struct SummaryAccumulator {
         var times = StateTimes()
     }
 
+    struct GroupAggregate {
+        var name: StringID
+        var count = 0
+        var times = StateTimes()
+        var blocked = TaskBlocked()
+    }
+
     private var tracker: TaskStateTracker<TaskBlocked>
-    private var finished: [FinishedTask] = []
+    private var finished: TopTasks<FinishedTask>
+    private var groups: [GroupAggregate] = []
+    /// Group index per group-name StringID raw value; -1: none yet.
+    private var groupIndex: [Int32] = []
     /// Region aggregates, and their index per region-name StringID raw value (-1: none yet);
     /// StringIDs are dense, so an array beats hashing.
     private var regions: [RegionAggregate] = []
     private var regionNames: [StringID] = []
     private var regionIndex: [Int32] = []
 
-    public init(startNs: Int64) {
+    public init(startNs: Int64, sort: SummaryOptions.SortKey = .total, maxTasks: Int = 0) {
         tracker = TaskStateTracker(startNs: startNs) { _ in TaskBlocked() }
+        finished = TopTasks(limit: max(0, maxTasks)) { task in
+            let value = switch sort {
+            case .exec: task.times.runningNs
+            case .wait: task.times.runnableNs
+            case .blocked: task.times.blockedNs
+            case .total: task.times.totalNs
+            }
+            return (value, task.id.raw)
+        }
     }
 
     public mutating func consume(_ event: TraceEvent) {
@@ -125,8 +146,21 @@ public struct SummaryAccumulator {
     private mutating func endTask(_ slot: Int, at t: Int64) {
         while !tracker[slot].regions.isEmpty { record(tracker.popRegion(slot), endNs: t) }
         let task = tracker[slot]
-        finished.append(FinishedTask(id: task.id, name: task.name, group: task.groupOrName, startNs: task.createdNs,
-                                     endNs: t, times: task.times, blocked: task.extra.byReason))
+        let group = task.groupOrName
+        let id = Int(group.raw)
+        if id >= groupIndex.count {
+            groupIndex.append(contentsOf: repeatElement(-1, count: id + 1 - groupIndex.count))
+        }
+        if groupIndex[id] < 0 {
+            groupIndex[id] = Int32(groups.count)
+            groups.append(GroupAggregate(name: group))
+        }
+        let g = Int(groupIndex[id])
+        groups[g].count += 1
+        groups[g].times.add(task.times)
+        for b in task.extra.byReason { groups[g].blocked.add(b.reason, b.ns) }
+        finished.offer(FinishedTask(id: task.id, name: task.name, group: group, startNs: task.createdNs,
+                                    endNs: t, times: task.times, blocked: task.extra.byReason))
         tracker.remove(slot)
     }
 
@@ -141,30 +175,22 @@ public struct SummaryAccumulator {
             while let region = tracker.popThreadRegion(thread) { record(region, endNs: end) }
         }
 
-        var tasks: [TaskSummary] = []
-        tasks.reserveCapacity(finished.count)
-        var groupIndex: [StringID: Int] = [:]
-        var groups: [GroupSummary] = []
-        for task in finished {
+        func totals(_ times: StateTimes, _ blocked: [(reason: StringID, ns: Int64)]) -> StateTotals {
             var totals = StateTotals()
-            totals.execNs = task.times.runningNs
-            totals.schedWaitNs = task.times.runnableNs
-            totals.syscallNs = task.times.syscallNs
-            for b in task.blocked { totals.addBlocked(tables.string(b.reason), b.ns) }
+            totals.execNs = times.runningNs
+            totals.schedWaitNs = times.runnableNs
+            totals.syscallNs = times.syscallNs
+            for b in blocked { totals.addBlocked(tables.string(b.reason), b.ns) }
             totals.sortReasons()
-            let groupName = tables.string(task.group)
-            tasks.append(TaskSummary(id: task.id.raw, name: tables.string(task.name), group: groupName,
-                                     startNs: task.startNs, endNs: task.endNs, times: totals))
-            if let g = groupIndex[task.group] {
-                groups[g].count += 1
-                groups[g].times.add(totals)
-            } else {
-                groupIndex[task.group] = groups.count
-                groups.append(GroupSummary(name: groupName, count: 1, times: totals))
-            }
+            return totals
         }
-        for g in groups.indices { groups[g].times.sortReasons() }
-
+        let tasks = finished.kept.map { task in
+            TaskSummary(id: task.id.raw, name: tables.string(task.name), group: tables.string(task.group),
+                        startNs: task.startNs, endNs: task.endNs, times: totals(task.times, task.blocked))
+        }
+        let groupRows = groups.map { g in
+            GroupSummary(name: tables.string(g.name), count: g.count, times: totals(g.times, g.blocked.byReason))
+        }
         let regionRows = zip(regionNames, regions).map { name, r in
             RegionSummary(name: tables.string(name), count: r.count, totalNs: r.totalNs,
                           meanNs: r.count > 0 ? r.totalNs / r.count : 0,
@@ -172,6 +198,6 @@ public struct SummaryAccumulator {
                           execNs: r.times.runningNs, schedWaitNs: r.times.runnableNs,
                           blockedNs: r.times.blockedNs, syscallNs: r.times.syscallNs)
         }
-        return SummaryReport(tasks: tasks, groups: groups, regions: regionRows)
+        return SummaryReport(tasks: tasks, groups: groupRows, regions: regionRows, taskCount: finished.offered)
     }
 }

@@ -2,8 +2,8 @@
 //
 // Invariants:
 // - Nothing is written before `finish`: a summary needs the whole window. What is held until
-//   then is SummaryAccumulator's (live state plus one row per task and one histogram per
-//   region name).
+//   then is SummaryAccumulator's: live state, one row per group, one histogram per region
+//   name, and at most `maxTasks` task rows.
 
 import TraceModel
 
@@ -16,7 +16,7 @@ public struct SummaryExporter: TraceExporter {
     }
 
     public mutating func begin(metadata: TraceMetadata, tables: TraceTables, output: inout OutputBuffer) throws {
-        accumulator = SummaryAccumulator(startNs: metadata.startNs)
+        accumulator = SummaryAccumulator(startNs: metadata.startNs, sort: options.sort, maxTasks: options.maxTasks)
     }
 
     @inline(__always)

@@ -17,9 +17,15 @@ public struct SummaryOptions: Sendable, Equatable {
 
     public var format: Format
     public var sort: SortKey
+    /// Per-task rows kept: the largest by `sort`; 0 keeps every task (memory then grows with
+    /// the number of tasks). Groups and regions always cover every task.
+    public var maxTasks: Int
 
-    public init(format: Format = .text, sort: SortKey = .total) {
+    public static let defaultMaxTasks = 10_000
+
+    public init(format: Format = .text, sort: SortKey = .total, maxTasks: Int = SummaryOptions.defaultMaxTasks) {
         self.format = format
         self.sort = sort
+        self.maxTasks = maxTasks
     }
 }

@@ -97,14 +97,17 @@ public struct RegionSummary: Sendable, Equatable {
 }
 
 public struct SummaryReport: Sendable, Equatable {
+    /// Every task, or the `maxTasks` largest by the sort key.
     public var tasks: [TaskSummary]
     public var groups: [GroupSummary]
     public var regions: [RegionSummary]
+    /// Number of tasks in the window (`tasks` may hold fewer).
+    public var taskCount: Int
 
-    /// Sums over all tasks (what folded weights per state add up to).
+    /// Sums over all tasks, from the groups (what folded weights per state add up to).
     public var totals: StateTotals {
         var all = StateTotals()
-        for task in tasks { all.add(task.times) }
+        for group in groups { all.add(group.times) }
         all.sortReasons()
         return all
     }

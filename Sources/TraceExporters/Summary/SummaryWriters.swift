@@ -144,7 +144,7 @@ enum SummaryCSVWriter {
 enum SummaryTextWriter {
     static func write(_ report: SummaryReport, sortedBy key: SummaryOptions.SortKey, to output: inout OutputBuffer) {
         let totals = report.totals
-        output.write("\(report.tasks.count) tasks in \(report.groups.count) groups, \(report.regions.count) region names;")
+        output.write("\(report.taskCount) tasks in \(report.groups.count) groups, \(report.regions.count) region names;")
         output.write(" exec \(DurationText.format(totals.execNs)), sched wait \(DurationText.format(totals.schedWaitNs)),")
         output.write(" blocked \(DurationText.format(totals.blockedTotalNs)), syscall \(DurationText.format(totals.syscallNs))")
         output.write("; sorted by \(key.rawValue)\n")
@@ -156,7 +156,11 @@ enum SummaryTextWriter {
         }
         groups.write(to: &output)
 
-        output.write("\nTasks\n")
+        if report.tasks.count < report.taskCount {
+            output.write("\nTasks (the \(report.tasks.count) with the most \(key.rawValue) time; --max-tasks 0 lists all)\n")
+        } else {
+            output.write("\nTasks\n")
+        }
         var tasks = TextTable([("id", .right), ("name", .left), ("group", .left)] + timeColumns)
         for t in report.tasks {
             tasks.append([String(t.id), display(t.name), display(t.group)] + timeCells(t.times))

@@ -78,8 +78,17 @@ struct SummaryCommand: ParsableCommand {
     @Option(help: "Order rows by this time, largest first.")
     var sort: SummaryOptions.SortKey = .total
 
+    @Option(help: ArgumentHelp("List at most this many tasks, those with the most --sort time (0: all; memory then grows with the number of tasks). Groups and regions always count every task.",
+                               valueName: "n"))
+    var maxTasks = SummaryOptions.defaultMaxTasks
+
+    func validate() throws {
+        guard maxTasks >= 0 else { throw ValidationError("--max-tasks must be 0 or more") }
+    }
+
     func run() throws {
-        try Conversion.run(SummaryExporter(options: SummaryOptions(format: format, sort: sort)), options: io)
+        let options = SummaryOptions(format: format, sort: sort, maxTasks: maxTasks)
+        try Conversion.run(SummaryExporter(options: options), options: io)
     }
 }
 
