@@ -282,7 +282,10 @@ final class GoTraceEngine {
     /// Creates at the window start what was alive before it (see GoLookahead).
     private func startWindow(_ gen: GoGeneration, at t: Int64) {
         let look = GoLookahead.run(gen, ordering: ordering, frontier: frontier)
-        for (g, stack) in look.firstStacks { machine.lookaheadGroups[g] = machine.root(stack, gen) }
+        // In status order, so that interned identifiers do not depend on hashing.
+        for s in look.statuses {
+            if let stack = look.firstStacks[s.goroutine] { machine.lookaheadGroups[s.goroutine] = machine.root(stack, gen) }
+        }
         for s in look.statuses {
             machine.existing(goroutine: s.goroutine, status: s.status, thread: s.thread, stackID: s.stack,
                              gen: gen, at: t, &out)
