@@ -22,16 +22,31 @@ struct GoWireEvent {
 
 struct GoBatchCursor {
     let m: UInt64
+    private let batches: [GoBatch]
+    /// The generation's arena and clock, held here so that decoding touches no class state.
+    private let arena: [UInt8]
+    private let nsPerTick: Double
     private var batchIndex = 0
     private var position = -1
     private var lastNs: Int64 = 0
     var event = GoWireEvent()
 
-    init(m: UInt64) { self.m = m }
+    init(m: UInt64, generation g: GoGeneration) {
+        self.m = m
+        self.batches = g.batches[m] ?? []
+        self.arena = g.arena
+        self.nsPerTick = g.nsPerTick
+    }
+
+    @inline(__always)
+    private func ns(_ ticks: UInt64) -> Int64 {
+        let v = Double(ticks) * nsPerTick
+        guard v < 9.2e18 else { return Int64.max / 2 }
+        return Int64(v)
+    }
 
     /// Decodes the next event of this M into `event`; false when the M has no more events.
     mutating func advance(_ g: GoGeneration, _ table: GoEventTable) throws(GoBatchError) -> Bool {
-        guard let batches = g.batches[m] else { return false }
         if position < 0, batchIndex < batches.count { position = batches[batchIndex].start }
         while batchIndex < batches.count && position >= batches[batchIndex].end {
             batchIndex += 1
@@ -40,9 +55,9 @@ struct GoBatchCursor {
         }
         guard batchIndex < batches.count else { return false }
         let batch = batches[batchIndex]
-        if lastNs == 0 { lastNs = g.ns(batch.baseTicks) }
+        if lastNs == 0 { lastNs = ns(batch.baseTicks) }
         let at = position
-        let failure: String? = g.arena.withUnsafeBufferPointer { buf -> String? in
+        let failure: String? = arena.withUnsafeBufferPointer { buf -> String? in
             var c = GoDataCursor(data: buf, position: position, end: batch.end)
             guard let type = c.byte() else { return "empty event" }
             let count = table.argCounts[Int(type)]
@@ -59,7 +74,7 @@ struct GoBatchCursor {
             }
             event.type = type
             event.args = args
-            event.timeNs = g.ns(dt) &+ lastNs
+            event.timeNs = ns(dt) &+ lastNs
             position = c.position
             return nil
         }

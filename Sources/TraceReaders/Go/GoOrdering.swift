@@ -63,13 +63,10 @@ struct GoOrdering {
     private struct GState {
         var status: UInt64
         var seq: GoSeq
-        var regions: [(task: UInt64, name: String)] = []
-        var ranges: [GoRange] = []
     }
     private struct PState {
         var status: UInt64
         var seq: GoSeq
-        var ranges: [GoRange] = []
     }
     private struct MState {
         var g: UInt64
@@ -78,9 +75,13 @@ struct GoOrdering {
     private enum GCState { case undetermined, notRunning, running }
 
     let table: GoEventTable
-    private var gStates: [UInt64: GState] = [:]
-    private var pStates: [UInt64: PState] = [:]
-    private var mStates: [UInt64: MState] = [:]
+    // Hot per-event state in ID maps of plain values; rarer per-resource lists aside.
+    private var gStates = GoIDMap<GState>()
+    private var pStates = GoIDMap<PState>()
+    private var mStates = GoIDMap<MState>()
+    private var gRegions: [UInt64: [(task: UInt64, name: String)]] = [:]
+    private var gRanges: [UInt64: [GoRange]] = [:]
+    private var pRanges: [UInt64: [GoRange]] = [:]
     private var activeTasks: [UInt64: (name: String, parent: UInt64)] = [:]
     private var gcSeq: UInt64 = 0
     private var gcState = GCState.undetermined
@@ -167,9 +168,11 @@ struct GoOrdering {
             if promotedRunning {
                 // Emitted in the context of the M the P is bound to.
                 var found = false
-                for (mid, ms) in mStates where ms.p == pid {
-                    cur = GoSchedContext(g: ms.g, p: pid, m: mid)
-                    found = true
+                mStates.forEach { mid, ms in
+                    if ms.p == pid {
+                        cur = GoSchedContext(g: ms.g, p: pid, m: mid)
+                        found = true
+                    }
                 }
                 if !found { throw GoOrderError(message: "failed to find sched context for proc \(pid) that's about to be stolen") }
             }
@@ -183,8 +186,8 @@ struct GoOrdering {
                 return nil
             }
             try validate(cur, m: .must, p: .mustNot, g: .may)
-            pStates[pid]!.status = GoProcStatusCode.running
-            pStates[pid]!.seq = seq
+            pStates.update(pid) { $0.status = GoProcStatusCode.running }
+            pStates.update(pid) { $0.seq = seq }
             var newCtx = cur
             newCtx.p = pid
             push(ev, cur)
@@ -198,7 +201,7 @@ struct GoOrdering {
                 throw GoOrderError(message: "ProcStop event for proc that's not Running or Syscall")
             }
             try validate(cur, m: .must, p: .must, g: .may)
-            pStates[cur.p]!.status = GoProcStatusCode.idle
+            pStates.update(cur.p) { $0.status = GoProcStatusCode.idle }
             var newCtx = cur
             newCtx.p = Self.none
             push(ev, cur)
@@ -212,8 +215,8 @@ struct GoOrdering {
                   seq.succeeds(s.seq) else { return nil }
             try validate(cur, m: .must, p: .may, g: .may)
             let oldStatus = s.status
-            pStates[pid]!.status = GoProcStatusCode.idle
-            pStates[pid]!.seq = seq
+            pStates.update(pid) { $0.status = GoProcStatusCode.idle }
+            pStates.update(pid) { $0.seq = seq }
             if oldStatus == GoProcStatusCode.syscallAbandoned {
                 push(ev, cur)
                 return cur
@@ -232,7 +235,7 @@ struct GoOrdering {
             guard victim.p == pid else {
                 throw GoOrderError(message: "tried to steal proc \(pid) from thread \(mid), but got proc \(victim.p) instead")
             }
-            mStates[mid]!.p = Self.none
+            mStates.update(mid) { $0.p = Self.none }
             push(ev, cur)
             return newCtx
 
@@ -246,7 +249,7 @@ struct GoOrdering {
                 guard s.status == status else {
                     throw GoOrderError(message: "inconsistent status for goroutine \(gid): old \(s.status) vs. new \(status)")
                 }
-                gStates[gid]!.seq = GoSeq(gen: g, seq: 0)
+                gStates.update(gid) { $0.seq = GoSeq(gen: g, seq: 0) }
             } else if g == initialGen {
                 gStates[gid] = GState(status: status, seq: GoSeq(gen: g, seq: 0))
                 firstSeen = true
@@ -303,9 +306,9 @@ struct GoOrdering {
             }
             var newCtx = cur
             switch ev.type {
-            case GoEv.goDestroy: gStates[cur.g] = nil
-            case GoEv.goStop: gStates[cur.g]!.status = GoStatusCode.runnable
-            default: gStates[cur.g]!.status = GoStatusCode.waiting
+            case GoEv.goDestroy: forget(goroutine: cur.g)
+            case GoEv.goStop: gStates.update(cur.g) { $0.status = GoStatusCode.runnable }
+            default: gStates.update(cur.g) { $0.status = GoStatusCode.waiting }
             }
             newCtx.g = Self.none
             push(ev, cur)
@@ -316,8 +319,8 @@ struct GoOrdering {
             let seq = GoSeq(gen: g, seq: a[1])
             guard let s = gStates[gid], s.status == GoStatusCode.runnable, seq.succeeds(s.seq) else { return nil }
             try validate(cur, m: .must, p: .must, g: .mustNot)
-            gStates[gid]!.status = GoStatusCode.running
-            gStates[gid]!.seq = seq
+            gStates.update(gid) { $0.status = GoStatusCode.running }
+            gStates.update(gid) { $0.seq = seq }
             var newCtx = cur
             newCtx.g = gid
             push(ev, cur)
@@ -327,8 +330,8 @@ struct GoOrdering {
             let gid = a[0]
             let seq = GoSeq(gen: g, seq: a[1])
             guard let s = gStates[gid], s.status == GoStatusCode.waiting, seq.succeeds(s.seq) else { return nil }
-            gStates[gid]!.status = GoStatusCode.runnable
-            gStates[gid]!.seq = seq
+            gStates.update(gid) { $0.status = GoStatusCode.runnable }
+            gStates.update(gid) { $0.seq = seq }
             push(ev, cur)
             return cur
 
@@ -345,20 +348,20 @@ struct GoOrdering {
             guard let ns = gStates[next], ns.status == GoStatusCode.waiting, seq.succeeds(ns.seq) else { return nil }
             push(ev, cur)
             if ev.type == GoEv.goSwitch {
-                gStates[cur.g]!.status = GoStatusCode.waiting
+                gStates.update(cur.g) { $0.status = GoStatusCode.waiting }
                 var block = ev
                 block.type = GoEv.goBlock
                 block.args = .zero
                 push(block, cur)
             } else {
-                gStates[cur.g] = nil
+                forget(goroutine: cur.g)
                 var destroy = ev
                 destroy.type = GoEv.goDestroy
                 destroy.args = .zero
                 push(destroy, cur)
             }
-            gStates[next]!.status = GoStatusCode.running
-            gStates[next]!.seq = seq
+            gStates.update(next) { $0.status = GoStatusCode.running }
+            gStates.update(next) { $0.seq = seq }
             var newCtx = cur
             newCtx.g = next
             var startCtx = cur
@@ -377,7 +380,7 @@ struct GoOrdering {
             guard s.status == GoStatusCode.running else {
                 throw GoOrderError(message: "GoSyscallBegin event for goroutine that's not Running")
             }
-            gStates[cur.g]!.status = GoStatusCode.syscall
+            gStates.update(cur.g) { $0.status = GoStatusCode.syscall }
             guard let ps = pStates[cur.p] else {
                 throw GoOrderError(message: "uninitialized proc \(cur.p) found during GoSyscallBegin")
             }
@@ -385,8 +388,8 @@ struct GoOrdering {
             guard pSeq.succeeds(ps.seq) else {
                 throw GoOrderError(message: "failed to advance GoSyscallBegin: can't make sequence: \(ps.seq.seq) -> \(pSeq.seq)")
             }
-            pStates[cur.p]!.status = GoProcStatusCode.syscall
-            pStates[cur.p]!.seq = pSeq
+            pStates.update(cur.p) { $0.status = GoProcStatusCode.syscall }
+            pStates.update(cur.p) { $0.seq = pSeq }
             push(ev, cur)
             return cur
 
@@ -398,14 +401,14 @@ struct GoOrdering {
             guard s.status == GoStatusCode.syscall else {
                 throw GoOrderError(message: "GoSyscallEnd event for goroutine that's not Syscall")
             }
-            gStates[cur.g]!.status = GoStatusCode.running
+            gStates.update(cur.g) { $0.status = GoStatusCode.running }
             guard let ps = pStates[cur.p] else {
                 throw GoOrderError(message: "uninitialized proc \(cur.p) found during GoSyscallEnd")
             }
             guard ps.status == GoProcStatusCode.syscall else {
                 throw GoOrderError(message: "expected proc \(cur.p) in state Syscall, but got \(ps.status) instead")
             }
-            pStates[cur.p]!.status = GoProcStatusCode.running
+            pStates.update(cur.p) { $0.status = GoProcStatusCode.running }
             push(ev, cur)
             return cur
 
@@ -423,7 +426,7 @@ struct GoOrdering {
             guard s.status == GoStatusCode.syscall else {
                 throw GoOrderError(message: "GoSyscallEndBlocked event for goroutine that's not Syscall")
             }
-            gStates[cur.g]!.status = GoStatusCode.runnable
+            gStates.update(cur.g) { $0.status = GoStatusCode.runnable }
             var newCtx = cur
             newCtx.g = Self.none
             push(ev, cur)
@@ -449,7 +452,7 @@ struct GoOrdering {
             guard s.status == GoStatusCode.syscall else {
                 throw GoOrderError(message: "GoDestroySyscall event for goroutine that's not Syscall")
             }
-            gStates[cur.g] = nil
+            forget(goroutine: cur.g)
             var newCtx = cur
             newCtx.g = Self.none
             if cur.p != Self.none {
@@ -459,7 +462,7 @@ struct GoOrdering {
                 guard ps.status == GoProcStatusCode.syscall else {
                     throw GoOrderError(message: "proc \(cur.p) in unexpected state \(ps.status) during GoDestroySyscall")
                 }
-                pStates[cur.p]!.status = GoProcStatusCode.syscallAbandoned
+                pStates.update(cur.p) { $0.status = GoProcStatusCode.syscallAbandoned }
                 newCtx.p = Self.none
                 var steal = ev
                 steal.type = GoEv.procSteal
@@ -495,12 +498,12 @@ struct GoOrdering {
                 throw GoOrderError(message: "encountered \(name(ev.type)) without known state for current goroutine \(cur.g)")
             }
             if ev.type == GoEv.userRegionBegin {
-                gStates[cur.g]!.regions.append((a[0], regionName))
-            } else if let last = gStates[cur.g]!.regions.last {
+                gRegions[cur.g, default: []].append((a[0], regionName))
+            } else if let last = gRegions[cur.g]?.last {
                 guard last.task == a[0] && last.name == regionName else {
                     throw GoOrderError(message: "misuse of region in goroutine \(cur.g): region end \(regionName) when the inner-most active region start event is \(last.name)")
                 }
-                gStates[cur.g]!.regions.removeLast()
+                gRegions[cur.g]!.removeLast()
             }
             push(ev, cur)
             return cur
@@ -563,23 +566,23 @@ struct GoOrdering {
         case GoEv.gcSweepBegin:
             try validate(cur, m: .must, p: .must, g: .may)
             let r = rangeType(ev.type, 0)
-            if pStates[cur.p]!.ranges.contains(r) {
+            if pRanges[cur.p, default: []].contains(r) {
                 throw GoOrderError(message: "discovered event already in-flight for when starting event GCSweepBegin")
             }
-            pStates[cur.p]!.ranges.append(r)
+            pRanges[cur.p, default: []].append(r)
             push(ev, cur)
             return cur
 
         case GoEv.gcSweepActive:
             let pid = a[0]
             guard pStates[pid] != nil else { throw GoOrderError(message: "encountered GCSweepActive for unknown proc \(pid)") }
-            try activeRange(&pStates[pid]!.ranges, rangeType(ev.type, 0), initial: g == initialGen)
+            try activeRange(&pRanges[pid, default: []], rangeType(ev.type, 0), initial: g == initialGen)
             push(ev, cur)
             return cur
 
         case GoEv.gcSweepEnd:
             try validate(cur, m: .must, p: .must, g: .may)
-            _ = try endRange(&pStates[cur.p]!.ranges, ev.type)
+            _ = try endRange(&pRanges[cur.p, default: []], ev.type)
             push(ev, cur)
             return cur
 
@@ -590,10 +593,10 @@ struct GoOrdering {
                 throw GoOrderError(message: "encountered event of type \(ev.type) without known state for current goroutine \(cur.g)")
             }
             let r = rangeType(ev.type, desc)
-            if gStates[cur.g]!.ranges.contains(r) {
+            if gRanges[cur.g, default: []].contains(r) {
                 throw GoOrderError(message: "discovered event already in-flight for when starting event \(name(ev.type))")
             }
-            gStates[cur.g]!.ranges.append(r)
+            gRanges[cur.g, default: []].append(r)
             push(ev, cur)
             return cur
 
@@ -602,7 +605,7 @@ struct GoOrdering {
             guard gStates[gid] != nil else {
                 throw GoOrderError(message: "uninitialized goroutine \(gid) found during GCMarkAssistActive")
             }
-            try activeRange(&gStates[gid]!.ranges, rangeType(ev.type, 0), initial: g == initialGen)
+            try activeRange(&gRanges[gid, default: []], rangeType(ev.type, 0), initial: g == initialGen)
             push(ev, cur)
             return cur
 
@@ -611,7 +614,7 @@ struct GoOrdering {
             guard gStates[cur.g] != nil else {
                 throw GoOrderError(message: "encountered event of type \(ev.type) without known state for current goroutine \(cur.g)")
             }
-            let desc = try endRange(&gStates[cur.g]!.ranges, ev.type)
+            let desc = try endRange(&gRanges[cur.g, default: []], ev.type)
             var e = ev
             if ev.type == GoEv.stwEnd { e.args[0] = desc }
             push(e, cur)
@@ -625,6 +628,12 @@ struct GoOrdering {
         default:
             throw GoOrderError(message: "bad event type found while ordering: \(ev.type)")
         }
+    }
+
+    private mutating func forget(goroutine g: UInt64) {
+        gStates[g] = nil
+        if !gRegions.isEmpty { gRegions[g] = nil }
+        if !gRanges.isEmpty { gRanges[g] = nil }
     }
 
     private func string(_ id: UInt64, _ gen: GoGeneration) -> String? {

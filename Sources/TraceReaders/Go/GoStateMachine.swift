@@ -36,10 +36,12 @@ struct GoStateMachine {
     let tables: TraceTables
     private struct Goroutine {
         var lastStack: StackID
-        var regions: [StringID] = []
     }
-    private var goroutines: [UInt64: Goroutine] = [:]
-    private var namedThreads: Set<UInt64> = []
+    private var goroutines = GoIDMap<Goroutine>()
+    /// Open user regions per goroutine, innermost last.
+    private var regions: [UInt64: [StringID]] = [:]
+    private var namedThreads = GoIDMap<Bool>()
+    private var lastNamedThread = GoSchedContext.none
     private var userTasks: Set<UInt64> = []
     private var endedUserTasksWarned = false
     private var unmatchedRegionEndsWarned = false
@@ -48,9 +50,9 @@ struct GoStateMachine {
     private(set) var warnings: [String] = []
 
     // Per-generation caches of interned strings and stacks.
-    private var stackCache: [UInt64: StackID] = [:]
-    private var rootCache: [UInt64: StringID] = [:]
-    private var stringCache: [UInt64: StringID] = [:]
+    private var stackCache = GoIDMap<StackID>()
+    private var rootCache = GoIDMap<StringID>()
+    private var stringCache = GoIDMap<StringID>()
     private var cachedGeneration = -1
 
     private let reasonBeforeWindowID: StringID
@@ -84,9 +86,9 @@ struct GoStateMachine {
     private mutating func enter(_ gen: GoGeneration) {
         if cachedGeneration != gen.ordinal {
             cachedGeneration = gen.ordinal
-            stackCache.removeAll(keepingCapacity: true)
-            rootCache.removeAll(keepingCapacity: true)
-            stringCache.removeAll(keepingCapacity: true)
+            stackCache = GoIDMap()
+            rootCache = GoIDMap()
+            stringCache = GoIDMap()
         }
     }
 
@@ -129,8 +131,10 @@ struct GoStateMachine {
     }
 
     private mutating func name(thread m: UInt64, at t: Int64, _ out: inout [TraceEvent]) {
-        guard m != GoSchedContext.none, !namedThreads.contains(m) else { return }
-        namedThreads.insert(m)
+        guard m != lastNamedThread, m != GoSchedContext.none else { return }
+        lastNamedThread = m
+        guard !namedThreads.contains(m) else { return }
+        namedThreads[m] = true
         out.append(TraceEvent(timeNs: t, .threadName(Self.thread(m), name: tables.intern("M\(m)"))))
     }
 
@@ -181,7 +185,7 @@ struct GoStateMachine {
     mutating func existing(region name: String, goroutine gid: UInt64, at t: Int64, _ out: inout [TraceEvent]) {
         guard goroutines[gid] != nil else { return }
         let n = tables.intern(name)
-        goroutines[gid]!.regions.append(n)
+        regions[gid, default: []].append(n)
         out.append(TraceEvent(timeNs: t, .regionBegin(task: Self.task(goroutine: gid), thread: .none, name: n,
                                                       stack: .none)))
     }
@@ -229,7 +233,7 @@ struct GoStateMachine {
             guard goroutines[current] != nil else { return }
             name(thread: m, at: t, &out)
             let stack = self.stack(a[1], gen)
-            if !stack.isNone { goroutines[current]!.lastStack = stack }
+            if !stack.isNone { goroutines.update(current) { $0.lastStack = stack } }
             let state: TaskState
             switch e.wire.type {
             case GoEv.goStop: state = .runnable
@@ -239,7 +243,7 @@ struct GoStateMachine {
                 state = .blocked(reason: reason.isEmpty ? reasonUnknownID : reason)
             }
             out.append(TraceEvent(timeNs: t, .taskState(Self.task(goroutine: current), state, thread: thread,
-                                                        waker: .none, stack: goroutines[current]!.lastStack)))
+                                                        waker: .none, stack: goroutines[current]?.lastStack ?? .none)))
 
         case GoEv.goUnblock:
             let gid = a[0]
@@ -319,21 +323,21 @@ struct GoStateMachine {
             guard goroutines[current] != nil else { return }
             name(thread: m, at: t, &out)
             let n = string(a[1], gen)
-            goroutines[current]!.regions.append(n)
+            regions[current, default: []].append(n)
             out.append(TraceEvent(timeNs: t, .regionBegin(task: Self.task(goroutine: current), thread: thread,
                                                           name: n, stack: stack(a[2], gen))))
 
         case GoEv.userRegionEnd:
             guard goroutines[current] != nil else { return }
             let n = string(a[1], gen)
-            guard goroutines[current]!.regions.last == n else {
+            guard regions[current]?.last == n else {
                 if !unmatchedRegionEndsWarned {
                     unmatchedRegionEndsWarned = true
                     warnings.append("region end without a begin in the trace (goroutine \(current)); such ends are skipped")
                 }
                 return
             }
-            goroutines[current]!.regions.removeLast()
+            regions[current]!.removeLast()
             name(thread: m, at: t, &out)
             out.append(TraceEvent(timeNs: t, .regionEnd(task: Self.task(goroutine: current), thread: thread, name: n)))
 
@@ -358,9 +362,9 @@ struct GoStateMachine {
     }
 
     private mutating func end(goroutine gid: UInt64, at t: Int64, thread: ThreadID, _ out: inout [TraceEvent]) {
-        guard let g = goroutines.removeValue(forKey: gid) else { return }
+        guard let g = goroutines.remove(gid) else { return }
         let task = Self.task(goroutine: gid)
-        for n in g.regions.reversed() {
+        for n in (regions.removeValue(forKey: gid) ?? []).reversed() {
             out.append(TraceEvent(timeNs: t, .regionEnd(task: task, thread: thread, name: n)))
         }
         out.append(TraceEvent(timeNs: t, .taskState(task, .ended, thread: thread, waker: .none, stack: g.lastStack)))

@@ -20,7 +20,9 @@ import Darwin
 import TraceModel
 
 public struct GoTraceReader: TraceReader {
-    private let engine: GoTraceEngine
+    // A value, not a class: the per-event state is then reached through `inout self`, which
+    // Swift checks statically instead of with dynamic exclusivity checks per access.
+    private var engine: GoTraceEngine
 
     /// Streams the Go trace at `path`.
     public init(path: String, name: String? = nil) throws {
@@ -67,8 +69,8 @@ public struct GoTraceReader: TraceReader {
     public mutating func next() throws -> TraceEvent? { engine.next() }
 }
 
-/// The reader's machinery; a class so that the public struct stays cheap to pass around.
-final class GoTraceEngine {
+/// The reader's machinery.
+struct GoTraceEngine {
     let name: String
     let version: GoTraceVersion
     let table: GoEventTable
@@ -119,7 +121,7 @@ final class GoTraceEngine {
         loadGeneration()
     }
 
-    func next() -> TraceEvent? {
+    mutating func next() -> TraceEvent? {
         while true {
             if outHead < out.count {
                 let e = out[outHead]
@@ -135,13 +137,13 @@ final class GoTraceEngine {
 
     /// Go's timestamp rule: strictly after the previous event.
     @inline(__always)
-    private func fix(_ t: Int64) -> Int64 {
+    private mutating func fix(_ t: Int64) -> Int64 {
         let v = t <= lastNs ? lastNs + 1 : t
         lastNs = v
         return v
     }
 
-    private func step() {
+    private mutating func step() {
         if !ordering.queue.isEmpty, let gen = generation {
             for e in ordering.queue {
                 let t = fix(e.wire.timeNs)
@@ -212,7 +214,7 @@ final class GoTraceEngine {
         return false
     }
 
-    private func report(_ e: GoBatchError) {
+    private mutating func report(_ e: GoBatchError) {
         var message = e.message
         if e.ordinal < 0 {
             damage = TraceDamage(file: name, offset: e.offset, message: "generation \(e.generation): \(message)")
@@ -223,7 +225,7 @@ final class GoTraceEngine {
         finish()
     }
 
-    private func finish() {
+    private mutating func finish() {
         guard !done else { return }
         done = true
         if installedAny {
@@ -239,7 +241,7 @@ final class GoTraceEngine {
         generation = nil
     }
 
-    private func loadGeneration() {
+    private mutating func loadGeneration() {
         let gen: GoGeneration?
         do {
             gen = try generations.next()
@@ -254,11 +256,11 @@ final class GoTraceEngine {
         install(gen)
     }
 
-    private func install(_ gen: GoGeneration) {
+    private mutating func install(_ gen: GoGeneration) {
         generation = gen
         frontier = GoFrontier()
         for m in gen.ms {
-            var c = GoBatchCursor(m: m)
+            var c = GoBatchCursor(m: m, generation: gen)
             do {
                 if try c.advance(gen, table) { frontier.insert(c) }
             } catch {
@@ -280,7 +282,7 @@ final class GoTraceEngine {
     }
 
     /// Creates at the window start what was alive before it (see GoLookahead).
-    private func startWindow(_ gen: GoGeneration, at t: Int64) {
+    private mutating func startWindow(_ gen: GoGeneration, at t: Int64) {
         let look = GoLookahead.run(gen, ordering: ordering, frontier: frontier)
         // In status order, so that interned identifiers do not depend on hashing.
         for s in look.statuses {
