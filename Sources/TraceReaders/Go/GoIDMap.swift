@@ -9,16 +9,17 @@
 // - Hostile IDs can only make probes longer, never break correctness (every slot is checked).
 
 struct GoIDMap<Value> {
-    private var keys: [UInt64]
-    private var values: [Value?]
-    private var used: [Bool]
+    private struct Entry {
+        var key: UInt64
+        /// nil = empty slot.
+        var value: Value?
+    }
+    private var entries: [Entry]
     private(set) var count = 0
     private var mask: Int
 
     init() {
-        keys = [UInt64](repeating: 0, count: 16)
-        values = [Value?](repeating: nil, count: 16)
-        used = [Bool](repeating: false, count: 16)
+        entries = [Entry](repeating: Entry(key: 0, value: nil), count: 16)
         mask = 15
     }
 
@@ -30,8 +31,8 @@ struct GoIDMap<Value> {
     @inline(__always)
     private func slot(_ key: UInt64) -> (index: Int, found: Bool) {
         var i = home(key)
-        while used[i] {
-            if keys[i] == key { return (i, true) }
+        while entries[i].value != nil {
+            if entries[i].key == key { return (i, true) }
             i = (i + 1) & mask
         }
         return (i, false)
@@ -40,7 +41,7 @@ struct GoIDMap<Value> {
     subscript(key: UInt64) -> Value? {
         @inline(__always) get {
             let s = slot(key)
-            return s.found ? values[s.index] : nil
+            return s.found ? entries[s.index].value : nil
         }
         set {
             if let newValue { insert(key, newValue) } else { _ = remove(key) }
@@ -56,23 +57,21 @@ struct GoIDMap<Value> {
     mutating func update<R>(_ key: UInt64, _ body: (inout Value) throws -> R) rethrows -> R? {
         let s = slot(key)
         guard s.found else { return nil }
-        return try body(&values[s.index]!)
+        return try body(&entries[s.index].value!)
     }
 
     mutating func insert(_ key: UInt64, _ value: Value) {
         let s = slot(key)
         if s.found {
-            values[s.index] = value
+            entries[s.index].value = value
             return
         }
-        if (count + 1) * 2 > keys.count {
+        if (count + 1) * 2 > entries.count {
             grow()
             insert(key, value)
             return
         }
-        used[s.index] = true
-        keys[s.index] = key
-        values[s.index] = value
+        entries[s.index] = Entry(key: key, value: value)
         count += 1
     }
 
@@ -80,22 +79,18 @@ struct GoIDMap<Value> {
     mutating func remove(_ key: UInt64) -> Value? {
         let s = slot(key)
         guard s.found else { return nil }
-        let old = values[s.index]
+        let old = entries[s.index].value
         var hole = s.index
-        used[hole] = false
-        values[hole] = nil
+        entries[hole].value = nil
         count -= 1
         var i = (hole + 1) & mask
-        while used[i] {
-            let h = home(keys[i])
-            // Move entry i into the hole if its home is not in (hole, i] cyclically.
+        while entries[i].value != nil {
+            let h = home(entries[i].key)
+            // Move entry i into the hole unless its home lies cyclically in (hole, i].
             let inRange = hole <= i ? (h > hole && h <= i) : (h > hole || h <= i)
             if !inRange {
-                keys[hole] = keys[i]
-                values[hole] = values[i]
-                used[hole] = true
-                used[i] = false
-                values[i] = nil
+                entries[hole] = entries[i]
+                entries[i].value = nil
                 hole = i
             }
             i = (i + 1) & mask
@@ -104,22 +99,19 @@ struct GoIDMap<Value> {
     }
 
     private mutating func grow() {
-        let oldKeys = keys, oldValues = values, oldUsed = used
-        let capacity = keys.count * 2
-        keys = [UInt64](repeating: 0, count: capacity)
-        values = [Value?](repeating: nil, count: capacity)
-        used = [Bool](repeating: false, count: capacity)
-        mask = capacity - 1
+        let old = entries
+        entries = [Entry](repeating: Entry(key: 0, value: nil), count: old.count * 2)
+        mask = old.count * 2 - 1
         count = 0
-        for i in 0..<oldKeys.count where oldUsed[i] {
-            insert(oldKeys[i], oldValues[i]!)
+        for e in old {
+            if let v = e.value { insert(e.key, v) }
         }
     }
 
     /// Entries in slot order (deterministic for a given insertion history).
     func forEach(_ body: (UInt64, Value) throws -> Void) rethrows {
-        for i in 0..<keys.count where used[i] {
-            try body(keys[i], values[i]!)
+        for e in entries {
+            if let v = e.value { try body(e.key, v) }
         }
     }
 }

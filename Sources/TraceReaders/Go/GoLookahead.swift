@@ -84,8 +84,8 @@ struct GoLookahead {
         }
 
         while true {
-            for e in ordering.queue { take(e) }
-            ordering.queue.removeAll(keepingCapacity: true)
+            for i in 0..<ordering.queued { take(ordering.queue[i]) }
+            ordering.clearQueue()
             if frontier.isEmpty { break }
             do {
                 if try !GoTraceEngine.advanceOne(&frontier, &ordering, gen, table) { break }

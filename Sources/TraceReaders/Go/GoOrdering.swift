@@ -86,8 +86,12 @@ struct GoOrdering {
     private var gcSeq: UInt64 = 0
     private var gcState = GCState.undetermined
     private(set) var initialGen: UInt64 = 0
-    /// Advanced events not yet taken by the consumer.
-    var queue: [GoOrderedEvent] = []
+    /// Advanced events not yet taken by the consumer: `queue[0..<queued]` (slots are reused, so
+    /// clearing costs nothing).
+    private(set) var queue: [GoOrderedEvent] = []
+    private(set) var queued = 0
+
+    mutating func clearQueue() { queued = 0 }
 
     init(table: GoEventTable) { self.table = table }
 
@@ -123,14 +127,16 @@ struct GoOrdering {
             }
         }
         guard let newCtx = try dispatch(ev, cur, gen) else { return false }
-        if m != Self.none {
-            mStates[m] = MState(g: newCtx.g, p: newCtx.p)
+        if m != Self.none && (newCtx.g != cur.g || newCtx.p != cur.p) {
+            mStates.update(m) { $0 = MState(g: newCtx.g, p: newCtx.p) }
         }
         return true
     }
 
     private mutating func push(_ ev: GoWireEvent, _ ctx: GoSchedContext, firstSeen: Bool = false) {
-        queue.append(GoOrderedEvent(wire: ev, ctx: ctx, firstSeen: firstSeen))
+        let e = GoOrderedEvent(wire: ev, ctx: ctx, firstSeen: firstSeen)
+        if queued < queue.count { queue[queued] = e } else { queue.append(e) }
+        queued += 1
     }
 
     private func rangeType(_ type: UInt8, _ desc: UInt64) -> GoRange {

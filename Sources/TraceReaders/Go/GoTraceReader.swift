@@ -144,12 +144,12 @@ struct GoTraceEngine {
     }
 
     private mutating func step() {
-        if !ordering.queue.isEmpty, let gen = generation {
-            for e in ordering.queue {
-                let t = fix(e.wire.timeNs)
-                machine.handle(e, at: t, gen: gen, &out)
+        if ordering.queued > 0, let gen = generation {
+            for i in 0..<ordering.queued {
+                let t = fix(ordering.queue[i].wire.timeNs)
+                machine.handle(ordering.queue[i], at: t, gen: gen, &out)
             }
-            ordering.queue.removeAll(keepingCapacity: true)
+            ordering.clearQueue()
             return
         }
         if frontier.isEmpty {
@@ -189,12 +189,11 @@ struct GoTraceEngine {
     static func advanceOne(_ frontier: inout GoFrontier, _ ordering: inout GoOrdering, _ gen: GoGeneration,
                            _ table: GoEventTable) throws -> Bool {
         func tryAdvance(_ i: Int) throws -> Bool {
-            let c = frontier.cursors[i]
             let ok: Bool
             do {
-                ok = try ordering.advance(c.event, m: c.m, gen: gen)
+                ok = try ordering.advance(frontier.cursors[i].event, m: frontier.cursors[i].m, gen: gen)
             } catch {
-                throw GoOrderFailure(message: error.message, event: c.event)
+                throw GoOrderFailure(message: error.message, event: frontier.cursors[i].event)
             }
             guard ok else { return false }
             if try frontier.cursors[i].advance(gen, table) {
