@@ -10,6 +10,8 @@ import TraceModel
 struct GoDamageTests {
     static let fixtures = ["workload/go122.trace", "workload/go123.trace", "workload/go125.trace",
                            "workload/go126.trace", "pingserver/trace.1.out"]
+    static let mutationFixtures = fixtures + ["corpus/go122-gc-stress.trace", "corpus/go122-annotations-stress.trace",
+                                              "corpus/go122-syscall-steal-proc-ambiguous.trace", "corpus/go125-sync.trace"]
 
     /// Reads a possibly damaged trace to its end; returns nil when the reader refused it.
     private func read(_ bytes: [UInt8], _ name: String) -> DrainedTrace? {
@@ -51,7 +53,7 @@ struct GoDamageTests {
         }
     }
 
-    @Test("seeded bit flips and byte insertions never trap or hang", arguments: fixtures)
+    @Test("seeded bit flips and byte insertions never trap or hang", arguments: mutationFixtures)
     func mutations(fixture: String) throws {
         let bytes = try GoFixtures.bytes(fixture)
         var rng = SeededGenerator(seed: 0x676F_2D72_6561_6465 ^ UInt64(bytes.count))
@@ -59,7 +61,8 @@ struct GoDamageTests {
             var m = bytes
             let edits = Int.random(in: 1...4, using: &rng)
             for _ in 0..<edits {
-                let at = Int.random(in: 16..<m.count, using: &rng)
+                let at = Int.random(in: 16..<max(17, m.count), using: &rng)
+                guard at < m.count else { continue }
                 if Bool.random(using: &rng) {
                     m[at] ^= UInt8(1) << UInt8.random(in: 0..<8, using: &rng)
                 } else {

@@ -41,7 +41,7 @@ struct GoBatchCursor {
     @inline(__always)
     private func ns(_ ticks: UInt64) -> Int64 {
         let v = Double(ticks) * nsPerTick
-        guard v < 9.2e18 else { return Int64.max / 2 }
+        guard v < 4.6e18 else { return Int64.max / 2 }
         return Int64(v)
     }
 
@@ -74,7 +74,8 @@ struct GoBatchCursor {
             }
             event.type = type
             event.args = args
-            event.timeNs = ns(dt) &+ lastNs
+            // Both terms are at most Int64.max / 2: the sum cannot wrap; absurd times saturate.
+            event.timeNs = min(ns(dt) + lastNs, Int64.max / 2)
             position = c.position
             return nil
         }

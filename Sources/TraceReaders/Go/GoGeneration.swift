@@ -51,7 +51,7 @@ final class GoGeneration {
     @inline(__always)
     func ns(_ ticks: UInt64) -> Int64 {
         let v = Double(ticks) * nsPerTick
-        guard v < 9.2e18 else { return Int64.max / 2 }
+        guard v < 4.6e18 else { return Int64.max / 2 }
         return Int64(v)
     }
 }

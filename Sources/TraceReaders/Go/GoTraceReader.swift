@@ -138,7 +138,7 @@ struct GoTraceEngine {
     /// Go's timestamp rule: strictly after the previous event.
     @inline(__always)
     private mutating func fix(_ t: Int64) -> Int64 {
-        let v = t <= lastNs ? lastNs + 1 : t
+        let v = t <= lastNs ? lastNs &+ 1 : t
         lastNs = v
         return v
     }
@@ -273,7 +273,7 @@ struct GoTraceEngine {
             installedAny = true
             metadata.startNs = syncNs
             if let wall = gen.wallClockNs, let snap = gen.snapshotTicks {
-                metadata.wallClockStartNs = wall - (gen.ns(snap) - syncNs)
+                metadata.wallClockStartNs = wall &- (gen.ns(snap) &- syncNs)
             }
             startWindow(gen, at: syncNs)
         }
