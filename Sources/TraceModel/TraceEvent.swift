@@ -60,6 +60,11 @@ public struct TraceEvent: Hashable, Sendable {
         /// A log message.
         case log(task: TaskID, thread: ThreadID, category: StringID, message: String)
 
+        /// CPU time the task's job that just ended consumed on `thread` (recorded when the
+        /// recorder measures thread CPU time): running time minus this is time the task held
+        /// its thread without using the CPU (blocking syscalls, page faults, lock waits).
+        case taskCPU(TaskID, cpuNs: Int64, thread: ThreadID)
+
         /// A counter's value changed (heap bytes, queue depth, goroutine count...).
         case counter(name: StringID, value: Double)
     }

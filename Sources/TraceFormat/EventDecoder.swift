@@ -1,0 +1,127 @@
+// Decoding the records of one events payload.
+//
+// Invariants:
+// - `next()` yields records in payload order with absolute tick times (base + deltas).
+// - It throws `FormatError` (offset within the payload) on anything malformed and never reads
+//   out of bounds; skippable kinds (0x40-0x7F) are passed over by their length.
+
+/// A decoded string reference. Inline bytes are a range of the payload (`EventDecoder.payload`),
+/// so decoded events stay plain values, copied without reference counting.
+public enum DecodedString: Equatable, Sendable {
+    case none
+    case interned(UInt64)
+    case inline(Range<Int>)
+}
+
+public struct DecodedEvent: Equatable, Sendable {
+    public var kind: EventKind
+    public var ticks: UInt64
+    /// The task the record is about (0 none).
+    public var task: UInt64 = 0
+    /// parent (taskCreated), waker (taskRunnable), stack (regionBegin), cpuNs (jobCPUTime).
+    public var other: UInt64 = 0
+    /// name (taskCreated, region*, counter*, threadName), reason (taskBlocked), category (log).
+    public var name: DecodedString = .none
+    /// group (taskCreated).
+    public var group: DecodedString = .none
+    /// message (log): a range of the payload.
+    public var message: Range<Int> = 0..<0
+    public var intValue: Int64 = 0
+    public var floatValue: Double = 0
+    public var isFloat: Bool = false
+
+    public init(kind: EventKind, ticks: UInt64) {
+        self.kind = kind
+        self.ticks = ticks
+    }
+}
+
+public struct EventDecoder {
+    public let header: EventChunkHeader
+    /// The payload being decoded; inline strings and log messages are ranges of it.
+    public let payload: [UInt8]
+    private var cursor: ByteCursor
+    private var ticks: UInt64
+    public private(set) var skippedRecords = 0
+
+    public init(payload: [UInt8]) throws {
+        self.payload = payload
+        var c = ByteCursor(payload)
+        header = try EventChunkHeader.decode(&c)
+        cursor = c
+        ticks = header.baseTicks
+    }
+
+    public var offset: Int { cursor.offset }
+
+    private mutating func stringRef() throws -> DecodedString {
+        let v = try cursor.uvarint()
+        if v & 1 == 0 { return .interned(v >> 1) }
+        guard v >> 1 <= UInt64(cursor.remaining) else {
+            throw FormatError(offset: cursor.offset, "inline string of \(v >> 1) bytes runs past the chunk")
+        }
+        let start = cursor.offset
+        try cursor.skip(Int(v >> 1))
+        return .inline(start..<cursor.offset)
+    }
+
+    public mutating func next() throws -> DecodedEvent? {
+        while !cursor.isAtEnd {
+            let start = cursor.offset
+            let k = try cursor.byte()
+            let dt = try cursor.uvarint()
+            let (t, overflow) = ticks.addingReportingOverflow(dt)
+            guard !overflow else { throw FormatError(offset: start, "timestamp overflows") }
+            ticks = t
+            guard let kind = EventKind(rawValue: k) else {
+                if (0x40...0x7F).contains(k) {
+                    try cursor.skip(try cursor.count(limit: cursor.remaining))
+                    skippedRecords += 1
+                    continue
+                }
+                throw FormatError(offset: start, "unknown event kind 0x\(String(k, radix: 16))")
+            }
+            var e = DecodedEvent(kind: kind, ticks: ticks)
+            switch kind {
+            case .taskCreated:
+                e.task = try cursor.uvarint()
+                e.other = try cursor.uvarint()
+                e.name = try stringRef()
+                e.group = try stringRef()
+            case .taskEnded, .taskRunning, .taskSyscall:
+                e.task = try cursor.uvarint()
+            case .taskRunnable, .jobCPUTime:
+                e.task = try cursor.uvarint()
+                e.other = try cursor.uvarint()
+            case .taskBlocked:
+                e.task = try cursor.uvarint()
+                e.name = try stringRef()
+            case .regionBegin, .blockingRegionBegin:
+                e.task = try cursor.uvarint()
+                e.name = try stringRef()
+                e.other = try cursor.uvarint()
+            case .regionEnd:
+                e.task = try cursor.uvarint()
+                e.name = try stringRef()
+            case .log:
+                e.task = try cursor.uvarint()
+                e.name = try stringRef()
+                let n = try cursor.count(limit: cursor.remaining)
+                let start = cursor.offset
+                try cursor.skip(n)
+                e.message = start..<cursor.offset
+            case .counterInt:
+                e.name = try stringRef()
+                e.intValue = try cursor.svarint()
+            case .counterFloat:
+                e.name = try stringRef()
+                e.floatValue = try cursor.float64LE()
+                e.isFloat = true
+            case .threadName:
+                e.name = try stringRef()
+            }
+            return e
+        }
+        return nil
+    }
+}

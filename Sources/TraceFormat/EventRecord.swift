@@ -1,0 +1,172 @@
+// Event records: the content of events frames, and how the recorder writes them.
+//
+// Invariants:
+// - An events payload is a chunk of one thread: `thread`, `sequence`, `baseTicks`, then
+//   records until the payload ends. Records appear in the order they were recorded on that
+//   thread, so their times never decrease within a chunk.
+// - A record is a kind byte, a uvarint time delta in ticks (from the previous record of the
+//   chunk, the first from `baseTicks`), then the kind's fields.
+// - Kinds 0x40-0x7F are followed by a uvarint length of their remaining fields, so a reader
+//   skips the ones a newer minor version adds. Kinds below 0x40 have fixed field lists; an
+//   unknown one below 0x40 is damage.
+// - String fields are string references (`StringRef`): an id into the strings frames, or the
+//   bytes inline.
+// - Every encoder writes at most `maxFixedLength` bytes plus its inline string lengths;
+//   callers check room first and encoders never fail.
+
+public enum EventKind: UInt8, CaseIterable, Sendable {
+    /// task, parent (0 none), name, group
+    case taskCreated = 0x01
+    /// task
+    case taskEnded = 0x02
+    /// task, waker (0 unknown): a job of the task was enqueued; the task waits for a thread.
+    case taskRunnable = 0x03
+    /// task: a job of the task started on this chunk's thread.
+    case taskRunning = 0x04
+    /// task, reason: the task's job returned with the task suspended.
+    case taskBlocked = 0x05
+    /// task: the running task entered a blocking system call or I/O, keeping its thread.
+    case taskSyscall = 0x06
+    /// task (0 = the thread itself), name, stack (0 none)
+    case regionBegin = 0x07
+    /// task, name
+    case regionEnd = 0x08
+    /// task, category, message (uvarint length + UTF-8)
+    case log = 0x09
+    /// name, zigzag value
+    case counterInt = 0x0A
+    /// name, float64 little-endian value
+    case counterFloat = 0x0B
+    /// name: this chunk's thread is called `name` from now on.
+    case threadName = 0x0C
+    /// task, cpuNs: CPU time the thread spent in the job that just ended (optional).
+    case jobCPUTime = 0x0D
+    /// task, name, stack: a region that gives a wait its reason ("db query", "lock"). While it
+    /// is open, the task's suspensions are blocked with the region's name as their reason
+    /// (readers apply it, so it holds across thread hops). Closed by `regionEnd`.
+    case blockingRegionBegin = 0x0E
+
+    /// The largest number of bytes any record takes, inline strings excluded.
+    public static let maxFixedLength = 1 + 5 * Varint.maxLength
+}
+
+/// A string field: `id << 1` for an interned string, `length << 1 | 1` followed by the bytes
+/// for an inline one.
+public enum StringRef {
+    @inlinable @inline(__always)
+    public static func interned(_ id: UInt64) -> UInt64 { id << 1 }
+
+    /// Writes an inline string reference (tag and bytes).
+    @inlinable @inline(__always)
+    public static func writeInline(_ utf8: UnsafeRawBufferPointer, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let q = Varint.write(UInt64(utf8.count) << 1 | 1, at: p)
+        if utf8.count > 0 {
+            q.update(from: utf8.baseAddress!.assumingMemoryBound(to: UInt8.self), count: utf8.count)
+        }
+        return q + utf8.count
+    }
+}
+
+/// Pointer encoders of each record, for the recorder's hot path and for tests and fixtures.
+/// Each returns the position after the record.
+public enum EventRecord {
+    @inlinable @inline(__always)
+    public static func header(_ kind: EventKind, dt: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        p.pointee = kind.rawValue
+        return Varint.write(dt, at: p + 1)
+    }
+
+    @inlinable @inline(__always)
+    public static func task(_ kind: EventKind, dt: UInt64, task: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        Varint.write(task, at: header(kind, dt: dt, at: p))
+    }
+
+    /// taskRunnable with its waker, taskBlocked with an interned reason, jobCPUTime with ns.
+    @inlinable @inline(__always)
+    public static func task(_ kind: EventKind, dt: UInt64, task: UInt64, _ field: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        Varint.write(field, at: Varint.write(task, at: header(kind, dt: dt, at: p)))
+    }
+
+    @inlinable @inline(__always)
+    public static func regionBegin(dt: UInt64, task: UInt64, nameRef: UInt64, stack: UInt64, blocking: Bool = false,
+                                   at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var q = header(blocking ? .blockingRegionBegin : .regionBegin, dt: dt, at: p)
+        q = Varint.write(task, at: q)
+        q = Varint.write(nameRef, at: q)
+        return Varint.write(stack, at: q)
+    }
+
+    @inlinable @inline(__always)
+    public static func regionEnd(dt: UInt64, task: UInt64, nameRef: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        Varint.write(nameRef, at: Varint.write(task, at: header(.regionEnd, dt: dt, at: p)))
+    }
+
+    @inlinable @inline(__always)
+    public static func counter(dt: UInt64, nameRef: UInt64, value: Int64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        Varint.write(Varint.zigzag(value), at: Varint.write(nameRef, at: header(.counterInt, dt: dt, at: p)))
+    }
+
+    @inlinable @inline(__always)
+    public static func counter(dt: UInt64, nameRef: UInt64, value: Double, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let q = Varint.write(nameRef, at: header(.counterFloat, dt: dt, at: p))
+        var bits = value.bitPattern
+        for i in 0..<8 {
+            q[i] = UInt8(truncatingIfNeeded: bits)
+            bits >>= 8
+        }
+        return q + 8
+    }
+
+    /// Log: the message is always inline (messages are rarely repeated).
+    @inlinable @inline(__always)
+    public static func log(dt: UInt64, task: UInt64, categoryRef: UInt64, message: UnsafeRawBufferPointer, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var q = header(.log, dt: dt, at: p)
+        q = Varint.write(task, at: q)
+        q = Varint.write(categoryRef, at: q)
+        q = Varint.write(UInt64(message.count), at: q)
+        if message.count > 0 {
+            q.update(from: message.baseAddress!.assumingMemoryBound(to: UInt8.self), count: message.count)
+        }
+        return q + message.count
+    }
+
+    /// Task creation with inline or interned name and group references already encoded by
+    /// the caller (`nameRef`/`groupRef` as `StringRef` values, inline bytes following).
+    @inlinable @inline(__always)
+    public static func taskCreated(dt: UInt64, task: UInt64, parent: UInt64,
+                                   name: UnsafeRawBufferPointer?, nameID: UInt64,
+                                   group: UnsafeRawBufferPointer?, groupID: UInt64,
+                                   at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var q = header(.taskCreated, dt: dt, at: p)
+        q = Varint.write(task, at: q)
+        q = Varint.write(parent, at: q)
+        q = name.map { StringRef.writeInline($0, at: q) } ?? Varint.write(StringRef.interned(nameID), at: q)
+        q = group.map { StringRef.writeInline($0, at: q) } ?? Varint.write(StringRef.interned(groupID), at: q)
+        return q
+    }
+}
+
+/// The start of every events payload.
+public struct EventChunkHeader: Equatable, Sendable {
+    public var thread: UInt64
+    /// Per-thread chunk counter, starting at 0: a gap means chunks of that thread were evicted.
+    public var sequence: UInt64
+    public var baseTicks: UInt64
+
+    public init(thread: UInt64, sequence: UInt64, baseTicks: UInt64) {
+        self.thread = thread
+        self.sequence = sequence
+        self.baseTicks = baseTicks
+    }
+
+    public static let maxLength = 3 * Varint.maxLength
+
+    @inlinable
+    public func write(at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        Varint.write(baseTicks, at: Varint.write(sequence, at: Varint.write(thread, at: p)))
+    }
+
+    public static func decode(_ c: inout ByteCursor) throws -> EventChunkHeader {
+        EventChunkHeader(thread: try c.uvarint(), sequence: try c.uvarint(), baseTicks: try c.uvarint())
+    }
+}

@@ -1,0 +1,150 @@
+// State at window start: what was alive when the oldest retained event was recorded, so that
+// tasks, regions and threads whose beginnings fell out of the ring are still named and placed.
+//
+// Invariants:
+// - Strings here are always inline (the window state is small and written once per snapshot).
+// - Tasks are listed parents first; each task's regions outermost first.
+// - Everything listed was open at `SnapshotHeader.windowStartTicks`; a region's
+//   `beginTicks` may be earlier (it is clipped to the window by readers).
+
+public struct WindowState: Equatable, Sendable {
+    public struct Thread: Equatable, Sendable {
+        public var thread: UInt64
+        public var name: String
+        public init(thread: UInt64, name: String) {
+            self.thread = thread
+            self.name = name
+        }
+    }
+
+    public enum TaskStateAtStart: Equatable, Sendable {
+        case unknown
+        case running(thread: UInt64)
+        case runnable
+        case blocked(reason: String)
+        case syscall(thread: UInt64)
+    }
+
+    public struct Task: Equatable, Sendable {
+        public var task: UInt64
+        public var parent: UInt64
+        public var name: String
+        public var group: String
+        public var state: TaskStateAtStart
+        public init(task: UInt64, parent: UInt64, name: String, group: String, state: TaskStateAtStart) {
+            self.task = task
+            self.parent = parent
+            self.name = name
+            self.group = group
+            self.state = state
+        }
+    }
+
+    public struct Region: Equatable, Sendable {
+        public var task: UInt64
+        public var thread: UInt64
+        public var name: String
+        public var stack: UInt64
+        public var beginTicks: UInt64
+        public init(task: UInt64, thread: UInt64, name: String, stack: UInt64 = 0, beginTicks: UInt64) {
+            self.task = task
+            self.thread = thread
+            self.name = name
+            self.stack = stack
+            self.beginTicks = beginTicks
+        }
+    }
+
+    public var threads: [Thread] = []
+    public var tasks: [Task] = []
+    public var regions: [Region] = []
+
+    public init(threads: [Thread] = [], tasks: [Task] = [], regions: [Region] = []) {
+        self.threads = threads
+        self.tasks = tasks
+        self.regions = regions
+    }
+
+    public var isEmpty: Bool { threads.isEmpty && tasks.isEmpty && regions.isEmpty }
+
+    enum RecordKind: UInt8 {
+        case thread = 1
+        case task = 2
+        case region = 3
+    }
+
+    enum StateCode: UInt8 {
+        case unknown = 0, running = 1, runnable = 2, blocked = 3, syscall = 4
+    }
+
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter()
+        for t in threads {
+            w.byte(RecordKind.thread.rawValue)
+            w.uvarint(t.thread)
+            w.string(t.name)
+        }
+        for t in tasks {
+            w.byte(RecordKind.task.rawValue)
+            w.uvarint(t.task)
+            w.uvarint(t.parent)
+            w.string(t.name)
+            w.string(t.group)
+            switch t.state {
+            case .unknown: w.byte(StateCode.unknown.rawValue)
+            case .running(let thread):
+                w.byte(StateCode.running.rawValue)
+                w.uvarint(thread)
+            case .runnable: w.byte(StateCode.runnable.rawValue)
+            case .blocked(let reason):
+                w.byte(StateCode.blocked.rawValue)
+                w.string(reason)
+            case .syscall(let thread):
+                w.byte(StateCode.syscall.rawValue)
+                w.uvarint(thread)
+            }
+        }
+        for r in regions {
+            w.byte(RecordKind.region.rawValue)
+            w.uvarint(r.task)
+            w.uvarint(r.thread)
+            w.string(r.name)
+            w.uvarint(r.stack)
+            w.uvarint(r.beginTicks)
+        }
+        return w.bytes
+    }
+
+    public static func decode(_ payload: [UInt8]) throws -> WindowState {
+        var s = WindowState()
+        var c = ByteCursor(payload)
+        while !c.isAtEnd {
+            let at = c.offset
+            guard let kind = RecordKind(rawValue: try c.byte()) else {
+                throw FormatError(offset: at, "unknown window-state record \(payload[at])")
+            }
+            switch kind {
+            case .thread:
+                s.threads.append(Thread(thread: try c.uvarint(), name: try c.string()))
+            case .task:
+                let task = try c.uvarint(), parent = try c.uvarint()
+                let name = try c.string(), group = try c.string()
+                let codeAt = c.offset
+                let state: TaskStateAtStart
+                switch StateCode(rawValue: try c.byte()) {
+                case .unknown: state = .unknown
+                case .running: state = .running(thread: try c.uvarint())
+                case .runnable: state = .runnable
+                case .blocked: state = .blocked(reason: try c.string())
+                case .syscall: state = .syscall(thread: try c.uvarint())
+                case nil: throw FormatError(offset: codeAt, "unknown task state code")
+                }
+                s.tasks.append(Task(task: task, parent: parent, name: name, group: group, state: state))
+            case .region:
+                s.regions.append(Region(task: try c.uvarint(), thread: try c.uvarint(), name: try c.string(),
+                                        stack: try c.uvarint(), beginTicks: try c.uvarint()))
+            }
+        }
+        return s
+    }
+}
