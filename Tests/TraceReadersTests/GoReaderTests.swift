@@ -2,6 +2,7 @@
 
 import Foundation
 import Testing
+import TraceFormat
 import TraceModel
 @testable import TraceReaders
 
@@ -70,6 +71,8 @@ struct GoReaderTests {
             case .log(let task, let thread, _, _):
                 if !task.isNone { seeTask(task) }
                 seeThread(thread)
+            case .taskCPU:
+                problems.append("Go traces carry no per-job CPU time")
             case .counter:
                 break
             }
@@ -174,6 +177,18 @@ struct GoReaderTests {
         let firstDifference = zip(da.events, db.events).enumerated().first { $0.element.0 != $0.element.1 }?.offset
         #expect(firstDifference == nil, "streams differ at event \(firstDifference ?? -1)")
         #expect(da.metadata.endNs == db.metadata.endNs)
+    }
+
+    @Test("reading through input detection's shared ByteSource, after it peeked at the header, gives the same stream")
+    func sharedByteSourceMatchesBytes() throws {
+        let source = try ByteSource(path: GoFixtures.path("pingserver/trace.1.out"))
+        #expect(GoTraceReader.looksLikeGoTrace(prefix: try source.peek(count: 16)))
+        var a = try GoTraceReader(source: source, name: "trace.1.out")
+        var b = try GoTraceReader(bytes: try GoFixtures.bytes("pingserver/trace.1.out"), name: "trace.1.out")
+        let da = try drain(&a), db = try drain(&b)
+        #expect(da.events.count == db.events.count)
+        #expect(da.events == db.events)
+        #expect(da.metadata.fileBytes == db.metadata.fileBytes)
     }
 
     @Test("Go trace detection accepts every supported header and rejects others")

@@ -1,5 +1,6 @@
-// Streaming input for the Go trace reader: a file descriptor read in bounded blocks, or bytes
-// already in memory (tests, stdin already buffered by the caller).
+// Streaming input for the Go trace reader: a file descriptor read in bounded blocks, the
+// package's shared `ByteSource` (what input detection opened and peeked at), or bytes already in
+// memory (tests).
 //
 // Invariants:
 // - At most `blockSize` bytes of the input are buffered here at any time; the rest of the reader
@@ -13,6 +14,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import TraceFormat
 
 enum GoReadFailure: Error, Equatable {
     /// The input ended in the middle of a value.
@@ -27,6 +29,7 @@ struct GoByteSource {
 
     private let fd: Int32
     private let closeOnEnd: Bool
+    private let shared: ByteSource?
     private var buffer: [UInt8]
     private var position = 0
     private var end = 0
@@ -39,12 +42,22 @@ struct GoByteSource {
     init(fileDescriptor fd: Int32, closeOnEnd: Bool) {
         self.fd = fd
         self.closeOnEnd = closeOnEnd
+        self.shared = nil
         self.buffer = [UInt8](repeating: 0, count: GoByteSource.blockSize)
+    }
+
+    /// Reads through a shared source from its current position (bytes it peeked at included).
+    init(shared: ByteSource) {
+        self.fd = -1
+        self.closeOnEnd = false
+        self.shared = shared
+        self.buffer = []
     }
 
     init(bytes: [UInt8]) {
         self.fd = -1
         self.closeOnEnd = false
+        self.shared = nil
         self.buffer = bytes
         self.end = bytes.count
         self.atEOF = true
@@ -55,6 +68,24 @@ struct GoByteSource {
     private mutating func refill() throws(GoReadFailure) -> Bool {
         if position < end { return true }
         if atEOF { return false }
+        if let shared {
+            let block: [UInt8]
+            do {
+                block = try shared.read(count: GoByteSource.blockSize)
+            } catch {
+                atEOF = true
+                throw .ioError("\(error)")
+            }
+            if block.isEmpty {
+                atEOF = true
+                return false
+            }
+            buffer = block
+            position = 0
+            end = block.count
+            bytesSeen += Int64(block.count)
+            return true
+        }
         while true {
             let n = buffer.withUnsafeMutableBytes { raw in
                 systemRead(fd, raw.baseAddress!, raw.count)

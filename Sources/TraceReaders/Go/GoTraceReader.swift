@@ -17,6 +17,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import TraceFormat
 import TraceModel
 
 public struct GoTraceReader: TraceReader {
@@ -47,6 +48,12 @@ public struct GoTraceReader: TraceReader {
     public init(fileDescriptor fd: Int32, name: String) throws {
         engine = try GoTraceEngine(source: GoByteSource(fileDescriptor: fd, closeOnEnd: false),
                                    name: name, fileBytes: 0)
+    }
+
+    /// Streams a Go trace from a shared byte source (e.g. the one input detection peeked at),
+    /// starting at its current position, which must be the start of the trace.
+    public init(source: ByteSource, name: String) throws {
+        engine = try GoTraceEngine(source: GoByteSource(shared: source), name: name, fileBytes: 0)
     }
 
     /// Reads a Go trace held in memory.
