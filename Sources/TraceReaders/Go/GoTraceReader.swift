@@ -135,8 +135,11 @@ struct GoTraceEngine {
                 outHead += 1
                 return e
             }
-            out.removeAll(keepingCapacity: true)
-            outHead = 0
+            // Consumed slots are dropped in bulk, not per event.
+            if outHead >= 1024 {
+                out.removeAll(keepingCapacity: true)
+                outHead = 0
+            }
             if done { return nil }
             step()
         }
@@ -150,13 +153,18 @@ struct GoTraceEngine {
         return v
     }
 
+    /// Maps the events the ordering advanced, in order.
+    private mutating func drainQueue(_ gen: GoGeneration) {
+        for i in 0..<ordering.queued {
+            let t = fix(ordering.queue[i].wire.timeNs)
+            machine.handle(ordering.queue[i], at: t, gen: gen, &out)
+        }
+        ordering.clearQueue()
+    }
+
     private mutating func step() {
         if ordering.queued > 0, let gen = generation {
-            for i in 0..<ordering.queued {
-                let t = fix(ordering.queue[i].wire.timeNs)
-                machine.handle(ordering.queue[i], at: t, gen: gen, &out)
-            }
-            ordering.clearQueue()
+            drainQueue(gen)
             return
         }
         if frontier.isEmpty {
@@ -169,7 +177,9 @@ struct GoTraceEngine {
         }
         guard let gen = generation else { finish(); return }
         do {
-            if try !GoTraceEngine.advanceOne(&frontier, &ordering, gen, table) {
+            if try GoTraceEngine.advanceOne(&frontier, &ordering, gen, table) {
+                drainQueue(gen)
+            } else {
                 let head = frontier.cursors[0]
                 let detail = frontier.cursors.prefix(4).map {
                     "M \($0.m == GoSchedContext.none ? "none" : String($0.m)) \(table.name($0.event.type))"
