@@ -12,9 +12,11 @@
 struct GoBatch {
     var m: UInt64
     var baseTicks: UInt64
-    /// Range of the data in the owning generation's arena.
-    var start: Int
-    var end: Int
+    /// The batch's data: each batch owns its (at most 64 KiB) bytes, so a generation is held
+    /// without one large, doubling buffer.
+    var data: [UInt8]
+    var start: Int { 0 }
+    var end: Int { data.count }
     var dataOffset: Int64
     /// Ordinal of the batch in the file, from 0 (for messages).
     var ordinal: Int
@@ -39,9 +41,8 @@ enum GoBatchReader {
     static let maxDataLength: UInt64 = 64 << 10
     static let noThread = UInt64.max
 
-    /// Reads the next batch, appending its data to `arena`. On error, `arena` may hold a partial
-    /// batch past its previous count; callers truncate it.
-    static func read(_ source: inout GoByteSource, into arena: inout [UInt8], ordinal: Int,
+    /// Reads the next batch.
+    static func read(_ source: inout GoByteSource, ordinal: Int,
                      version: GoTraceVersion) throws(GoBatchError) -> GoBatchRead {
         let start = source.offset
         var generation: UInt64 = 0
@@ -80,13 +81,14 @@ enum GoBatchReader {
                 throw fail("batch length \(length) exceeds the maximum \(maxDataLength)")
             }
             let dataOffset = source.offset
-            let dataStart = arena.count
+            var data: [UInt8] = []
+            data.reserveCapacity(Int(length))
             do {
-                try source.read(count: Int(length), into: &arena)
+                try source.read(count: Int(length), into: &data)
             } catch {
                 throw describe(error, "data")
             }
-            return .batch(GoBatch(m: m, baseTicks: ticks, start: dataStart, end: arena.count,
+            return .batch(GoBatch(m: m, baseTicks: ticks, data: data,
                                   dataOffset: dataOffset, ordinal: ordinal, experiment: experiment),
                           generation: generation)
         } catch let e as GoBatchError {

@@ -23,8 +23,7 @@ struct GoWireEvent {
 struct GoBatchCursor {
     let m: UInt64
     private let batches: [GoBatch]
-    /// The generation's arena and clock, held here so that decoding touches no class state.
-    private let arena: [UInt8]
+    /// The generation's clock, held here so that decoding touches no class state.
     private let nsPerTick: Double
     private var batchIndex = 0
     private var position = -1
@@ -34,7 +33,6 @@ struct GoBatchCursor {
     init(m: UInt64, generation g: GoGeneration) {
         self.m = m
         self.batches = g.batches[m] ?? []
-        self.arena = g.arena
         self.nsPerTick = g.nsPerTick
     }
 
@@ -47,18 +45,19 @@ struct GoBatchCursor {
 
     /// Decodes the next event of this M into `event`; false when the M has no more events.
     mutating func advance(_ g: GoGeneration, _ table: GoEventTable) throws(GoBatchError) -> Bool {
-        if position < 0, batchIndex < batches.count { position = batches[batchIndex].start }
-        while batchIndex < batches.count && position >= batches[batchIndex].end {
+        if position < 0 { position = 0 }
+        while batchIndex < batches.count && position >= batches[batchIndex].data.count {
             batchIndex += 1
             lastNs = 0
-            if batchIndex < batches.count { position = batches[batchIndex].start }
+            position = 0
         }
         guard batchIndex < batches.count else { return false }
         let batch = batches[batchIndex]
+        let end = batch.data.count
         if lastNs == 0 { lastNs = ns(batch.baseTicks) }
         let at = position
-        let failure: String? = arena.withUnsafeBufferPointer { buf -> String? in
-            var c = GoDataCursor(data: buf, position: position, end: batch.end)
+        let failure: String? = batch.data.withUnsafeBufferPointer { buf -> String? in
+            var c = GoDataCursor(data: buf, position: position, end: end)
             guard let type = c.byte() else { return "empty event" }
             let count = table.argCounts[Int(type)]
             guard count > 0 else {
@@ -80,11 +79,11 @@ struct GoBatchCursor {
             return nil
         }
         if let failure {
-            throw GoBatchError(message: failure, offset: batch.dataOffset + Int64(at - batch.start),
+            throw GoBatchError(message: failure, offset: batch.dataOffset + Int64(at),
                                generation: g.number, ordinal: batch.ordinal)
         }
         lastNs = event.timeNs
-        event.offset = batch.dataOffset + Int64(at - batch.start)
+        event.offset = batch.dataOffset + Int64(at)
         event.batchOrdinal = batch.ordinal
         return true
     }

@@ -23,8 +23,6 @@ final class GoGeneration {
     let number: UInt64
     /// Ordinal of this generation in the file, from 0.
     let ordinal: Int
-    /// Event batch data of all Ms, back to back.
-    var arena: [UInt8] = []
     var batches: [UInt64: [GoBatch]] = [:]
     /// Ms in order of their first batch (iteration order must not depend on hashing).
     var ms: [UInt64] = []
@@ -63,7 +61,7 @@ struct GoGenerationReader {
     private var batchOrdinal = 0
     private var generationOrdinal = 0
     /// Before 1.26: the first batch of the next generation, already read.
-    private var spill: (batch: GoBatch, generation: UInt64, data: [UInt8])?
+    private var spill: (batch: GoBatch, generation: UInt64)?
     /// An error found while reading ahead, reported once the current generation is done.
     private var pendingError: GoBatchError?
     private(set) var finished = false
@@ -83,19 +81,14 @@ struct GoGenerationReader {
         }
         if finished { return nil }
         var current: GoGeneration?
-        var scratch: [UInt8] = []
 
         if let s = spill {
             spill = nil
             let g = GoGeneration(number: s.generation, ordinal: generationOrdinal)
             g.offset = s.batch.dataOffset
             g.minTicks = s.batch.baseTicks
-            var b = s.batch
-            b.start = g.arena.count
-            g.arena.append(contentsOf: s.data)
-            b.end = g.arena.count
             do {
-                try process(b, in: g, scratchIsArena: true)
+                try process(s.batch, in: g)
             } catch {
                 finished = true
                 throw error
@@ -105,28 +98,20 @@ struct GoGenerationReader {
 
         while true {
             let ordinal = batchOrdinal
-            let before = current?.arena.count ?? 0
             let offset = source.offset
             let read: GoBatchRead
             do {
-                if let g = current {
-                    read = try GoBatchReader.read(&source, into: &g.arena, ordinal: ordinal, version: version)
-                } else {
-                    scratch.removeAll(keepingCapacity: true)
-                    read = try GoBatchReader.read(&source, into: &scratch, ordinal: ordinal, version: version)
-                }
+                read = try GoBatchReader.read(&source, ordinal: ordinal, version: version)
             } catch {
                 var e = error
+                finished = true
                 if let g = current {
-                    g.arena.removeSubrange(before...)
                     if e.generation == 0 { e.generation = g.number }
                     // Keep the batches read so far; report the error after them.
                     g.readError = e
-                    finished = true
                     try finish(g)
                     return g
                 }
-                finished = true
                 throw e
             }
             batchOrdinal += 1
@@ -149,23 +134,22 @@ struct GoGenerationReader {
                 try finish(g)
                 generationOrdinal += 1
                 return g
-            case .batch(var batch, let number):
+            case .batch(let batch, let number):
                 if number == 0 {
                     finished = true
                     throw GoBatchError(message: "invalid generation number 0", offset: offset,
                                        generation: 0, ordinal: ordinal)
                 }
-                if let g = current {
+                let g: GoGeneration
+                if let c = current {
+                    g = c
                     if number != g.number {
                         if version < .go126 && number == g.number &+ 1 {
-                            let data = Array(g.arena[batch.start..<batch.end])
-                            g.arena.removeSubrange(before...)
-                            spill = (batch, number, data)
+                            spill = (batch, number)
                             try finish(g)
                             generationOrdinal += 1
                             return g
                         }
-                        g.arena.removeSubrange(before...)
                         let message = version < .go126
                             ? "generation \(number) follows generation \(g.number) (generations out of order)"
                             : "batch of generation \(number) inside generation \(g.number) (missing end-of-generation marker)"
@@ -175,64 +159,51 @@ struct GoGenerationReader {
                         return g
                     }
                     if batch.baseTicks < g.minTicks { g.minTicks = batch.baseTicks }
-                    do {
-                        try process(batch, in: g, scratchIsArena: true)
-                    } catch {
-                        finished = true
-                        throw error
-                    }
                 } else {
-                    let g = GoGeneration(number: number, ordinal: generationOrdinal)
+                    g = GoGeneration(number: number, ordinal: generationOrdinal)
                     g.offset = offset
                     g.minTicks = batch.baseTicks
-                    batch.start = 0
-                    batch.end = scratch.count
-                    g.arena = scratch
-                    scratch = []
-                    do {
-                        try process(batch, in: g, scratchIsArena: true)
-                    } catch {
-                        finished = true
-                        throw error
-                    }
                     current = g
+                }
+                do {
+                    try process(batch, in: g)
+                } catch {
+                    finished = true
+                    throw error
                 }
             }
         }
     }
 
-    /// Files one batch of `g` (whose data sits at the end of `g.arena`): tables are decoded and
-    /// their bytes dropped; event batches stay.
-    private func process(_ b: GoBatch, in g: GoGeneration, scratchIsArena: Bool) throws(GoBatchError) {
-        let kind: UInt8? = b.end > b.start ? g.arena[b.start] : nil
+    /// Files one batch of `g`: tables are decoded (their bytes dropped); event batches stay.
+    private func process(_ b: GoBatch, in g: GoGeneration) throws(GoBatchError) {
+        let kind: UInt8? = b.data.first
         func fail(_ message: String, _ at: Int) -> GoBatchError {
-            GoBatchError(message: message, offset: b.dataOffset + Int64(at - b.start),
+            GoBatchError(message: message, offset: b.dataOffset + Int64(at),
                          generation: g.number, ordinal: b.ordinal)
         }
         if b.experiment != 0 {
             // Experimental batches (alloc/free experiment) carry a custom format; skipped whole.
-            g.arena.removeSubrange(b.start...)
             return
         }
         let isSync = (kind == GoEv.frequency && version < .go125) || (kind == GoEv.sync && version >= .go125)
         if kind == GoEv.strings || kind == GoEv.stacks || kind == GoEv.cpuSamples || isSync {
-            let result: GoBatchError? = g.arena.withUnsafeBufferPointer { buf -> GoBatchError? in
-                var c = GoDataCursor(data: buf, position: b.start + 1, end: b.end)
+            let result: GoBatchError? = b.data.withUnsafeBufferPointer { buf -> GoBatchError? in
+                var c = GoDataCursor(data: buf, position: 1, end: buf.count)
                 switch kind {
                 case GoEv.strings: return readStrings(&c, g, fail)
                 case GoEv.stacks: return readStacks(&c, g, fail)
                 case GoEv.cpuSamples: return readCPUSamples(&c, fail)
                 default:
-                    if version < .go125 { c.position = b.start }
+                    if version < .go125 { c.position = 0 }
                     return readSync(&c, g, baseTicks: b.baseTicks, fail)
                 }
             }
-            g.arena.removeSubrange(b.start...)
             if let result { throw result }
             return
         }
         if kind == GoEv.endOfGeneration {
-            throw fail("end-of-generation marker inside a batch", b.start)
+            throw fail("end-of-generation marker inside a batch", 0)
         }
         if g.batches[b.m] == nil {
             g.ms.append(b.m)

@@ -258,6 +258,9 @@ struct GoTraceEngine {
     }
 
     private mutating func loadGeneration() {
+        // The finished generation goes before the next is read: one generation in memory.
+        generation = nil
+        frontier = GoFrontier()
         let gen: GoGeneration?
         do {
             gen = try generations.next()
