@@ -141,16 +141,16 @@ struct GoByteSource {
         throw .badVarint
     }
 
-    /// Appends exactly `count` bytes to `arena`, or throws `.truncated` (after appending what
+    /// Appends exactly `count` bytes to `data`, or throws `.truncated` (after appending what
     /// there was, which the caller discards).
-    mutating func read(count: Int, into arena: inout [UInt8]) throws(GoReadFailure) {
+    mutating func read(count: Int, into data: inout [UInt8]) throws(GoReadFailure) {
         var remaining = count
         while remaining > 0 {
             if position == end {
                 guard try refill() else { throw .truncated }
             }
             let n = min(remaining, end - position)
-            arena.append(contentsOf: buffer[position..<(position + n)])
+            data.append(contentsOf: buffer[position..<(position + n)])
             position += n
             offset += Int64(n)
             remaining -= n
