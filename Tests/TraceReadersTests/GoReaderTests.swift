@@ -11,6 +11,7 @@ struct GoReaderTests {
     static let versions: [(String, String)] = [
         ("workload/go122.trace", "1.22"), ("workload/go123.trace", "1.23"), ("workload/go125.trace", "1.25"),
         ("workload/go126.trace", "1.26"), ("pingserver/trace.1.out", "1.26"), ("pingserver/trace.1.go125.out", "1.25"),
+        ("cgocallback/go122.trace", "1.22"), ("cgocallback/go126.trace", "1.26"),
     ]
 
     @Test("metadata names the format and version; startNs is the first event, endNs at or after the last",
@@ -117,7 +118,7 @@ struct GoReaderTests {
     }
 
     @Test("stacks are leaf first and a created goroutine's creation stack ends at its group function",
-          arguments: versions.map { $0.0 })
+          arguments: versions.map { $0.0 }.filter { !$0.hasPrefix("cgocallback") })
     func stacksLeafFirst(trace: String) throws {
         var reader = try GoTraceReader(path: GoFixtures.path(trace))
         let d = try drain(&reader)
@@ -177,6 +178,25 @@ struct GoReaderTests {
         let firstDifference = zip(da.events, db.events).enumerated().first { $0.element.0 != $0.element.1 }?.offset
         #expect(firstDifference == nil, "streams differ at event \(firstDifference ?? -1)")
         #expect(da.metadata.endNs == db.metadata.endNs)
+    }
+
+    @Test("goroutines created by C threads calling Go (cgo callbacks) are grouped under runtime.cgocallback and end",
+          arguments: ["cgocallback/go122.trace", "cgocallback/go126.trace"])
+    func cgoCallbacks(trace: String) throws {
+        var reader = try GoTraceReader(path: GoFixtures.path(trace))
+        let d = try drain(&reader)
+        var callbackTasks: Set<TaskID> = []
+        var ended: Set<TaskID> = []
+        for e in d.events {
+            switch e.kind {
+            case .taskCreated(let id, _, _, let group, _) where d.tables.string(group) == "runtime.cgocallback":
+                callbackTasks.insert(id)
+            case .taskState(let id, .ended, _, _, _): ended.insert(id)
+            default: break
+            }
+        }
+        #expect(callbackTasks.count == 3)
+        #expect(callbackTasks.isSubset(of: ended))
     }
 
     @Test("reading through input detection's shared ByteSource, after it peeked at the header, gives the same stream")

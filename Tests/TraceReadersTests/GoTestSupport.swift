@@ -28,6 +28,7 @@ enum GoFixtures {
     static let oracleTraces = [
         "workload/go122.trace", "workload/go123.trace", "workload/go125.trace", "workload/go126.trace",
         "pingserver/trace.1.out", "pingserver/trace.1.go125.out",
+        "cgocallback/go122.trace", "cgocallback/go126.trace",
     ]
 }
 

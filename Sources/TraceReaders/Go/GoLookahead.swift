@@ -8,6 +8,10 @@
 //   stack in the generation (the group Go's analysis gives them),
 // - region ends and user task ends without a begin (open before the window).
 //
+// The same look-ahead, bounded, names goroutines created in a syscall (cgo callbacks on C
+// threads): their creation has no stack, so their group is the root of their first stack later
+// in the generation, as in Go's analysis.
+//
 // Invariants:
 // - Works on copies (the ordering and frontier are values; the generation is only read), so
 //   the real pass is unaffected; costs one extra decode of the first generation only.
@@ -94,5 +98,42 @@ struct GoLookahead {
             }
         }
         return result
+    }
+
+    /// The first transition stack of goroutine `g` among the next `limit` events of the
+    /// generation (those already queued by `ordering` first), or nil.
+    static func firstStack(of g: UInt64, _ gen: GoGeneration, ordering: GoOrdering, after queuedIndex: Int,
+                           frontier: GoFrontier, limit: Int = 100_000) -> UInt64? {
+        var ordering = ordering
+        var frontier = frontier
+        let table = ordering.table
+        func stack(_ e: GoOrderedEvent) -> UInt64? {
+            let a = e.wire.args
+            switch e.wire.type {
+            case GoEv.goStop, GoEv.goBlock, GoEv.goSyscallBegin:
+                guard e.ctx.g == g, a[1] != 0, !(gen.stacks[a[1]]?.isEmpty ?? true) else { return nil }
+                return a[1]
+            default:
+                return nil
+            }
+        }
+        var seen = 0
+        var i = queuedIndex + 1
+        while seen < limit {
+            while i < ordering.queued {
+                if let s = stack(ordering.queue[i]) { return s }
+                i += 1
+                seen += 1
+            }
+            ordering.clearQueue()
+            i = 0
+            if frontier.isEmpty { return nil }
+            do {
+                if try !GoTraceEngine.advanceOne(&frontier, &ordering, gen, table) { return nil }
+            } catch {
+                return nil
+            }
+        }
+        return nil
     }
 }

@@ -5,7 +5,8 @@
 // - Goroutine N -> TaskID(N) (goroutine 0, which only synthetic traces use, -> TaskID(1 << 62));
 //   name "G<N>"; group = the function at the root of the goroutine's first non-empty transition
 //   stack (its creation stack, or for goroutines alive at the window start the stack of its
-//   first status/stop/block/syscall), exactly what Go's goroutine analysis groups by.
+//   first status/stop/block/syscall; for goroutines created in a syscall, their first stack in
+//   the generation), exactly what Go's goroutine analysis groups by.
 // - Go user task T (runtime/trace.NewTask) -> TaskID((1 << 63) | T), a task with no state
 //   changes until `.ended` at its End: its group and name are the task's type name, its parent
 //   the parent user task or else the goroutine that created it. Its work shows on the goroutines
@@ -45,7 +46,8 @@ struct GoStateMachine {
     private var userTasks: Set<UInt64> = []
     private var endedUserTasksWarned = false
     private var unmatchedRegionEndsWarned = false
-    /// Groups found by the first-generation look-ahead for goroutines alive at the window start.
+    /// Groups found by look-ahead: for goroutines alive at the window start (first generation)
+    /// and for goroutines created in a syscall, whose creation carries no stack.
     var lookaheadGroups: [UInt64: StringID] = [:]
     private(set) var warnings: [String] = []
 
@@ -205,7 +207,7 @@ struct GoStateMachine {
             let gid = a[0]
             let isSyscall = e.wire.type == GoEv.goCreateSyscall
             let stack = isSyscall ? StackID.none : self.stack(a[1], gen)
-            let group = isSyscall ? StringID.empty : root(a[1], gen)
+            let group = isSyscall ? (lookaheadGroups.removeValue(forKey: gid) ?? .empty) : root(a[1], gen)
             name(thread: m, at: t, &out)
             if goroutines[gid] != nil { end(goroutine: gid, at: t, thread: thread, &out) }
             goroutines[gid] = Goroutine(lastStack: stack)

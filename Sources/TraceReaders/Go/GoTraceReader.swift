@@ -156,6 +156,12 @@ struct GoTraceEngine {
     /// Maps the events the ordering advanced, in order.
     private mutating func drainQueue(_ gen: GoGeneration) {
         for i in 0..<ordering.queued {
+            if ordering.queue[i].wire.type == GoEv.goCreateSyscall {
+                let g = ordering.queue[i].wire.args[0]
+                if let stack = GoLookahead.firstStack(of: g, gen, ordering: ordering, after: i, frontier: frontier) {
+                    machine.lookaheadGroups[g] = machine.root(stack, gen)
+                }
+            }
             let t = fix(ordering.queue[i].wire.timeNs)
             machine.handle(ordering.queue[i], at: t, gen: gen, &out)
         }
