@@ -11,7 +11,8 @@ struct GoDamageTests {
     static let fixtures = ["workload/go122.trace", "workload/go123.trace", "workload/go125.trace",
                            "workload/go126.trace", "pingserver/trace.1.out"]
     static let mutationFixtures = fixtures + ["corpus/go122-gc-stress.trace", "corpus/go122-annotations-stress.trace",
-                                              "corpus/go122-syscall-steal-proc-ambiguous.trace", "corpus/go125-sync.trace"]
+                                              "corpus/go122-syscall-steal-proc-ambiguous.trace", "corpus/go125-sync.trace",
+                                              "cgocallback/go126.trace", "coroutines/go123.trace"]
 
     /// Reads a possibly damaged trace to its end; returns nil when the reader refused it.
     private func read(_ bytes: [UInt8], _ name: String) -> DrainedTrace? {
