@@ -54,6 +54,19 @@ struct GoDamageTests {
         }
     }
 
+    @Test("a trace cut inside its last generation still gives that generation's events before the cut; the damage names the cut",
+          arguments: fixtures)
+    func cutInsideGeneration(fixture: String) throws {
+        let bytes = try GoFixtures.bytes(fixture)
+        let cut = bytes.count * 7 / 10
+        var reader = try GoTraceReader(bytes: Array(bytes[..<cut]), name: "cut.trace")
+        let d = try drain(&reader)
+        let damage = try #require(d.damage)
+        #expect(damage.message.contains("truncated"), "\(damage)")
+        #expect(damage.offset >= Int64(cut) - 70_000 && damage.offset <= Int64(cut), "\(damage)")
+        #expect(d.events.count > 50, "\(fixture): only \(d.events.count) events before the cut")
+    }
+
     @Test("seeded bit flips and byte insertions never trap or hang", arguments: mutationFixtures)
     func mutations(fixture: String) throws {
         let bytes = try GoFixtures.bytes(fixture)

@@ -298,6 +298,9 @@ struct GoGenerationReader {
         }
         if g.nsPerTick == 0 { throw g.readError ?? fail("no frequency event in the generation") }
         if version >= .go125 && !g.hasClockSnapshot { throw g.readError ?? fail("no clock snapshot event in the generation") }
+        // A generation cut short may lack part of its string table: its events are still
+        // converted (unknown names read as empty), and its read error ends the stream after them.
+        if g.readError != nil { return }
         for (id, pcs) in g.stacks {
             for pc in pcs {
                 guard let f = g.frames[pc] else { throw fail("stack \(id) has unknown PC \(pc)") }

@@ -186,18 +186,25 @@ struct GoTraceEngine {
             if try GoTraceEngine.advanceOne(&frontier, &ordering, gen, table) {
                 drainQueue(gen)
             } else {
+                if let e = gen.readError {
+                    reportCut(e)
+                    return
+                }
                 let head = frontier.cursors[0]
                 let detail = frontier.cursors.prefix(4).map {
                     "M \($0.m == GoSchedContext.none ? "none" : String($0.m)) \(table.name($0.event.type))"
                 }.joined(separator: ", ")
-                let message = "no M's next event can happen (\(detail)): events out of order or missing"
                 damage = GoDamageSite(generation: gen.number, batch: head.event.batchOrdinal, offset: head.event.offset)
-                    .damage(file: name, gen.readError.map { "\(message); \($0.message)" } ?? message)
+                    .damage(file: name, "no M's next event can happen (\(detail)): events out of order or missing")
                 finish()
             }
         } catch let e as GoBatchError {
-            report(e)
+            if let cut = gen.readError { reportCut(cut) } else { report(e) }
         } catch let e as GoOrderFailure {
+            if let cut = gen.readError {
+                reportCut(cut)
+                return
+            }
             damage = GoDamageSite(generation: gen.number, batch: e.event.batchOrdinal, offset: e.event.offset)
                 .damage(file: name, "\(table.name(e.event.type)) event: \(e.message)")
             finish()
@@ -234,6 +241,14 @@ struct GoTraceEngine {
             i += 1
         }
         return false
+    }
+
+    /// A generation cut short stalls or fails where its missing batches (or strings) were
+    /// needed: the cut is the damage, not what it caused.
+    private mutating func reportCut(_ cut: GoBatchError) {
+        var e = cut
+        e.message += " (the generation's events before the cut were converted as far as they could be ordered)"
+        report(e)
     }
 
     private mutating func report(_ e: GoBatchError) {
