@@ -104,6 +104,14 @@ struct GoGenerationReader {
                 read = try GoBatchReader.read(&source, ordinal: ordinal, version: version)
             } catch {
                 var e = error
+                if let g = current, e.generation != 0, e.generation != g.number {
+                    // The damaged batch belongs to a later generation: this one is complete;
+                    // report the damage once its events are out.
+                    pendingError = e
+                    try finish(g)
+                    generationOrdinal += 1
+                    return g
+                }
                 finished = true
                 if let g = current {
                     if e.generation == 0 { e.generation = g.number }
