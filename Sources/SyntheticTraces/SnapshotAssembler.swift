@@ -13,7 +13,10 @@ import TraceFormat
 public final class SnapshotAssembler {
     private(set) var strings: [(id: UInt64, string: String)] = []
     private var stringIDs: [String: UInt64] = [:]
-    private var open: [UInt64: EventChunkBuilder] = [:]
+    /// Open chunk per thread: an index into `openChunks` (a dictionary value would be copied
+    /// on every append).
+    private var openIndex: [UInt64: Int] = [:]
+    private var openChunks: [EventChunkBuilder] = []
     private var sequences: [UInt64: UInt64] = [:]
     private var sealed: [EventChunkBuilder] = []
     private let chunkBytes: Int
@@ -35,23 +38,33 @@ public final class SnapshotAssembler {
 
     /// Appends one record to `thread`'s open chunk, sealing it first when it is full.
     public func record(thread: UInt64, at t: UInt64, _ body: (inout EventChunkBuilder) -> Void) {
-        if let c = open[thread], c.count >= chunkBytes {
-            sealed.append(c)
-            open[thread] = nil
+        let i: Int
+        if let existing = openIndex[thread] {
+            i = existing
+        } else {
+            i = openChunks.count
+            openIndex[thread] = i
+            openChunks.append(EventChunkBuilder(thread: thread, sequence: nextSequence(thread), baseTicks: t))
         }
-        if open[thread] == nil {
-            let seq = sequences[thread, default: 0]
-            sequences[thread] = seq + 1
-            open[thread] = EventChunkBuilder(thread: thread, sequence: seq, baseTicks: t)
+        if openChunks[i].count >= chunkBytes {
+            sealed.append(openChunks[i])
+            openChunks[i] = EventChunkBuilder(thread: thread, sequence: nextSequence(thread), baseTicks: t)
         }
-        body(&open[thread]!)
+        body(&openChunks[i])
         eventCount += 1
+    }
+
+    private func nextSequence(_ thread: UInt64) -> UInt64 {
+        let seq = sequences[thread, default: 0]
+        sequences[thread] = seq + 1
+        return seq
     }
 
     /// Seals every open chunk and hands out all sealed chunks sorted by base time.
     public func drainChunks() -> [EventChunkBuilder] {
-        sealed.append(contentsOf: open.values)
-        open.removeAll()
+        sealed.append(contentsOf: openChunks)
+        openChunks.removeAll()
+        openIndex.removeAll()
         let out = sealed.sorted { ($0.header.baseTicks, $0.header.thread) < ($1.header.baseTicks, $1.header.thread) }
         sealed.removeAll()
         return out

@@ -43,16 +43,17 @@ struct ChunkHeap {
 
     /// Hands out the earliest event and advances its chunk; a decoding error inside the chunk
     /// is returned with the event (the chunk is then dropped).
-    mutating func popEvent() -> (event: DecodedEvent, thread: UInt64, error: (offset: Int64, message: String)?)? {
+    mutating func popEvent() -> (event: DecodedEvent, thread: UInt64, payload: [UInt8], error: (offset: Int64, message: String)?)? {
         guard !items.isEmpty else { return nil }
         let event = items[0].head
         let thread = items[0].decoder.header.thread
+        let payload = items[0].decoder.payload
         var failure: (Int64, String)?
         do {
             if let next = try items[0].decoder.next() {
                 items[0].head = next
                 siftDown(0)
-                return (event, thread, nil)
+                return (event, thread, payload, nil)
             }
         } catch let e as FormatError {
             failure = (items[0].fileOffset, "chunk of thread \(thread): payload offset \(e.offset): \(e.message)")
@@ -60,7 +61,7 @@ struct ChunkHeap {
             failure = (items[0].fileOffset, "\(error)")
         }
         removeFirst()
-        return (event, thread, failure)
+        return (event, thread, payload, failure)
     }
 
     private mutating func removeFirst() {

@@ -26,7 +26,8 @@ public struct SnapshotTraceReader: TraceReader {
     private let fileName: String
     private let frames: FrameReader
     private let source: ByteSource
-    private var stringMap: [UInt64: StringID] = [:]
+    /// Snapshot string id -> model string id (ids are dense from 1).
+    private var stringMap: [StringID] = []
     private var stackMap: [UInt64: StackID] = [:]
     private var heap = ChunkHeap()
     /// The next events frame, opened ahead so its base time bounds what may be handed out.
@@ -41,8 +42,8 @@ public struct SnapshotTraceReader: TraceReader {
     private var unmatchedRegionEnds = 0
     private var lastNs: Int64
     private let suspendedReason: StringID
-    /// Events handed out, by record kind of the snapshot format (for `info`).
-    public private(set) var recordCounts: [EventKind: Int] = [:]
+    /// Records read, by record kind byte of the snapshot format (for `info`).
+    public private(set) var recordCounts = [Int](repeating: 0, count: 256)
 
     struct LiveTask {
         /// Open regions, innermost last: (name, isBlocking).
@@ -99,7 +100,16 @@ public struct SnapshotTraceReader: TraceReader {
             switch frame.knownKind {
             case .strings:
                 do {
-                    try StringsFrame.decode(frame.payload) { id, s in stringMap[id] = tables.intern(s) }
+                    try StringsFrame.decode(frame.payload) { id, s in
+                        guard id < Self.maxStringID else {
+                            warnings.append("\(fileName): offset \(frame.offset): string id \(id) too large, ignored")
+                            return
+                        }
+                        if Int(id) >= stringMap.count {
+                            stringMap.append(contentsOf: repeatElement(.empty, count: Int(id) + 1 - stringMap.count))
+                        }
+                        stringMap[Int(id)] = tables.intern(s)
+                    }
                 } catch let e as FormatError {
                     frames.markDamaged(offset: frame.offset, message: "strings frame: payload offset \(e.offset): \(e.message)")
                 }
@@ -145,13 +155,18 @@ public struct SnapshotTraceReader: TraceReader {
 
     private static func hex(_ pc: UInt64) -> String { "0x" + String(pc, radix: 16) }
 
-    private func string(_ id: UInt64) -> StringID { id == 0 ? .empty : stringMap[id] ?? .empty }
+    /// Ids beyond this are refused: a damaged strings frame must not make the map huge.
+    private static let maxStringID: UInt64 = 1 << 24
 
-    private mutating func string(_ s: DecodedString) -> StringID {
+    @inline(__always)
+    private func string(_ id: UInt64) -> StringID { id < UInt64(stringMap.count) ? stringMap[Int(id)] : .empty }
+
+    @inline(__always)
+    private mutating func string(_ s: DecodedString, in payload: [UInt8]) -> StringID {
         switch s {
         case .none: return .empty
         case .interned(let id): return string(id)
-        case .inline(let bytes): return tables.intern(String(decoding: bytes, as: UTF8.self))
+        case .inline(let range): return tables.intern(String(decoding: payload[range], as: UTF8.self))
         }
     }
 
@@ -242,15 +257,15 @@ public struct SnapshotTraceReader: TraceReader {
                 return e
             }
             try fill()
-            guard let (raw, thread, failure) = heap.popEvent() else {
+            guard let (raw, thread, payload, failure) = heap.popEvent() else {
                 finishStream()
                 return nil
             }
             if let failure { frames.markDamaged(offset: failure.offset, message: failure.message) }
             let ns = max(header.nanoseconds(ticks: raw.ticks), lastNs)
             lastNs = ns
-            recordCounts[raw.kind, default: 0] += 1
-            guard let event = map(raw, thread: ThreadID(thread), ns: ns) else { continue }
+            recordCounts[Int(raw.kind.rawValue)] += 1
+            guard let event = map(raw, payload: payload, thread: ThreadID(thread), ns: ns) else { continue }
             // `map` may have queued a synthetic creation that must come first.
             if pending.isEmpty { return event }
             pending.append(event)
@@ -265,12 +280,12 @@ public struct SnapshotTraceReader: TraceReader {
         pending.append(TraceEvent(timeNs: ns, .taskCreated(TaskID(task), parent: .none, name: name, group: name, stack: .none)))
     }
 
-    private mutating func map(_ e: DecodedEvent, thread: ThreadID, ns: Int64) -> TraceEvent? {
+    private mutating func map(_ e: DecodedEvent, payload: [UInt8], thread: ThreadID, ns: Int64) -> TraceEvent? {
         let task = TaskID(e.task)
         switch e.kind {
         case .taskCreated:
-            let name = string(e.name)
-            var group = string(e.group)
+            let name = string(e.name, in: payload)
+            var group = string(e.group, in: payload)
             if group.isEmpty {
                 // Anonymous tasks group by the region that spawned them, else by name.
                 group = live[e.other]?.regions.last?.name ?? name
@@ -290,7 +305,7 @@ public struct SnapshotTraceReader: TraceReader {
             return TraceEvent(timeNs: ns, .taskState(task, .running, thread: thread, waker: .none, stack: .none))
         case .taskBlocked:
             ensureKnown(e.task, ns: ns)
-            var reason = string(e.name)
+            var reason = string(e.name, in: payload)
             if reason.isEmpty || reason == suspendedReason {
                 if let region = live[e.task]?.regions.last(where: { $0.blocking }) { reason = region.name }
                 else if reason.isEmpty { reason = suspendedReason }
@@ -301,13 +316,13 @@ public struct SnapshotTraceReader: TraceReader {
             return TraceEvent(timeNs: ns, .taskState(task, .syscall, thread: thread, waker: .none, stack: .none))
         case .regionBegin, .blockingRegionBegin:
             ensureKnown(e.task, ns: ns)
-            let name = string(e.name)
+            let name = string(e.name, in: payload)
             if e.task != 0 { live[e.task, default: LiveTask()].regions.append((name, e.kind == .blockingRegionBegin)) }
             else { threadRegions[thread.raw, default: []].append(name) }
             return TraceEvent(timeNs: ns, .regionBegin(task: task, thread: thread, name: name, stack: stackMap[e.other] ?? .none))
         case .regionEnd:
             ensureKnown(e.task, ns: ns)
-            let name = string(e.name)
+            let name = string(e.name, in: payload)
             if e.task != 0, let i = live[e.task]?.regions.lastIndex(where: { $0.name == name }) {
                 live[e.task]!.regions.remove(at: i)
             } else if e.task == 0, let i = threadRegions[thread.raw]?.lastIndex(of: name) {
@@ -319,14 +334,14 @@ public struct SnapshotTraceReader: TraceReader {
             return TraceEvent(timeNs: ns, .regionEnd(task: task, thread: thread, name: name))
         case .log:
             ensureKnown(e.task, ns: ns)
-            return TraceEvent(timeNs: ns, .log(task: task, thread: thread, category: string(e.name),
-                                                message: String(decoding: e.message, as: UTF8.self)))
+            return TraceEvent(timeNs: ns, .log(task: task, thread: thread, category: string(e.name, in: payload),
+                                                message: String(decoding: payload[e.message], as: UTF8.self)))
         case .counterInt:
-            return TraceEvent(timeNs: ns, .counter(name: string(e.name), value: Double(e.intValue)))
+            return TraceEvent(timeNs: ns, .counter(name: string(e.name, in: payload), value: Double(e.intValue)))
         case .counterFloat:
-            return TraceEvent(timeNs: ns, .counter(name: string(e.name), value: e.floatValue))
+            return TraceEvent(timeNs: ns, .counter(name: string(e.name, in: payload), value: e.floatValue))
         case .threadName:
-            return TraceEvent(timeNs: ns, .threadName(thread, name: string(e.name)))
+            return TraceEvent(timeNs: ns, .threadName(thread, name: string(e.name, in: payload)))
         case .jobCPUTime:
             ensureKnown(e.task, ns: ns)
             return TraceEvent(timeNs: ns, .taskCPU(task, cpuNs: Int64(clamping: e.other), thread: thread))
@@ -344,7 +359,7 @@ public struct SnapshotTraceReader: TraceReader {
             damage = TraceDamage(file: fileName, offset: d.offset, message: d.message)
         }
         if let declared = frames.declaredEvents, damage == nil {
-            let seen = recordCounts.values.reduce(0, +)
+            let seen = recordCounts.reduce(0, +)
             if declared != seen {
                 warnings.append("\(fileName): end frame declares \(declared) events, read \(seen)")
             }
