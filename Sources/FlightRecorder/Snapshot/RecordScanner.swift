@@ -53,6 +53,15 @@ struct RecordScanner {
 
     @inline(__always)
     private static func uvarint(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> UInt64? {
+        // One-byte values (most deltas, ids and tasks) take the short way.
+        if p < end, p.pointee < 0x80 {
+            defer { p += 1 }
+            return UInt64(p.pointee)
+        }
+        return uvarintLong(&p, end)
+    }
+
+    private static func uvarintLong(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> UInt64? {
         var value: UInt64 = 0
         var shift: UInt64 = 0
         while p < end {

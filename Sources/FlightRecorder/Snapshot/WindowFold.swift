@@ -127,7 +127,6 @@ struct WindowFold {
         var cachedOwner = Owner(task: 0, thread: thread)
         var cached = regions.removeValue(forKey: cachedOwner) ?? []
         func switchTo(_ owner: Owner) {
-            if owner == cachedOwner { return }
             if !cached.isEmpty { regions[cachedOwner] = cached }
             cachedOwner = owner
             cached = regions.removeValue(forKey: owner) ?? []
@@ -139,7 +138,8 @@ struct WindowFold {
             case .counterInt, .counterFloat, .log, .jobCPUTime:
                 continue
             case .regionBegin, .blockingRegionBegin:
-                switchTo(Owner(task: r.task, thread: r.task == 0 ? thread : 0))
+                let owner = Owner(task: r.task, thread: r.task == 0 ? thread : 0)
+                if owner != cachedOwner { switchTo(owner) }
                 let regionName = name(r.name)
                 if !pendingRegionEnds.isEmpty, let pending = pendingRegionEnds[RegionKey(owner: cachedOwner, name: regionName)] {
                     pendingRegionEnds[RegionKey(owner: cachedOwner, name: regionName)] = pending > 1 ? pending - 1 : nil
@@ -150,7 +150,8 @@ struct WindowFold {
                 cached.append(OpenRegion(thread: thread, name: regionName, stack: r.other, beginTicks: r.ticks))
                 regionCount += 1
             case .regionEnd:
-                switchTo(Owner(task: r.task, thread: r.task == 0 ? thread : 0))
+                let owner = Owner(task: r.task, thread: r.task == 0 ? thread : 0)
+                if owner != cachedOwner { switchTo(owner) }
                 let regionName = name(r.name)
                 if let last = cached.last, last.name == regionName {
                     cached.removeLast()
