@@ -28,6 +28,8 @@ extern "C" {
 
 /// Set on a chunk sealed because its thread exited: the thread's last chunk.
 #define FR_CHUNK_FINAL 1u
+/// Set while a snapshot copies the chunk: releasing it is deferred until the snapshot ends.
+#define FR_CHUNK_PINNED 2u
 
 /// A chunk of one thread's events. The payload (an events frame payload: chunk header then
 /// records) follows the struct in the same allocation.
