@@ -25,7 +25,7 @@ public enum Trace {
     public static func withRegion<R, E: Error>(_ name: StaticString, _ body: () throws(E) -> R) throws(E) -> R {
         guard fr_is_recording() else { return try body() }
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: name)
+        Emit.regionBegin(task: task, name: name, stack: Self.stack())
         defer { Emit.regionEnd(task: task, name: name) }
         return try body()
     }
@@ -36,7 +36,7 @@ public enum Trace {
                                                _ body: () async throws(E) -> R) async throws(E) -> R {
         guard fr_is_recording() else { return try await body() }
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: name)
+        Emit.regionBegin(task: task, name: name, stack: Self.stack())
         defer { Emit.regionEnd(task: task, name: name) }
         return try await body()
     }
@@ -45,7 +45,7 @@ public enum Trace {
     public static func withRegion<R, E: Error>(_ name: TraceName, _ body: () throws(E) -> R) throws(E) -> R {
         guard fr_is_recording() else { return try body() }
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: name.id)
+        Emit.regionBegin(task: task, name: name.id, stack: Self.stack())
         defer { Emit.regionEnd(task: task, name: name.id) }
         return try body()
     }
@@ -55,7 +55,7 @@ public enum Trace {
                                                _ body: () async throws(E) -> R) async throws(E) -> R {
         guard fr_is_recording() else { return try await body() }
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: name.id)
+        Emit.regionBegin(task: task, name: name.id, stack: Self.stack())
         defer { Emit.regionEnd(task: task, name: name.id) }
         return try await body()
     }
@@ -64,7 +64,8 @@ public enum Trace {
     public static func withRegion<R, E: Error>(named name: String, _ body: () throws(E) -> R) throws(E) -> R {
         guard fr_is_recording() else { return try body() }
         let task = TaskIdentity.current
-        withBytes(name) { Emit.regionBegin(task: task, inlineName: $0) }
+        let stack = Self.stack()
+        withBytes(name) { Emit.regionBegin(task: task, inlineName: $0, stack: stack) }
         defer { withBytes(name) { Emit.regionEnd(task: task, inlineName: $0) } }
         return try body()
     }
@@ -73,7 +74,8 @@ public enum Trace {
                                                _ body: () async throws(E) -> R) async throws(E) -> R {
         guard fr_is_recording() else { return try await body() }
         let task = TaskIdentity.current
-        withBytes(name) { Emit.regionBegin(task: task, inlineName: $0) }
+        let stack = Self.stack()
+        withBytes(name) { Emit.regionBegin(task: task, inlineName: $0, stack: stack) }
         defer { withBytes(name) { Emit.regionEnd(task: task, inlineName: $0) } }
         return try await body()
     }
@@ -84,7 +86,7 @@ public enum Trace {
     public static func withBlockingRegion<R, E: Error>(_ reason: StaticString, _ body: () throws(E) -> R) throws(E) -> R {
         guard fr_is_recording() else { return try body() }
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: reason, blocking: true)
+        Emit.regionBegin(task: task, name: reason, stack: Self.stack(), blocking: true)
         defer { Emit.regionEnd(task: task, name: reason) }
         return try body()
     }
@@ -94,7 +96,7 @@ public enum Trace {
                                                        _ body: () async throws(E) -> R) async throws(E) -> R {
         guard fr_is_recording() else { return try await body() }
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: reason, blocking: true)
+        Emit.regionBegin(task: task, name: reason, stack: Self.stack(), blocking: true)
         defer { Emit.regionEnd(task: task, name: reason) }
         return try await body()
     }
@@ -180,6 +182,12 @@ public enum Trace {
             do throws(E) { return .success(try await body()) } catch { return .failure(error) }
         }
         return try result.get()
+    }
+
+    /// The caller's stack id when the recording captures stacks, else 0 (one relaxed load).
+    @inlinable @inline(__always)
+    static func stack() -> UInt64 {
+        fr_capture_stacks() ? Stacks.capture() : 0
     }
 
     /// `body` with the UTF-8 bytes of `text` (no copy for native strings).

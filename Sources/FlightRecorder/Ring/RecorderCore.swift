@@ -108,6 +108,7 @@ final class RecorderCore: @unchecked Sendable {
                 droppedChunkRequests = 0
                 for t in threads { fr_state_set_limit(t, nil) }
                 isRecording = true
+                fr_set_capture_stacks(configuration.captureStacks)
                 fr_set_recording(true)
                 worker = FoldWorker(core: self)
                 return nil
@@ -123,6 +124,7 @@ final class RecorderCore: @unchecked Sendable {
             ringLock.withLock {
                 guard isRecording, self.owner == owner else { return nil }
                 fr_set_recording(false)
+                fr_set_capture_stacks(false)
                 isRecording = false
                 self.owner = nil
                 epoch += 1
