@@ -195,6 +195,17 @@ static inline void fr_set_capture_stacks(bool on) {
     __atomic_store_n(&fr_capture_stacks_flag, on ? 1u : 0u, __ATOMIC_RELAXED);
 }
 
+extern uint32_t fr_thread_cpu_time_flag;
+
+/// Whether executors should stamp jobs with their thread CPU time (jobCPUTime records).
+static inline bool fr_thread_cpu_time_enabled(void) {
+    return __atomic_load_n(&fr_thread_cpu_time_flag, __ATOMIC_RELAXED) != 0;
+}
+
+static inline void fr_set_thread_cpu_time(bool on) {
+    __atomic_store_n(&fr_thread_cpu_time_flag, on ? 1u : 0u, __ATOMIC_RELAXED);
+}
+
 /// What dladdr knows about `pc`: the symbol containing it (NULL when not exported: functions of
 /// an executable linked without --export-dynamic), the file of its image, and pc's offset from
 /// the image base (for offline symbolization). Returns false when `pc` is in no image.

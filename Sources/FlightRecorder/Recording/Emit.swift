@@ -106,6 +106,11 @@ enum Emit {
         simple(.taskSyscall, task: task)
     }
 
+    /// Whether the recording wants jobCPUTime records (configuration `threadCPUTime`): one
+    /// relaxed load. Measure with `fr_thread_cpu_ns()` before and after the job.
+    @inlinable @inline(__always)
+    static var measuresThreadCPUTime: Bool { fr_thread_cpu_time_enabled() }
+
     /// jobCPUTime: the calling thread spent `cpuNs` of CPU in the job of `task` that just ended.
     @inlinable
     static func jobCPUTime(task: UInt64, cpuNs: UInt64) {

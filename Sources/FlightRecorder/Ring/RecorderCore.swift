@@ -109,6 +109,7 @@ final class RecorderCore: @unchecked Sendable {
                 for t in threads { fr_state_set_limit(t, nil) }
                 isRecording = true
                 fr_set_capture_stacks(configuration.captureStacks)
+                fr_set_thread_cpu_time(configuration.threadCPUTime)
                 fr_set_recording(true)
                 worker = FoldWorker(core: self)
                 return nil
@@ -125,6 +126,7 @@ final class RecorderCore: @unchecked Sendable {
                 guard isRecording, self.owner == owner else { return nil }
                 fr_set_recording(false)
                 fr_set_capture_stacks(false)
+                fr_set_thread_cpu_time(false)
                 isRecording = false
                 self.owner = nil
                 epoch += 1
