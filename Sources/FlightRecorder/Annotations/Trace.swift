@@ -104,16 +104,27 @@ public enum Trace {
     // MARK: logs and counters
 
     /// Records `message` in `category` on the current task.
-    @inlinable
+    @inlinable @inline(__always)
     public static func log(category: StaticString = "", _ message: String) {
         guard fr_is_recording() else { return }
+        recordLog(category: category, message)
+    }
+
+    @inlinable @inline(__always)
+    public static func log(category: TraceName, _ message: String) {
+        guard fr_is_recording() else { return }
+        recordLog(category: category, message)
+    }
+
+    // The recording halves of `log`, kept out of line so the check above is all a caller inlines.
+    @usableFromInline @inline(never)
+    static func recordLog(category: StaticString, _ message: String) {
         let task = TaskIdentity.current
         withBytes(message) { Emit.log(task: task, category: category, message: $0) }
     }
 
-    @inlinable
-    public static func log(category: TraceName, _ message: String) {
-        guard fr_is_recording() else { return }
+    @usableFromInline @inline(never)
+    static func recordLog(category: TraceName, _ message: String) {
         let task = TaskIdentity.current
         withBytes(message) { Emit.log(task: task, category: category.id, message: $0) }
     }
