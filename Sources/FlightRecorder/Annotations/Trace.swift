@@ -166,7 +166,7 @@ public enum Trace {
     /// logs belong to it. Records taskCreated before and taskEnded after.
     public static func withTask<R, E: Error>(_ name: StaticString, _ body: () throws(E) -> R) throws(E) -> R {
         guard fr_is_recording() else { return try body() }
-        let id = Emit.logicalTaskBegin(name: StringTable.shared.intern(name))
+        let id = Emit.logicalTaskBegin(name: name)
         guard id != 0 else { return try body() }
         fr_logical_task_opened()
         defer {
@@ -182,7 +182,7 @@ public enum Trace {
     public static func withTask<R, E: Error>(_ name: StaticString, isolation: isolated (any Actor)? = #isolation,
                                              _ body: () async throws(E) -> R) async throws(E) -> R {
         guard fr_is_recording() else { return try await body() }
-        let id = Emit.logicalTaskBegin(name: StringTable.shared.intern(name))
+        let id = Emit.logicalTaskBegin(name: name)
         guard id != 0 else { return try await body() }
         fr_logical_task_opened()
         defer {

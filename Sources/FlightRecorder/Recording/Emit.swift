@@ -293,4 +293,10 @@ extension Emit {
         taskCreated(task: id, parent: TaskIdentity.current, name: name, group: name)
         return id
     }
+
+    /// `logicalTaskBegin` with a StaticString name, interned through the thread's cache.
+    static func logicalTaskBegin(name: StaticString) -> UInt64 {
+        guard let s = reserve() else { return 0 }
+        return logicalTaskBegin(name: Names.id(name, state: s))
+    }
 }
