@@ -1,0 +1,3 @@
+module tracexport.fixtures/cgocallback
+
+go 1.22

@@ -1,0 +1,3 @@
+module tracexport.fixtures/coroutines
+
+go 1.23

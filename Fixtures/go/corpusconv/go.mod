@@ -1,0 +1,3 @@
+module tracexport.fixtures/corpusconv
+
+go 1.22

@@ -1,0 +1,3 @@
+module tracexport.fixtures/largegen
+
+go 1.22

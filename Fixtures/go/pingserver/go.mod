@@ -1,0 +1,3 @@
+module tracexport.fixtures/pingserver
+
+go 1.25

@@ -1,0 +1,3 @@
+module tracexport.fixtures/workload
+
+go 1.22

@@ -1,0 +1,668 @@
+// The cross-M order of a generation's events: Go only trusts the order inside one M's batches,
+// and relates Ms through per-goroutine, per-P and GC sequence numbers. This emulates the
+// scheduler state (goroutine, P and M bindings) to decide whether an M's next event may happen
+// now, validates it, and queues it with its scheduling context.
+//
+// Invariants:
+// - `advance` returns false (without changing state) when the event must wait for another M;
+//   it throws when the event can never be valid, which ends the stream with damage.
+// - Events that do not name their goroutine or P (GoStop, GoBlock, GoDestroy, syscall events,
+//   ProcStop...) act on what is bound to their M at that point; bindings change only through
+//   advanced events, in the order they are queued.
+// - Sequence numbers are per generation; statuses restate each resource at a generation's start,
+//   and a resource first seen through a status in the first generation was "undetermined" before.
+// - The state is plain values (dictionaries of structs): copying an ordering is cheap and
+//   independent, which the first-generation look-ahead relies on.
+
+struct GoSchedContext: Equatable {
+    var g: UInt64
+    var p: UInt64
+    var m: UInt64
+    static let none = UInt64.max
+}
+
+/// One ordered event with its scheduling context (the context before the event).
+struct GoOrderedEvent {
+    var wire: GoWireEvent
+    var ctx: GoSchedContext
+    /// For GoStatus: true when the goroutine was undetermined (first seen) before it.
+    var firstSeen = false
+}
+
+struct GoOrderError: Error {
+    var message: String
+}
+
+enum GoStatusCode {
+    static let bad: UInt64 = 0
+    static let runnable: UInt64 = 1
+    static let running: UInt64 = 2
+    static let syscall: UInt64 = 3
+    static let waiting: UInt64 = 4
+}
+
+enum GoProcStatusCode {
+    static let running: UInt64 = 1
+    static let idle: UInt64 = 2
+    static let syscall: UInt64 = 3
+    static let syscallAbandoned: UInt64 = 4
+}
+
+struct GoSeq: Equatable {
+    var gen: UInt64
+    var seq: UInt64
+    func succeeds(_ b: GoSeq) -> Bool { gen == b.gen && seq == b.seq &+ 1 }
+}
+
+struct GoRange: Equatable {
+    var type: UInt8
+    var desc: UInt64
+}
+
+struct GoOrdering {
+    private struct GState {
+        var status: UInt64
+        var seq: GoSeq
+    }
+    private struct PState {
+        var status: UInt64
+        var seq: GoSeq
+    }
+    private struct MState {
+        var g: UInt64
+        var p: UInt64
+    }
+    private enum GCState { case undetermined, notRunning, running }
+
+    let table: GoEventTable
+    // Hot per-event state in ID maps of plain values; rarer per-resource lists aside.
+    private var gStates = GoIDMap<GState>()
+    private var pStates = GoIDMap<PState>()
+    private var mStates = GoIDMap<MState>()
+    private var gRegions: [UInt64: [(task: UInt64, name: String)]] = [:]
+    private var gRanges: [UInt64: [GoRange]] = [:]
+    private var pRanges: [UInt64: [GoRange]] = [:]
+    private var activeTasks: [UInt64: (name: String, parent: UInt64)] = [:]
+    private var gcSeq: UInt64 = 0
+    private var gcState = GCState.undetermined
+    private(set) var initialGen: UInt64 = 0
+    /// Advanced events not yet taken by the consumer: `queue[0..<queued]` (slots are reused, so
+    /// clearing costs nothing).
+    private(set) var queue: [GoOrderedEvent] = []
+    private(set) var queued = 0
+
+    mutating func clearQueue() { queued = 0 }
+
+    init(table: GoEventTable) { self.table = table }
+
+    private static let none = GoSchedContext.none
+
+    private enum Need { case must, may, mustNot }
+
+    private func validate(_ ctx: GoSchedContext, m: Need, p: Need, g: Need) throws(GoOrderError) {
+        if m == .must && ctx.m == Self.none { throw GoOrderError(message: "expected a thread but didn't have one") }
+        if m == .mustNot && ctx.m != Self.none { throw GoOrderError(message: "expected no thread but had one") }
+        if p == .must && ctx.p == Self.none { throw GoOrderError(message: "expected a proc but didn't have one") }
+        if p == .mustNot && ctx.p != Self.none { throw GoOrderError(message: "expected no proc but had one") }
+        if g == .must && ctx.g == Self.none { throw GoOrderError(message: "expected a goroutine but didn't have one") }
+        if g == .mustNot && ctx.g != Self.none { throw GoOrderError(message: "expected no goroutine but had one") }
+    }
+
+    private func userGo(_ ctx: GoSchedContext) throws(GoOrderError) {
+        try validate(ctx, m: .must, p: .must, g: .must)
+    }
+
+    private func name(_ type: UInt8) -> String { table.name(type) }
+
+    /// Tries to advance `ev`, read from M `m` in generation `gen`.
+    mutating func advance(_ ev: GoWireEvent, m: UInt64, gen: GoGeneration) throws(GoOrderError) -> Bool {
+        if initialGen == 0 { initialGen = gen.number }
+        var cur = GoSchedContext(g: Self.none, p: Self.none, m: m)
+        if m != Self.none {
+            if let ms = mStates[m] {
+                cur.g = ms.g
+                cur.p = ms.p
+            } else {
+                mStates[m] = MState(g: Self.none, p: Self.none)
+            }
+        }
+        guard let newCtx = try dispatch(ev, cur, gen) else { return false }
+        if m != Self.none && (newCtx.g != cur.g || newCtx.p != cur.p) {
+            mStates.update(m) { $0 = MState(g: newCtx.g, p: newCtx.p) }
+        }
+        return true
+    }
+
+    private mutating func push(_ ev: GoWireEvent, _ ctx: GoSchedContext, firstSeen: Bool = false) {
+        let e = GoOrderedEvent(wire: ev, ctx: ctx, firstSeen: firstSeen)
+        if queued < queue.count { queue[queued] = e } else { queue.append(e) }
+        queued += 1
+    }
+
+    private func rangeType(_ type: UInt8, _ desc: UInt64) -> GoRange {
+        let start = table.spec(type)?.startType ?? 0
+        return GoRange(type: start != 0 ? start : type, desc: desc)
+    }
+
+    // swiftlint:disable:next cyclomatic_complexity function_body_length
+    private mutating func dispatch(_ ev: GoWireEvent, _ curIn: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
+        var cur = curIn
+        let g = gen.number
+        let a = ev.args
+        switch ev.type {
+        case GoEv.procStatus:
+            let pid = a[0], status = a[1]
+            guard status <= GoProcStatusCode.syscallAbandoned else {
+                throw GoOrderError(message: "invalid status for proc \(pid): \(status)")
+            }
+            var promotedRunning = false
+            if var s = pStates[pid] {
+                if status == GoProcStatusCode.syscallAbandoned && s.status == GoProcStatusCode.syscall {
+                    promotedRunning = true
+                } else if status == GoProcStatusCode.syscallAbandoned && s.status == GoProcStatusCode.syscallAbandoned {
+                    // Passes through as idle.
+                } else if s.status != status {
+                    throw GoOrderError(message: "inconsistent status for proc \(pid): old \(s.status) vs. new \(status)")
+                }
+                s.seq = GoSeq(gen: g, seq: 0)
+                pStates[pid] = s
+            } else {
+                pStates[pid] = PState(status: status, seq: GoSeq(gen: g, seq: 0))
+            }
+            var newCtx = cur
+            if status == GoProcStatusCode.running || status == GoProcStatusCode.syscall { newCtx.p = pid }
+            if promotedRunning {
+                // Emitted in the context of the M the P is bound to.
+                var found = false
+                mStates.forEach { mid, ms in
+                    if ms.p == pid {
+                        cur = GoSchedContext(g: ms.g, p: pid, m: mid)
+                        found = true
+                    }
+                }
+                if !found { throw GoOrderError(message: "failed to find sched context for proc \(pid) that's about to be stolen") }
+            }
+            push(ev, cur)
+            return newCtx
+
+        case GoEv.procStart:
+            let pid = a[0]
+            let seq = GoSeq(gen: g, seq: a[1])
+            guard let s = pStates[pid], s.status == GoProcStatusCode.idle, seq.succeeds(s.seq), cur.p == Self.none else {
+                return nil
+            }
+            try validate(cur, m: .must, p: .mustNot, g: .may)
+            pStates.update(pid) { $0.status = GoProcStatusCode.running }
+            pStates.update(pid) { $0.seq = seq }
+            var newCtx = cur
+            newCtx.p = pid
+            push(ev, cur)
+            return newCtx
+
+        case GoEv.procStop:
+            guard let s = pStates[cur.p] else {
+                throw GoOrderError(message: "event ProcStop for proc (\(cur.p == Self.none ? "none" : String(cur.p))) that doesn't exist")
+            }
+            guard s.status == GoProcStatusCode.running || s.status == GoProcStatusCode.syscall else {
+                throw GoOrderError(message: "ProcStop event for proc that's not Running or Syscall")
+            }
+            try validate(cur, m: .must, p: .must, g: .may)
+            pStates.update(cur.p) { $0.status = GoProcStatusCode.idle }
+            var newCtx = cur
+            newCtx.p = Self.none
+            push(ev, cur)
+            return newCtx
+
+        case GoEv.procSteal:
+            let pid = a[0]
+            let seq = GoSeq(gen: g, seq: a[1])
+            guard let s = pStates[pid],
+                  s.status == GoProcStatusCode.syscall || s.status == GoProcStatusCode.syscallAbandoned,
+                  seq.succeeds(s.seq) else { return nil }
+            try validate(cur, m: .must, p: .may, g: .may)
+            let oldStatus = s.status
+            pStates.update(pid) { $0.status = GoProcStatusCode.idle }
+            pStates.update(pid) { $0.seq = seq }
+            if oldStatus == GoProcStatusCode.syscallAbandoned {
+                push(ev, cur)
+                return cur
+            }
+            let mid = a[2]
+            var newCtx = cur
+            if mid == cur.m {
+                guard cur.p == pid else {
+                    throw GoOrderError(message: "tried to self-steal proc \(pid) (thread \(mid)), but got proc \(cur.p) instead")
+                }
+                newCtx.p = Self.none
+                push(ev, cur)
+                return newCtx
+            }
+            guard let victim = mStates[mid] else { throw GoOrderError(message: "stole proc from non-existent thread \(mid)") }
+            guard victim.p == pid else {
+                throw GoOrderError(message: "tried to steal proc \(pid) from thread \(mid), but got proc \(victim.p) instead")
+            }
+            mStates.update(mid) { $0.p = Self.none }
+            push(ev, cur)
+            return newCtx
+
+        case GoEv.goStatus, GoEv.goStatusStack:
+            let gid = a[0], mid = a[1], status = a[2]
+            guard status <= GoStatusCode.waiting else {
+                throw GoOrderError(message: "invalid status for goroutine \(gid): \(status)")
+            }
+            var firstSeen = false
+            if let s = gStates[gid] {
+                guard s.status == status else {
+                    throw GoOrderError(message: "inconsistent status for goroutine \(gid): old \(s.status) vs. new \(status)")
+                }
+                gStates.update(gid) { $0.seq = GoSeq(gen: g, seq: 0) }
+            } else if g == initialGen {
+                gStates[gid] = GState(status: status, seq: GoSeq(gen: g, seq: 0))
+                firstSeen = true
+            } else {
+                throw GoOrderError(message: "found goroutine status for new goroutine after the first generation: id=\(gid) status=\(status)")
+            }
+            var newCtx = cur
+            switch status {
+            case GoStatusCode.running:
+                newCtx.g = gid
+            case GoStatusCode.syscall:
+                guard mid != Self.none else { throw GoOrderError(message: "found goroutine \(gid) in syscall without a thread") }
+                if mid == cur.m {
+                    if g != initialGen && cur.g != gid {
+                        throw GoOrderError(message: "inconsistent thread for syscalling goroutine \(gid): thread has goroutine \(cur.g)")
+                    }
+                    newCtx.g = gid
+                    break
+                }
+                if let ms = mStates[mid] {
+                    guard ms.g == gid else {
+                        throw GoOrderError(message: "inconsistent thread for syscalling goroutine \(gid): thread has goroutine \(ms.g)")
+                    }
+                    cur.g = ms.g
+                } else {
+                    mStates[mid] = MState(g: gid, p: Self.none)
+                }
+                cur.m = mid
+            default:
+                break
+            }
+            push(ev, cur, firstSeen: firstSeen)
+            return newCtx
+
+        case GoEv.goCreate, GoEv.goCreateBlocked:
+            try validate(cur, m: .must, p: .must, g: .may)
+            if let s = gStates[cur.g], s.status != GoStatusCode.running {
+                throw GoOrderError(message: "\(name(ev.type)) event for goroutine that's not Running")
+            }
+            let newg = a[0]
+            if gStates[newg] != nil { throw GoOrderError(message: "tried to create goroutine (\(newg)) that already exists") }
+            let status = ev.type == GoEv.goCreateBlocked ? GoStatusCode.waiting : GoStatusCode.runnable
+            gStates[newg] = GState(status: status, seq: GoSeq(gen: g, seq: 0))
+            push(ev, cur)
+            return cur
+
+        case GoEv.goDestroy, GoEv.goStop, GoEv.goBlock:
+            try userGo(cur)
+            guard let s = gStates[cur.g] else {
+                throw GoOrderError(message: "event \(name(ev.type)) for goroutine (\(cur.g)) that doesn't exist")
+            }
+            guard s.status == GoStatusCode.running else {
+                throw GoOrderError(message: "\(name(ev.type)) event for goroutine that's not Running")
+            }
+            var newCtx = cur
+            switch ev.type {
+            case GoEv.goDestroy: forget(goroutine: cur.g)
+            case GoEv.goStop: gStates.update(cur.g) { $0.status = GoStatusCode.runnable }
+            default: gStates.update(cur.g) { $0.status = GoStatusCode.waiting }
+            }
+            newCtx.g = Self.none
+            push(ev, cur)
+            return newCtx
+
+        case GoEv.goStart:
+            let gid = a[0]
+            let seq = GoSeq(gen: g, seq: a[1])
+            guard let s = gStates[gid], s.status == GoStatusCode.runnable, seq.succeeds(s.seq) else { return nil }
+            try validate(cur, m: .must, p: .must, g: .mustNot)
+            gStates.update(gid) { $0.status = GoStatusCode.running }
+            gStates.update(gid) { $0.seq = seq }
+            var newCtx = cur
+            newCtx.g = gid
+            push(ev, cur)
+            return newCtx
+
+        case GoEv.goUnblock:
+            let gid = a[0]
+            let seq = GoSeq(gen: g, seq: a[1])
+            guard let s = gStates[gid], s.status == GoStatusCode.waiting, seq.succeeds(s.seq) else { return nil }
+            gStates.update(gid) { $0.status = GoStatusCode.runnable }
+            gStates.update(gid) { $0.seq = seq }
+            push(ev, cur)
+            return cur
+
+        case GoEv.goSwitch, GoEv.goSwitchDestroy:
+            try userGo(cur)
+            guard let s = gStates[cur.g] else {
+                throw GoOrderError(message: "event \(name(ev.type)) for goroutine (\(cur.g)) that doesn't exist")
+            }
+            guard s.status == GoStatusCode.running else {
+                throw GoOrderError(message: "\(name(ev.type)) event for goroutine that's not Running")
+            }
+            let next = a[0]
+            let seq = GoSeq(gen: g, seq: a[1])
+            guard let ns = gStates[next], ns.status == GoStatusCode.waiting, seq.succeeds(ns.seq) else { return nil }
+            push(ev, cur)
+            if ev.type == GoEv.goSwitch {
+                gStates.update(cur.g) { $0.status = GoStatusCode.waiting }
+                var block = ev
+                block.type = GoEv.goBlock
+                block.args = .zero
+                push(block, cur)
+            } else {
+                forget(goroutine: cur.g)
+                var destroy = ev
+                destroy.type = GoEv.goDestroy
+                destroy.args = .zero
+                push(destroy, cur)
+            }
+            gStates.update(next) { $0.status = GoStatusCode.running }
+            gStates.update(next) { $0.seq = seq }
+            var newCtx = cur
+            newCtx.g = next
+            var startCtx = cur
+            startCtx.g = Self.none
+            var start = ev
+            start.type = GoEv.goStart
+            start.args = SIMD4(next, a[1], 0, 0)
+            push(start, startCtx)
+            return newCtx
+
+        case GoEv.goSyscallBegin:
+            try userGo(cur)
+            guard let s = gStates[cur.g] else {
+                throw GoOrderError(message: "event GoSyscallBegin for goroutine (\(cur.g)) that doesn't exist")
+            }
+            guard s.status == GoStatusCode.running else {
+                throw GoOrderError(message: "GoSyscallBegin event for goroutine that's not Running")
+            }
+            gStates.update(cur.g) { $0.status = GoStatusCode.syscall }
+            guard let ps = pStates[cur.p] else {
+                throw GoOrderError(message: "uninitialized proc \(cur.p) found during GoSyscallBegin")
+            }
+            let pSeq = GoSeq(gen: g, seq: a[0])
+            guard pSeq.succeeds(ps.seq) else {
+                throw GoOrderError(message: "failed to advance GoSyscallBegin: can't make sequence: \(ps.seq.seq) -> \(pSeq.seq)")
+            }
+            pStates.update(cur.p) { $0.status = GoProcStatusCode.syscall }
+            pStates.update(cur.p) { $0.seq = pSeq }
+            push(ev, cur)
+            return cur
+
+        case GoEv.goSyscallEnd:
+            try userGo(cur)
+            guard let s = gStates[cur.g] else {
+                throw GoOrderError(message: "event GoSyscallEnd for goroutine (\(cur.g)) that doesn't exist")
+            }
+            guard s.status == GoStatusCode.syscall else {
+                throw GoOrderError(message: "GoSyscallEnd event for goroutine that's not Syscall")
+            }
+            gStates.update(cur.g) { $0.status = GoStatusCode.running }
+            guard let ps = pStates[cur.p] else {
+                throw GoOrderError(message: "uninitialized proc \(cur.p) found during GoSyscallEnd")
+            }
+            guard ps.status == GoProcStatusCode.syscall else {
+                throw GoOrderError(message: "expected proc \(cur.p) in state Syscall, but got \(ps.status) instead")
+            }
+            pStates.update(cur.p) { $0.status = GoProcStatusCode.running }
+            push(ev, cur)
+            return cur
+
+        case GoEv.goSyscallEndBlocked:
+            if cur.p != Self.none {
+                guard let ps = pStates[cur.p] else {
+                    throw GoOrderError(message: "uninitialized proc \(cur.p) found during GoSyscallEndBlocked")
+                }
+                if ps.status == GoProcStatusCode.syscall { return nil }
+            }
+            try validate(cur, m: .must, p: .may, g: .must)
+            guard let s = gStates[cur.g] else {
+                throw GoOrderError(message: "event GoSyscallEndBlocked for goroutine (\(cur.g)) that doesn't exist")
+            }
+            guard s.status == GoStatusCode.syscall else {
+                throw GoOrderError(message: "GoSyscallEndBlocked event for goroutine that's not Syscall")
+            }
+            gStates.update(cur.g) { $0.status = GoStatusCode.runnable }
+            var newCtx = cur
+            newCtx.g = Self.none
+            push(ev, cur)
+            return newCtx
+
+        case GoEv.goCreateSyscall:
+            try validate(cur, m: .must, p: .may, g: .mustNot)
+            let newg = a[0]
+            if gStates[newg] != nil {
+                throw GoOrderError(message: "tried to create goroutine (\(newg)) in syscall that already exists")
+            }
+            gStates[newg] = GState(status: GoStatusCode.syscall, seq: GoSeq(gen: g, seq: 0))
+            var newCtx = cur
+            newCtx.g = newg
+            push(ev, cur)
+            return newCtx
+
+        case GoEv.goDestroySyscall:
+            try validate(cur, m: .must, p: .may, g: .must)
+            guard let s = gStates[cur.g] else {
+                throw GoOrderError(message: "event GoDestroySyscall for goroutine (\(cur.g)) that doesn't exist")
+            }
+            guard s.status == GoStatusCode.syscall else {
+                throw GoOrderError(message: "GoDestroySyscall event for goroutine that's not Syscall")
+            }
+            forget(goroutine: cur.g)
+            var newCtx = cur
+            newCtx.g = Self.none
+            if cur.p != Self.none {
+                guard let ps = pStates[cur.p] else {
+                    throw GoOrderError(message: "found invalid proc \(cur.p) during GoDestroySyscall")
+                }
+                guard ps.status == GoProcStatusCode.syscall else {
+                    throw GoOrderError(message: "proc \(cur.p) in unexpected state \(ps.status) during GoDestroySyscall")
+                }
+                pStates.update(cur.p) { $0.status = GoProcStatusCode.syscallAbandoned }
+                newCtx.p = Self.none
+                var steal = ev
+                steal.type = GoEv.procSteal
+                steal.args = SIMD4(cur.p, 0, 0, 0)
+                push(steal, cur)
+            }
+            push(ev, cur)
+            return newCtx
+
+        case GoEv.userTaskBegin:
+            let id = a[0]
+            if activeTasks[id] != nil { throw GoOrderError(message: "task ID conflict: \(id)") }
+            guard let taskName = string(a[2], gen) else {
+                throw GoOrderError(message: "invalid string ID \(a[2]) for UserTaskBegin event")
+            }
+            activeTasks[id] = (taskName, a[1])
+            try userGo(cur)
+            push(ev, cur)
+            return cur
+
+        case GoEv.userTaskEnd:
+            activeTasks[a[0]] = nil
+            try userGo(cur)
+            push(ev, cur)
+            return cur
+
+        case GoEv.userRegionBegin, GoEv.userRegionEnd:
+            try userGo(cur)
+            guard let regionName = string(a[1], gen) else {
+                throw GoOrderError(message: "invalid string ID \(a[1]) for \(name(ev.type)) event")
+            }
+            guard gStates[cur.g] != nil else {
+                throw GoOrderError(message: "encountered \(name(ev.type)) without known state for current goroutine \(cur.g)")
+            }
+            if ev.type == GoEv.userRegionBegin {
+                gRegions[cur.g, default: []].append((a[0], regionName))
+            } else if let last = gRegions[cur.g]?.last {
+                guard last.task == a[0] && last.name == regionName else {
+                    throw GoOrderError(message: "misuse of region in goroutine \(cur.g): region end \(regionName) when the inner-most active region start event is \(last.name)")
+                }
+                gRegions[cur.g]!.removeLast()
+            }
+            push(ev, cur)
+            return cur
+
+        case GoEv.gcActive:
+            let seq = a[0]
+            if g == initialGen {
+                guard gcState == .undetermined else {
+                    throw GoOrderError(message: "GCActive in the first generation isn't first GC event")
+                }
+                gcSeq = seq
+                gcState = .running
+                push(ev, cur)
+                return cur
+            }
+            guard seq == gcSeq &+ 1 else { return nil }
+            guard gcState == .running else { throw GoOrderError(message: "encountered GCActive while GC was not in progress") }
+            gcSeq = seq
+            try userGo(cur)
+            push(ev, cur)
+            return cur
+
+        case GoEv.gcBegin:
+            let seq = a[0]
+            if gcState == .undetermined {
+                gcSeq = seq
+                gcState = .running
+                push(ev, cur)
+                return cur
+            }
+            guard seq == gcSeq &+ 1 else { return nil }
+            guard gcState != .running else { throw GoOrderError(message: "encountered GCBegin while GC was already in progress") }
+            gcSeq = seq
+            gcState = .running
+            try userGo(cur)
+            push(ev, cur)
+            return cur
+
+        case GoEv.gcEnd:
+            let seq = a[0]
+            guard seq == gcSeq &+ 1 else { return nil }
+            guard gcState != .notRunning else { throw GoOrderError(message: "encountered GCEnd when GC was not in progress") }
+            guard gcState != .undetermined else { throw GoOrderError(message: "encountered GCEnd when GC was in an undetermined state") }
+            gcSeq = seq
+            gcState = .notRunning
+            try userGo(cur)
+            push(ev, cur)
+            return cur
+
+        case GoEv.procsChange, GoEv.goLabel, GoEv.userLog:
+            try userGo(cur)
+            push(ev, cur)
+            return cur
+
+        case GoEv.heapAlloc, GoEv.heapGoal:
+            try validate(cur, m: .must, p: .must, g: .may)
+            push(ev, cur)
+            return cur
+
+        case GoEv.gcSweepBegin:
+            try validate(cur, m: .must, p: .must, g: .may)
+            let r = rangeType(ev.type, 0)
+            if pRanges[cur.p, default: []].contains(r) {
+                throw GoOrderError(message: "discovered event already in-flight for when starting event GCSweepBegin")
+            }
+            pRanges[cur.p, default: []].append(r)
+            push(ev, cur)
+            return cur
+
+        case GoEv.gcSweepActive:
+            let pid = a[0]
+            guard pStates[pid] != nil else { throw GoOrderError(message: "encountered GCSweepActive for unknown proc \(pid)") }
+            try activeRange(&pRanges[pid, default: []], rangeType(ev.type, 0), initial: g == initialGen)
+            push(ev, cur)
+            return cur
+
+        case GoEv.gcSweepEnd:
+            try validate(cur, m: .must, p: .must, g: .may)
+            _ = try endRange(&pRanges[cur.p, default: []], ev.type)
+            push(ev, cur)
+            return cur
+
+        case GoEv.stwBegin, GoEv.gcMarkAssistBegin:
+            try userGo(cur)
+            let desc = ev.type == GoEv.stwBegin ? a[0] : 0
+            guard gStates[cur.g] != nil else {
+                throw GoOrderError(message: "encountered event of type \(ev.type) without known state for current goroutine \(cur.g)")
+            }
+            let r = rangeType(ev.type, desc)
+            if gRanges[cur.g, default: []].contains(r) {
+                throw GoOrderError(message: "discovered event already in-flight for when starting event \(name(ev.type))")
+            }
+            gRanges[cur.g, default: []].append(r)
+            push(ev, cur)
+            return cur
+
+        case GoEv.gcMarkAssistActive:
+            let gid = a[0]
+            guard gStates[gid] != nil else {
+                throw GoOrderError(message: "uninitialized goroutine \(gid) found during GCMarkAssistActive")
+            }
+            try activeRange(&gRanges[gid, default: []], rangeType(ev.type, 0), initial: g == initialGen)
+            push(ev, cur)
+            return cur
+
+        case GoEv.stwEnd, GoEv.gcMarkAssistEnd:
+            try userGo(cur)
+            guard gStates[cur.g] != nil else {
+                throw GoOrderError(message: "encountered event of type \(ev.type) without known state for current goroutine \(cur.g)")
+            }
+            let desc = try endRange(&gRanges[cur.g, default: []], ev.type)
+            var e = ev
+            if ev.type == GoEv.stwEnd { e.args[0] = desc }
+            push(e, cur)
+            return cur
+
+        case GoEv.firstExperimental...GoEv.lastExperimental:
+            try validate(cur, m: .must, p: .may, g: .may)
+            push(ev, cur)
+            return cur
+
+        default:
+            throw GoOrderError(message: "bad event type found while ordering: \(ev.type)")
+        }
+    }
+
+    private mutating func forget(goroutine g: UInt64) {
+        gStates[g] = nil
+        if !gRegions.isEmpty { gRegions[g] = nil }
+        if !gRanges.isEmpty { gRanges[g] = nil }
+    }
+
+    private func string(_ id: UInt64, _ gen: GoGeneration) -> String? {
+        id == 0 ? "" : gen.strings[id]
+    }
+
+    private func activeRange(_ ranges: inout [GoRange], _ r: GoRange, initial: Bool) throws(GoOrderError) {
+        if initial {
+            if ranges.contains(r) { throw GoOrderError(message: "found named active range already in first gen") }
+            ranges.append(r)
+        } else if !ranges.contains(r) {
+            throw GoOrderError(message: "resource is missing active range")
+        }
+    }
+
+    private func endRange(_ ranges: inout [GoRange], _ type: UInt8) throws(GoOrderError) -> UInt64 {
+        let start = table.spec(type)?.startType ?? 0
+        guard let idx = ranges.firstIndex(where: { $0.type == start }) else {
+            throw GoOrderError(message: "tried to end event \(table.name(start)), but not in-flight")
+        }
+        let desc = ranges[idx].desc
+        ranges.swapAt(idx, ranges.count - 1)
+        ranges.removeLast()
+        return desc
+    }
+}
