@@ -246,6 +246,8 @@ final class RecorderCore: @unchecked Sendable {
         let capacity = small.pointee.capacity
         small.pointee = c.pointee
         small.pointee.capacity = capacity
+        // The copy is not in any snapshot's list: only the original may be pinned.
+        small.pointee.flags &= ~UInt64(FR_CHUNK_PINNED)
         fr_chunk_data(small).update(from: fr_chunk_data(c), count: used)
         fr_chunk_publish(small, fr_chunk_published(c) & 0xFFFF_FFFF, fr_chunk_published(c) >> 32)
         release(c)
