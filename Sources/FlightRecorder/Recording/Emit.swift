@@ -13,6 +13,8 @@
 //   skew between cores) is clamped to it.
 // - Inline strings longer than `maxInlineBytes` are cut at a UTF-8 boundary.
 // - Signatures here are stable: the recording executor appends through them.
+// - Not async-signal-safe: a signal handler that records while its thread is mid-append would
+//   interleave bytes in the chunk. Do not annotate from signal handlers.
 
 import CFlightRecorder
 import TraceFormat
@@ -105,6 +107,11 @@ enum Emit {
     static func taskSyscall(task: UInt64) {
         simple(.taskSyscall, task: task)
     }
+
+    /// Whether the recording wants jobCPUTime records (configuration `threadCPUTime`): one
+    /// relaxed load. Measure with `fr_thread_cpu_ns()` before and after the job.
+    @inlinable @inline(__always)
+    static var measuresThreadCPUTime: Bool { fr_thread_cpu_time_enabled() }
 
     /// jobCPUTime: the calling thread spent `cpuNs` of CPU in the job of `task` that just ended.
     @inlinable
@@ -287,5 +294,11 @@ extension Emit {
         let id = TaskIdentity.newLogicalTask(state: s)
         taskCreated(task: id, parent: TaskIdentity.current, name: name, group: name)
         return id
+    }
+
+    /// `logicalTaskBegin` with a StaticString name, interned through the thread's cache.
+    static func logicalTaskBegin(name: StaticString) -> UInt64 {
+        guard let s = reserve() else { return 0 }
+        return logicalTaskBegin(name: Names.id(name, state: s))
     }
 }

@@ -121,80 +121,107 @@ struct WindowFold {
             damagedChunks += 1
             return
         }
-        let thread = scanner.header.thread
-        // The open regions of the owner seen last, kept out of the dictionary while it stays
-        // the same (the common case: a thread's own regions, or one task's run of events).
-        var cachedOwner = Owner(task: 0, thread: thread)
-        var cached = regions.removeValue(forKey: cachedOwner) ?? []
-        func switchTo(_ owner: Owner) {
-            if owner == cachedOwner { return }
-            if !cached.isEmpty { regions[cachedOwner] = cached }
-            cachedOwner = owner
-            cached = regions.removeValue(forKey: owner) ?? []
+        var pass = Pass(fold: self, thread: scanner.header.thread)
+        self = WindowFold()  // `pass` holds the only reference: no copy-on-write while folding
+        scanner.visitAll(&pass)
+        pass.finish()
+        self = pass.fold
+        if scanner.damaged { damagedChunks += 1 }
+        if final { threads[pass.thread] = nil }
+        trim()
+    }
+
+    /// One chunk's fold: the records of one thread, with the open regions of the owner seen
+    /// last kept out of the dictionary while it stays the same (the common case: a thread's own
+    /// regions, or one task's run of events).
+    private struct Pass: RecordVisitor {
+        var fold: WindowFold
+        let thread: UInt64
+        var cachedOwner: Owner
+        var cached: [OpenRegion]
+
+        init(fold: WindowFold, thread: UInt64) {
+            self.fold = fold
+            self.thread = thread
+            cachedOwner = Owner(task: 0, thread: thread)
+            cached = self.fold.regions.removeValue(forKey: cachedOwner) ?? []
         }
 
-        var r = ScannedRecord()
-        while scanner.next(&r) {
-            switch r.kind {
-            case .counterInt, .counterFloat, .log, .jobCPUTime:
-                continue
-            case .regionBegin, .blockingRegionBegin:
-                switchTo(Owner(task: r.task, thread: r.task == 0 ? thread : 0))
-                let regionName = name(r.name)
-                if !pendingRegionEnds.isEmpty, let pending = pendingRegionEnds[RegionKey(owner: cachedOwner, name: regionName)] {
-                    pendingRegionEnds[RegionKey(owner: cachedOwner, name: regionName)] = pending > 1 ? pending - 1 : nil
-                    pendingRegionEndCount -= 1
-                    continue
-                }
-                if r.task != 0 && !endedEarly.isEmpty && endedEarly[r.task] != nil { continue }
-                cached.append(OpenRegion(thread: thread, name: regionName, stack: r.other, beginTicks: r.ticks))
-                regionCount += 1
-            case .regionEnd:
-                switchTo(Owner(task: r.task, thread: r.task == 0 ? thread : 0))
-                let regionName = name(r.name)
-                if let last = cached.last, last.name == regionName {
-                    cached.removeLast()
-                    regionCount -= 1
-                } else if let i = cached.lastIndex(where: { $0.name == regionName }) {
-                    cached.remove(at: i)
-                    regionCount -= 1
-                } else {
-                    pendingRegionEnds[RegionKey(owner: cachedOwner, name: regionName), default: 0] += 1
-                    pendingRegionEndCount += 1
-                }
-            case .threadName:
-                threads[thread] = name(r.name)
-            case .taskCreated:
-                if endedEarly.removeValue(forKey: r.task) != nil { continue }
-                var entry = tasks[r.task] ?? TaskEntry()
-                entry.parent = r.other
-                entry.name = name(r.name)
-                entry.group = name(r.group)
-                entry.lastSeen = max(entry.lastSeen, r.ticks)
-                tasks[r.task] = entry
-            case .taskEnded:
-                if tasks.removeValue(forKey: r.task) == nil { endedEarly[r.task] = r.ticks }
-                let owner = Owner(task: r.task, thread: 0)
-                if owner == cachedOwner {
-                    regionCount -= cached.count
-                    cached = []
-                } else if let open = regions.removeValue(forKey: owner) {
-                    regionCount -= open.count
-                }
-            case .taskRunnable:
-                setState(r.task, .runnable, r.ticks)
-            case .taskRunning:
-                setState(r.task, .running(thread: thread), r.ticks)
-            case .taskBlocked:
-                setState(r.task, .blocked(reason: name(r.name)), r.ticks)
-            case .taskSyscall:
-                setState(r.task, .syscall(thread: thread), r.ticks)
+        mutating func finish() {
+            if !cached.isEmpty { fold.regions[cachedOwner] = cached }
+        }
+
+        @inline(__always)
+        private mutating func use(_ owner: Owner) {
+            guard owner != cachedOwner else { return }
+            if !cached.isEmpty { fold.regions[cachedOwner] = cached }
+            cachedOwner = owner
+            cached = fold.regions.removeValue(forKey: owner) ?? []
+        }
+
+        mutating func regionBegin(task: UInt64, name scanned: ScannedString, stack: UInt64, blocking: Bool, ticks: UInt64) {
+            use(Owner(task: task, thread: task == 0 ? thread : 0))
+            let name = fold.name(scanned)
+            if !fold.pendingRegionEnds.isEmpty, let pending = fold.pendingRegionEnds[RegionKey(owner: cachedOwner, name: name)] {
+                fold.pendingRegionEnds[RegionKey(owner: cachedOwner, name: name)] = pending > 1 ? pending - 1 : nil
+                fold.pendingRegionEndCount -= 1
+                return
+            }
+            if task != 0 && !fold.endedEarly.isEmpty && fold.endedEarly[task] != nil { return }
+            cached.append(OpenRegion(thread: thread, name: name, stack: stack, beginTicks: ticks))
+            fold.regionCount += 1
+        }
+
+        mutating func regionEnd(task: UInt64, name scanned: ScannedString, ticks: UInt64) {
+            use(Owner(task: task, thread: task == 0 ? thread : 0))
+            let name = fold.name(scanned)
+            if let last = cached.last, last.name == name {
+                cached.removeLast()
+                fold.regionCount -= 1
+            } else if let i = cached.lastIndex(where: { $0.name == name }) {
+                cached.remove(at: i)
+                fold.regionCount -= 1
+            } else {
+                fold.pendingRegionEnds[RegionKey(owner: cachedOwner, name: name), default: 0] += 1
+                fold.pendingRegionEndCount += 1
             }
         }
-        if !cached.isEmpty { regions[cachedOwner] = cached }
-        if scanner.damaged { damagedChunks += 1 }
-        if final { threads[thread] = nil }
-        trim()
+
+        mutating func threadName(_ name: ScannedString, ticks: UInt64) {
+            fold.threads[thread] = fold.name(name)
+        }
+
+        mutating func taskCreated(task: UInt64, parent: UInt64, name: ScannedString, group: ScannedString, ticks: UInt64) {
+            if fold.endedEarly.removeValue(forKey: task) != nil { return }
+            var entry = fold.tasks[task] ?? TaskEntry()
+            entry.parent = parent
+            entry.name = fold.name(name)
+            entry.group = fold.name(group)
+            entry.lastSeen = max(entry.lastSeen, ticks)
+            fold.tasks[task] = entry
+        }
+
+        mutating func taskState(_ kind: EventKind, task: UInt64, other: UInt64, reason: ScannedString, ticks: UInt64) {
+            switch kind {
+            case .taskEnded:
+                if fold.tasks.removeValue(forKey: task) == nil { fold.endedEarly[task] = ticks }
+                let owner = Owner(task: task, thread: 0)
+                if owner == cachedOwner {
+                    fold.regionCount -= cached.count
+                    cached = []
+                } else if let open = fold.regions.removeValue(forKey: owner) {
+                    fold.regionCount -= open.count
+                }
+            case .taskRunnable: fold.setState(task, .runnable, ticks)
+            case .taskRunning: fold.setState(task, .running(thread: thread), ticks)
+            case .taskBlocked: fold.setState(task, .blocked(reason: fold.name(reason)), ticks)
+            case .taskSyscall: fold.setState(task, .syscall(thread: thread), ticks)
+            default: break  // jobCPUTime: no state
+            }
+        }
+
+        @inline(__always)
+        mutating func other(_ kind: EventKind, task: UInt64, name: ScannedString, ticks: UInt64) {}
     }
 
     private mutating func setState(_ task: UInt64, _ state: State, _ ticks: UInt64) {
