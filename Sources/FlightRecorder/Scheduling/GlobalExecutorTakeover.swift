@@ -85,6 +85,13 @@ public enum GlobalExecutorTakeover {
 
     public static var isInstalled: Bool { current.load(ordering: .acquiring) != 0 }
 
+    /// The installed takeover's executor.
+    static var executor: RecordingExecutor? {
+        let bits = current.load(ordering: .acquiring)
+        guard bits != 0 else { return nil }
+        return Unmanaged<RecordingExecutor>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
+    }
+
     /// One thread per online CPU, as the runtime's pool.
     public static var defaultThreadCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 

@@ -40,6 +40,8 @@ final class JobQueue: @unchecked Sendable {
     private var timers: [(deadline: UInt64, sequence: UInt64, job: QueuedJob)] = []
     private var timerSequence: UInt64 = 0
     private var idle = 0
+    /// Workers that returned from `take` with nil (shut down and drained).
+    private var finished = 0
     private var isShutDown = false
 
     init() {
@@ -113,7 +115,10 @@ final class JobQueue: @unchecked Sendable {
                 count -= 1
                 return job
             }
-            if isShutDown && timers.isEmpty { return nil }
+            if isShutDown && timers.isEmpty {
+                finished += 1
+                return nil
+            }
             idle += 1
             if let first = timers.first {
                 var until = timespec(tv_sec: Int(first.deadline / 1_000_000_000),
@@ -124,6 +129,20 @@ final class JobQueue: @unchecked Sendable {
             }
             idle -= 1
         }
+    }
+
+    /// Whether `workers` threads wait in `take` with no ready job queued (timers may be pending).
+    func isIdle(workers: Int) -> Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return count == 0 && idle == workers
+    }
+
+    /// How many workers have finished after shutdown.
+    var finishedWorkers: Int {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return finished
     }
 
     /// No job is accepted from now on; queued ones still run.

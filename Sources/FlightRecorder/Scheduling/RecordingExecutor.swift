@@ -22,6 +22,11 @@
 // - `shutdown()` stops accepting jobs (a later enqueue is a programming error and traps);
 //   queued jobs and timers still run, then the threads exit.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 @_spi(ExperimentalScheduling) import _Concurrency
 import CFlightRecorder
 
@@ -77,6 +82,15 @@ public final class RecordingExecutor: TaskExecutor, @unchecked Sendable {
     public func shutdown() {
         queue.shutDown()
     }
+
+    /// Waits until every thread is idle and no job is ready (for tests and benchmarks: after
+    /// it, every job that ran has written its end stamp). Timers may still be pending.
+    func waitUntilIdle() {
+        while !queue.isIdle(workers: threadCount) { usleep(200) }
+    }
+
+    /// Whether every thread has exited after `shutdown()` (every accepted job has run).
+    var hasStopped: Bool { queue.finishedWorkers == threadCount }
 
     // MARK: workers
 
