@@ -88,7 +88,7 @@ public final class FlightRecorder: Sendable {
         defer { core.endSnapshot() }
         let windowState: WindowState = core.foldLock.withLock {
             core.foldLocked(upTo: cut.evictedUpTo)
-            return core.fold.windowState()
+            return core.fold.windowState(strings: StringTable.shared.all())
         }
         let summary = try SnapshotBuilder.write(cut: cut, windowState: windowState, trigger: trigger, sink: sink)
         logger.info("snapshot written", metadata: [

@@ -92,9 +92,9 @@ extension Recorder {
                 }
             }
             var fold = WindowFold()
-            fold.apply(payload: later, strings: [], final: false)
-            fold.apply(payload: earlier, strings: [], final: false)
-            let state = fold.windowState()
+            fold.apply(payload: later, final: false)
+            fold.apply(payload: earlier, final: false)
+            let state = fold.windowState(strings: [])
             #expect(state.tasks.map(\.task) == [8])
             #expect(state.regions.isEmpty)
         }

@@ -24,7 +24,7 @@ struct RefillOutcome {
     var ready = false
     /// The chunk starts a new recording for this thread: write its name first.
     var announce = false
-    /// Chunks were evicted and wait to be folded.
+    /// Chunks were evicted and the caller must fold them (no worker, or a long backlog).
     var evicted = false
 }
 
@@ -45,6 +45,8 @@ final class RecorderCore: @unchecked Sendable {
 
     /// Free chunks kept for reuse; the rest are freed.
     static let poolLimit = 4
+    /// Evicted chunks waiting to be folded beyond which writers fold them themselves.
+    static let foldBacklog = 8
     static let chunkOverhead = MemoryLayout<fr_chunk>.stride
 
     let ringLock = RecorderLock()
@@ -67,6 +69,7 @@ final class RecorderCore: @unchecked Sendable {
     private var pins = 0
     private var deferred: [ChunkPointer] = []
     private var snapshotActive = false
+    private var worker: FoldWorker?
     private(set) var liveChunks = 0
     /// Events dropped because no chunk could be allocated.
     private(set) var droppedChunkRequests: UInt64 = 0
@@ -103,6 +106,7 @@ final class RecorderCore: @unchecked Sendable {
                 for t in threads { fr_state_set_limit(t, nil) }
                 isRecording = true
                 fr_set_recording(true)
+                worker = FoldWorker(core: self)
                 return nil
             }
         }
@@ -112,9 +116,9 @@ final class RecorderCore: @unchecked Sendable {
     /// Stops recording if `owner` is recording; drops the ring. Threads keep their active
     /// chunk until they record again or exit.
     func stop(owner: ObjectIdentifier) {
-        foldLock.withLock {
+        let stopped: FoldWorker? = foldLock.withLock {
             ringLock.withLock {
-                guard isRecording, self.owner == owner else { return }
+                guard isRecording, self.owner == owner else { return nil }
                 fr_set_recording(false)
                 isRecording = false
                 self.owner = nil
@@ -129,8 +133,11 @@ final class RecorderCore: @unchecked Sendable {
                 pool = []
                 for c in idle { free(c) }
                 fold = WindowFold()
+                defer { worker = nil }
+                return worker
             }
         }
+        stopped?.stop()
     }
 
     func isRecording(owner: ObjectIdentifier) -> Bool {
@@ -155,7 +162,7 @@ final class RecorderCore: @unchecked Sendable {
                 s.pointee.chunk = nil
                 if s.pointee.epoch == epoch && s.pointee.events > 0 {
                     seal(c, lastTicks: s.pointee.last_ticks, final: false)
-                    outcome.evicted = evict(now: s.pointee.last_ticks)
+                    outcome.evicted = evict(now: s.pointee.last_ticks) && !handOff()
                 } else {
                     release(c)
                 }
@@ -207,7 +214,7 @@ final class RecorderCore: @unchecked Sendable {
                     // The last chunk of the thread: kept (shrunk to its content) so the thread's
                     // events stay in the window and folding learns that the thread ended.
                     seal(shrunk(c), lastTicks: s.pointee.last_ticks, final: true)
-                    evicted = evict(now: s.pointee.last_ticks)
+                    evicted = evict(now: s.pointee.last_ticks) && !handOff()
                 } else {
                     release(c)
                 }
@@ -216,7 +223,7 @@ final class RecorderCore: @unchecked Sendable {
             if let i = threads.firstIndex(of: s) { threads.remove(at: i) }
             return evicted
         }
-        if evicted { drainFoldQueue(wait: true) }
+        if evicted { drainFoldQueue(wait: false) }
         fr_thread_attach(nil)
         fr_thread_state_free(s)
     }
@@ -237,6 +244,14 @@ final class RecorderCore: @unchecked Sendable {
     }
 
     // MARK: ring
+
+    /// Gives queued evicted chunks to the fold worker; false when the caller must fold them
+    /// (no worker, or the backlog is too long: back-pressure).
+    private func handOff() -> Bool {
+        guard let worker, worker.isRunning, foldQueue.count <= Self.foldBacklog else { return false }
+        worker.wake()
+        return true
+    }
 
     private static func size(_ c: ChunkPointer) -> Int { chunkOverhead + Int(c.pointee.capacity) }
 
@@ -306,7 +321,6 @@ final class RecorderCore: @unchecked Sendable {
 
     /// `drainFoldQueue` for a caller already holding `foldLock`.
     func foldLocked(upTo: UInt64) {
-        let strings = StringTable.shared
         while true {
             let next: ChunkPointer? = ringLock.withLock {
                 guard let first = foldQueue.first, first.pointee.eviction <= upTo else { return nil }
@@ -314,7 +328,7 @@ final class RecorderCore: @unchecked Sendable {
                 return first
             }
             guard let c = next else { return }
-            fold.apply(chunk: c, strings: strings)
+            fold.apply(chunk: c)
             ringLock.withLock { release(c) }
         }
     }
