@@ -20,6 +20,10 @@ bool sched_task_layout_known(void) {
     int state = __atomic_load_n(&sched_layout_state, __ATOMIC_RELAXED);
     if (state == 0) {
         bool known = sizeof(void *) == 8
+#if defined(__arm64e__)
+            // Pointer authentication signs the resume context: it cannot be read raw.
+            && false
+#endif
             && &_swift_concurrency_debug_internal_layout_version != NULL
             && &_swift_concurrency_debug_asyncTaskSize != NULL
             && _swift_concurrency_debug_internal_layout_version == 1
