@@ -186,6 +186,22 @@ extension Recorder {
             #expect(!fr_is_recording())
         }
 
+        @Test("a task resumed after its executor shut down still runs to completion")
+        func jobsAfterShutdownStillRun() async throws {
+            let executor = RecordingExecutor(threads: 1, name: "closing")
+            let resumed = await Task(executorPreference: executor) {
+                // The executor shuts down while this task waits for a continuation and a sleep.
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    executor.shutdown()
+                    Task.detached { continuation.resume() }
+                }
+                try? await Task.sleep(for: .milliseconds(1))
+                return true
+            }.value
+            #expect(resumed)
+            while !executor.hasStopped { try await Task.sleep(for: .milliseconds(1)) }
+        }
+
         @Test("the global executor takeover records tasks that prefer no executor, and uninstall gives the executor back")
         func takeoverCoversGlobalTasks() async throws {
             let recorder = Self.recorder()

@@ -17,13 +17,15 @@ import Darwin
 
 /// A job and how to run it.
 struct QueuedJob {
-    enum Kind: UInt8 {
+    enum Kind {
         /// A job enqueued on the executor as a task executor.
         case task
         /// A job of the global concurrent executor (takeover).
         case global
         /// A job whose delay has elapsed (a sleep's wake-up): runtime plumbing, not recorded.
         case timer
+        /// A timer job that arrived after shutdown: due at this monotonic time.
+        case delayed(UInt64)
     }
 
     var job: UnownedJob
@@ -121,9 +123,16 @@ final class JobQueue: @unchecked Sendable {
             }
             idle += 1
             if let first = timers.first {
+                #if canImport(Glibc)
+                // The condition variable runs on CLOCK_MONOTONIC (see init).
                 var until = timespec(tv_sec: Int(first.deadline / 1_000_000_000),
                                      tv_nsec: Int(first.deadline % 1_000_000_000))
                 pthread_cond_timedwait(condition, mutex, &until)
+                #else
+                let wait = first.deadline &- min(first.deadline, monotonicNow())
+                var relative = timespec(tv_sec: Int(wait / 1_000_000_000), tv_nsec: Int(wait % 1_000_000_000))
+                pthread_cond_timedwait_relative_np(condition, mutex, &relative)
+                #endif
             } else {
                 pthread_cond_wait(condition, mutex)
             }

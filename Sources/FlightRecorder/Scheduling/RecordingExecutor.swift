@@ -19,8 +19,8 @@
 // - Delays are honoured for clocks whose Duration is `Swift.Duration` (ContinuousClock,
 //   SuspendingClock: what Task.sleep uses), measured on CLOCK_MONOTONIC; a job for another
 //   clock runs without delay.
-// - `shutdown()` stops accepting jobs (a later enqueue is a programming error and traps);
-//   queued jobs and timers still run, then the threads exit.
+// - `shutdown()` stops the threads once queued jobs and timers have run; a job that arrives
+//   later still runs, alone on a thread of its own (slow, never lost).
 
 #if canImport(Glibc)
 import Glibc
@@ -59,15 +59,18 @@ public final class RecordingExecutor: TaskExecutor, @unchecked Sendable {
     public func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
         JobStamps.enqueued(unsafeBitCast(unowned, to: UnsafeMutableRawPointer.self))
-        let accepted = queue.push(QueuedJob(job: unowned, kind: .task))
-        precondition(accepted, "RecordingExecutor '\(name)': job enqueued after shutdown()")
+        let queued = QueuedJob(job: unowned, kind: .task)
+        if !queue.push(queued) { WorkerThread.runAlone(queued, for: self) }
     }
 
     func schedule(_ job: UnownedJob, afterNanoseconds delay: UInt64, kind: QueuedJob.Kind) {
         JobStamps.timerScheduled()
         let deadline = monotonicNow() &+ delay
-        let accepted = queue.schedule(QueuedJob(job: job, kind: kind), deadline: deadline)
-        precondition(accepted, "RecordingExecutor '\(name)': job enqueued after shutdown()")
+        let queued = QueuedJob(job: job, kind: kind)
+        if !queue.schedule(queued, deadline: deadline) {
+            // After shutdown: wait out the delay on a thread of its own.
+            WorkerThread.runAlone(QueuedJob(job: job, kind: .delayed(deadline)), for: self)
+        }
     }
 
     static func nanoseconds<D: DurationProtocol>(_ delay: D) -> UInt64 {
@@ -96,23 +99,30 @@ public final class RecordingExecutor: TaskExecutor, @unchecked Sendable {
 
     /// A worker thread's loop (see WorkerThreads).
     func workerLoop(name: UnsafeRawBufferPointer) {
+        while let next = queue.take() { run(next, threadName: name) }
+    }
+
+    /// Runs one job with its stamps.
+    func run(_ next: QueuedJob, threadName name: UnsafeRawBufferPointer?) {
         let executor = asUnownedTaskExecutor()
-        while let next = queue.take() {
-            let raw = unsafeBitCast(next.job, to: UnsafeMutableRawPointer.self)
-            switch next.kind {
-            case .task:
-                let stamp = JobStamps.starting(raw, threadName: name)
-                next.job.runSynchronously(on: executor)
-                JobStamps.ended(raw, stamp)
-            case .global:
-                let stamp = JobStamps.starting(raw, threadName: name)
-                sched_run_global_job(raw)
-                JobStamps.ended(raw, stamp)
-            case .timer:
-                JobStamps.startingTimer()
-                next.job.runSynchronously(on: executor)
-                JobStamps.endedTimer()
-            }
+        let raw = unsafeBitCast(next.job, to: UnsafeMutableRawPointer.self)
+        switch next.kind {
+        case .task:
+            let stamp = JobStamps.starting(raw, threadName: name)
+            next.job.runSynchronously(on: executor)
+            JobStamps.ended(raw, stamp)
+        case .global:
+            let stamp = JobStamps.starting(raw, threadName: name)
+            sched_run_global_job(raw)
+            JobStamps.ended(raw, stamp)
+        case .timer:
+            JobStamps.startingTimer()
+            next.job.runSynchronously(on: executor)
+            JobStamps.endedTimer()
+        case .delayed(let deadline):
+            let now = monotonicNow()
+            if deadline > now { usleep(useconds_t(min((deadline - now) / 1000, UInt64(UInt32.max)))) }
+            run(QueuedJob(job: next.job, kind: .timer), threadName: name)
         }
     }
 }
