@@ -6,6 +6,8 @@
 _Thread_local uint32_t sched_tls_marks = 0;
 _Thread_local uint64_t sched_tls_running_task = 0;
 _Thread_local const void *sched_tls_announced_chunk = NULL;
+uint32_t sched_cpu_time_flag = 0;
+uint64_t sched_timer_tasks[SCHED_TIMER_SLOTS];
 
 // MARK: layout
 
@@ -101,6 +103,7 @@ static FR_SWIFTCALL void sched_global_hook_fn(void *job, sched_global_original o
 }
 
 static FR_SWIFTCALL void sched_delay_hook_fn(unsigned long long delay, void *job, sched_delay_original original) {
+    sched_note_timer_task(fr_job_task_id(job));
     sched_timer_callback timer = __atomic_load_n(&sched_on_timer, __ATOMIC_ACQUIRE);
     if (timer != NULL) timer();
     sched_delay_hook saved = __atomic_load_n(&sched_saved_delay, __ATOMIC_ACQUIRE);
@@ -110,6 +113,7 @@ static FR_SWIFTCALL void sched_delay_hook_fn(unsigned long long delay, void *job
 
 static FR_SWIFTCALL void sched_deadline_hook_fn(long long sec, long long nsec, long long tsec, long long tnsec,
                                                 int clock, void *job, sched_deadline_original original) {
+    sched_note_timer_task(fr_job_task_id(job));
     sched_timer_callback timer = __atomic_load_n(&sched_on_timer, __ATOMIC_ACQUIRE);
     if (timer != NULL) timer();
     sched_deadline_hook saved = __atomic_load_n(&sched_saved_deadline, __ATOMIC_ACQUIRE);

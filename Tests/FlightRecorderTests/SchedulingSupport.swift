@@ -21,6 +21,8 @@ struct TaskHistory {
     var blocks: [String: Int] = [:]
     var jobs = 0
     var cpuNs: [UInt64] = []
+    /// The waker of each runnable record, in time order.
+    var wakers: [UInt64] = []
     var runningSpansNs: [Double] = []
     /// Violations of enqueue < start < end and of no two jobs at once.
     var orderViolations: [String] = []
@@ -74,6 +76,7 @@ struct SchedulingTimeline {
             case .jobCPUTime:
                 history.cpuNs.append(e.other)
             case .taskRunnable:
+                history.wakers.append(e.other)
                 switch previous {
                 case .running: history.runningNs += elapsed; history.runningSpansNs.append(elapsed)
                 case .runnable: history.runnableNs += elapsed

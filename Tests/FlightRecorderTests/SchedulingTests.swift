@@ -47,6 +47,8 @@ extension Recorder {
             #expect(hogs.count == 2)
             #expect(bursts.count == 100)
             #expect(bursts.allSatisfy { $0.created && $0.ended && $0.jobs >= 1 })
+            // Each was made runnable by the task that spawned it.
+            #expect(bursts.allSatisfy { $0.wakers.first == spawner })
             let execution = bursts.map(\.runningNs).reduce(0, +)
             let wait = bursts.map(\.runnableNs).reduce(0, +)
             #expect(execution > 0)
@@ -74,6 +76,9 @@ extension Recorder {
             #expect(task.name == "sleeper")
             #expect(task.ended)
             #expect(task.blocks["sleep"] == 100)
+            // The first enqueue is by the creator; every wake-up after a sleep is by a timer.
+            #expect(task.wakers.count == 101)
+            #expect(task.wakers.dropFirst().allSatisfy { $0 == 0 }, "\(task.wakers.prefix(8)) parent \(String(describing: task.parent)) id \(id)")
             let slept = task.blockedNs["sleep"] ?? 0
             #expect(slept >= 0.95e9 && slept < 3e9, "blocked for sleep \(slept) ns")
             #expect(task.blockedNs.keys.allSatisfy { $0 == "sleep" })

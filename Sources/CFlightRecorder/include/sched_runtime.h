@@ -107,6 +107,36 @@ static inline void sched_thread_named(void) {
     sched_tls_announced_chunk = s != NULL ? (const void *)s->chunk : NULL;
 }
 
+// MARK: timer tasks
+
+/// Recently scheduled timer tasks (a sleep's wake-up task), direct-mapped by id. A slot holds
+/// the last id mapped to it, so a lookup never mistakes another task for a timer (ids are
+/// unique); it may forget a timer whose slot a newer one took (that wake-up then names the
+/// timer task as its waker).
+#define SCHED_TIMER_SLOTS 1024u
+extern uint64_t sched_timer_tasks[SCHED_TIMER_SLOTS];
+
+static inline void sched_note_timer_task(uint64_t task) {
+    __atomic_store_n(&sched_timer_tasks[task & (SCHED_TIMER_SLOTS - 1)], task, __ATOMIC_RELAXED);
+}
+
+static inline bool sched_is_timer_task(uint64_t task) {
+    return task != 0 && __atomic_load_n(&sched_timer_tasks[task & (SCHED_TIMER_SLOTS - 1)], __ATOMIC_RELAXED) == task;
+}
+
+// MARK: switches
+
+extern uint32_t sched_cpu_time_flag;
+
+/// Whether jobs are stamped with their thread's CPU time (ThreadCPUTime.isEnabled).
+static inline bool sched_cpu_time_enabled(void) {
+    return __atomic_load_n(&sched_cpu_time_flag, __ATOMIC_RELAXED) != 0;
+}
+
+static inline void sched_set_cpu_time_enabled(bool on) {
+    __atomic_store_n(&sched_cpu_time_flag, on ? 1u : 0u, __ATOMIC_RELAXED);
+}
+
 // MARK: global executor takeover
 
 /// Called, instead of the global executor, with every job enqueued on it.

@@ -14,8 +14,13 @@
 //   or not a recorder records (recording only adds stamps, see JobStamps).
 // - It is also a SchedulingExecutor: `Task.sleep` in a task that prefers this executor hands
 //   its wake-up job here with a deadline. That call, made by the sleeping task's own job, is how
-//   the end of that job is known to be a block for "sleep"; the wake-up job itself runs here at
-//   its deadline, unrecorded, and the sleeper it resumes gets waker 0 (a timer).
+//   the end of that job is known to be a block for "sleep"; the wake-up task is runtime
+//   plumbing: it runs here at its deadline, unrecorded (it may hop to the global executor to
+//   resume the sleeper), and the sleeper it resumes gets waker 0 (a timer).
+// - Known limit: a task whose job here ends by hopping to an executor that records nothing
+//   (the main actor, an actor with a custom executor) is already enqueued there when its job
+//   returns, which looks the same as being resumed here at once; it is recorded as running
+//   until it is enqueued on a recording executor again.
 // - Delays are honoured for clocks whose Duration is `Swift.Duration` (ContinuousClock,
 //   SuspendingClock: what Task.sleep uses), measured on CLOCK_MONOTONIC; a job for another
 //   clock runs without delay.
@@ -64,7 +69,7 @@ public final class RecordingExecutor: TaskExecutor, @unchecked Sendable {
     }
 
     func schedule(_ job: UnownedJob, afterNanoseconds delay: UInt64, kind: QueuedJob.Kind) {
-        JobStamps.timerScheduled()
+        JobStamps.timerScheduled(unsafeBitCast(job, to: UnsafeMutableRawPointer.self))
         let deadline = monotonicNow() &+ delay
         let queued = QueuedJob(job: job, kind: kind)
         if !queue.schedule(queued, deadline: deadline) {

@@ -11,15 +11,13 @@
 // - The switch is read once per job start; a job that started with it off writes no CPU time.
 
 import CFlightRecorder
-import Synchronization
 
 public enum ThreadCPUTime {
-    private static let enabled = Atomic<Bool>(false)
-
-    /// Whether recording executors stamp each job with its thread's CPU time.
+    /// Whether recording executors stamp each job with its thread's CPU time (a C flag: one
+    /// relaxed load per job).
     public static var isEnabled: Bool {
-        get { enabled.load(ordering: .relaxed) }
-        set { enabled.store(newValue, ordering: .relaxed) }
+        get { sched_cpu_time_enabled() }
+        set { sched_set_cpu_time_enabled(newValue) }
     }
 
     /// The calling thread's CPU time in nanoseconds, never 0 (0 marks "not measured").
