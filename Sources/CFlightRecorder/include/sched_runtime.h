@@ -40,6 +40,11 @@ extern "C" {
 /// TaskStatusRecordKind::TaskName.
 #define SCHED_RECORD_KIND_NAME 6u
 
+/// Job::SchedulerPrivate[1] (public ABI: reserved for the executor the job is enqueued on;
+/// index 0 links tasks waiting on a future, index 1 is used by Dispatch when a job is handed
+/// to it directly).
+#define SCHED_JOB_PRIVATE_OFFSET 24
+
 /// Whether the accessors below match this runtime (checked once, cached).
 bool sched_task_layout_known(void);
 
@@ -62,6 +67,23 @@ static inline bool sched_task_never_ran(const void *_Nonnull task) {
                                            __ATOMIC_ACQUIRE);
     return context != NULL && *context == NULL;
 }
+
+/// The enqueue marker a recording executor left in the job (0 or another executor's value).
+static inline uint64_t sched_job_marker(const void *_Nonnull job) {
+    return __atomic_load_n((const uint64_t *)((const char *)job + SCHED_JOB_PRIVATE_OFFSET), __ATOMIC_ACQUIRE);
+}
+
+/// Marks a job enqueued on a recording executor (called by that executor, which owns the word
+/// while the job is in its queue). Markers have bit 63 set, which no user-space pointer has,
+/// and differ from one enqueue to the next.
+static inline void sched_mark_job_enqueued(void *_Nonnull job) {
+    extern _Thread_local uint64_t sched_tls_enqueues;
+    uint64_t salt = ((uint64_t)(uintptr_t)&sched_tls_enqueues >> 4) & 0xFFFFFFu;
+    uint64_t marker = (1ull << 63) | ((++sched_tls_enqueues & 0x7FFFFFFFFFull) << 24) | salt;
+    __atomic_store_n((uint64_t *)((char *)job + SCHED_JOB_PRIVATE_OFFSET), marker, __ATOMIC_RELEASE);
+}
+
+static inline bool sched_is_enqueue_marker(uint64_t value) { return (value >> 63) != 0; }
 
 /// The name given with `Task(name:)`, NUL-terminated; NULL when the task has none. Only for a
 /// task that is not running (its status records do not change under us then).

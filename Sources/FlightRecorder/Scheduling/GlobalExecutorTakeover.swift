@@ -103,6 +103,7 @@ public enum GlobalExecutorTakeover {
         }
         let executor = Unmanaged<RecordingExecutor>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
         JobStamps.enqueued(job)
+        sched_mark_job_enqueued(job)
         let unowned = unsafeBitCast(job, to: UnownedJob.self)
         if !executor.queue.push(QueuedJob(job: unowned, kind: .global)) {
             _ = sched_takeover_forward(job)

@@ -13,9 +13,10 @@
 //   executor first: it is known by its id, noted when it was scheduled).
 // - Start (on the worker): taskRunning, after which the task is retained until the end stamp so
 //   its status can be read after the job.
-// - End: taskEnded if the task finished; nothing if it was already enqueued again (its
-//   runnable record ended the job, so per task no two jobs overlap); taskRunnable (waker: the
-//   task itself) if the job yielded; otherwise taskBlocked with reason "sleep" if the job
+// - End: taskEnded if the task finished; nothing if it was already enqueued again on a
+//   recording executor or runs again (its runnable record ended the job, so per task no two
+//   jobs overlap); taskRunnable (waker: the task itself) if it moved to an executor that records
+//   nothing (main actor, custom actor executor) or if the job yielded; otherwise taskBlocked with reason "sleep" if the job
 //   scheduled a timer on a recording executor (Task.sleep), else the empty reason ("suspended";
 //   readers substitute the innermost open blocking region).
 // - Non-task jobs (runtime continuation jobs) are run without records.
@@ -28,13 +29,16 @@ struct JobStamp: Sendable {
     /// The task of the job, 0 when nothing is recorded for it.
     @usableFromInline var task: UInt64
     @usableFromInline var cpuStart: UInt64
+    /// The job's enqueue marker when it started.
+    @usableFromInline var marker: UInt64
 
-    @inlinable init(task: UInt64, cpuStart: UInt64) {
+    @inlinable init(task: UInt64, cpuStart: UInt64, marker: UInt64) {
         self.task = task
         self.cpuStart = cpuStart
+        self.marker = marker
     }
 
-    @usableFromInline static let none = JobStamp(task: 0, cpuStart: 0)
+    @usableFromInline static let none = JobStamp(task: 0, cpuStart: 0, marker: 0)
 }
 
 @usableFromInline
@@ -118,7 +122,8 @@ enum JobStamps {
         if let threadName, sched_thread_needs_name() { announce(threadName) }
         sched_set_marks(0)
         sched_set_running_task(task)
-        return JobStamp(task: task, cpuStart: sched_cpu_time_enabled() ? ThreadCPUTime.now() : 0)
+        return JobStamp(task: task, cpuStart: sched_cpu_time_enabled() ? ThreadCPUTime.now() : 0,
+                        marker: sched_job_marker(job))
     }
 
     /// After the job returned.
@@ -141,11 +146,13 @@ enum JobStamps {
             Emit.taskBlocked(task: task, reason: marks & SCHED_MARK_SLEEP != 0 ? sleepReason : 0)
             return
         }
-        switch RuntimeTask.afterJob(job) {
+        switch RuntimeTask.afterJob(job, markerAtStart: stamp.marker) {
         case .finished:
             Emit.taskEnded(task: task)
         case .alreadyResumed:
             break
+        case .movedAway:
+            Emit.taskRunnable(task: task, waker: task)
         case .suspended:
             if marks & SCHED_MARK_YIELD != 0 {
                 Emit.taskRunnable(task: task, waker: task)

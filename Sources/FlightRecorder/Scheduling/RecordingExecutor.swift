@@ -17,10 +17,10 @@
 //   the end of that job is known to be a block for "sleep"; the wake-up task is runtime
 //   plumbing: it runs here at its deadline, unrecorded (it may hop to the global executor to
 //   resume the sleeper), and the sleeper it resumes gets waker 0 (a timer).
-// - Known limit: a task whose job here ends by hopping to an executor that records nothing
-//   (the main actor, an actor with a custom executor) is already enqueued there when its job
-//   returns, which looks the same as being resumed here at once; it is recorded as running
-//   until it is enqueued on a recording executor again.
+// - A task whose job here ends by hopping to an executor that records nothing (the main actor,
+//   an actor with a custom executor) is recorded as runnable from the job's end until it comes
+//   back (its time there is not split into waiting and running). Known limit: if it is already
+//   running there when its job here returns, it stays recorded as running on this thread.
 // - Delays are honoured for clocks whose Duration is `Swift.Duration` (ContinuousClock,
 //   SuspendingClock: what Task.sleep uses), measured on CLOCK_MONOTONIC; a job for another
 //   clock runs without delay.
@@ -63,7 +63,9 @@ public final class RecordingExecutor: TaskExecutor, @unchecked Sendable {
 
     public func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
-        JobStamps.enqueued(unsafeBitCast(unowned, to: UnsafeMutableRawPointer.self))
+        let raw = unsafeBitCast(unowned, to: UnsafeMutableRawPointer.self)
+        JobStamps.enqueued(raw)
+        sched_mark_job_enqueued(raw)
         let queued = QueuedJob(job: unowned, kind: .task)
         if !queue.push(queued) { WorkerThread.runAlone(queued, for: self) }
     }
