@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "TraceFormat", targets: ["TraceFormat"]),
         .library(name: "TraceReaders", targets: ["TraceReaders"]),
         .library(name: "TraceExporters", targets: ["TraceExporters"]),
+        .library(name: "SyntheticTraces", targets: ["SyntheticTraces"]),
         .executable(name: "tracexport", targets: ["tracexport"]),
     ],
     dependencies: [
@@ -53,9 +54,11 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
 
-        // Writes Fixtures/*.out through the real encoder, deterministically.
+        // Deterministic synthetic snapshots (the fixtures, large benchmark inputs), written
+        // through the real encoder; FixtureGenerator writes them to Fixtures/.
+        .target(name: "SyntheticTraces", dependencies: ["TraceFormat"], swiftSettings: strict),
         .executableTarget(name: "FixtureGenerator",
-                          dependencies: ["TraceFormat"],
+                          dependencies: ["SyntheticTraces", "TraceFormat"],
                           swiftSettings: strict),
 
         .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat"], swiftSettings: strict),

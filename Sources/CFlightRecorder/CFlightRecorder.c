@@ -13,11 +13,14 @@
 #if defined(__x86_64__)
 #include <cpuid.h>
 #endif
+#include <dlfcn.h>
 
 _Thread_local fr_thread_state *fr_tls_state = NULL;
 uint32_t fr_recording_flag = 0;
 uint64_t fr_logical_tasks_open = 0;
 uint32_t fr_clock_uses_tsc = 0;
+uint32_t fr_capture_stacks_flag = 0;
+uint32_t fr_thread_cpu_time_flag = 0;
 static uint64_t fr_next_logical_task = (1ull << 62) + 1;
 
 fr_chunk *fr_chunk_alloc(uint64_t capacity) {
@@ -130,4 +133,62 @@ void fr_set_thread_name(const char *name) {
 #elif defined(__APPLE__)
     pthread_setname_np(buffer);
 #endif
+}
+
+void fr_thread_stack_bounds(fr_thread_state *state) {
+    state->stack_low = 0;
+    state->stack_high = 0;
+#if defined(__linux__)
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+    void *address = NULL;
+    size_t size = 0;
+    if (pthread_attr_getstack(&attr, &address, &size) == 0) {
+        state->stack_low = (uintptr_t)address;
+        state->stack_high = (uintptr_t)address + size;
+    }
+    pthread_attr_destroy(&attr);
+#elif defined(__APPLE__)
+    state->stack_high = (uintptr_t)pthread_get_stackaddr_np(pthread_self());
+    state->stack_low = state->stack_high - pthread_get_stacksize_np(pthread_self());
+#endif
+}
+
+__attribute__((noinline))
+size_t fr_capture_stack(const fr_thread_state *state, uintptr_t *pcs, size_t capacity) {
+    uintptr_t low = state->stack_low, high = state->stack_high;
+    if (low == 0 || high <= low) return 0;
+    uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+    size_t n = 0;
+    bool skipped = false;  // the first return address is in the recorder's capture function
+    // Each frame: [fp] = caller's frame pointer, [fp + 8] = return address (x86-64 and arm64).
+    while (n < capacity && fp >= low && fp + 2 * sizeof(uintptr_t) <= high && (fp & (sizeof(uintptr_t) - 1)) == 0) {
+        uintptr_t *frame = (uintptr_t *)fp;
+        uintptr_t ret = frame[1];
+        if (ret == 0) break;
+        if (skipped) pcs[n++] = ret; else skipped = true;
+        uintptr_t next = frame[0];
+        if (next <= fp) break;
+        fp = next;
+    }
+    return n;
+}
+
+bool fr_symbol_info(uintptr_t pc, const char **symbol, const char **image, uintptr_t *image_offset) {
+    Dl_info info;
+    *symbol = NULL;
+    *image = NULL;
+    *image_offset = 0;
+    if (dladdr((const void *)pc, &info) == 0) return false;
+    *symbol = info.dli_sname;
+    *image = info.dli_fname;
+    *image_offset = pc - (uintptr_t)info.dli_fbase;
+    return true;
+}
+
+extern char *swift_demangle(const char *mangledName, size_t mangledNameLength, char *outputBuffer,
+                            size_t *outputBufferSize, uint32_t flags);
+
+char *fr_demangle(const char *name) {
+    return swift_demangle(name, strlen(name), NULL, NULL, 0);
 }

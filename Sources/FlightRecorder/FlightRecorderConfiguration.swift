@@ -5,7 +5,11 @@
 //   whole chunks, oldest first, as soon as keeping it would exceed the cap.
 // - Memory in use is at most `maxBytes` + one active chunk per recording thread (the per-thread
 //   slack, `chunkBytes` + a 1.1 KiB thread record each) + a pool of at most
-//   `RecorderCore.poolLimit` free chunks + chunks evicted but not yet folded (transient).
+//   `RecorderCore.poolLimit` free chunks + chunks evicted but not yet folded (at most
+//   `RecorderCore.foldBacklog`, plus one per thread sealing at that moment, plus one being folded). While a snapshot is written, chunks it copies that the
+//   ring has meanwhile evicted are kept until it finishes (at most the snapshot's own size).
+//   After `stop()`, a thread that recorded keeps its last chunk until it records again or exits
+//   (it may be writing into it at that moment, so it is not taken away).
 
 public struct FlightRecorderConfiguration: Sendable, Equatable {
     /// Keep at least this much history when `maxBytes` allows (0: keep whatever fits).

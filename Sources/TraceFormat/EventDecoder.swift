@@ -5,10 +5,12 @@
 // - It throws `FormatError` (offset within the payload) on anything malformed and never reads
 //   out of bounds; skippable kinds (0x40-0x7F) are passed over by their length.
 
+/// A decoded string reference. Inline bytes are a range of the payload (`EventDecoder.payload`),
+/// so decoded events stay plain values, copied without reference counting.
 public enum DecodedString: Equatable, Sendable {
     case none
     case interned(UInt64)
-    case inline(ArraySlice<UInt8>)
+    case inline(Range<Int>)
 }
 
 public struct DecodedEvent: Equatable, Sendable {
@@ -22,8 +24,8 @@ public struct DecodedEvent: Equatable, Sendable {
     public var name: DecodedString = .none
     /// group (taskCreated).
     public var group: DecodedString = .none
-    /// message (log).
-    public var message: ArraySlice<UInt8> = []
+    /// message (log): a range of the payload.
+    public var message: Range<Int> = 0..<0
     public var intValue: Int64 = 0
     public var floatValue: Double = 0
     public var isFloat: Bool = false
@@ -36,11 +38,14 @@ public struct DecodedEvent: Equatable, Sendable {
 
 public struct EventDecoder {
     public let header: EventChunkHeader
+    /// The payload being decoded; inline strings and log messages are ranges of it.
+    public let payload: [UInt8]
     private var cursor: ByteCursor
     private var ticks: UInt64
     public private(set) var skippedRecords = 0
 
     public init(payload: [UInt8]) throws {
+        self.payload = payload
         var c = ByteCursor(payload)
         header = try EventChunkHeader.decode(&c)
         cursor = c
@@ -55,7 +60,9 @@ public struct EventDecoder {
         guard v >> 1 <= UInt64(cursor.remaining) else {
             throw FormatError(offset: cursor.offset, "inline string of \(v >> 1) bytes runs past the chunk")
         }
-        return .inline(try cursor.bytes(Int(v >> 1)))
+        let start = cursor.offset
+        try cursor.skip(Int(v >> 1))
+        return .inline(start..<cursor.offset)
     }
 
     public mutating func next() throws -> DecodedEvent? {
@@ -99,7 +106,10 @@ public struct EventDecoder {
             case .log:
                 e.task = try cursor.uvarint()
                 e.name = try stringRef()
-                e.message = try cursor.bytes(try cursor.count(limit: cursor.remaining))
+                let n = try cursor.count(limit: cursor.remaining)
+                let start = cursor.offset
+                try cursor.skip(n)
+                e.message = start..<cursor.offset
             case .counterInt:
                 e.name = try stringRef()
                 e.intValue = try cursor.svarint()

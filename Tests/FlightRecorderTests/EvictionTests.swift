@@ -63,3 +63,35 @@ extension Recorder {
         }
     }
 }
+
+extension Recorder.Eviction {
+    @Test("chunk memory stays within maxBytes plus the documented per-thread slack while threads record")
+    func memoryBound() throws {
+        let chunk = 4 << 10, maxBytes = 64 << 10, writers = 3
+        // Threads that recorded in earlier recordings keep their last chunk until they record
+        // again or exit (documented slack): counted once, before this recording starts.
+        let heldByIdleThreads = RecorderCore.shared.liveChunkByteCount
+        let recorder = FlightRecorder(configuration: .init(minAge: .zero, maxBytes: maxBytes, chunkBytes: chunk))
+        try recorder.start()
+        defer { recorder.stop() }
+        let threads = (0..<writers).map { n in
+            TestThread(name: "mem-\(n)") {
+                for i in 0..<150_000 { Trace.withRegion("r") { Trace.counter("c", i) } }
+            }
+        }
+        let perChunk = chunk + RecorderCore.chunkOverhead
+        // maxBytes + one active chunk per thread (writers, this thread) + pool + fold backlog
+        // (plus one per thread sealing concurrently, plus the chunk the worker is folding).
+        let backlog = RecorderCore.foldBacklog + writers + 1
+        let bound = heldByIdleThreads + maxBytes + (writers + 1 + RecorderCore.poolLimit + backlog) * perChunk
+        var worst = 0
+        for _ in 0..<200 {
+            _ = try recorder.snapshot()
+            // Between snapshots: nothing is held back for a snapshot copy.
+            worst = max(worst, RecorderCore.shared.liveChunkByteCount)
+        }
+        for t in threads { t.join() }
+        worst = max(worst, RecorderCore.shared.liveChunkByteCount)
+        #expect(worst <= bound, "\(worst) bytes of chunks, bound \(bound)")
+    }
+}

@@ -41,7 +41,7 @@ extension Recorder {
             defer { recorder.stop() }
             Trace.counter("after", 3)
             let snapshot = try DecodedSnapshot(try recorder.snapshot())
-            let names = snapshot.allEvents.filter { $0.event.kind == .counterInt }.map { snapshot.text($0.event.name) }
+            let names = snapshot.allEvents.filter { $0.event.kind == .counterInt }.map { $0.event.name }
             #expect(names == ["after"])
         }
 

@@ -16,14 +16,28 @@ import TraceFormat
 /// Every recorder test runs inside this suite, one at a time: the recorder is process-wide.
 @Suite(.serialized) struct Recorder {}
 
+/// A decoded record with its strings resolved.
+struct Event {
+    var kind: EventKind
+    var ticks: UInt64
+    var task: UInt64
+    var other: UInt64
+    var intValue: Int64
+    var floatValue: Double
+    var name: String
+    var group: String
+    var message: String
+}
+
 struct DecodedChunk {
     var header: EventChunkHeader
-    var events: [DecodedEvent]
+    var events: [Event]
 }
 
 struct DecodedSnapshot {
     var header: SnapshotHeader
     var strings: [UInt64: String] = [:]
+    var stacks: [UInt64: [SnapshotStackFrame]] = [:]
     var windowState = WindowState()
     var chunks: [DecodedChunk] = []
     var declaredEvents: Int?
@@ -35,12 +49,19 @@ struct DecodedSnapshot {
             switch frame.knownKind {
             case .strings:
                 try StringsFrame.decode(frame.payload) { id, s in strings[id] = s }
+            case .stacks:
+                try StacksFrame.decode(frame.payload) { id, frames in stacks[id] = frames }
             case .windowState:
                 windowState = try WindowState.decode(frame.payload)
             case .events:
                 var decoder = try EventDecoder(payload: frame.payload)
-                var events: [DecodedEvent] = []
-                while let e = try decoder.next() { events.append(e) }
+                var events: [Event] = []
+                while let e = try decoder.next() {
+                    events.append(Event(kind: e.kind, ticks: e.ticks, task: e.task, other: e.other, intValue: e.intValue,
+                                        floatValue: e.floatValue, name: text(e.name, frame.payload),
+                                        group: text(e.group, frame.payload),
+                                        message: String(decoding: frame.payload[e.message], as: UTF8.self)))
+                }
                 chunks.append(DecodedChunk(header: decoder.header, events: events))
             default:
                 break
@@ -51,11 +72,11 @@ struct DecodedSnapshot {
         declaredEvents = reader.declaredEvents
     }
 
-    func text(_ s: DecodedString) -> String {
+    func text(_ s: DecodedString, _ payload: [UInt8]) -> String {
         switch s {
         case .none: ""
-        case .interned(let id): strings[id] ?? "<missing \(id)>"
-        case .inline(let bytes): String(decoding: bytes, as: UTF8.self)
+        case .interned(let id): id == 0 ? "" : strings[id] ?? "<missing \(id)>"
+        case .inline(let range): String(decoding: payload[range], as: UTF8.self)
         }
     }
 
@@ -64,7 +85,7 @@ struct DecodedSnapshot {
         Dictionary(grouping: chunks, by: { $0.header.thread }).mapValues { $0.sorted { $0.header.sequence < $1.header.sequence } }
     }
 
-    var allEvents: [(thread: UInt64, event: DecodedEvent)] {
+    var allEvents: [(thread: UInt64, event: Event)] {
         chunks.flatMap { c in c.events.map { (c.header.thread, $0) } }
     }
 }

@@ -56,7 +56,7 @@ extension Recorder {
             }
             // Begin and end carry the same task even if the body resumed on another thread.
             let snapshot = try DecodedSnapshot(try recorder.snapshot())
-            let end = snapshot.allEvents.first { $0.event.kind == .regionEnd && snapshot.text($0.event.name) == "io wait" }
+            let end = snapshot.allEvents.first { $0.event.kind == .regionEnd && $0.event.name == "io wait" }
             #expect(end?.event.task == swiftTask)
         }
 

@@ -28,6 +28,8 @@ extern "C" {
 
 /// Set on a chunk sealed because its thread exited: the thread's last chunk.
 #define FR_CHUNK_FINAL 1u
+/// Set while a snapshot copies the chunk: releasing it is deferred until the snapshot ends.
+#define FR_CHUNK_PINNED 2u
 
 /// A chunk of one thread's events. The payload (an events frame payload: chunk header then
 /// records) follows the struct in the same allocation.
@@ -94,6 +96,12 @@ typedef struct fr_thread_state {
     uint64_t in_slow_path;
     uintptr_t name_keys[FR_NAME_CACHE_SIZE];
     uint64_t name_ids[FR_NAME_CACHE_SIZE];
+    /// Bounds of this thread's stack, for the frame-pointer walk ([low, high); 0 unknown).
+    uintptr_t stack_low;
+    uintptr_t stack_high;
+    /// Per-thread cache from a captured stack's hash to its stack id.
+    uint64_t stack_hashes[FR_NAME_CACHE_SIZE];
+    uint64_t stack_ids[FR_NAME_CACHE_SIZE];
 } fr_thread_state;
 
 fr_thread_state *_Nullable fr_thread_state_alloc(void);
@@ -152,6 +160,61 @@ void fr_thread_attach(fr_thread_state *_Nullable state);
 
 /// Installs the function called with a thread's state when that thread exits (once).
 void fr_thread_exit_hook_install(void (*_Nonnull hook)(fr_thread_state *_Nonnull));
+
+// MARK: stacks
+
+/// Records the calling thread's stack bounds in `state` (for `fr_capture_stack`).
+void fr_thread_stack_bounds(fr_thread_state *_Nonnull state);
+
+/// Walks the frame-pointer chain of the calling thread, storing at most `capacity` return
+/// addresses, starting with the caller of this function's caller (the caller is the
+/// recorder's own capture function). Stops at the first frame pointer that leaves
+/// the thread's stack bounds or does not grow towards the stack base. Returns the count.
+size_t fr_capture_stack(const fr_thread_state *_Nonnull state, uintptr_t *_Nonnull pcs, size_t capacity);
+
+/// The stack id cached for `hash` in this thread, 0 on a miss.
+static inline uint64_t fr_stack_cache_lookup(const fr_thread_state *_Nonnull s, uint64_t hash) {
+    uint64_t slot = hash >> 58;
+    return s->stack_hashes[slot] == hash ? s->stack_ids[slot] : 0;
+}
+
+static inline void fr_stack_cache_store(fr_thread_state *_Nonnull s, uint64_t hash, uint64_t id) {
+    uint64_t slot = hash >> 58;
+    s->stack_hashes[slot] = hash;
+    s->stack_ids[slot] = id;
+}
+
+extern uint32_t fr_capture_stacks_flag;
+
+/// Whether region begins capture stacks (the recording's configuration).
+static inline bool fr_capture_stacks(void) {
+    return __atomic_load_n(&fr_capture_stacks_flag, __ATOMIC_RELAXED) != 0;
+}
+
+static inline void fr_set_capture_stacks(bool on) {
+    __atomic_store_n(&fr_capture_stacks_flag, on ? 1u : 0u, __ATOMIC_RELAXED);
+}
+
+extern uint32_t fr_thread_cpu_time_flag;
+
+/// Whether executors should stamp jobs with their thread CPU time (jobCPUTime records).
+static inline bool fr_thread_cpu_time_enabled(void) {
+    return __atomic_load_n(&fr_thread_cpu_time_flag, __ATOMIC_RELAXED) != 0;
+}
+
+static inline void fr_set_thread_cpu_time(bool on) {
+    __atomic_store_n(&fr_thread_cpu_time_flag, on ? 1u : 0u, __ATOMIC_RELAXED);
+}
+
+/// What dladdr knows about `pc`: the symbol containing it (NULL when not exported: functions of
+/// an executable linked without --export-dynamic), the file of its image, and pc's offset from
+/// the image base (for offline symbolization). Returns false when `pc` is in no image.
+bool fr_symbol_info(uintptr_t pc, const char *_Nullable *_Nonnull symbol, const char *_Nullable *_Nonnull image,
+                    uintptr_t *_Nonnull image_offset);
+
+/// The Swift runtime's demangler (libswiftCore, C calling convention): a malloc'd string the
+/// caller frees, or NULL when `name` is not a Swift symbol.
+char *_Nullable fr_demangle(const char *_Nonnull name);
 
 // MARK: recording flag
 

@@ -25,7 +25,7 @@ public enum Trace {
     public static func withRegion<R, E: Error>(_ name: StaticString, _ body: () throws(E) -> R) throws(E) -> R {
         guard fr_is_recording() else { return try body() }
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: name)
+        Emit.regionBegin(task: task, name: name, stack: Self.stack())
         defer { Emit.regionEnd(task: task, name: name) }
         return try body()
     }
@@ -36,7 +36,7 @@ public enum Trace {
                                                _ body: () async throws(E) -> R) async throws(E) -> R {
         guard fr_is_recording() else { return try await body() }
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: name)
+        Emit.regionBegin(task: task, name: name, stack: Self.stack())
         defer { Emit.regionEnd(task: task, name: name) }
         return try await body()
     }
@@ -45,7 +45,7 @@ public enum Trace {
     public static func withRegion<R, E: Error>(_ name: TraceName, _ body: () throws(E) -> R) throws(E) -> R {
         guard fr_is_recording() else { return try body() }
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: name.id)
+        Emit.regionBegin(task: task, name: name.id, stack: Self.stack())
         defer { Emit.regionEnd(task: task, name: name.id) }
         return try body()
     }
@@ -55,7 +55,7 @@ public enum Trace {
                                                _ body: () async throws(E) -> R) async throws(E) -> R {
         guard fr_is_recording() else { return try await body() }
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: name.id)
+        Emit.regionBegin(task: task, name: name.id, stack: Self.stack())
         defer { Emit.regionEnd(task: task, name: name.id) }
         return try await body()
     }
@@ -64,7 +64,8 @@ public enum Trace {
     public static func withRegion<R, E: Error>(named name: String, _ body: () throws(E) -> R) throws(E) -> R {
         guard fr_is_recording() else { return try body() }
         let task = TaskIdentity.current
-        withBytes(name) { Emit.regionBegin(task: task, inlineName: $0) }
+        let stack = Self.stack()
+        withBytes(name) { Emit.regionBegin(task: task, inlineName: $0, stack: stack) }
         defer { withBytes(name) { Emit.regionEnd(task: task, inlineName: $0) } }
         return try body()
     }
@@ -73,7 +74,8 @@ public enum Trace {
                                                _ body: () async throws(E) -> R) async throws(E) -> R {
         guard fr_is_recording() else { return try await body() }
         let task = TaskIdentity.current
-        withBytes(name) { Emit.regionBegin(task: task, inlineName: $0) }
+        let stack = Self.stack()
+        withBytes(name) { Emit.regionBegin(task: task, inlineName: $0, stack: stack) }
         defer { withBytes(name) { Emit.regionEnd(task: task, inlineName: $0) } }
         return try await body()
     }
@@ -84,7 +86,7 @@ public enum Trace {
     public static func withBlockingRegion<R, E: Error>(_ reason: StaticString, _ body: () throws(E) -> R) throws(E) -> R {
         guard fr_is_recording() else { return try body() }
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: reason, blocking: true)
+        Emit.regionBegin(task: task, name: reason, stack: Self.stack(), blocking: true)
         defer { Emit.regionEnd(task: task, name: reason) }
         return try body()
     }
@@ -94,7 +96,7 @@ public enum Trace {
                                                        _ body: () async throws(E) -> R) async throws(E) -> R {
         guard fr_is_recording() else { return try await body() }
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: reason, blocking: true)
+        Emit.regionBegin(task: task, name: reason, stack: Self.stack(), blocking: true)
         defer { Emit.regionEnd(task: task, name: reason) }
         return try await body()
     }
@@ -102,16 +104,27 @@ public enum Trace {
     // MARK: logs and counters
 
     /// Records `message` in `category` on the current task.
-    @inlinable
+    @inlinable @inline(__always)
     public static func log(category: StaticString = "", _ message: String) {
         guard fr_is_recording() else { return }
+        recordLog(category: category, message)
+    }
+
+    @inlinable @inline(__always)
+    public static func log(category: TraceName, _ message: String) {
+        guard fr_is_recording() else { return }
+        recordLog(category: category, message)
+    }
+
+    // The recording halves of `log`, kept out of line so the check above is all a caller inlines.
+    @usableFromInline @inline(never)
+    static func recordLog(category: StaticString, _ message: String) {
         let task = TaskIdentity.current
         withBytes(message) { Emit.log(task: task, category: category, message: $0) }
     }
 
-    @inlinable
-    public static func log(category: TraceName, _ message: String) {
-        guard fr_is_recording() else { return }
+    @usableFromInline @inline(never)
+    static func recordLog(category: TraceName, _ message: String) {
         let task = TaskIdentity.current
         withBytes(message) { Emit.log(task: task, category: category.id, message: $0) }
     }
@@ -153,7 +166,7 @@ public enum Trace {
     /// logs belong to it. Records taskCreated before and taskEnded after.
     public static func withTask<R, E: Error>(_ name: StaticString, _ body: () throws(E) -> R) throws(E) -> R {
         guard fr_is_recording() else { return try body() }
-        let id = Emit.logicalTaskBegin(name: StringTable.shared.intern(name))
+        let id = Emit.logicalTaskBegin(name: name)
         guard id != 0 else { return try body() }
         fr_logical_task_opened()
         defer {
@@ -169,7 +182,7 @@ public enum Trace {
     public static func withTask<R, E: Error>(_ name: StaticString, isolation: isolated (any Actor)? = #isolation,
                                              _ body: () async throws(E) -> R) async throws(E) -> R {
         guard fr_is_recording() else { return try await body() }
-        let id = Emit.logicalTaskBegin(name: StringTable.shared.intern(name))
+        let id = Emit.logicalTaskBegin(name: name)
         guard id != 0 else { return try await body() }
         fr_logical_task_opened()
         defer {
@@ -180,6 +193,12 @@ public enum Trace {
             do throws(E) { return .success(try await body()) } catch { return .failure(error) }
         }
         return try result.get()
+    }
+
+    /// The caller's stack id when the recording captures stacks, else 0 (one relaxed load).
+    @inlinable @inline(__always)
+    static func stack() -> UInt64 {
+        fr_capture_stacks() ? Stacks.capture() : 0
     }
 
     /// `body` with the UTF-8 bytes of `text` (no copy for native strings).

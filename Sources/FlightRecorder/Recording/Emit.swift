@@ -106,6 +106,11 @@ enum Emit {
         simple(.taskSyscall, task: task)
     }
 
+    /// Whether the recording wants jobCPUTime records (configuration `threadCPUTime`): one
+    /// relaxed load. Measure with `fr_thread_cpu_ns()` before and after the job.
+    @inlinable @inline(__always)
+    static var measuresThreadCPUTime: Bool { fr_thread_cpu_time_enabled() }
+
     /// jobCPUTime: the calling thread spent `cpuNs` of CPU in the job of `task` that just ended.
     @inlinable
     static func jobCPUTime(task: UInt64, cpuNs: UInt64) {
@@ -287,5 +292,11 @@ extension Emit {
         let id = TaskIdentity.newLogicalTask(state: s)
         taskCreated(task: id, parent: TaskIdentity.current, name: name, group: name)
         return id
+    }
+
+    /// `logicalTaskBegin` with a StaticString name, interned through the thread's cache.
+    static func logicalTaskBegin(name: StaticString) -> UInt64 {
+        guard let s = reserve() else { return 0 }
+        return logicalTaskBegin(name: Names.id(name, state: s))
     }
 }

@@ -29,6 +29,7 @@ enum ThreadBuffer {
         } else {
             guard let fresh = fr_thread_state_alloc() else { return nil }
             fresh.pointee.thread = fr_thread_id()
+            fr_thread_stack_bounds(fresh)
             core.register(fresh)
             fr_thread_attach(fresh)
             state = fresh

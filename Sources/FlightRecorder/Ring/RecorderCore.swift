@@ -9,8 +9,9 @@
 //   size and never exceeds `maxBytes` after `evict` returns (maxBytes wins over minAge).
 // - Evicted chunks go to `foldQueue` (numbered by `eviction`, increasing) and are folded into
 //   the window state, in eviction order, under `foldLock`, before they are released.
-// - While `pins > 0` (a snapshot is copying), released chunks wait in `deferred` instead of
-//   being reused or freed, so every chunk a snapshot listed stays intact until it finishes.
+// - While a snapshot copies, the chunks it listed carry FR_CHUNK_PINNED: releasing one parks it
+//   in `deferred` instead of reusing or freeing it, so every listed chunk stays intact until the
+//   snapshot ends. Other chunks are recycled as usual.
 // - `liveChunks` counts chunk allocations not yet freed (tests check thread churn with it).
 
 import CFlightRecorder
@@ -66,11 +67,13 @@ final class RecorderCore: @unchecked Sendable {
     private var foldQueue: [ChunkPointer] = []
     private var nextEviction: UInt64 = 1
     private var threads: [ThreadStatePointer] = []
-    private var pins = 0
+    private var pinned: [ChunkPointer] = []
     private var deferred: [ChunkPointer] = []
     private var snapshotActive = false
     private var worker: FoldWorker?
     private(set) var liveChunks = 0
+    /// Bytes of all allocated chunks (ring, fold queue, pool, deferred, threads' active chunks).
+    private(set) var liveChunkBytes = 0
     /// Events dropped because no chunk could be allocated.
     private(set) var droppedChunkRequests: UInt64 = 0
 
@@ -105,6 +108,8 @@ final class RecorderCore: @unchecked Sendable {
                 droppedChunkRequests = 0
                 for t in threads { fr_state_set_limit(t, nil) }
                 isRecording = true
+                fr_set_capture_stacks(configuration.captureStacks)
+                fr_set_thread_cpu_time(configuration.threadCPUTime)
                 fr_set_recording(true)
                 worker = FoldWorker(core: self)
                 return nil
@@ -120,6 +125,8 @@ final class RecorderCore: @unchecked Sendable {
             ringLock.withLock {
                 guard isRecording, self.owner == owner else { return nil }
                 fr_set_recording(false)
+                fr_set_capture_stacks(false)
+                fr_set_thread_cpu_time(false)
                 isRecording = false
                 self.owner = nil
                 epoch += 1
@@ -152,6 +159,7 @@ final class RecorderCore: @unchecked Sendable {
 
     var registeredThreadCount: Int { ringLock.withLock { threads.count } }
     var liveChunkCount: Int { ringLock.withLock { liveChunks } }
+    var liveChunkByteCount: Int { ringLock.withLock { liveChunkBytes } }
 
     /// Seals the thread's full chunk (or drops one of an old recording) and installs a fresh one.
     func refill(_ s: ThreadStatePointer, extra: Int) -> RefillOutcome {
@@ -191,7 +199,7 @@ final class RecorderCore: @unchecked Sendable {
         s.pointee.next_sequence += 1
         c.pointee.base_ticks = base
         c.pointee.last_ticks = base
-        c.pointee.flags = 0
+        c.pointee.flags = 0  // a pooled chunk is never pinned: pinned chunks are not pooled
         c.pointee.eviction = 0
         let data = fr_chunk_data(c)
         let header = EventChunkHeader(thread: c.pointee.thread, sequence: c.pointee.sequence, baseTicks: base)
@@ -234,6 +242,7 @@ final class RecorderCore: @unchecked Sendable {
         let used = Int(fr_chunk_published(c) & 0xFFFF_FFFF)
         guard used * 2 <= Int(c.pointee.capacity), let small = fr_chunk_alloc(UInt64(used)) else { return c }
         liveChunks += 1
+        liveChunkBytes += Self.size(small)
         let capacity = small.pointee.capacity
         small.pointee = c.pointee
         small.pointee.capacity = capacity
@@ -259,10 +268,12 @@ final class RecorderCore: @unchecked Sendable {
         if minCapacity <= chunkBytes, let c = pool.popLast() { return c }
         guard let c = fr_chunk_alloc(UInt64(max(chunkBytes, minCapacity))) else { return nil }
         liveChunks += 1
+        liveChunkBytes += Self.size(c)
         return c
     }
 
     private func free(_ c: ChunkPointer) {
+        liveChunkBytes -= Self.size(c)
         fr_chunk_free(c)
         liveChunks -= 1
     }
@@ -270,7 +281,7 @@ final class RecorderCore: @unchecked Sendable {
     /// Returns a chunk nobody uses any more: deferred while a snapshot is copying, else pooled
     /// or freed.
     private func release(_ c: ChunkPointer) {
-        if pins > 0 {
+        if c.pointee.flags & UInt64(FR_CHUNK_PINNED) != 0 {
             deferred.append(c)
         } else if isRecording && Int(c.pointee.capacity) == chunkBytes && pool.count < Self.poolLimit {
             pool.append(c)
@@ -352,13 +363,14 @@ final class RecorderCore: @unchecked Sendable {
             guard isRecording, self.owner == owner else { return .failure(.notRecording) }
             guard !snapshotActive else { return .failure(.snapshotInProgress) }
             snapshotActive = true
-            pins += 1
             var chunks: [ChunkCut] = []
             chunks.reserveCapacity(sealed.count + threads.count)
             func add(_ c: ChunkPointer) {
                 let published = fr_chunk_published(c)
                 let events = Int(published >> 32)
                 guard events > 0 else { return }
+                c.pointee.flags |= UInt64(FR_CHUNK_PINNED)
+                pinned.append(c)
                 chunks.append(ChunkCut(chunk: c, used: Int(published & 0xFFFF_FFFF), events: events,
                                        baseTicks: c.pointee.base_ticks))
             }
@@ -374,13 +386,12 @@ final class RecorderCore: @unchecked Sendable {
 
     func endSnapshot() {
         ringLock.withLock {
-            pins -= 1
             snapshotActive = false
-            if pins == 0 {
-                let waiting = deferred
-                deferred = []
-                for c in waiting { release(c) }
-            }
+            for c in pinned { c.pointee.flags &= ~UInt64(FR_CHUNK_PINNED) }
+            pinned = []
+            let waiting = deferred
+            deferred = []
+            for c in waiting { release(c) }
         }
     }
 }

@@ -5,7 +5,9 @@
 //   which their writers never change again; chunks are compressed straight from recorder
 //   memory (no intermediate copy of the ring).
 // - Frames follow TraceFormat's order: strings (the whole process table, so every id any
-//   chunk uses resolves), window state (when not empty), events sorted by chunk base time, end.
+//   chunk uses resolves, plus the function names of captured stacks under ids after it),
+//   stacks (every captured stack, symbolized with dladdr and the Swift demangler), window
+//   state (when not empty), events sorted by chunk base time, end.
 // - The window is [oldest retained chunk's base time, time of the cut].
 
 #if canImport(Glibc)
@@ -52,9 +54,14 @@ enum SnapshotBuilder {
 
         let writer = try SnapshotWriter(header: header, compressionLevel: compressionLevel, sink: sink)
         let strings = StringTable.shared.all()
-        if !strings.isEmpty {
-            let entries = strings.enumerated().map { (id: UInt64($0.offset + 1), string: $0.element) }
+        var entries = strings.enumerated().map { (id: UInt64($0.offset + 1), string: $0.element) }
+        let capturedStacks = StackTable.shared.all()
+        let stacks = Stacks.symbolize(capturedStacks, firstStringID: UInt64(strings.count + 1), strings: &entries)
+        if !entries.isEmpty {
             try writer.writeFrame(.strings, payload: StringsFrame.encode(entries))
+        }
+        if !stacks.isEmpty {
+            try writer.writeFrame(.stacks, payload: StacksFrame.encode(stacks))
         }
         if !windowState.isEmpty {
             try writer.writeFrame(.windowState, payload: windowState.encoded())

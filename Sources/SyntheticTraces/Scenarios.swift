@@ -1,0 +1,135 @@
+// The fixtures: each a deterministic scenario written as a snapshot.
+//
+// Invariant: every scenario's output depends only on its seed and parameters, so
+// `swift run FixtureGenerator` rewrites byte-identical files.
+
+import TraceFormat
+
+public enum Scenarios {
+    static let ms: UInt64 = 1_000_000
+    static let us: UInt64 = 1_000
+    static let second: UInt64 = 1_000_000_000
+
+    /// The process and clock every fixture claims: ticks are nanoseconds.
+    public static func baseHeader(chunkBytes: Int) -> SnapshotHeader {
+        var h = SnapshotHeader()
+        h.ticksPerSecond = 1e9
+        h.anchorTicks = 0
+        h.anchorMonotonicNs = 0
+        h.anchorWallClockNs = 1_764_400_000_000_000_000
+        h.pid = 4242
+        h.executable = "/srv/ping-server"
+        h.hostname = "fixture-host"
+        h.minAgeNs = 5 * second
+        h.maxBytes = 16 << 20
+        h.chunkBytes = UInt64(chunkBytes)
+        h.producer = "tracexport FixtureGenerator"
+        return h
+    }
+
+    static func fastRequest(_ rng: inout SeededRandom) -> [Step] {
+        let work = rng.next(in: 25...60) * us
+        return [
+            .region("GET /ping"),
+            .counter("requests in flight", 1),
+            .run(ns: work),
+            .log(category: "http", message: "GET /ping 200 duration=\(work / us)µs"),
+            .counter("requests in flight", 0),
+            .endRegion("GET /ping"),
+        ]
+    }
+
+    /// Every committed fixture: file name under Fixtures/ and how to make it.
+    public static let fixtures: [(name: String, make: @Sendable () throws -> [UInt8])] = [
+        ("ping-slow-request.out", pingSlowRequest),
+        ("small.out", small),
+    ]
+
+    /// The article: one /ping request does 100 sleeps of 10 ms, then spawns 100 tasks onto
+    /// the 2 worker threads and sleeps 1 s; fast requests come before and after it.
+    public static func pingSlowRequest() throws -> [UInt8] {
+        let chunkBytes = 16 << 10
+        let out = SnapshotAssembler(chunkBytes: chunkBytes)
+        var rng = SeededRandom(seed: 0x5EED_0001)
+        let main: UInt64 = 4242, worker0: UInt64 = 4243, worker1: UInt64 = 4244, timer: UInt64 = 4245
+        let start = 1 * second, end = 6 * second
+        out.header = baseHeader(chunkBytes: chunkBytes)
+        out.header.windowStartTicks = start
+        out.header.windowEndTicks = end
+        out.header.trigger = "slow request GET /ping 2.15 s"
+        out.header.triggerFields = [
+            SnapshotField("method", "GET"), SnapshotField("path", "/ping"),
+            SnapshotField("status", "200"), SnapshotField("duration_ms", "2148"),
+        ]
+        // Alive before the window opened: the accept loop, blocked in accept, inside its region.
+        out.window = WindowState(
+            threads: [.init(thread: main, name: "main"), .init(thread: worker0, name: "worker-0"),
+                      .init(thread: worker1, name: "worker-1"), .init(thread: timer, name: "timer")],
+            tasks: [.init(task: 1, parent: 0, name: "accept loop", group: "accept loop", state: .blocked(reason: "accept"))],
+            regions: [.init(task: 1, thread: main, name: "serve :5051", beginTicks: 200 * ms)])
+
+        let sim = ServerSimulation(out: out, workerThreads: [worker0, worker1], timerThread: timer,
+                                   acceptThread: main, firstTaskID: 100)
+        sim.request(at: start + 100 * ms, parent: 1, name: "GET /ping", steps: fastRequest(&rng))
+        var slow: [Step] = [.region("GET /ping"), .counter("requests in flight", 1), .region("doBlockingWork")]
+        for _ in 0..<100 {
+            slow.append(.run(ns: rng.next(in: 2...6) * us))
+            slow.append(.sleep(ns: 10 * ms))
+        }
+        slow += [.endRegion("doBlockingWork"), .region("doSchedulerWork")]
+        for _ in 0..<100 {
+            slow.append(.spawn(count: 1, name: "", script: [.run(ns: rng.next(in: 2_000...5_000))]))
+        }
+        slow += [
+            .sleep(ns: 1 * second), .endRegion("doSchedulerWork"),
+            .log(category: "http", message: "GET /ping 200 duration=2.148s"),
+            .counter("requests in flight", 0), .endRegion("GET /ping"),
+        ]
+        sim.request(at: start + 1_100 * ms, parent: 1, name: "GET /ping", steps: slow)
+        sim.request(at: start + 4_300 * ms, parent: 1, name: "GET /ping", steps: fastRequest(&rng))
+        sim.request(at: start + 4_650 * ms, parent: 1, name: "GET /health", steps: [.run(ns: 9 * us)])
+        sim.request(at: start + 4_700 * ms, parent: 1, name: "GET /ping", steps: fastRequest(&rng))
+        sim.run(until: end)
+        return try out.snapshotBytes()
+    }
+
+    /// Small and dense: every record kind, a blocking region giving a wait its reason, tiny
+    /// chunks (many frames), for byte-by-byte truncation and corruption tests.
+    public static func small() throws -> [UInt8] {
+        let chunkBytes = 40
+        let out = SnapshotAssembler(chunkBytes: chunkBytes)
+        var rng = SeededRandom(seed: 0x5EED_0002)
+        let main: UInt64 = 7, worker0: UInt64 = 8, worker1: UInt64 = 9, timer: UInt64 = 10
+        let start = 10 * ms, end = 60 * ms
+        out.header = baseHeader(chunkBytes: chunkBytes)
+        out.header.pid = 7
+        out.header.executable = "/usr/bin/small"
+        out.header.windowStartTicks = start
+        out.header.windowEndTicks = end
+        out.header.trigger = "manual"
+        out.window = WindowState(
+            threads: [.init(thread: main, name: "main"), .init(thread: worker0, name: "worker-0"),
+                      .init(thread: worker1, name: "worker-1")],
+            tasks: [.init(task: 1, parent: 0, name: "listener", group: "listener", state: .blocked(reason: "accept"))],
+            regions: [.init(task: 1, thread: main, name: "listen", beginTicks: 1 * ms)])
+        let sim = ServerSimulation(out: out, workerThreads: [worker0, worker1], timerThread: timer,
+                                   acceptThread: main, firstTaskID: 20)
+        for i in 0..<4 {
+            sim.request(at: start + UInt64(i) * 9 * ms, parent: 1, name: "POST /orders", steps: [
+                .region("POST /orders"),
+                .run(ns: rng.next(in: 20...80) * us),
+                .blockingRegion("db query"),
+                .wait(reason: "", ns: rng.next(in: 1...3) * ms),
+                .run(ns: 15 * us),
+                .endRegion("db query"),
+                .spawn(count: 3, name: i == 0 ? "audit; \"log\" 42" : "", script: [.run(ns: 7 * us)]),
+                .log(category: "orders", message: "order \(i) stored"),
+                .sleep(ns: 2 * ms),
+                .counter("orders", Int64(i + 1)),
+                .endRegion("POST /orders"),
+            ])
+        }
+        sim.run(until: end)
+        return try out.snapshotBytes()
+    }
+}

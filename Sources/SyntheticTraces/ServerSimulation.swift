@@ -1,0 +1,189 @@
+// A discrete-event simulation of a small Swift server: a run queue served by a fixed number of
+// worker threads (the recording executor of the article's scenario), tasks that run, sleep,
+// open regions, log and spawn children, and a timer thread that wakes sleepers.
+//
+// Invariants:
+// - Simulated time only moves forward; every record is made at the simulation's current time
+//   on the thread that would make it in the real recorder (enqueue on the enqueuing thread,
+//   running/blocked/ended on the worker, wake-ups on the timer thread).
+// - A task runs on at most one worker at a time; a worker runs one task at a time; runnable
+//   tasks are served first in, first out.
+
+import TraceFormat
+
+indirect enum Step {
+    case run(ns: UInt64)
+    case region(String)
+    case blockingRegion(String)
+    case endRegion(String)
+    case log(category: String, message: String)
+    case counter(String, Int64)
+    case sleep(ns: UInt64)
+    /// Blocked for a reason other than sleep, woken after `ns`.
+    case wait(reason: String, ns: UInt64)
+    /// Spawns children (anonymous when `name` is empty) and goes on without waiting.
+    case spawn(count: Int, name: String, script: [Step])
+}
+
+final class ServerSimulation {
+    struct Task {
+        var id: UInt64
+        var steps: [Step]
+        var pc = 0
+    }
+
+    enum Event {
+        case step(worker: Int)
+        case wake(task: UInt64)
+        case arrive(task: UInt64)
+    }
+
+    let out: SnapshotAssembler
+    let workerThreads: [UInt64]
+    let timerThread: UInt64
+    let acceptThread: UInt64
+    private var tasks: [UInt64: Task] = [:]
+    private var runQueue: [UInt64] = []
+    private var queueHead = 0
+    private var running: [UInt64?]
+    private var busy: [Bool]
+    private var events: [(t: UInt64, seq: Int, e: Event)] = []
+    private var seq = 0
+    private(set) var now: UInt64 = 0
+    private var nextTaskID: UInt64
+
+    init(out: SnapshotAssembler, workerThreads: [UInt64], timerThread: UInt64, acceptThread: UInt64, firstTaskID: UInt64) {
+        self.out = out
+        self.workerThreads = workerThreads
+        self.timerThread = timerThread
+        self.acceptThread = acceptThread
+        self.running = Array(repeating: nil, count: workerThreads.count)
+        self.busy = Array(repeating: false, count: workerThreads.count)
+        self.nextTaskID = firstTaskID
+    }
+
+    private func schedule(_ t: UInt64, _ e: Event) {
+        events.append((t, seq, e))
+        seq += 1
+    }
+
+    /// A request task created by the accept loop (`parent`) at `t`.
+    func request(at t: UInt64, parent: UInt64, name: String, steps: [Step]) {
+        let id = nextTaskID
+        nextTaskID += 1
+        tasks[id] = Task(id: id, steps: steps)
+        schedule(t, .arrive(task: id))
+        pendingParents[id] = (parent, name)
+    }
+    private var pendingParents: [UInt64: (UInt64, String)] = [:]
+
+    /// Runs until no event is left or `until` is reached.
+    func run(until end: UInt64) {
+        while true {
+            guard let i = events.indices.min(by: { (events[$0].t, events[$0].seq) < (events[$1].t, events[$1].seq) }) else { break }
+            let (t, _, e) = events.remove(at: i)
+            if t > end { break }
+            now = t
+            switch e {
+            case .arrive(let task):
+                let (parent, name) = pendingParents.removeValue(forKey: task)!
+                let nameID = out.id(name)
+                out.record(thread: acceptThread, at: t) {
+                    $0.taskCreated(at: t, task: task, parent: parent, name: .id(nameID), group: .id(nameID))
+                }
+                out.record(thread: acceptThread, at: t) { $0.taskRunnable(at: t, task: task, waker: parent) }
+                enqueue(task)
+            case .wake(let task):
+                out.record(thread: timerThread, at: t) { $0.taskRunnable(at: t, task: task) }
+                enqueue(task)
+            case .step(let w):
+                step(worker: w)
+            }
+            dispatch()
+        }
+    }
+
+    private func enqueue(_ task: UInt64) { runQueue.append(task) }
+
+    /// Idle workers take runnable tasks.
+    private func dispatch() {
+        for w in workerThreads.indices where !busy[w] {
+            guard queueHead < runQueue.count else { return }
+            let task = runQueue[queueHead]
+            queueHead += 1
+            if queueHead > 1024 {
+                runQueue.removeFirst(queueHead)
+                queueHead = 0
+            }
+            busy[w] = true
+            running[w] = task
+            let t = now
+            out.record(thread: workerThreads[w], at: t) { $0.taskRunning(at: t, task: task) }
+            schedule(now, .step(worker: w))
+        }
+    }
+
+    private func step(worker w: Int) {
+        guard let id = running[w] else { return }
+        let thread = workerThreads[w]
+        let t = now
+        guard tasks[id]!.pc < tasks[id]!.steps.count else {
+            out.record(thread: thread, at: t) { $0.taskEnded(at: t, task: id) }
+            tasks[id] = nil
+            release(w)
+            return
+        }
+        let s = tasks[id]!.steps[tasks[id]!.pc]
+        tasks[id]!.pc += 1
+        switch s {
+        case .run(let ns):
+            schedule(t + ns, .step(worker: w))
+        case .region(let name):
+            let n = out.id(name)
+            out.record(thread: thread, at: t) { $0.regionBegin(at: t, task: id, name: n) }
+            schedule(t, .step(worker: w))
+        case .blockingRegion(let name):
+            let n = out.id(name)
+            out.record(thread: thread, at: t) { $0.regionBegin(at: t, task: id, name: n, blocking: true) }
+            schedule(t, .step(worker: w))
+        case .endRegion(let name):
+            let n = out.id(name)
+            out.record(thread: thread, at: t) { $0.regionEnd(at: t, task: id, name: n) }
+            schedule(t, .step(worker: w))
+        case .log(let category, let message):
+            let c = out.id(category)
+            out.record(thread: thread, at: t) { $0.log(at: t, task: id, category: c, message: message) }
+            schedule(t, .step(worker: w))
+        case .counter(let name, let value):
+            let n = out.id(name)
+            out.record(thread: thread, at: t) { $0.counter(at: t, name: n, value: value) }
+            schedule(t, .step(worker: w))
+        case .sleep(let ns):
+            let r = out.id("sleep")
+            out.record(thread: thread, at: t) { $0.taskBlocked(at: t, task: id, reason: r) }
+            schedule(t + ns, .wake(task: id))
+            release(w)
+        case .wait(let reason, let ns):
+            let r = reason.isEmpty ? 0 : out.id(reason)
+            out.record(thread: thread, at: t) { $0.taskBlocked(at: t, task: id, reason: r) }
+            schedule(t + ns, .wake(task: id))
+            release(w)
+        case .spawn(let count, let name, let script):
+            for _ in 0..<count {
+                let child = nextTaskID
+                nextTaskID += 1
+                tasks[child] = Task(id: child, steps: script)
+                let nameRef: EventChunkBuilder.Name = name.isEmpty ? .id(0) : .inline(name)
+                out.record(thread: thread, at: t) { $0.taskCreated(at: t, task: child, parent: id, name: nameRef, group: .id(0)) }
+                out.record(thread: thread, at: t) { $0.taskRunnable(at: t, task: child, waker: id) }
+                enqueue(child)
+            }
+            schedule(t, .step(worker: w))
+        }
+    }
+
+    private func release(_ w: Int) {
+        busy[w] = false
+        running[w] = nil
+    }
+}

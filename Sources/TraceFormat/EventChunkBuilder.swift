@@ -1,0 +1,149 @@
+// Building an events payload in ordinary memory with the same record encoders the recorder's
+// hot path uses: for fixtures, tests and tools.
+//
+// Invariants:
+// - Times are absolute ticks and must not decrease; the builder writes deltas.
+// - The payload is exactly what `EventDecoder` reads: chunk header, then records.
+
+public struct EventChunkBuilder {
+    public let header: EventChunkHeader
+    public private(set) var bytes: [UInt8]
+    public private(set) var eventCount = 0
+    public private(set) var lastTicks: UInt64
+
+    public init(thread: UInt64, sequence: UInt64, baseTicks: UInt64) {
+        let header = EventChunkHeader(thread: thread, sequence: sequence, baseTicks: baseTicks)
+        self.header = header
+        lastTicks = baseTicks
+        bytes = []
+        append(maxLength: EventChunkHeader.maxLength) { header.write(at: $0) }
+    }
+
+    public var count: Int { bytes.count }
+
+    private mutating func append(maxLength: Int, _ encode: (UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>) {
+        let old = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: maxLength))
+        let used = bytes.withUnsafeMutableBufferPointer { b in
+            let start = b.baseAddress! + old
+            return encode(start) - start
+        }
+        precondition(used <= maxLength, "record longer than its bound")
+        bytes.removeLast(maxLength - used)
+    }
+
+    private mutating func delta(_ ticks: UInt64) -> UInt64 {
+        precondition(ticks >= lastTicks, "event times must not decrease within a chunk")
+        defer { lastTicks = ticks }
+        eventCount += 1
+        return ticks - lastTicks
+    }
+
+    /// A string reference: interned when `id` is given, else inline.
+    public enum Name {
+        case id(UInt64)
+        case inline(String)
+    }
+
+    private static let inlineLimit = 1 << 16
+
+    public mutating func taskCreated(at t: UInt64, task: UInt64, parent: UInt64, name: Name, group: Name) {
+        let dt = delta(t)
+        var nameBytes: [UInt8] = [], groupBytes: [UInt8] = []
+        var nameID: UInt64 = 0, groupID: UInt64 = 0
+        var nameInline = false, groupInline = false
+        switch name {
+        case .id(let id): nameID = id
+        case .inline(let s): nameBytes = Array(s.utf8.prefix(Self.inlineLimit)); nameInline = true
+        }
+        switch group {
+        case .id(let id): groupID = id
+        case .inline(let s): groupBytes = Array(s.utf8.prefix(Self.inlineLimit)); groupInline = true
+        }
+        append(maxLength: EventKind.maxFixedLength + 2 * Varint.maxLength + nameBytes.count + groupBytes.count) { p in
+            nameBytes.withUnsafeBytes { n in
+                groupBytes.withUnsafeBytes { g in
+                    EventRecord.taskCreated(dt: dt, task: task, parent: parent,
+                                            name: nameInline ? n : nil, nameID: nameID,
+                                            group: groupInline ? g : nil, groupID: groupID, at: p)
+                }
+            }
+        }
+    }
+
+    public mutating func taskEnded(at t: UInt64, task: UInt64) {
+        let dt = delta(t)
+        append(maxLength: EventKind.maxFixedLength) { EventRecord.task(.taskEnded, dt: dt, task: task, at: $0) }
+    }
+
+    public mutating func taskRunnable(at t: UInt64, task: UInt64, waker: UInt64 = 0) {
+        let dt = delta(t)
+        append(maxLength: EventKind.maxFixedLength) { EventRecord.task(.taskRunnable, dt: dt, task: task, waker, at: $0) }
+    }
+
+    public mutating func taskRunning(at t: UInt64, task: UInt64) {
+        let dt = delta(t)
+        append(maxLength: EventKind.maxFixedLength) { EventRecord.task(.taskRunning, dt: dt, task: task, at: $0) }
+    }
+
+    /// `reason` is an interned string id (0: no specific reason, "suspended").
+    public mutating func taskBlocked(at t: UInt64, task: UInt64, reason: UInt64) {
+        let dt = delta(t)
+        append(maxLength: EventKind.maxFixedLength) {
+            EventRecord.task(.taskBlocked, dt: dt, task: task, StringRef.interned(reason), at: $0)
+        }
+    }
+
+    public mutating func taskSyscall(at t: UInt64, task: UInt64) {
+        let dt = delta(t)
+        append(maxLength: EventKind.maxFixedLength) { EventRecord.task(.taskSyscall, dt: dt, task: task, at: $0) }
+    }
+
+    public mutating func jobCPUTime(at t: UInt64, task: UInt64, cpuNs: UInt64) {
+        let dt = delta(t)
+        append(maxLength: EventKind.maxFixedLength) { EventRecord.task(.jobCPUTime, dt: dt, task: task, cpuNs, at: $0) }
+    }
+
+    public mutating func regionBegin(at t: UInt64, task: UInt64, name: UInt64, stack: UInt64 = 0, blocking: Bool = false) {
+        let dt = delta(t)
+        append(maxLength: EventKind.maxFixedLength) {
+            EventRecord.regionBegin(dt: dt, task: task, nameRef: StringRef.interned(name), stack: stack, blocking: blocking, at: $0)
+        }
+    }
+
+    public mutating func regionEnd(at t: UInt64, task: UInt64, name: UInt64) {
+        let dt = delta(t)
+        append(maxLength: EventKind.maxFixedLength) {
+            EventRecord.regionEnd(dt: dt, task: task, nameRef: StringRef.interned(name), at: $0)
+        }
+    }
+
+    public mutating func log(at t: UInt64, task: UInt64, category: UInt64, message: String) {
+        let dt = delta(t)
+        let m = Array(message.utf8.prefix(Self.inlineLimit))
+        append(maxLength: EventKind.maxFixedLength + m.count) { p in
+            m.withUnsafeBytes { EventRecord.log(dt: dt, task: task, categoryRef: StringRef.interned(category), message: $0, at: p) }
+        }
+    }
+
+    public mutating func counter(at t: UInt64, name: UInt64, value: Int64) {
+        let dt = delta(t)
+        append(maxLength: EventKind.maxFixedLength) {
+            EventRecord.counter(dt: dt, nameRef: StringRef.interned(name), value: value, at: $0)
+        }
+    }
+
+    public mutating func counter(at t: UInt64, name: UInt64, value: Double) {
+        let dt = delta(t)
+        append(maxLength: EventKind.maxFixedLength + 8) {
+            EventRecord.counter(dt: dt, nameRef: StringRef.interned(name), value: value, at: $0)
+        }
+    }
+
+    public mutating func threadName(at t: UInt64, name: UInt64) {
+        let dt = delta(t)
+        append(maxLength: EventKind.maxFixedLength) { p in
+            Varint.write(StringRef.interned(name), at: EventRecord.header(.threadName, dt: dt, at: p))
+        }
+    }
+}

@@ -1,0 +1,373 @@
+// Reading a tracexport snapshot into the event model.
+//
+// Invariants:
+// - Construction reads the header and every frame up to the first events frame (strings,
+//   stacks, window state); a file that is not a snapshot, or has a newer major version or a
+//   damaged header, throws.
+// - The window state comes out first, at `startNs`: thread names, then each live task
+//   (`taskCreated` and its state), then its open regions, outermost first.
+// - A task's first event is always `taskCreated`: tasks seen without one (their creation fell
+//   out of the ring and the window state did not list them) are introduced on first sight.
+// - Blocked states with no specific reason take the name of the task's innermost open
+//   blocking region, so a wait inside `Trace.withBlockingRegion("db query")` reads "db query"
+//   whichever thread the task resumed on.
+// - Live state only: open tasks, their open regions, open chunks. Ended tasks are forgotten.
+
+import TraceFormat
+import TraceModel
+
+public struct SnapshotTraceReader: TraceReader {
+    public private(set) var metadata: TraceMetadata
+    public let tables = TraceTables()
+    public private(set) var damage: TraceDamage?
+    public private(set) var warnings: [String] = []
+    public let header: SnapshotHeader
+
+    private let fileName: String
+    private let frames: FrameReader
+    private let source: ByteSource
+    /// Snapshot string id -> model string id (ids are dense from 1).
+    private var stringMap: [StringID] = []
+    private var stackMap: [UInt64: StackID] = [:]
+    private var heap = ChunkHeap()
+    /// The next events frame, opened ahead so its base time bounds what may be handed out.
+    private var ahead: OpenChunk?
+    private var chunksOpened = 0
+    private var framesDone = false
+    private var pending: [TraceEvent] = []
+    private var pendingIndex = 0
+    private var live: [UInt64: LiveTask] = [:]
+    /// Open regions of task-less code, per thread: names, innermost last.
+    private var threadRegions: [UInt64: [StringID]] = [:]
+    private var unmatchedRegionEnds = 0
+    private var lastNs: Int64
+    private let suspendedReason: StringID
+    /// Records read, by record kind byte of the snapshot format (for `info`).
+    public private(set) var recordCounts = [Int](repeating: 0, count: 256)
+
+    struct LiveTask {
+        /// Open regions, innermost last: (name, isBlocking).
+        var regions: [(name: StringID, blocking: Bool)] = []
+    }
+
+    /// Opens `path` ("-" for standard input).
+    public init(path: String) throws {
+        let source = path == "-" ? ByteSource(fileDescriptor: 0) : try ByteSource(path: path)
+        try self.init(source: source, name: path)
+    }
+
+    public init(bytes: [UInt8], name: String = "<memory>") throws {
+        try self.init(source: ByteSource(bytes: bytes), name: name)
+    }
+
+    public init(source: ByteSource, name: String) throws {
+        self.fileName = name
+        self.source = source
+        do {
+            frames = try FrameReader(source: source)
+        } catch let e as FormatError {
+            throw TraceDamage(file: name, offset: Int64(e.offset), message: e.message)
+        }
+        header = frames.header
+        metadata = TraceMetadata(format: "tracexport", version: header.versionString)
+        metadata.trigger = header.trigger
+        metadata.triggerFields = header.triggerFields.map { KeyValue($0.key, $0.value) }
+        metadata.pid = header.pid == 0 ? nil : Int64(header.pid)
+        metadata.executable = header.executable
+        metadata.hostname = header.hostname
+        metadata.minAgeNs = header.minAgeNs == 0 ? nil : Int64(header.minAgeNs)
+        metadata.maxBytes = header.maxBytes == 0 ? nil : Int64(header.maxBytes)
+        suspendedReason = tables.intern("suspended")
+        lastNs = 0
+        try readPreamble()
+        let startTicks = header.windowStartTicks != 0 ? header.windowStartTicks : (ahead?.head.ticks ?? 0)
+        metadata.startNs = header.nanoseconds(ticks: startTicks)
+        metadata.endNs = max(metadata.startNs, header.windowEndTicks != 0
+            ? header.nanoseconds(ticks: header.windowEndTicks) : metadata.startNs)
+        if header.anchorWallClockNs != 0 {
+            metadata.wallClockStartNs = header.anchorWallClockNs + (metadata.startNs - Int64(header.anchorMonotonicNs))
+        }
+        lastNs = metadata.startNs
+        for i in pending.indices { pending[i].timeNs = metadata.startNs }
+        updateByteCounts()
+    }
+
+    // MARK: Preamble: strings, stacks, window state
+
+    private mutating func readPreamble() throws {
+        var window = WindowState()
+        while let frame = try nextFrame() {
+            switch frame.knownKind {
+            case .strings:
+                do {
+                    try StringsFrame.decode(frame.payload) { id, s in
+                        guard id < Self.maxStringID else {
+                            warnings.append("\(fileName): offset \(frame.offset): string id \(id) too large, ignored")
+                            return
+                        }
+                        if Int(id) >= stringMap.count {
+                            stringMap.append(contentsOf: repeatElement(.empty, count: Int(id) + 1 - stringMap.count))
+                        }
+                        stringMap[Int(id)] = tables.intern(s)
+                    }
+                } catch let e as FormatError {
+                    frames.markDamaged(offset: frame.offset, message: "strings frame: payload offset \(e.offset): \(e.message)")
+                }
+            case .stacks:
+                do {
+                    try StacksFrame.decode(frame.payload) { id, snapshotFrames in
+                        let model = snapshotFrames.map { f in
+                            StackFrame(function: f.function == 0 ? tables.intern(Self.hex(f.pc)) : string(f.function),
+                                       file: string(f.file), line: UInt32(truncatingIfNeeded: f.line))
+                        }
+                        stackMap[id] = tables.intern(stack: model)
+                    }
+                } catch let e as FormatError {
+                    frames.markDamaged(offset: frame.offset, message: "stacks frame: payload offset \(e.offset): \(e.message)")
+                }
+            case .windowState:
+                do { window = try WindowState.decode(frame.payload) } catch let e as FormatError {
+                    frames.markDamaged(offset: frame.offset, message: "window-state frame: payload offset \(e.offset): \(e.message)")
+                }
+            case .events:
+                open(frame)
+                appendWindowState(window)
+                return
+            case .end:
+                framesDone = true
+                appendWindowState(window)
+                return
+            case nil:
+                warnings.append("\(fileName): offset \(frame.offset): skipped frame of unknown kind \(frame.kind)")
+            }
+        }
+        framesDone = true
+        appendWindowState(window)
+    }
+
+    private mutating func nextFrame() throws -> Frame? {
+        do {
+            return try frames.next()
+        } catch let e as IOError {
+            throw TraceDamage(file: fileName, offset: frames.offset, message: e.description)
+        }
+    }
+
+    private static func hex(_ pc: UInt64) -> String { "0x" + String(pc, radix: 16) }
+
+    /// Ids beyond this are refused: a damaged strings frame must not make the map huge.
+    private static let maxStringID: UInt64 = 1 << 24
+
+    @inline(__always)
+    private func string(_ id: UInt64) -> StringID { id < UInt64(stringMap.count) ? stringMap[Int(id)] : .empty }
+
+    @inline(__always)
+    private mutating func string(_ s: DecodedString, in payload: [UInt8]) -> StringID {
+        switch s {
+        case .none: return .empty
+        case .interned(let id): return string(id)
+        case .inline(let range): return tables.intern(String(decoding: payload[range], as: UTF8.self))
+        }
+    }
+
+    private mutating func appendWindowState(_ w: WindowState) {
+        for t in w.threads {
+            pending.append(TraceEvent(timeNs: 0, .threadName(ThreadID(t.thread), name: tables.intern(t.name))))
+        }
+        for t in w.tasks {
+            let name = tables.intern(t.name)
+            let group = tables.intern(t.group.isEmpty ? t.name : t.group)
+            pending.append(TraceEvent(timeNs: 0, .taskCreated(TaskID(t.task), parent: TaskID(t.parent), name: name, group: group, stack: .none)))
+            live[t.task] = LiveTask()
+            let state: (TaskState, ThreadID)?
+            switch t.state {
+            case .unknown: state = nil
+            case .running(let thread): state = (.running, ThreadID(thread))
+            case .runnable: state = (.runnable, .none)
+            case .blocked(let reason): state = (.blocked(reason: tables.intern(reason.isEmpty ? "suspended" : reason)), .none)
+            case .syscall(let thread): state = (.syscall, ThreadID(thread))
+            }
+            if let (s, thread) = state {
+                pending.append(TraceEvent(timeNs: 0, .taskState(TaskID(t.task), s, thread: thread, waker: .none, stack: .none)))
+            }
+        }
+        for r in w.regions {
+            let name = tables.intern(r.name)
+            if r.task != 0 { live[r.task, default: LiveTask()].regions.append((name, false)) }
+            else { threadRegions[r.thread, default: []].append(name) }
+            pending.append(TraceEvent(timeNs: 0, .regionBegin(task: TaskID(r.task), thread: ThreadID(r.thread),
+                                                              name: name, stack: stackMap[r.stack] ?? .none)))
+        }
+    }
+
+    // MARK: Events
+
+    private mutating func open(_ frame: Frame) {
+        do {
+            var decoder = try EventDecoder(payload: frame.payload)
+            if let head = try decoder.next() {
+                let chunk = OpenChunk(decoder: decoder, head: head, order: chunksOpened, fileOffset: frame.offset)
+                chunksOpened += 1
+                if let previous = ahead { heap.push(previous) }
+                ahead = chunk
+            }
+        } catch let e as FormatError {
+            frames.markDamaged(offset: frame.offset, message: "events frame: payload offset \(e.offset): \(e.message)")
+        } catch {
+            frames.markDamaged(offset: frame.offset, message: "\(error)")
+        }
+    }
+
+    /// Opens frames until the earliest open event is earlier than the next chunk's base.
+    private mutating func fill() throws {
+        while !framesDone {
+            if let a = ahead, let m = heap.minTicks, m < a.decoder.header.baseTicks { return }
+            if let a = ahead {
+                heap.push(a)
+                ahead = nil
+            }
+            guard let frame = try nextFrame() else {
+                framesDone = true
+                break
+            }
+            switch frame.knownKind {
+            case .events: open(frame)
+            case .end: framesDone = true
+            case .strings, .stacks, .windowState:
+                warnings.append("\(fileName): offset \(frame.offset): \(frame.knownKind!) frame after events ignored")
+            case nil:
+                warnings.append("\(fileName): offset \(frame.offset): skipped frame of unknown kind \(frame.kind)")
+            }
+        }
+        if let a = ahead {
+            heap.push(a)
+            ahead = nil
+        }
+    }
+
+    public mutating func next() throws -> TraceEvent? {
+        while true {
+            if pendingIndex < pending.count {
+                let e = pending[pendingIndex]
+                pendingIndex += 1
+                if pendingIndex == pending.count {
+                    pending.removeAll(keepingCapacity: true)
+                    pendingIndex = 0
+                }
+                return e
+            }
+            try fill()
+            guard let (raw, thread, payload, failure) = heap.popEvent() else {
+                finishStream()
+                return nil
+            }
+            if let failure { frames.markDamaged(offset: failure.offset, message: failure.message) }
+            let ns = max(header.nanoseconds(ticks: raw.ticks), lastNs)
+            lastNs = ns
+            recordCounts[Int(raw.kind.rawValue)] += 1
+            guard let event = map(raw, payload: payload, thread: ThreadID(thread), ns: ns) else { continue }
+            // `map` may have queued a synthetic creation that must come first.
+            if pending.isEmpty { return event }
+            pending.append(event)
+        }
+    }
+
+    /// Introduces a task seen for the first time without a creation record.
+    private mutating func ensureKnown(_ task: UInt64, ns: Int64) {
+        guard task != 0, live[task] == nil else { return }
+        live[task] = LiveTask()
+        let name = tables.intern("task \(task)")
+        pending.append(TraceEvent(timeNs: ns, .taskCreated(TaskID(task), parent: .none, name: name, group: name, stack: .none)))
+    }
+
+    private mutating func map(_ e: DecodedEvent, payload: [UInt8], thread: ThreadID, ns: Int64) -> TraceEvent? {
+        let task = TaskID(e.task)
+        switch e.kind {
+        case .taskCreated:
+            let name = string(e.name, in: payload)
+            var group = string(e.group, in: payload)
+            if group.isEmpty {
+                // Anonymous tasks group by the region that spawned them, else by name.
+                group = live[e.other]?.regions.last?.name ?? name
+            }
+            if group.isEmpty { group = tables.intern("task") }
+            live[e.task] = LiveTask()
+            return TraceEvent(timeNs: ns, .taskCreated(task, parent: TaskID(e.other), name: name, group: group, stack: .none))
+        case .taskEnded:
+            ensureKnown(e.task, ns: ns)
+            live[e.task] = nil
+            return TraceEvent(timeNs: ns, .taskState(task, .ended, thread: thread, waker: .none, stack: .none))
+        case .taskRunnable:
+            ensureKnown(e.task, ns: ns)
+            return TraceEvent(timeNs: ns, .taskState(task, .runnable, thread: thread, waker: TaskID(e.other), stack: .none))
+        case .taskRunning:
+            ensureKnown(e.task, ns: ns)
+            return TraceEvent(timeNs: ns, .taskState(task, .running, thread: thread, waker: .none, stack: .none))
+        case .taskBlocked:
+            ensureKnown(e.task, ns: ns)
+            var reason = string(e.name, in: payload)
+            if reason.isEmpty || reason == suspendedReason {
+                if let region = live[e.task]?.regions.last(where: { $0.blocking }) { reason = region.name }
+                else if reason.isEmpty { reason = suspendedReason }
+            }
+            return TraceEvent(timeNs: ns, .taskState(task, .blocked(reason: reason), thread: thread, waker: .none, stack: .none))
+        case .taskSyscall:
+            ensureKnown(e.task, ns: ns)
+            return TraceEvent(timeNs: ns, .taskState(task, .syscall, thread: thread, waker: .none, stack: .none))
+        case .regionBegin, .blockingRegionBegin:
+            ensureKnown(e.task, ns: ns)
+            let name = string(e.name, in: payload)
+            if e.task != 0 { live[e.task, default: LiveTask()].regions.append((name, e.kind == .blockingRegionBegin)) }
+            else { threadRegions[thread.raw, default: []].append(name) }
+            return TraceEvent(timeNs: ns, .regionBegin(task: task, thread: thread, name: name, stack: stackMap[e.other] ?? .none))
+        case .regionEnd:
+            ensureKnown(e.task, ns: ns)
+            let name = string(e.name, in: payload)
+            if e.task != 0, let i = live[e.task]?.regions.lastIndex(where: { $0.name == name }) {
+                live[e.task]!.regions.remove(at: i)
+            } else if e.task == 0, let i = threadRegions[thread.raw]?.lastIndex(of: name) {
+                threadRegions[thread.raw]!.remove(at: i)
+            } else {
+                unmatchedRegionEnds += 1
+                return nil
+            }
+            return TraceEvent(timeNs: ns, .regionEnd(task: task, thread: thread, name: name))
+        case .log:
+            ensureKnown(e.task, ns: ns)
+            return TraceEvent(timeNs: ns, .log(task: task, thread: thread, category: string(e.name, in: payload),
+                                                message: String(decoding: payload[e.message], as: UTF8.self)))
+        case .counterInt:
+            return TraceEvent(timeNs: ns, .counter(name: string(e.name, in: payload), value: Double(e.intValue)))
+        case .counterFloat:
+            return TraceEvent(timeNs: ns, .counter(name: string(e.name, in: payload), value: e.floatValue))
+        case .threadName:
+            return TraceEvent(timeNs: ns, .threadName(thread, name: string(e.name, in: payload)))
+        case .jobCPUTime:
+            ensureKnown(e.task, ns: ns)
+            return TraceEvent(timeNs: ns, .taskCPU(task, cpuNs: Int64(clamping: e.other), thread: thread))
+        }
+    }
+
+    private mutating func finishStream() {
+        metadata.endNs = max(metadata.endNs, lastNs)
+        updateByteCounts()
+        if unmatchedRegionEnds > 0 {
+            warnings.append("\(fileName): dropped \(unmatchedRegionEnds) region ends whose begin is not in the snapshot")
+            unmatchedRegionEnds = 0
+        }
+        if let d = frames.damage, damage == nil {
+            damage = TraceDamage(file: fileName, offset: d.offset, message: d.message)
+        }
+        if let declared = frames.declaredEvents, damage == nil {
+            let seen = recordCounts.reduce(0, +)
+            if declared != seen {
+                warnings.append("\(fileName): end frame declares \(declared) events, read \(seen)")
+            }
+        }
+    }
+
+    private mutating func updateByteCounts() {
+        metadata.fileBytes = frames.storedBytes
+        metadata.uncompressedBytes = frames.rawBytes
+    }
+}

@@ -1,0 +1,169 @@
+// Specification: whatever the encoders write, the decoders read back unchanged.
+
+import Testing
+@testable import TraceFormat
+
+/// SplitMix64, so every run checks the same sequences and a failure names its seed.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A random value biased to the edges varints care about.
+func edgyValue(_ g: inout SeededGenerator) -> UInt64 {
+    switch g.next() % 6 {
+    case 0: return 0
+    case 1: return UInt64.max
+    case 2: return g.next() % 128
+    case 3: return 1 << (g.next() % 64)
+    case 4: return (1 << (7 * (g.next() % 9 + 1))) - 1
+    default: return g.next() >> (g.next() % 64)
+    }
+}
+
+@Suite struct VarintSpecification {
+    @Test(arguments: 0..<20)
+    func unsignedValuesRoundTrip(seed: UInt64) throws {
+        var g = SeededGenerator(seed: seed)
+        var w = ByteWriter()
+        let values = (0..<500).map { _ in edgyValue(&g) }
+        for v in values { w.uvarint(v) }
+        var c = ByteCursor(w.bytes)
+        for v in values { #expect(try c.uvarint() == v) }
+        #expect(c.isAtEnd)
+    }
+
+    @Test func signedValuesRoundTripThroughZigzag() throws {
+        for v: Int64 in [0, -1, 1, -2, .min, .max, 12345, -98765] {
+            #expect(Varint.unzigzag(Varint.zigzag(v)) == v)
+        }
+        #expect(Varint.zigzag(-1) == 1 && Varint.zigzag(1) == 2)
+    }
+
+    @Test func paddedVarintsAreAccepted() throws {
+        // 5 written in 10 bytes, the way Go's runtime pads batch lengths.
+        var c = ByteCursor([0x85, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00])
+        #expect(try c.uvarint() == 5)
+    }
+
+    @Test func overlongAndTruncatedVarintsAreRefused() {
+        var long = ByteCursor([UInt8](repeating: 0x80, count: 11) + [0])
+        #expect(throws: FormatError.self) { try long.uvarint() }
+        var overflow = ByteCursor([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02])
+        #expect(throws: FormatError.self) { try overflow.uvarint() }
+        var cut = ByteCursor([0x80, 0x80])
+        #expect(throws: FormatError.self) { try cut.uvarint() }
+    }
+}
+
+/// A decoded event with inline strings and messages as text (they decode as payload ranges).
+struct Normalized: Equatable {
+    var event: DecodedEvent
+    var inlineName: String?
+    var message: String?
+
+    init(_ e: DecodedEvent, inlineName: String?, message: String?) {
+        event = e
+        self.inlineName = inlineName
+        self.message = message
+        if inlineName != nil { event.name = .none }
+        event.message = 0..<0
+    }
+
+    init(_ e: DecodedEvent, payload: [UInt8]) {
+        var name: String?
+        if case .inline(let r) = e.name { name = String(decoding: payload[r], as: UTF8.self) }
+        let m = e.kind == .log ? String(decoding: payload[e.message], as: UTF8.self) : nil
+        self.init(e, inlineName: name, message: m)
+    }
+}
+
+@Suite struct EventRecordSpecification {
+    /// Random record sequences: what the builder wrote, the decoder reads, field by field.
+    @Test(arguments: 0..<25)
+    func randomEventSequencesRoundTrip(seed: UInt64) throws {
+        var g = SeededGenerator(seed: seed &* 7919)
+        let base = g.next() >> 8
+        var b = EventChunkBuilder(thread: g.next() >> 40, sequence: g.next() % 1000, baseTicks: base)
+        var expected: [Normalized] = []
+        var t = base
+        for _ in 0..<400 {
+            t += g.next() % 3 == 0 ? 0 : g.next() % 1_000_000
+            let task = edgyValue(&g), other = edgyValue(&g), name = edgyValue(&g) >> 2
+            var e: DecodedEvent
+            var inlineName: String?
+            var message: String?
+            switch g.next() % 14 {
+            case 0:
+                let inline = "task-\(g.next() % 100)"
+                b.taskCreated(at: t, task: task, parent: other, name: .inline(inline), group: .id(name))
+                e = DecodedEvent(kind: .taskCreated, ticks: t)
+                e.task = task; e.other = other; e.group = .interned(name); inlineName = inline
+            case 1: b.taskEnded(at: t, task: task); e = DecodedEvent(kind: .taskEnded, ticks: t); e.task = task
+            case 2: b.taskRunnable(at: t, task: task, waker: other); e = DecodedEvent(kind: .taskRunnable, ticks: t); e.task = task; e.other = other
+            case 3: b.taskRunning(at: t, task: task); e = DecodedEvent(kind: .taskRunning, ticks: t); e.task = task
+            case 4: b.taskBlocked(at: t, task: task, reason: name); e = DecodedEvent(kind: .taskBlocked, ticks: t); e.task = task; e.name = .interned(name)
+            case 5: b.taskSyscall(at: t, task: task); e = DecodedEvent(kind: .taskSyscall, ticks: t); e.task = task
+            case 6, 7:
+                let blocking = g.next() % 2 == 0
+                b.regionBegin(at: t, task: task, name: name, stack: other, blocking: blocking)
+                e = DecodedEvent(kind: blocking ? .blockingRegionBegin : .regionBegin, ticks: t); e.task = task; e.name = .interned(name); e.other = other
+            case 8: b.regionEnd(at: t, task: task, name: name); e = DecodedEvent(kind: .regionEnd, ticks: t); e.task = task; e.name = .interned(name)
+            case 9:
+                let text = String(repeating: "é;\n", count: Int(g.next() % 40))
+                b.log(at: t, task: task, category: name, message: text)
+                e = DecodedEvent(kind: .log, ticks: t); e.task = task; e.name = .interned(name); message = text
+            case 10:
+                let v = Int64(bitPattern: edgyValue(&g))
+                b.counter(at: t, name: name, value: v)
+                e = DecodedEvent(kind: .counterInt, ticks: t); e.name = .interned(name); e.intValue = v
+            case 11:
+                let v = Double(bitPattern: g.next())
+                b.counter(at: t, name: name, value: v.isNaN ? 0.5 : v)
+                e = DecodedEvent(kind: .counterFloat, ticks: t); e.name = .interned(name); e.floatValue = v.isNaN ? 0.5 : v; e.isFloat = true
+            case 12: b.threadName(at: t, name: name); e = DecodedEvent(kind: .threadName, ticks: t); e.name = .interned(name)
+            default: b.jobCPUTime(at: t, task: task, cpuNs: other); e = DecodedEvent(kind: .jobCPUTime, ticks: t); e.task = task; e.other = other
+            }
+            expected.append(Normalized(e, inlineName: inlineName, message: message))
+        }
+        var d = try EventDecoder(payload: b.bytes)
+        #expect(d.header == b.header)
+        var got: [DecodedEvent] = []
+        while let e = try d.next() { got.append(e) }
+        #expect(got.count == expected.count)
+        for (a, e) in zip(got, expected) {
+            #expect(Normalized(a, payload: d.payload) == e)
+        }
+    }
+
+    @Test func skippableKindsFromNewerMinorVersionsArePassedOver() throws {
+        var b = EventChunkBuilder(thread: 1, sequence: 0, baseTicks: 100)
+        b.taskRunning(at: 100, task: 5)
+        var bytes = b.bytes
+        bytes += [0x41, 0x03, 0x02, 0xAA, 0xBB]  // kind 0x41, dt 3, 2 bytes of fields
+        var tail = EventChunkBuilder(thread: 1, sequence: 0, baseTicks: 0)
+        tail.taskEnded(at: 7, task: 5)
+        bytes += tail.bytes.dropFirst(3)  // its records, without its chunk header
+        var d = try EventDecoder(payload: bytes)
+        #expect(try d.next()?.kind == .taskRunning)
+        let end = try d.next()
+        #expect(end?.kind == .taskEnded)
+        #expect(end?.ticks == 110)
+        #expect(d.skippedRecords == 1)
+    }
+
+    @Test func unknownFixedKindIsDamage() throws {
+        var b = EventChunkBuilder(thread: 1, sequence: 0, baseTicks: 100)
+        b.taskRunning(at: 100, task: 5)
+        var d = try EventDecoder(payload: b.bytes + [0x3F, 0x00])
+        _ = try d.next()
+        #expect(throws: FormatError.self) { try d.next() }
+    }
+}
