@@ -28,14 +28,6 @@ struct TaskHistory {
     var orderViolations: [String] = []
 }
 
-extension DecodedSnapshot {
-    /// A string field's text; interned id 0 is the empty string (format section 6.1).
-    func schedulingText(_ s: DecodedString) -> String {
-        if case .interned(0) = s { return "" }
-        return text(s)
-    }
-}
-
 struct SchedulingTimeline {
     var tasks: [UInt64: TaskHistory] = [:]
     var threadNames: Set<String> = []
@@ -60,7 +52,7 @@ struct SchedulingTimeline {
         enum State { case none, runnable, running, blocked(String), ended }
         var state: [UInt64: (State, UInt64)] = [:]
         for e in events {
-            if e.kind == .threadName { threadNames.insert(snapshot.schedulingText(e.name)); continue }
+            if e.kind == .threadName { threadNames.insert(e.name); continue }
             guard [.taskCreated, .taskRunnable, .taskRunning, .taskBlocked, .taskEnded, .jobCPUTime].contains(e.kind),
                   e.task != 0 else { continue }
             var history = tasks[e.task] ?? TaskHistory(id: e.task)
@@ -71,7 +63,7 @@ struct SchedulingTimeline {
             case .taskCreated:
                 history.created = true
                 history.parent = e.other
-                let name = snapshot.schedulingText(e.name)
+                let name = e.name
                 history.name = name.isEmpty ? nil : name
             case .jobCPUTime:
                 history.cpuNs.append(e.other)
@@ -104,7 +96,7 @@ struct SchedulingTimeline {
                     history.ended = true
                     next = .ended
                 } else {
-                    let reason = snapshot.schedulingText(e.name)
+                    let reason = e.name
                     history.blocks[reason, default: 0] += 1
                     next = .blocked(reason)
                 }

@@ -147,8 +147,8 @@ extension Recorder {
             let created = snapshot.allEvents.filter { $0.event.kind == .taskCreated && $0.event.task == child }
             #expect(created.count == 1)
             #expect(created.first?.event.other == parent)
-            #expect(created.first.map { snapshot.schedulingText($0.event.name) } == "child task")
-            #expect(created.first.map { snapshot.schedulingText($0.event.group) } == "")
+            #expect(created.first?.event.name == "child task")
+            #expect(created.first?.event.group == "")
             let ended = snapshot.allEvents.filter { $0.event.kind == .taskEnded && $0.event.task == child }
             #expect(ended.count == 1)
             #expect(SchedulingTimeline(snapshot).threadNames.contains("lifecycle-0"))
