@@ -10,6 +10,8 @@ import CFlightRecorder
 @testable import FlightRecorder
 import Testing
 import TraceFormat
+import TraceModel
+import TraceReaders
 
 extension Recorder {
     @Suite struct Scheduling {
@@ -131,7 +133,7 @@ extension Recorder {
             #expect(!yielded.isEmpty)
         }
 
-        @Test("a task's creation names its parent, and its end is recorded once")
+        @Test("a task's creation names its parent and its Task(name:) as name and group, and its end is recorded once")
         func creationAndEnd() async throws {
             let executor = RecordingExecutor(threads: 1, name: "lifecycle")
             defer { executor.shutdown() }
@@ -148,7 +150,9 @@ extension Recorder {
             #expect(created.count == 1)
             #expect(created.first?.event.other == parent)
             #expect(created.first?.event.name == "child task")
-            #expect(created.first?.event.group == "")
+            #expect(created.first?.event.group == "child task")
+            let parentCreated = snapshot.allEvents.first { $0.event.kind == .taskCreated && $0.event.task == parent }
+            #expect(parentCreated?.event.name == "" && parentCreated?.event.group == "")
             let ended = snapshot.allEvents.filter { $0.event.kind == .taskEnded && $0.event.task == child }
             #expect(ended.count == 1)
             #expect(SchedulingTimeline(snapshot).threadNames.contains("lifecycle-0"))
@@ -309,5 +313,55 @@ final class NSLockish: @unchecked Sendable {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return body()
+    }
+}
+
+extension Recorder.Scheduling {
+    @Test("through the snapshot reader, the 100 anonymous tasks form one group named after the spawning region")
+    func readerGroupsSpawnedTasksByRegion() async throws {
+        let executor = RecordingExecutor(threads: 2, name: "grouping")
+        defer { executor.shutdown() }
+        let recorder = Self.recorder()
+        try recorder.start()
+        defer { recorder.stop() }
+        await withTaskExecutorPreference(executor) {
+            await Trace.withRegion("doSchedulerWork") {
+                await withDiscardingTaskGroup { group in
+                    for _ in 0..<2 { group.addTask(name: "hog") { _ = spin(nanoseconds: 20_000_000) } }
+                    for _ in 0..<100 { group.addTask { _ = String(describing: (1...20).map { $0 * $0 }) } }
+                }
+            }
+        }
+        executor.waitUntilIdle()
+        var reader = try SnapshotTraceReader(bytes: recorder.snapshot())
+        var group: [TaskID: String] = [:]
+        var state: [TaskID: (TaskState, Int64)] = [:]
+        var execution: [String: Int64] = [:]
+        var wait: [String: Int64] = [:]
+        var members: [String: Set<TaskID>] = [:]
+        while let event = try reader.next() {
+            switch event.kind {
+            case .taskCreated(let task, _, _, let g, _):
+                group[task] = reader.tables.string(g)
+            case .taskState(let task, let next, _, _, _):
+                if let (previous, since) = state[task], let g = group[task] {
+                    switch previous {
+                    case .running: execution[g, default: 0] += event.timeNs - since
+                    case .runnable: wait[g, default: 0] += event.timeNs - since
+                    default: break
+                    }
+                    members[g, default: []].insert(task)
+                }
+                state[task] = (next, event.timeNs)
+            default:
+                break
+            }
+        }
+        #expect(reader.damage == nil)
+        #expect(members["doSchedulerWork"]?.count == 100)
+        #expect(members["hog"]?.count == 2)
+        let exec = execution["doSchedulerWork"] ?? 0
+        let waited = wait["doSchedulerWork"] ?? 0
+        #expect(exec > 0 && waited > 10 * exec, "group doSchedulerWork: wait \(waited) ns, execution \(exec) ns")
     }
 }

@@ -5,8 +5,9 @@
 // - Nothing is written, and no task is touched, when the recorder is not recording (one relaxed
 //   load per enqueue and per job).
 // - Enqueue (on the enqueuing thread): a task's first enqueue writes taskCreated (parent = the
-//   task that created it, name from `Task(name:)`, group empty so readers group it under the
-//   creator's innermost region), then every enqueue writes taskRunnable with the waker: the
+//   task that created it; a task named with `Task(name:)` has that name as name and group, an
+//   anonymous one an empty group, which readers replace with the creator's innermost region),
+//   then every enqueue writes taskRunnable with the waker: the
 //   task whose job this thread is running (also right after a completing task cleared the
 //   runtime's current task, when it wakes its waiters), else the runtime's current task, else
 //   0; 0 also for a sleep's wake-up task (it runs as a timer job here, or hops to the global
@@ -85,7 +86,7 @@ enum JobStamps {
 
     static func created(task: UInt64, parent: UInt64, job: UnsafeMutableRawPointer) {
         if let name = RuntimeTask.name(job) {
-            Emit.taskCreated(task: task, parent: parent, inlineName: name, group: 0)
+            Emit.namedTaskCreated(task: task, parent: parent, name: name)
         } else {
             Emit.taskCreated(task: task, parent: parent, name: 0, group: 0)
         }
