@@ -21,6 +21,9 @@
 //   scheduled a timer on a recording executor (Task.sleep), else the empty reason ("suspended";
 //   readers substitute the innermost open blocking region).
 // - Non-task jobs (runtime continuation jobs) are run without records.
+// - A task is "created" at its first enqueue, so tasks that already existed when recording
+//   started, and tasks started with `Task.immediate` (they run before any enqueue), get no
+//   taskCreated: readers introduce them on first sight, without parent or name.
 
 import CFlightRecorder
 
