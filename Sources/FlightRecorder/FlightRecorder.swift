@@ -20,6 +20,22 @@ import CFlightRecorder
 import Logging
 import TraceFormat
 
+/// An always-on recorder of the last seconds of execution (Go's `trace.FlightRecorder`).
+///
+/// ```swift
+/// let recorder = FlightRecorder(configuration: .init(minAge: .seconds(5)))
+/// try recorder.start()
+/// let limiter = try SnapshotLimiter(directory: "/var/tmp/traces", maxFiles: 2)
+///
+/// // In a middleware, around each request:
+/// let start = ContinuousClock.now
+/// let response = try await Trace.withRegion("GET /ping") { try await next(request) }
+/// if ContinuousClock.now - start > .milliseconds(500) {
+///     _ = try? limiter.writeSnapshot(of: recorder, trigger: SnapshotTrigger("slow request", ["path": "/ping"]))
+/// }
+/// ```
+///
+/// Annotations (`Trace`) cost one load and a branch while no recorder records.
 public final class FlightRecorder: Sendable {
     public let configuration: FlightRecorderConfiguration
     let logger: Logger

@@ -57,7 +57,9 @@ extension Recorder {
             let snapshot = try DecodedSnapshot(try recorder.snapshot())
             let counters = snapshot.allEvents.filter { $0.event.kind == .counterInt }.map(\.event)
             let span = Double(counters.last!.ticks - counters.first!.ticks) / snapshot.header.ticksPerSecond
-            #expect(span >= 0.040, "retained \(span) s, minAge 0.040 s")
+            // 5% for the difference between the start-up clock estimate eviction uses and the
+            // snapshot's calibration.
+            #expect(span >= 0.038, "retained \(span) s, minAge 0.040 s")
             #expect(counters.first!.intValue > 0, "data older than minAge was dropped")
             #expect(snapshot.header.minAgeNs == 40_000_000)
         }

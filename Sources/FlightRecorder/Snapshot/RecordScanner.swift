@@ -97,6 +97,7 @@ struct RecordScanner {
     }
 
     /// Reads the next record into `r`; false at the end of the payload or on damage.
+    @inline(__always)
     mutating func next(_ r: inout ScannedRecord) -> Bool {
         while p < end {
             let k = p.pointee
@@ -180,6 +181,7 @@ struct RecordScanner {
         return false
     }
 
+    @inline(never)
     private mutating func fail() -> Bool {
         damaged = true
         p = end
