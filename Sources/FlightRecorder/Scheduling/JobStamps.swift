@@ -7,19 +7,20 @@
 // - Enqueue (on the enqueuing thread): a task's first enqueue writes taskCreated (parent = the
 //   task that created it; a task named with `Task(name:)` has that name as name and group, an
 //   anonymous one an empty group, which readers replace with the creator's innermost region),
-//   then every enqueue writes taskRunnable with the waker: the
-//   task whose job this thread is running (also right after a completing task cleared the
-//   runtime's current task, when it wakes its waiters), else the runtime's current task, else
-//   0; 0 also for a sleep's wake-up task (it runs as a timer job here, or hops to the global
-//   executor first: it is known by its id, noted when it was scheduled).
+//   then every enqueue writes taskRunnable with the waker: the task whose job this thread is
+//   running (also right after a completing task cleared the runtime's current task, when it
+//   wakes its waiters), else the runtime's current task, else 0; 0 also for a sleep's wake-up
+//   task (it runs as a timer job here, or hops to the global executor first: it is known by
+//   its id, noted when it was scheduled).
 // - Start (on the worker): taskRunning, after which the task is retained until the end stamp so
 //   its status can be read after the job.
 // - End: taskEnded if the task finished; nothing if it was already enqueued again on a
 //   recording executor or runs again (its runnable record ended the job, so per task no two
-//   jobs overlap); taskRunnable (waker: the task itself) if it moved to an executor that records
-//   nothing (main actor, custom actor executor) or if the job yielded; otherwise taskBlocked with reason "sleep" if the job
-//   scheduled a timer on a recording executor (Task.sleep), else the empty reason ("suspended";
-//   readers substitute the innermost open blocking region).
+//   jobs overlap); taskRunnable (waker: the task itself) if it moved to an executor that
+//   records nothing (main actor, custom actor executor) or if the job yielded; otherwise
+//   taskBlocked with reason "sleep" if the job scheduled a timer on a recording executor
+//   (Task.sleep), else the empty reason ("suspended"; readers substitute the innermost open
+//   blocking region).
 // - Non-task jobs (runtime continuation jobs) are run without records.
 // - A task is "created" at its first enqueue, so tasks that already existed when recording
 //   started, and tasks started with `Task.immediate` (they run before any enqueue), get no
