@@ -20,6 +20,11 @@
 //   taskCreated and no taskEnded.
 // - Callers read a task only while it is alive: at enqueue, or between `retain` and `release`.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CFlightRecorder
 
 @usableFromInline
@@ -68,9 +73,3 @@ enum JobOutcome {
     /// custom executor) and waits there: it is runnable, and nothing else will say so.
     case movedAway
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
