@@ -6,6 +6,9 @@
 _Thread_local uint32_t sched_tls_marks = 0;
 _Thread_local uint64_t sched_tls_running_task = 0;
 _Thread_local const void *sched_tls_announced_chunk = NULL;
+_Thread_local uint64_t sched_tls_enqueues = 0;
+uint32_t sched_cpu_time_flag = 0;
+uint64_t sched_timer_tasks[SCHED_TIMER_SLOTS];
 
 // MARK: layout
 
@@ -20,6 +23,10 @@ bool sched_task_layout_known(void) {
     int state = __atomic_load_n(&sched_layout_state, __ATOMIC_RELAXED);
     if (state == 0) {
         bool known = sizeof(void *) == 8
+#if defined(__arm64e__)
+            // Pointer authentication signs the resume context: it cannot be read raw.
+            && false
+#endif
             && &_swift_concurrency_debug_internal_layout_version != NULL
             && &_swift_concurrency_debug_asyncTaskSize != NULL
             && _swift_concurrency_debug_internal_layout_version == 1
@@ -97,6 +104,7 @@ static FR_SWIFTCALL void sched_global_hook_fn(void *job, sched_global_original o
 }
 
 static FR_SWIFTCALL void sched_delay_hook_fn(unsigned long long delay, void *job, sched_delay_original original) {
+    sched_note_timer_task(fr_job_task_id(job));
     sched_timer_callback timer = __atomic_load_n(&sched_on_timer, __ATOMIC_ACQUIRE);
     if (timer != NULL) timer();
     sched_delay_hook saved = __atomic_load_n(&sched_saved_delay, __ATOMIC_ACQUIRE);
@@ -106,6 +114,7 @@ static FR_SWIFTCALL void sched_delay_hook_fn(unsigned long long delay, void *job
 
 static FR_SWIFTCALL void sched_deadline_hook_fn(long long sec, long long nsec, long long tsec, long long tnsec,
                                                 int clock, void *job, sched_deadline_original original) {
+    sched_note_timer_task(fr_job_task_id(job));
     sched_timer_callback timer = __atomic_load_n(&sched_on_timer, __ATOMIC_ACQUIRE);
     if (timer != NULL) timer();
     sched_deadline_hook saved = __atomic_load_n(&sched_saved_deadline, __ATOMIC_ACQUIRE);

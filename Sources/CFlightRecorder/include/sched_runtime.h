@@ -40,6 +40,11 @@ extern "C" {
 /// TaskStatusRecordKind::TaskName.
 #define SCHED_RECORD_KIND_NAME 6u
 
+/// Job::SchedulerPrivate[1] (public ABI: reserved for the executor the job is enqueued on;
+/// index 0 links tasks waiting on a future, index 1 is used by Dispatch when a job is handed
+/// to it directly).
+#define SCHED_JOB_PRIVATE_OFFSET 24
+
 /// Whether the accessors below match this runtime (checked once, cached).
 bool sched_task_layout_known(void);
 
@@ -62,6 +67,23 @@ static inline bool sched_task_never_ran(const void *_Nonnull task) {
                                            __ATOMIC_ACQUIRE);
     return context != NULL && *context == NULL;
 }
+
+/// The enqueue marker a recording executor left in the job (0 or another executor's value).
+static inline uint64_t sched_job_marker(const void *_Nonnull job) {
+    return __atomic_load_n((const uint64_t *)((const char *)job + SCHED_JOB_PRIVATE_OFFSET), __ATOMIC_ACQUIRE);
+}
+
+/// Marks a job enqueued on a recording executor (called by that executor, which owns the word
+/// while the job is in its queue). Markers have bit 63 set, which no user-space pointer has,
+/// and differ from one enqueue to the next.
+static inline void sched_mark_job_enqueued(void *_Nonnull job) {
+    extern _Thread_local uint64_t sched_tls_enqueues;
+    uint64_t salt = ((uint64_t)(uintptr_t)&sched_tls_enqueues >> 4) & 0xFFFFFFu;
+    uint64_t marker = (1ull << 63) | ((++sched_tls_enqueues & 0x7FFFFFFFFFull) << 24) | salt;
+    __atomic_store_n((uint64_t *)((char *)job + SCHED_JOB_PRIVATE_OFFSET), marker, __ATOMIC_RELEASE);
+}
+
+static inline bool sched_is_enqueue_marker(uint64_t value) { return (value >> 63) != 0; }
 
 /// The name given with `Task(name:)`, NUL-terminated; NULL when the task has none. Only for a
 /// task that is not running (its status records do not change under us then).
@@ -105,6 +127,36 @@ static inline bool sched_thread_needs_name(void) {
 static inline void sched_thread_named(void) {
     fr_thread_state *s = fr_current_state();
     sched_tls_announced_chunk = s != NULL ? (const void *)s->chunk : NULL;
+}
+
+// MARK: timer tasks
+
+/// Recently scheduled timer tasks (a sleep's wake-up task), direct-mapped by id. A slot holds
+/// the last id mapped to it, so a lookup never mistakes another task for a timer (ids are
+/// unique); it may forget a timer whose slot a newer one took (that wake-up then names the
+/// timer task as its waker).
+#define SCHED_TIMER_SLOTS 1024u
+extern uint64_t sched_timer_tasks[SCHED_TIMER_SLOTS];
+
+static inline void sched_note_timer_task(uint64_t task) {
+    __atomic_store_n(&sched_timer_tasks[task & (SCHED_TIMER_SLOTS - 1)], task, __ATOMIC_RELAXED);
+}
+
+static inline bool sched_is_timer_task(uint64_t task) {
+    return task != 0 && __atomic_load_n(&sched_timer_tasks[task & (SCHED_TIMER_SLOTS - 1)], __ATOMIC_RELAXED) == task;
+}
+
+// MARK: switches
+
+extern uint32_t sched_cpu_time_flag;
+
+/// Whether jobs are stamped with their thread's CPU time (ThreadCPUTime.isEnabled).
+static inline bool sched_cpu_time_enabled(void) {
+    return __atomic_load_n(&sched_cpu_time_flag, __ATOMIC_RELAXED) != 0;
+}
+
+static inline void sched_set_cpu_time_enabled(bool on) {
+    __atomic_store_n(&sched_cpu_time_flag, on ? 1u : 0u, __ATOMIC_RELAXED);
 }
 
 // MARK: global executor takeover

@@ -85,6 +85,13 @@ public enum GlobalExecutorTakeover {
 
     public static var isInstalled: Bool { current.load(ordering: .acquiring) != 0 }
 
+    /// The installed takeover's executor.
+    static var executor: RecordingExecutor? {
+        let bits = current.load(ordering: .acquiring)
+        guard bits != 0 else { return nil }
+        return Unmanaged<RecordingExecutor>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
+    }
+
     /// One thread per online CPU, as the runtime's pool.
     public static var defaultThreadCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
@@ -96,6 +103,7 @@ public enum GlobalExecutorTakeover {
         }
         let executor = Unmanaged<RecordingExecutor>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
         JobStamps.enqueued(job)
+        sched_mark_job_enqueued(job)
         let unowned = unsafeBitCast(job, to: UnownedJob.self)
         if !executor.queue.push(QueuedJob(job: unowned, kind: .global)) {
             _ = sched_takeover_forward(job)

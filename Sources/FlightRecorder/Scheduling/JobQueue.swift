@@ -17,13 +17,15 @@ import Darwin
 
 /// A job and how to run it.
 struct QueuedJob {
-    enum Kind: UInt8 {
+    enum Kind {
         /// A job enqueued on the executor as a task executor.
         case task
         /// A job of the global concurrent executor (takeover).
         case global
         /// A job whose delay has elapsed (a sleep's wake-up): runtime plumbing, not recorded.
         case timer
+        /// A timer job that arrived after shutdown: due at this monotonic time.
+        case delayed(UInt64)
     }
 
     var job: UnownedJob
@@ -40,6 +42,8 @@ final class JobQueue: @unchecked Sendable {
     private var timers: [(deadline: UInt64, sequence: UInt64, job: QueuedJob)] = []
     private var timerSequence: UInt64 = 0
     private var idle = 0
+    /// Workers that returned from `take` with nil (shut down and drained).
+    private var finished = 0
     private var isShutDown = false
 
     init() {
@@ -113,17 +117,41 @@ final class JobQueue: @unchecked Sendable {
                 count -= 1
                 return job
             }
-            if isShutDown && timers.isEmpty { return nil }
+            if isShutDown && timers.isEmpty {
+                finished += 1
+                return nil
+            }
             idle += 1
             if let first = timers.first {
+                #if canImport(Glibc)
+                // The condition variable runs on CLOCK_MONOTONIC (see init).
                 var until = timespec(tv_sec: Int(first.deadline / 1_000_000_000),
                                      tv_nsec: Int(first.deadline % 1_000_000_000))
                 pthread_cond_timedwait(condition, mutex, &until)
+                #else
+                let wait = first.deadline &- min(first.deadline, monotonicNow())
+                var relative = timespec(tv_sec: Int(wait / 1_000_000_000), tv_nsec: Int(wait % 1_000_000_000))
+                pthread_cond_timedwait_relative_np(condition, mutex, &relative)
+                #endif
             } else {
                 pthread_cond_wait(condition, mutex)
             }
             idle -= 1
         }
+    }
+
+    /// Whether `workers` threads wait in `take` with no ready job queued (timers may be pending).
+    func isIdle(workers: Int) -> Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return count == 0 && idle == workers
+    }
+
+    /// How many workers have finished after shutdown.
+    var finishedWorkers: Int {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return finished
     }
 
     /// No job is accepted from now on; queued ones still run.

@@ -14,14 +14,24 @@
 //   or not a recorder records (recording only adds stamps, see JobStamps).
 // - It is also a SchedulingExecutor: `Task.sleep` in a task that prefers this executor hands
 //   its wake-up job here with a deadline. That call, made by the sleeping task's own job, is how
-//   the end of that job is known to be a block for "sleep"; the wake-up job itself runs here at
-//   its deadline, unrecorded, and the sleeper it resumes gets waker 0 (a timer).
+//   the end of that job is known to be a block for "sleep"; the wake-up task is runtime
+//   plumbing: it runs here at its deadline, unrecorded (it may hop to the global executor to
+//   resume the sleeper), and the sleeper it resumes gets waker 0 (a timer).
+// - A task whose job here ends by hopping to an executor that records nothing (the main actor,
+//   an actor with a custom executor) is recorded as runnable from the job's end until it comes
+//   back (its time there is not split into waiting and running). Known limit: if it is already
+//   running there when its job here returns, it stays recorded as running on this thread.
 // - Delays are honoured for clocks whose Duration is `Swift.Duration` (ContinuousClock,
 //   SuspendingClock: what Task.sleep uses), measured on CLOCK_MONOTONIC; a job for another
 //   clock runs without delay.
-// - `shutdown()` stops accepting jobs (a later enqueue is a programming error and traps);
-//   queued jobs and timers still run, then the threads exit.
+// - `shutdown()` stops the threads once queued jobs and timers have run; a job that arrives
+//   later still runs, alone on a thread of its own (slow, never lost).
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 @_spi(ExperimentalScheduling) import _Concurrency
 import CFlightRecorder
 
@@ -53,16 +63,21 @@ public final class RecordingExecutor: TaskExecutor, @unchecked Sendable {
 
     public func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
-        JobStamps.enqueued(unsafeBitCast(unowned, to: UnsafeMutableRawPointer.self))
-        let accepted = queue.push(QueuedJob(job: unowned, kind: .task))
-        precondition(accepted, "RecordingExecutor '\(name)': job enqueued after shutdown()")
+        let raw = unsafeBitCast(unowned, to: UnsafeMutableRawPointer.self)
+        JobStamps.enqueued(raw)
+        sched_mark_job_enqueued(raw)
+        let queued = QueuedJob(job: unowned, kind: .task)
+        if !queue.push(queued) { WorkerThread.runAlone(queued, for: self) }
     }
 
     func schedule(_ job: UnownedJob, afterNanoseconds delay: UInt64, kind: QueuedJob.Kind) {
-        JobStamps.timerScheduled()
+        JobStamps.timerScheduled(unsafeBitCast(job, to: UnsafeMutableRawPointer.self))
         let deadline = monotonicNow() &+ delay
-        let accepted = queue.schedule(QueuedJob(job: job, kind: kind), deadline: deadline)
-        precondition(accepted, "RecordingExecutor '\(name)': job enqueued after shutdown()")
+        let queued = QueuedJob(job: job, kind: kind)
+        if !queue.schedule(queued, deadline: deadline) {
+            // After shutdown: wait out the delay on a thread of its own.
+            WorkerThread.runAlone(QueuedJob(job: job, kind: .delayed(deadline)), for: self)
+        }
     }
 
     static func nanoseconds<D: DurationProtocol>(_ delay: D) -> UInt64 {
@@ -78,27 +93,43 @@ public final class RecordingExecutor: TaskExecutor, @unchecked Sendable {
         queue.shutDown()
     }
 
+    /// Waits until every thread is idle and no job is ready (for tests and benchmarks: after
+    /// it, every job that ran has written its end stamp). Timers may still be pending.
+    func waitUntilIdle() {
+        while !queue.isIdle(workers: threadCount) { usleep(200) }
+    }
+
+    /// Whether every thread has exited after `shutdown()` (every accepted job has run).
+    var hasStopped: Bool { queue.finishedWorkers == threadCount }
+
     // MARK: workers
 
     /// A worker thread's loop (see WorkerThreads).
     func workerLoop(name: UnsafeRawBufferPointer) {
+        while let next = queue.take() { run(next, threadName: name) }
+    }
+
+    /// Runs one job with its stamps.
+    func run(_ next: QueuedJob, threadName name: UnsafeRawBufferPointer?) {
         let executor = asUnownedTaskExecutor()
-        while let next = queue.take() {
-            let raw = unsafeBitCast(next.job, to: UnsafeMutableRawPointer.self)
-            switch next.kind {
-            case .task:
-                let stamp = JobStamps.starting(raw, threadName: name)
-                next.job.runSynchronously(on: executor)
-                JobStamps.ended(raw, stamp)
-            case .global:
-                let stamp = JobStamps.starting(raw, threadName: name)
-                sched_run_global_job(raw)
-                JobStamps.ended(raw, stamp)
-            case .timer:
-                JobStamps.startingTimer()
-                next.job.runSynchronously(on: executor)
-                JobStamps.endedTimer()
-            }
+        let raw = unsafeBitCast(next.job, to: UnsafeMutableRawPointer.self)
+        switch next.kind {
+        case .task:
+            let stamp = JobStamps.starting(raw, threadName: name)
+            next.job.runSynchronously(on: executor)
+            JobStamps.ended(raw, stamp)
+        case .global:
+            let stamp = JobStamps.starting(raw, threadName: name)
+            sched_run_global_job(raw)
+            JobStamps.ended(raw, stamp)
+        case .timer:
+            JobStamps.startingTimer()
+            next.job.runSynchronously(on: executor)
+            JobStamps.endedTimer()
+        case .delayed(let deadline):
+            let now = monotonicNow()
+            if deadline > now { usleep(useconds_t(min((deadline - now) / 1000, UInt64(UInt32.max)))) }
+            run(QueuedJob(job: next.job, kind: .timer), threadName: name)
         }
     }
 }

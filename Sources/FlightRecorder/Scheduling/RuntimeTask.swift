@@ -20,6 +20,11 @@
 //   taskCreated and no taskEnded.
 // - Callers read a task only while it is alive: at enqueue, or between `retain` and `release`.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CFlightRecorder
 
 @usableFromInline
@@ -33,13 +38,18 @@ enum RuntimeTask {
         sched_task_never_ran(task)
     }
 
-    /// The task's status after its job returned.
+    /// The task's status after its job returned; `markerAtStart` is the job's enqueue marker
+    /// when the job started.
     @inlinable @inline(__always)
-    static func afterJob(_ task: UnsafeMutableRawPointer) -> JobOutcome {
+    static func afterJob(_ task: UnsafeMutableRawPointer, markerAtStart: UInt64) -> JobOutcome {
         let status = sched_task_status(task)
         if status & SCHED_STATUS_COMPLETE != 0 { return .finished }
-        if status & (SCHED_STATUS_ENQUEUED | SCHED_STATUS_RUNNING) != 0 { return .alreadyResumed }
-        return .suspended
+        if status & (SCHED_STATUS_ENQUEUED | SCHED_STATUS_RUNNING) == 0 { return .suspended }
+        // Enqueued again since the job started: on a recording executor if one left a new marker.
+        let marker = sched_job_marker(task)
+        if marker != markerAtStart && sched_is_enqueue_marker(marker) { return .alreadyResumed }
+        if status & SCHED_STATUS_RUNNING != 0 { return .alreadyResumed }
+        return .movedAway
     }
 
     /// The task's `Task(name:)` as UTF-8 bytes, or nil.
@@ -56,13 +66,10 @@ enum JobOutcome {
     case finished
     /// The task suspended and nothing has resumed it yet.
     case suspended
-    /// The task suspended and was already enqueued again (or is running elsewhere) before the
-    /// job returned to the executor: that enqueue's runnable record ended this job.
+    /// The task suspended and was already enqueued again on a recording executor (or is
+    /// running elsewhere) before the job returned: that enqueue's runnable record ended this job.
     case alreadyResumed
+    /// The task left for an executor that records nothing (the main actor, an actor with a
+    /// custom executor) and waits there: it is runnable, and nothing else will say so.
+    case movedAway
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

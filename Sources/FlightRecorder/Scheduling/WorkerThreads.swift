@@ -4,6 +4,8 @@
 // Invariants:
 // - A worker holds its executor strongly until its loop ends, so an executor lives while any
 //   of its threads does; threads are detached and end on their own after shutdown.
+// - A job that arrives after shutdown runs alone on a thread of its own (slow, but it runs:
+//   a task that prefers a shut-down executor can still be resumed).
 // - The OS keeps 15 bytes of a thread name: the worker sets that, and the recorder writes the
 //   full name into each of the worker's chunks (`JobStamps.announce`).
 
@@ -39,6 +41,27 @@ final class WorkerThread: @unchecked Sendable {
         let rc = pthread_create(&thread, nil, { raw in
             let worker = Unmanaged<WorkerThread>.fromOpaque(raw!).takeRetainedValue()
             worker.run()
+            return nil
+        }, context)
+        precondition(rc == 0, "RecordingExecutor: pthread_create failed (\(rc))")
+        pthread_detach(thread)
+    }
+
+    /// Runs one job on a new detached thread (a job that arrived after shutdown).
+    static func runAlone(_ job: QueuedJob, for executor: RecordingExecutor) {
+        final class Orphan {
+            let executor: RecordingExecutor
+            let job: QueuedJob
+            init(_ executor: RecordingExecutor, _ job: QueuedJob) {
+                self.executor = executor
+                self.job = job
+            }
+        }
+        let context = Unmanaged.passRetained(Orphan(executor, job)).toOpaque()
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, nil, { raw in
+            let orphan = Unmanaged<Orphan>.fromOpaque(raw!).takeRetainedValue()
+            orphan.executor.run(orphan.job, threadName: nil)
             return nil
         }, context)
         precondition(rc == 0, "RecordingExecutor: pthread_create failed (\(rc))")
