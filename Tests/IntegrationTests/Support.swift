@@ -4,8 +4,8 @@
 //
 // Invariants:
 // - The recorder is process-wide and other test targets run in the same process: a test takes
-//   it with `withExclusiveRecorder`, which waits (bounded) while another recorder records and
-//   always stops it afterwards.
+//   it with `withExclusiveRecorder`, which waits (bounded, 120 s) until no recorder has recorded
+//   for 1 s, and always stops it afterwards.
 // - `withServer` always cancels the server and waits for it to finish, whatever the body does.
 // - `eventually` polls a condition for a bounded time (it waits for work that ends after the
 //   client got its response; it asserts nothing about how long that takes).
@@ -31,12 +31,20 @@ func withExclusiveRecorder<R>(
     let recorder = FlightRecorder(configuration: configuration)
     let deadline = ContinuousClock.now + .seconds(120)
     while true {
-        do {
-            try recorder.start()
-            break
-        } catch .anotherRecorderIsRecording where ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
+        // Other test targets in this process start recorders back to back without waiting:
+        // taking the recorder in the gap between two of their tests would fail the second.
+        // So wait until no recorder has recorded for a while (their suite is done), then start.
+        var quietSince = ContinuousClock.now
+        while ContinuousClock.now - quietSince < .seconds(1) && ContinuousClock.now < deadline {
+            if Trace.isRecording { quietSince = ContinuousClock.now }
+            try await Task.sleep(for: .milliseconds(5))
         }
+        let started: Result<Void, FlightRecorderError> = Result { () throws(FlightRecorderError) in try recorder.start() }
+        if case .failure(let error) = started {
+            if error == .anotherRecorderIsRecording && ContinuousClock.now < deadline { continue }
+            throw error
+        }
+        break
     }
     do {
         let result = try await body(recorder)
