@@ -25,8 +25,10 @@ struct SlowPathPlan: Sendable {
     var blockingSleep: Duration = .milliseconds(10)
     /// The article: 100 goroutines, each formatting a short string.
     var spawnedTasks = 100
-    /// String formats per spawned task: a burst of a few microseconds.
-    var burstIterations = 50
+    /// String formats per spawned task: a burst of some tens of microseconds (release build),
+    /// longer than creating and enqueuing a task, so the spawned tasks queue for the two threads
+    /// as the article's goroutines queue for its two Ps.
+    var burstIterations = 400
     /// The article: time.Sleep(1 * time.Second) after spawning.
     var finalSleep: Duration = .seconds(1)
 }

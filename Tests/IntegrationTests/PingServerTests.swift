@@ -19,7 +19,7 @@ final class SlowSwitch: Sendable {
 extension Integration {
     @Suite struct PingServer {
         static let plan = SlowPathPlan(blockingSleeps: 20, blockingSleep: .milliseconds(10), spawnedTasks: 100,
-                                       burstIterations: 50, finalSleep: .milliseconds(100))
+                                       burstIterations: 400, finalSleep: .milliseconds(100))
 
         @Test("a slow request writes a snapshot, fast requests none, and no more than max-snapshots files appear")
         func slowRequestsWriteSnapshotsUpToTheCap() async throws {
