@@ -62,11 +62,15 @@ struct PingServer: AsyncParsableCommand {
         guard (0...1).contains(slowProbability) else { throw ValidationError("--slow-probability must be in 0...1") }
         guard maxSnapshots >= 0 else { throw ValidationError("--max-snapshots must not be negative") }
         guard thresholdMs >= 0, snapshotInterval >= 0 else { throw ValidationError("durations must not be negative") }
+        guard snapshotInterval <= 1_000_000 else { throw ValidationError("--snapshot-interval must be at most 1000000 seconds") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535 (0: any free port)") }
     }
 
     func run() async throws {
         var logger = Logger(label: "ping-server")
         logger.logLevel = .info
+        let limiter = try SnapshotLimiter(directory: snapshotDir, maxFiles: maxSnapshots,
+                                          minInterval: .milliseconds(Int64(snapshotInterval * 1000)))
         let recorder = FlightRecorder(configuration: FlightRecorderConfiguration(minAge: .seconds(5)))
         if !noRecording {
             if !noGlobalTakeover { try GlobalExecutorTakeover.install() }
@@ -80,8 +84,6 @@ struct PingServer: AsyncParsableCommand {
             recorder.stop()
             if GlobalExecutorTakeover.isInstalled { GlobalExecutorTakeover.uninstall() }
         }
-        let limiter = try SnapshotLimiter(directory: snapshotDir, maxFiles: maxSnapshots,
-                                          minInterval: .milliseconds(Int64(snapshotInterval * 1000)))
         let executor = RecordingExecutor(threads: 2, name: "ping-worker")
         defer { executor.shutdown() }
         let probability = slowProbability
