@@ -1,7 +1,11 @@
-// The swift-distributed-tracing backend: what spans leave in a snapshot, and W3C propagation.
+// The swift-distributed-tracing backend: what spans leave in a snapshot (direct spans and
+// Hummingbird's TracingMiddleware through a bootstrapped InstrumentationSystem), and W3C
+// propagation. The bootstrap is process-wide and happens once (TracerBootstrap).
 
 import FlightRecorder
 @testable import FlightRecorderTracing
+import FlightRecorderHummingbird
+import Hummingbird
 import Instrumentation
 import Testing
 import TraceReaders
@@ -121,5 +125,38 @@ extension Integration {
             #expect(parsed?.traceID == "0af7651916cd43dd8448eb211c80319c")
             #expect(parsed?.spanIDText == "b7ad6b7169203331")
         }
+    }
+}
+
+/// The process-wide tracer, bootstrapped once (InstrumentationSystem allows one bootstrap).
+enum TracerBootstrap {
+    static let once: Void = InstrumentationSystem.bootstrap(FlightRecorderTracer())
+}
+
+extension Integration.Tracer {
+    @Test("Hummingbird's TracingMiddleware span is recorded under the route it was renamed to")
+    func hummingbirdSpanRenamedAfterRouting() async throws {
+        TracerBootstrap.once
+        let logs = try await withExclusiveRecorder { recorder -> [SnapshotDigest.Log] in
+            let router = Router(context: FlightRecorderRequestContext.self)
+            router.add(middleware: TracingMiddleware())
+            router.get("/items/{id}") { _, context in "item \(try context.parameters.require("id"))" }
+            try await withServer({ onRunning in
+                Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                            onServerRunning: { await onRunning($0.localAddress?.port ?? 0) })
+            }) { port in
+                let response = try await HTTPTestClient.get(port: port, path: "/items/42")
+                #expect(response.text == "item 42")
+            }
+            let bytes = try recorder.snapshot()
+            return try SnapshotDigest(reader: SnapshotTraceReader(bytes: bytes, name: "hummingbird spans")).logs
+        }
+        let ends = logs.filter { $0.category == "span" }.map { Dictionary(logfmt($0.message), uniquingKeysWith: { a, _ in a }) }
+        let starts = logs.filter { $0.category == "span.start" }.map { Dictionary(logfmt($0.message), uniquingKeysWith: { a, _ in a }) }
+        let end = try #require(ends.first { $0["attr.url.path"] == "/items/42" })
+        #expect(end["name"] == "/items/{id}")
+        #expect(end["kind"] == "server")
+        #expect(end["attr.http.response.status_code"] == "200")
+        #expect(starts.contains { $0["span"] == end["span"] && $0["name"] == "HTTP GET route not found" })
     }
 }
