@@ -40,7 +40,7 @@ func stateTimes(_ events: [TraceEvent], endNs: Int64) -> [TaskID: [String: Int64
     @Test func fixtureEventsComeOutInTimeOrderWithinTheWindow() throws {
         let (events, reader) = try readAll(try Repository.bytes("ping-slow-request.out"))
         #expect(reader.damage == nil)
-        #expect(events.count == 755)
+        #expect(events.count == 754)
         #expect(reader.metadata.startNs == 1_000_000_000)
         #expect(reader.metadata.endNs == 6_000_000_000)
         for (a, b) in zip(events, events.dropFirst()) { #expect(a.timeNs <= b.timeNs) }
