@@ -66,7 +66,7 @@ let package = Package(
                     resources: [], swiftSettings: strict),
         .testTarget(name: "TraceExportersTests", dependencies: ["TraceExporters", "TraceReaders", "TraceModel"],
                     swiftSettings: strict),
-        .testTarget(name: "FlightRecorderTests", dependencies: ["FlightRecorder", "TraceReaders", "TraceModel"],
+        .testTarget(name: "FlightRecorderTests", dependencies: ["FlightRecorder", "TraceFormat", "TraceReaders", "TraceModel"],
                     swiftSettings: strict),
     ]
 )

@@ -1,4 +1,323 @@
+// C helpers of the flight recorder: what Swift cannot express cheaply on the hot path.
+//
+// Invariants:
+// - `fr_thread_state` is owned by its thread. Only that thread writes `write`,
+//   `last_ticks`, `events` and the bytes of its chunk; other threads read a chunk only up to
+//   the length published with a release store (`fr_chunk_publish`) and loaded with an acquire
+//   load (`fr_chunk_published`). `limit` is the one field another thread may store to (under the
+//   recorder's lock, to force the owner onto the slow path); both sides access it atomically.
+// - A chunk's bytes `[0, used)` never change while the chunk is active or sealed: a snapshot
+//   copies them without stopping the writer.
+// - `fr_ticks()` is rdtsc on x86_64 when the CPU has an invariant TSC (checked once by
+//   `fr_clock_init`), CLOCK_MONOTONIC nanoseconds otherwise. Ticks never go backwards on one
+//   thread after the caller's clamp to the previous event.
+// - No function here allocates except `fr_chunk_alloc` / `fr_thread_state_alloc`.
 #ifndef CFLIGHTRECORDER_H
 #define CFLIGHTRECORDER_H
+
 #include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// MARK: chunks
+
+/// Set on a chunk sealed because its thread exited: the thread's last chunk.
+#define FR_CHUNK_FINAL 1u
+/// Set while a snapshot copies the chunk: releasing it is deferred until the snapshot ends.
+#define FR_CHUNK_PINNED 2u
+
+/// A chunk of one thread's events. The payload (an events frame payload: chunk header then
+/// records) follows the struct in the same allocation.
+typedef struct fr_chunk {
+    /// `(events << 32) | used`: release-stored by the owner after each record.
+    uint64_t published;
+    /// Payload capacity in bytes.
+    uint64_t capacity;
+    uint64_t thread;
+    uint64_t sequence;
+    uint64_t base_ticks;
+    /// Time of the last record, set when the chunk is sealed.
+    uint64_t last_ticks;
+    uint64_t flags;
+    /// Order in which the ring evicted the chunk (recorder bookkeeping).
+    uint64_t eviction;
+} fr_chunk;
+
+/// A chunk with `capacity` payload bytes (16-byte aligned), or NULL when out of memory.
+fr_chunk *_Nullable fr_chunk_alloc(uint64_t capacity);
+void fr_chunk_free(fr_chunk *_Nullable chunk);
+
+static inline uint8_t *_Nonnull fr_chunk_data(fr_chunk *_Nonnull c) {
+    return (uint8_t *)(c + 1);
+}
+
+/// Publishes `used` payload bytes holding `events` records (release: the bytes are visible to
+/// any thread that then acquire-loads the length).
+static inline void fr_chunk_publish(fr_chunk *_Nonnull c, uint64_t used, uint64_t events) {
+    __atomic_store_n(&c->published, (events << 32) | (used & 0xFFFFFFFFu), __ATOMIC_RELEASE);
+}
+
+/// The published `(events << 32) | used` (acquire).
+static inline uint64_t fr_chunk_published(const fr_chunk *_Nonnull c) {
+    return __atomic_load_n(&c->published, __ATOMIC_ACQUIRE);
+}
+
+// MARK: per-thread state
+
+/// Entries of the per-thread direct-mapped cache from StaticString address to string id.
+#define FR_NAME_CACHE_SIZE 64
+
+typedef struct fr_thread_state {
+    /// Next byte to write in the active chunk.
+    uint8_t *_Nullable write;
+    /// Last position where a record of the largest fixed size may start; NULL sends the owner
+    /// to the slow path (no chunk yet, or the recorder stopped/restarted). Atomic access only.
+    uint8_t *_Nullable limit;
+    /// Time of the previous record of the active chunk (deltas are taken from it).
+    uint64_t last_ticks;
+    /// Records in the active chunk.
+    uint64_t events;
+    fr_chunk *_Nullable chunk;
+    /// Operating-system thread id (gettid on Linux).
+    uint64_t thread;
+    /// Recording session the active chunk belongs to.
+    uint64_t epoch;
+    /// Sequence number the next chunk of this thread gets.
+    uint64_t next_sequence;
+    /// Block of logical task ids reserved for this thread: [next, end).
+    uint64_t next_logical_task;
+    uint64_t logical_task_end;
+    /// Non-zero while the thread is inside the recorder's slow path (no re-entry).
+    uint64_t in_slow_path;
+    uintptr_t name_keys[FR_NAME_CACHE_SIZE];
+    uint64_t name_ids[FR_NAME_CACHE_SIZE];
+    /// Bounds of this thread's stack, for the frame-pointer walk ([low, high); 0 unknown).
+    uintptr_t stack_low;
+    uintptr_t stack_high;
+    /// Per-thread cache from a captured stack's hash to its stack id.
+    uint64_t stack_hashes[FR_NAME_CACHE_SIZE];
+    uint64_t stack_ids[FR_NAME_CACHE_SIZE];
+} fr_thread_state;
+
+fr_thread_state *_Nullable fr_thread_state_alloc(void);
+void fr_thread_state_free(fr_thread_state *_Nullable state);
+
+extern _Thread_local fr_thread_state *_Nullable fr_tls_state;
+
+/// This thread's recorder state, or NULL before its first event.
+static inline fr_thread_state *_Nullable fr_current_state(void) {
+    return fr_tls_state;
+}
+
+static inline uint8_t *_Nullable fr_state_limit(const fr_thread_state *_Nonnull s) {
+    return __atomic_load_n(&s->limit, __ATOMIC_RELAXED);
+}
+
+static inline void fr_state_set_limit(fr_thread_state *_Nonnull s, uint8_t *_Nullable limit) {
+    __atomic_store_n(&s->limit, limit, __ATOMIC_RELAXED);
+}
+
+/// Whether `extra` bytes beyond the largest fixed-size record fit in the active chunk.
+static inline bool fr_state_has_room(const fr_thread_state *_Nonnull s, uint64_t extra) {
+    uint8_t *limit = fr_state_limit(s);
+    if (limit == NULL) return false;
+    return (intptr_t)((uintptr_t)limit - (uintptr_t)s->write) >= (intptr_t)extra;
+}
+
+/// Ends a record at `end`, taken at `ticks`: publishes the new length (release).
+static inline void fr_state_commit(fr_thread_state *_Nonnull s, uint8_t *_Nonnull end, uint64_t ticks) {
+    fr_chunk *c = s->chunk;
+    s->write = end;
+    s->last_ticks = ticks;
+    s->events += 1;
+    fr_chunk_publish(c, (uint64_t)(end - fr_chunk_data(c)), s->events);
+}
+
+static inline uint64_t fr_name_cache_slot(uintptr_t key) {
+    return (uint64_t)((key * 0x9E3779B97F4A7C15ull) >> 58);  // top 6 bits: 64 slots
+}
+
+/// The string id cached for a StaticString address, 0 on a miss.
+static inline uint64_t fr_name_cache_lookup(const fr_thread_state *_Nonnull s, uintptr_t key) {
+    uint64_t slot = fr_name_cache_slot(key);
+    return s->name_keys[slot] == key ? s->name_ids[slot] : 0;
+}
+
+static inline void fr_name_cache_store(fr_thread_state *_Nonnull s, uintptr_t key, uint64_t id) {
+    uint64_t slot = fr_name_cache_slot(key);
+    s->name_keys[slot] = key;
+    s->name_ids[slot] = id;
+}
+
+/// Makes `state` this thread's state (NULL detaches) and arranges for `fr_thread_exit_hook`
+/// to receive it when the thread exits.
+void fr_thread_attach(fr_thread_state *_Nullable state);
+
+/// Installs the function called with a thread's state when that thread exits (once).
+void fr_thread_exit_hook_install(void (*_Nonnull hook)(fr_thread_state *_Nonnull));
+
+// MARK: stacks
+
+/// Records the calling thread's stack bounds in `state` (for `fr_capture_stack`).
+void fr_thread_stack_bounds(fr_thread_state *_Nonnull state);
+
+/// Walks the frame-pointer chain of the calling thread, storing at most `capacity` return
+/// addresses, starting with the caller of this function's caller (the caller is the
+/// recorder's own capture function). Stops at the first frame pointer that leaves
+/// the thread's stack bounds or does not grow towards the stack base. Returns the count.
+size_t fr_capture_stack(const fr_thread_state *_Nonnull state, uintptr_t *_Nonnull pcs, size_t capacity);
+
+/// The stack id cached for `hash` in this thread, 0 on a miss.
+static inline uint64_t fr_stack_cache_lookup(const fr_thread_state *_Nonnull s, uint64_t hash) {
+    uint64_t slot = hash >> 58;
+    return s->stack_hashes[slot] == hash ? s->stack_ids[slot] : 0;
+}
+
+static inline void fr_stack_cache_store(fr_thread_state *_Nonnull s, uint64_t hash, uint64_t id) {
+    uint64_t slot = hash >> 58;
+    s->stack_hashes[slot] = hash;
+    s->stack_ids[slot] = id;
+}
+
+extern uint32_t fr_capture_stacks_flag;
+
+/// Whether region begins capture stacks (the recording's configuration).
+static inline bool fr_capture_stacks(void) {
+    return __atomic_load_n(&fr_capture_stacks_flag, __ATOMIC_RELAXED) != 0;
+}
+
+static inline void fr_set_capture_stacks(bool on) {
+    __atomic_store_n(&fr_capture_stacks_flag, on ? 1u : 0u, __ATOMIC_RELAXED);
+}
+
+extern uint32_t fr_thread_cpu_time_flag;
+
+/// Whether executors should stamp jobs with their thread CPU time (jobCPUTime records).
+static inline bool fr_thread_cpu_time_enabled(void) {
+    return __atomic_load_n(&fr_thread_cpu_time_flag, __ATOMIC_RELAXED) != 0;
+}
+
+static inline void fr_set_thread_cpu_time(bool on) {
+    __atomic_store_n(&fr_thread_cpu_time_flag, on ? 1u : 0u, __ATOMIC_RELAXED);
+}
+
+/// What dladdr knows about `pc`: the symbol containing it (NULL when not exported: functions of
+/// an executable linked without --export-dynamic), the file of its image, and pc's offset from
+/// the image base (for offline symbolization). Returns false when `pc` is in no image.
+bool fr_symbol_info(uintptr_t pc, const char *_Nullable *_Nonnull symbol, const char *_Nullable *_Nonnull image,
+                    uintptr_t *_Nonnull image_offset);
+
+/// The Swift runtime's demangler (libswiftCore, C calling convention): a malloc'd string the
+/// caller frees, or NULL when `name` is not a Swift symbol.
+char *_Nullable fr_demangle(const char *_Nonnull name);
+
+// MARK: recording flag
+
+extern uint32_t fr_recording_flag;
+
+/// Whether a recorder is recording: one relaxed load, the whole cost of a disabled annotation.
+static inline bool fr_is_recording(void) {
+    return __atomic_load_n(&fr_recording_flag, __ATOMIC_RELAXED) != 0;
+}
+
+static inline void fr_set_recording(bool on) {
+    __atomic_store_n(&fr_recording_flag, on ? 1u : 0u, __ATOMIC_RELEASE);
+}
+
+/// Non-zero while at least one logical task (Trace.withTask) is open: annotations then look
+/// up the logical task bound to the current Swift task.
+extern uint64_t fr_logical_tasks_open;
+
+static inline bool fr_any_logical_task_open(void) {
+    return __atomic_load_n(&fr_logical_tasks_open, __ATOMIC_RELAXED) != 0;
+}
+
+static inline void fr_logical_task_opened(void) {
+    __atomic_fetch_add(&fr_logical_tasks_open, 1, __ATOMIC_RELAXED);
+}
+
+static inline void fr_logical_task_closed(void) {
+    __atomic_fetch_sub(&fr_logical_tasks_open, 1, __ATOMIC_RELAXED);
+}
+
+/// Reserves `count` ids from the global logical-task id space (above 2^62, apart from Swift
+/// task ids); returns the first.
+uint64_t fr_reserve_logical_task_ids(uint64_t count);
+
+// MARK: clocks
+
+/// 1 when `fr_ticks` reads the TSC, 0 when it reads CLOCK_MONOTONIC.
+extern uint32_t fr_clock_uses_tsc;
+
+/// Chooses the tick source (idempotent). Returns 1 for the TSC, 0 for CLOCK_MONOTONIC.
+uint32_t fr_clock_init(void);
+
+static inline uint64_t fr_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t fr_ticks(void) {
+#if defined(__x86_64__)
+    if (__builtin_expect(fr_clock_uses_tsc != 0, 1)) return __builtin_ia32_rdtsc();
+#endif
+    return fr_monotonic_ns();
+}
+
+static inline bool fr_clock_is_tsc(void) {
+    return __atomic_load_n(&fr_clock_uses_tsc, __ATOMIC_RELAXED) != 0;
+}
+
+int64_t fr_wall_clock_ns(void);
+
+/// CPU time consumed by the calling thread, in nanoseconds.
+uint64_t fr_thread_cpu_ns(void);
+
+// MARK: task identity
+
+// The Swift runtime's entry points for the current task and a job's task id, exported by
+// libswift_Concurrency with the Swift calling convention. They are declared here rather than
+// with `@_silgen_name` in Swift because Swift reserves the name `swift_task_getCurrent` for the
+// compiler; a task pointer is a job pointer (AsyncTask derives from Job). The task is returned
+// unretained and only passed straight back, so no reference count is touched.
+#if __has_attribute(swiftcall)
+#define FR_SWIFTCALL __attribute__((swiftcall))
+#else
+#define FR_SWIFTCALL
+#endif
+extern void *_Nullable swift_task_getCurrent(void) FR_SWIFTCALL;
+extern uint64_t swift_task_getJobTaskId(void *_Nonnull job) FR_SWIFTCALL;
+
+/// The current Swift task's id (sequential, never reused), 0 outside any task.
+static inline uint64_t fr_current_task_id(void) {
+    void *task = swift_task_getCurrent();
+    return task != NULL ? swift_task_getJobTaskId(task) : 0;
+}
+
+/// The id of the task a job belongs to (0 for a job that is not a task).
+static inline uint64_t fr_job_task_id(void *_Nonnull job) {
+    return swift_task_getJobTaskId(job);
+}
+
+// MARK: threads and process
+
+/// The operating system's id of the calling thread (gettid on Linux).
+uint64_t fr_thread_id(void);
+
+/// Copies the calling thread's name (NUL-terminated) into `buffer`; returns its length, 0
+/// when the thread has none.
+size_t fr_thread_name(char *_Nonnull buffer, size_t capacity);
+
+/// Names the calling thread (truncated to the system's limit, 15 bytes on Linux).
+void fr_set_thread_name(const char *_Nonnull name);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -1,0 +1,180 @@
+// Scheduling capture: what the recording executor reads from the Swift concurrency runtime,
+// and the per-thread marks a job leaves for its end stamp.
+//
+// Invariants:
+// - Task fields are read only through the accessors below, and only when
+//   `sched_task_layout_known()` says the runtime's private task layout is the one they encode
+//   (layout version 1 of `_swift_concurrency_debug_internal_layout_version`, the versioned
+//   layout the runtime exports for debuggers and swift-inspect, on a 64-bit target). Otherwise
+//   callers record what needs no private field (ids, runnable/running/blocked) and nothing else.
+// - A task is read only while the caller knows it is alive: at enqueue (the enqueuer holds it)
+//   or after the caller retained it (`sched_retain`) around running its job.
+// - The marks and the running task are thread-local and touched only by their own thread.
+#ifndef SCHED_RUNTIME_H
+#define SCHED_RUNTIME_H
+
+#include "CFlightRecorder.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// MARK: private task layout (layout version 1, 64-bit)
+
+/// Job header: HeapObject (16), SchedulerPrivate[2] (16), then the 32-bit flags.
+#define SCHED_JOB_FLAGS_OFFSET 32
+/// AsyncTask::ResumeContext follows Voucher, Reserved and the run function.
+#define SCHED_RESUME_CONTEXT_OFFSET 64
+/// ActiveTaskStatus: after ResumeContext, Reserved64 and the exclusivity access set.
+#define SCHED_STATUS_FLAGS_OFFSET 96
+#define SCHED_STATUS_RECORD_OFFSET 104
+/// JobFlags: low byte is the kind (0: a task); bit 30: the task has a name record.
+#define SCHED_JOB_KIND_MASK 0xFFu
+#define SCHED_JOB_HAS_NAME (1u << 30)
+/// ActiveTaskStatus flags.
+#define SCHED_STATUS_RUNNING 0x800u
+#define SCHED_STATUS_ENQUEUED 0x1000u
+#define SCHED_STATUS_COMPLETE 0x2000u
+/// TaskStatusRecordKind::TaskName.
+#define SCHED_RECORD_KIND_NAME 6u
+
+/// Job::SchedulerPrivate[1] (public ABI: reserved for the executor the job is enqueued on;
+/// index 0 links tasks waiting on a future, index 1 is used by Dispatch when a job is handed
+/// to it directly).
+#define SCHED_JOB_PRIVATE_OFFSET 24
+
+/// Whether the accessors below match this runtime (checked once, cached).
+bool sched_task_layout_known(void);
+
+static inline uint32_t sched_job_flags(const void *_Nonnull job) {
+    return __atomic_load_n((const uint32_t *)((const char *)job + SCHED_JOB_FLAGS_OFFSET), __ATOMIC_RELAXED);
+}
+
+static inline bool sched_job_is_task(const void *_Nonnull job) {
+    return (sched_job_flags(job) & SCHED_JOB_KIND_MASK) == 0;
+}
+
+static inline uint32_t sched_task_status(const void *_Nonnull task) {
+    return __atomic_load_n((const uint32_t *)((const char *)task + SCHED_STATUS_FLAGS_OFFSET), __ATOMIC_ACQUIRE);
+}
+
+/// Whether the task has never run: its resume context is still the initial context that task
+/// creation set up, the only async context whose parent is null.
+static inline bool sched_task_never_ran(const void *_Nonnull task) {
+    void *const *context = __atomic_load_n((void *const *const *)((const char *)task + SCHED_RESUME_CONTEXT_OFFSET),
+                                           __ATOMIC_ACQUIRE);
+    return context != NULL && *context == NULL;
+}
+
+/// The enqueue marker a recording executor left in the job (0 or another executor's value).
+static inline uint64_t sched_job_marker(const void *_Nonnull job) {
+    return __atomic_load_n((const uint64_t *)((const char *)job + SCHED_JOB_PRIVATE_OFFSET), __ATOMIC_ACQUIRE);
+}
+
+/// Marks a job enqueued on a recording executor (called by that executor, which owns the word
+/// while the job is in its queue). Markers have bit 63 set, which no user-space pointer has,
+/// and differ from one enqueue to the next.
+static inline void sched_mark_job_enqueued(void *_Nonnull job) {
+    extern _Thread_local uint64_t sched_tls_enqueues;
+    uint64_t salt = ((uint64_t)(uintptr_t)&sched_tls_enqueues >> 4) & 0xFFFFFFu;
+    uint64_t marker = (1ull << 63) | ((++sched_tls_enqueues & 0x7FFFFFFFFFull) << 24) | salt;
+    __atomic_store_n((uint64_t *)((char *)job + SCHED_JOB_PRIVATE_OFFSET), marker, __ATOMIC_RELEASE);
+}
+
+static inline bool sched_is_enqueue_marker(uint64_t value) { return (value >> 63) != 0; }
+
+/// The name given with `Task(name:)`, NUL-terminated; NULL when the task has none. Only for a
+/// task that is not running (its status records do not change under us then).
+const char *_Nullable sched_task_name(const void *_Nonnull task);
+
+// MARK: reference counting and running
+
+void sched_retain(void *_Nonnull object);
+void sched_release(void *_Nonnull object);
+
+/// Runs a job that was enqueued on the global executor (on the generic executor, as the
+/// global executor would).
+void sched_run_global_job(void *_Nonnull job);
+
+// MARK: per-thread marks of the running job
+
+/// A task's job on this thread scheduled a timer (Task.sleep): it blocks for "sleep".
+#define SCHED_MARK_SLEEP 1u
+/// A task's job on this thread enqueued a continuation job (Task.yield): it stays runnable.
+#define SCHED_MARK_YIELD 2u
+/// This thread is running a timer job: the tasks it wakes have no task as their waker.
+#define SCHED_MARK_TIMER 4u
+
+extern _Thread_local uint32_t sched_tls_marks;
+extern _Thread_local uint64_t sched_tls_running_task;
+extern _Thread_local const void *_Nullable sched_tls_announced_chunk;
+
+static inline uint32_t sched_marks(void) { return sched_tls_marks; }
+static inline void sched_set_marks(uint32_t marks) { sched_tls_marks = marks; }
+static inline void sched_add_mark(uint32_t mark) { sched_tls_marks |= mark; }
+/// The task whose job a recording executor is running on this thread (0: none).
+static inline uint64_t sched_running_task(void) { return sched_tls_running_task; }
+static inline void sched_set_running_task(uint64_t task) { sched_tls_running_task = task; }
+
+/// Whether this thread's active chunk is not the one its full name was last written into.
+static inline bool sched_thread_needs_name(void) {
+    fr_thread_state *s = fr_current_state();
+    return s != NULL && s->chunk != NULL && (const void *)s->chunk != sched_tls_announced_chunk;
+}
+
+static inline void sched_thread_named(void) {
+    fr_thread_state *s = fr_current_state();
+    sched_tls_announced_chunk = s != NULL ? (const void *)s->chunk : NULL;
+}
+
+// MARK: timer tasks
+
+/// Recently scheduled timer tasks (a sleep's wake-up task), direct-mapped by id. A slot holds
+/// the last id mapped to it, so a lookup never mistakes another task for a timer (ids are
+/// unique); it may forget a timer whose slot a newer one took (that wake-up then names the
+/// timer task as its waker).
+#define SCHED_TIMER_SLOTS 1024u
+extern uint64_t sched_timer_tasks[SCHED_TIMER_SLOTS];
+
+static inline void sched_note_timer_task(uint64_t task) {
+    __atomic_store_n(&sched_timer_tasks[task & (SCHED_TIMER_SLOTS - 1)], task, __ATOMIC_RELAXED);
+}
+
+static inline bool sched_is_timer_task(uint64_t task) {
+    return task != 0 && __atomic_load_n(&sched_timer_tasks[task & (SCHED_TIMER_SLOTS - 1)], __ATOMIC_RELAXED) == task;
+}
+
+// MARK: switches
+
+extern uint32_t sched_cpu_time_flag;
+
+/// Whether jobs are stamped with their thread's CPU time (ThreadCPUTime.isEnabled).
+static inline bool sched_cpu_time_enabled(void) {
+    return __atomic_load_n(&sched_cpu_time_flag, __ATOMIC_RELAXED) != 0;
+}
+
+static inline void sched_set_cpu_time_enabled(bool on) {
+    __atomic_store_n(&sched_cpu_time_flag, on ? 1u : 0u, __ATOMIC_RELAXED);
+}
+
+// MARK: global executor takeover
+
+/// Called, instead of the global executor, with every job enqueued on it.
+typedef void (*sched_enqueue_callback)(void *_Nonnull job);
+/// Called when a task on this thread enqueues a job on the global executor after a delay.
+typedef void (*sched_timer_callback)(void);
+
+/// Installs the enqueue hooks (saving the ones in place). Returns false if already installed.
+bool sched_takeover_install(sched_enqueue_callback _Nonnull onEnqueue, sched_timer_callback _Nonnull onTimer);
+/// Restores the hooks saved by install; jobs enqueued afterwards go to the runtime again.
+void sched_takeover_uninstall(void);
+/// Hands a job to the global executor the hook replaced. Returns false if no hook call has
+/// told us what that executor is yet (no job was ever taken over).
+bool sched_takeover_forward(void *_Nonnull job);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,213 @@
+// The annotation API: Swift counterparts of Go's trace.NewTask, WithRegion and Log.
+//
+// Invariants:
+// - When no recorder records, every annotation costs one relaxed load and a branch (then runs
+//   the body directly); nothing else is evaluated.
+// - A region records the task it runs in (the innermost logical task of `withTask`, else the
+//   Swift task, else 0 for "this thread"); its begin and end carry the same task even when an
+//   async body resumes on another thread, so readers pair them per task.
+// - Async variants take `isolation: isolated (any Actor)? = #isolation`: the body runs on the
+//   caller's actor without a hop.
+// - Names given as `StaticString` are interned once per thread (cached by address); `TraceName`
+//   is interned ahead of time; the `named:` variants write the text inline in the event.
+
+import CFlightRecorder
+
+public enum Trace {
+    /// Whether a recorder is recording (cheap: one relaxed load).
+    @inlinable
+    public static var isRecording: Bool { fr_is_recording() }
+
+    // MARK: regions
+
+    /// Runs `body` inside a region named `name`.
+    @inlinable
+    public static func withRegion<R, E: Error>(_ name: StaticString, _ body: () throws(E) -> R) throws(E) -> R {
+        guard fr_is_recording() else { return try body() }
+        let task = TaskIdentity.current
+        Emit.regionBegin(task: task, name: name, stack: Self.stack())
+        defer { Emit.regionEnd(task: task, name: name) }
+        return try body()
+    }
+
+    /// Runs the async `body` inside a region named `name`, on the caller's isolation.
+    @inlinable
+    public static func withRegion<R, E: Error>(_ name: StaticString, isolation: isolated (any Actor)? = #isolation,
+                                               _ body: () async throws(E) -> R) async throws(E) -> R {
+        guard fr_is_recording() else { return try await body() }
+        let task = TaskIdentity.current
+        Emit.regionBegin(task: task, name: name, stack: Self.stack())
+        defer { Emit.regionEnd(task: task, name: name) }
+        return try await body()
+    }
+
+    @inlinable
+    public static func withRegion<R, E: Error>(_ name: TraceName, _ body: () throws(E) -> R) throws(E) -> R {
+        guard fr_is_recording() else { return try body() }
+        let task = TaskIdentity.current
+        Emit.regionBegin(task: task, name: name.id, stack: Self.stack())
+        defer { Emit.regionEnd(task: task, name: name.id) }
+        return try body()
+    }
+
+    @inlinable
+    public static func withRegion<R, E: Error>(_ name: TraceName, isolation: isolated (any Actor)? = #isolation,
+                                               _ body: () async throws(E) -> R) async throws(E) -> R {
+        guard fr_is_recording() else { return try await body() }
+        let task = TaskIdentity.current
+        Emit.regionBegin(task: task, name: name.id, stack: Self.stack())
+        defer { Emit.regionEnd(task: task, name: name.id) }
+        return try await body()
+    }
+
+    /// A region with a run-time name, written inline (nothing is interned).
+    public static func withRegion<R, E: Error>(named name: String, _ body: () throws(E) -> R) throws(E) -> R {
+        guard fr_is_recording() else { return try body() }
+        let task = TaskIdentity.current
+        let stack = Self.stack()
+        withBytes(name) { Emit.regionBegin(task: task, inlineName: $0, stack: stack) }
+        defer { withBytes(name) { Emit.regionEnd(task: task, inlineName: $0) } }
+        return try body()
+    }
+
+    public static func withRegion<R, E: Error>(named name: String, isolation: isolated (any Actor)? = #isolation,
+                                               _ body: () async throws(E) -> R) async throws(E) -> R {
+        guard fr_is_recording() else { return try await body() }
+        let task = TaskIdentity.current
+        let stack = Self.stack()
+        withBytes(name) { Emit.regionBegin(task: task, inlineName: $0, stack: stack) }
+        defer { withBytes(name) { Emit.regionEnd(task: task, inlineName: $0) } }
+        return try await body()
+    }
+
+    /// Runs `body` inside a blocking region: waits (suspensions) of the task inside it are
+    /// attributed to `reason` ("db query", "lock") by readers, across thread hops.
+    @inlinable
+    public static func withBlockingRegion<R, E: Error>(_ reason: StaticString, _ body: () throws(E) -> R) throws(E) -> R {
+        guard fr_is_recording() else { return try body() }
+        let task = TaskIdentity.current
+        Emit.regionBegin(task: task, name: reason, stack: Self.stack(), blocking: true)
+        defer { Emit.regionEnd(task: task, name: reason) }
+        return try body()
+    }
+
+    @inlinable
+    public static func withBlockingRegion<R, E: Error>(_ reason: StaticString, isolation: isolated (any Actor)? = #isolation,
+                                                       _ body: () async throws(E) -> R) async throws(E) -> R {
+        guard fr_is_recording() else { return try await body() }
+        let task = TaskIdentity.current
+        Emit.regionBegin(task: task, name: reason, stack: Self.stack(), blocking: true)
+        defer { Emit.regionEnd(task: task, name: reason) }
+        return try await body()
+    }
+
+    // MARK: logs and counters
+
+    /// Records `message` in `category` on the current task.
+    @inlinable @inline(__always)
+    public static func log(category: StaticString = "", _ message: String) {
+        guard fr_is_recording() else { return }
+        recordLog(category: category, message)
+    }
+
+    @inlinable @inline(__always)
+    public static func log(category: TraceName, _ message: String) {
+        guard fr_is_recording() else { return }
+        recordLog(category: category, message)
+    }
+
+    // The recording halves of `log`, kept out of line so the check above is all a caller inlines.
+    @usableFromInline @inline(never)
+    static func recordLog(category: StaticString, _ message: String) {
+        let task = TaskIdentity.current
+        withBytes(message) { Emit.log(task: task, category: category, message: $0) }
+    }
+
+    @usableFromInline @inline(never)
+    static func recordLog(category: TraceName, _ message: String) {
+        let task = TaskIdentity.current
+        withBytes(message) { Emit.log(task: task, category: category.id, message: $0) }
+    }
+
+    /// Records the value of counter `name`.
+    @inlinable
+    public static func counter(_ name: StaticString, _ value: Int) {
+        guard fr_is_recording() else { return }
+        Emit.counter(name: name, value: Int64(value))
+    }
+
+    @inlinable
+    public static func counter(_ name: StaticString, _ value: Int64) {
+        guard fr_is_recording() else { return }
+        Emit.counter(name: name, value: value)
+    }
+
+    @inlinable
+    public static func counter(_ name: StaticString, _ value: Double) {
+        guard fr_is_recording() else { return }
+        Emit.counter(name: name, value: value)
+    }
+
+    @inlinable
+    public static func counter(_ name: TraceName, _ value: Int64) {
+        guard fr_is_recording() else { return }
+        Emit.counter(name: name.id, value: value)
+    }
+
+    @inlinable
+    public static func counter(_ name: TraceName, _ value: Double) {
+        guard fr_is_recording() else { return }
+        Emit.counter(name: name.id, value: value)
+    }
+
+    // MARK: logical tasks
+
+    /// Runs `body` as a logical task named `name`, a child of the current task: its regions and
+    /// logs belong to it. Records taskCreated before and taskEnded after.
+    public static func withTask<R, E: Error>(_ name: StaticString, _ body: () throws(E) -> R) throws(E) -> R {
+        guard fr_is_recording() else { return try body() }
+        let id = Emit.logicalTaskBegin(name: name)
+        guard id != 0 else { return try body() }
+        fr_logical_task_opened()
+        defer {
+            fr_logical_task_closed()
+            Emit.taskEnded(task: id)
+        }
+        let result: Result<R, E> = LogicalTask.$bound.withValue(id) {
+            do throws(E) { return .success(try body()) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    public static func withTask<R, E: Error>(_ name: StaticString, isolation: isolated (any Actor)? = #isolation,
+                                             _ body: () async throws(E) -> R) async throws(E) -> R {
+        guard fr_is_recording() else { return try await body() }
+        let id = Emit.logicalTaskBegin(name: name)
+        guard id != 0 else { return try await body() }
+        fr_logical_task_opened()
+        defer {
+            fr_logical_task_closed()
+            Emit.taskEnded(task: id)
+        }
+        let result: Result<R, E> = await LogicalTask.$bound.withValue(id) {
+            do throws(E) { return .success(try await body()) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// The caller's stack id when the recording captures stacks, else 0 (one relaxed load).
+    @inlinable @inline(__always)
+    static func stack() -> UInt64 {
+        fr_capture_stacks() ? Stacks.capture() : 0
+    }
+
+    /// `body` with the UTF-8 bytes of `text` (no copy for native strings).
+    @inlinable @inline(__always)
+    static func withBytes(_ text: String, _ body: (UnsafeRawBufferPointer) -> Void) {
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { body(UnsafeRawBufferPointer($0)) }
+        if done == nil {
+            let copy = Array(text.utf8)
+            copy.withUnsafeBytes(body)
+        }
+    }
+}

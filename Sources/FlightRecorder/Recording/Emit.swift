@@ -1,0 +1,302 @@
+// Appending one record of each EventKind to the calling thread's active chunk: the hot path.
+//
+// Invariants:
+// - Every function here is a no-op when nothing records (`fr_is_recording`, one relaxed load).
+// - Appending takes no lock, does no shared atomic read-modify-write, allocates nothing and
+//   touches no reference count: it reads the thread-local state pointer, checks room
+//   (`EventKind.maxFixedLength` + inline bytes), reads the tick clock, encodes with
+//   TraceFormat's `EventRecord` pointer encoders (time delta from the thread's previous
+//   record), and publishes the new length with a release store (`fr_state_commit`).
+// - Only when the chunk is full (or on a thread's first event) does `ThreadBuffer.refill` run:
+//   it seals the chunk into the ring and takes a fresh one under the ring lock.
+// - Times never decrease within a chunk: a tick read earlier than the previous record's (TSC
+//   skew between cores) is clamped to it.
+// - Inline strings longer than `maxInlineBytes` are cut at a UTF-8 boundary.
+// - Signatures here are stable: the recording executor appends through them.
+
+import CFlightRecorder
+import TraceFormat
+
+@usableFromInline
+enum Emit {
+    /// Longest inline string (names, log messages) kept whole.
+    @usableFromInline static let maxInlineBytes = 64 << 10
+
+    /// The calling thread's state with room for one record plus `extra` inline bytes; nil when
+    /// not recording or when the event is dropped (no memory for a chunk, or re-entered from
+    /// the recorder's own slow path).
+    @inlinable @inline(__always)
+    static func reserve(extra: Int = 0) -> UnsafeMutablePointer<fr_thread_state>? {
+        guard fr_is_recording() else { return nil }
+        if let s = fr_current_state(), fr_state_has_room(s, UInt64(truncatingIfNeeded: extra)) { return s }
+        return ThreadBuffer.refill(extra: extra)
+    }
+
+    /// The current tick, never before the thread's previous record.
+    @inlinable @inline(__always)
+    static func now(_ s: UnsafeMutablePointer<fr_thread_state>) -> UInt64 {
+        let t = fr_ticks()
+        let last = s.pointee.last_ticks
+        return t > last ? t : last
+    }
+
+    /// `bytes` cut to `maxInlineBytes` at a UTF-8 boundary.
+    @inlinable @inline(__always)
+    static func clip(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        if bytes.count <= maxInlineBytes { return bytes }
+        var n = maxInlineBytes
+        while n > 0 && bytes[n] & 0xC0 == 0x80 { n -= 1 }
+        return UnsafeRawBufferPointer(rebasing: bytes[0..<n])
+    }
+
+    // MARK: tasks (Swift tasks through the executor, logical tasks through Trace.withTask)
+
+    /// taskCreated: `task` came into existence, child of `parent` (0 none), with interned
+    /// `name` and `group` string ids (0: none).
+    @inlinable
+    static func taskCreated(task: UInt64, parent: UInt64, name: UInt64, group: UInt64) {
+        guard let s = reserve() else { return }
+        let t = now(s)
+        let end = EventRecord.taskCreated(dt: t &- s.pointee.last_ticks, task: task, parent: parent,
+                                          name: nil, nameID: name, group: nil, groupID: group,
+                                          at: s.pointee.write.unsafelyUnwrapped)
+        fr_state_commit(s, end, t)
+    }
+
+    /// taskCreated with the name written inline (dynamic names); `group` is a string id.
+    @inlinable
+    static func taskCreated(task: UInt64, parent: UInt64, inlineName: UnsafeRawBufferPointer, group: UInt64) {
+        let name = clip(inlineName)
+        guard let s = reserve(extra: name.count) else { return }
+        let t = now(s)
+        let end = EventRecord.taskCreated(dt: t &- s.pointee.last_ticks, task: task, parent: parent,
+                                          name: name, nameID: 0, group: nil, groupID: group,
+                                          at: s.pointee.write.unsafelyUnwrapped)
+        fr_state_commit(s, end, t)
+    }
+
+    /// taskEnded: `task` finished; no events of it follow.
+    @inlinable
+    static func taskEnded(task: UInt64) {
+        simple(.taskEnded, task: task)
+    }
+
+    /// taskRunnable: a job of `task` was enqueued by `waker` (0 unknown); it waits for a thread.
+    @inlinable
+    static func taskRunnable(task: UInt64, waker: UInt64) {
+        withField(.taskRunnable, task: task, waker)
+    }
+
+    /// taskRunning: a job of `task` starts on the calling thread.
+    @inlinable
+    static func taskRunning(task: UInt64) {
+        simple(.taskRunning, task: task)
+    }
+
+    /// taskBlocked: the job of `task` returned with the task suspended; `reason` is an interned
+    /// string id (0: unknown; readers then use an open blocking region's name).
+    @inlinable
+    static func taskBlocked(task: UInt64, reason: UInt64) {
+        withField(.taskBlocked, task: task, StringRef.interned(reason))
+    }
+
+    /// taskSyscall: the running `task` entered a blocking call, keeping the calling thread.
+    @inlinable
+    static func taskSyscall(task: UInt64) {
+        simple(.taskSyscall, task: task)
+    }
+
+    /// Whether the recording wants jobCPUTime records (configuration `threadCPUTime`): one
+    /// relaxed load. Measure with `fr_thread_cpu_ns()` before and after the job.
+    @inlinable @inline(__always)
+    static var measuresThreadCPUTime: Bool { fr_thread_cpu_time_enabled() }
+
+    /// jobCPUTime: the calling thread spent `cpuNs` of CPU in the job of `task` that just ended.
+    @inlinable
+    static func jobCPUTime(task: UInt64, cpuNs: UInt64) {
+        withField(.jobCPUTime, task: task, cpuNs)
+    }
+
+    @inlinable @inline(__always)
+    static func simple(_ kind: EventKind, task: UInt64) {
+        guard let s = reserve() else { return }
+        let t = now(s)
+        let end = EventRecord.task(kind, dt: t &- s.pointee.last_ticks, task: task, at: s.pointee.write.unsafelyUnwrapped)
+        fr_state_commit(s, end, t)
+    }
+
+    @inlinable @inline(__always)
+    static func withField(_ kind: EventKind, task: UInt64, _ field: UInt64) {
+        guard let s = reserve() else { return }
+        let t = now(s)
+        let end = EventRecord.task(kind, dt: t &- s.pointee.last_ticks, task: task, field,
+                                   at: s.pointee.write.unsafelyUnwrapped)
+        fr_state_commit(s, end, t)
+    }
+
+    // MARK: regions
+
+    /// regionBegin (or blockingRegionBegin): a region named by string id `name` opens on `task`
+    /// (0: on the thread); `stack` is a stack id (0 none).
+    @inlinable @inline(__always)
+    static func regionBegin(task: UInt64, name: UInt64, stack: UInt64 = 0, blocking: Bool = false) {
+        guard let s = reserve() else { return }
+        let t = now(s)
+        let end = EventRecord.regionBegin(dt: t &- s.pointee.last_ticks, task: task, nameRef: StringRef.interned(name),
+                                          stack: stack, blocking: blocking, at: s.pointee.write.unsafelyUnwrapped)
+        fr_state_commit(s, end, t)
+    }
+
+    /// regionBegin with a StaticString name, interned through the thread's cache.
+    @inlinable @inline(__always)
+    static func regionBegin(task: UInt64, name: StaticString, stack: UInt64 = 0, blocking: Bool = false) {
+        guard let s = reserve() else { return }
+        let id = Names.id(name, state: s)
+        let t = now(s)
+        let end = EventRecord.regionBegin(dt: t &- s.pointee.last_ticks, task: task, nameRef: StringRef.interned(id),
+                                          stack: stack, blocking: blocking, at: s.pointee.write.unsafelyUnwrapped)
+        fr_state_commit(s, end, t)
+    }
+
+    /// regionBegin with the name written inline.
+    @inlinable
+    static func regionBegin(task: UInt64, inlineName: UnsafeRawBufferPointer, stack: UInt64 = 0, blocking: Bool = false) {
+        let name = clip(inlineName)
+        guard let s = reserve(extra: name.count) else { return }
+        let t = now(s)
+        var q = EventRecord.header(blocking ? .blockingRegionBegin : .regionBegin, dt: t &- s.pointee.last_ticks,
+                                   at: s.pointee.write.unsafelyUnwrapped)
+        q = Varint.write(task, at: q)
+        q = StringRef.writeInline(name, at: q)
+        q = Varint.write(stack, at: q)
+        fr_state_commit(s, q, t)
+    }
+
+    /// regionEnd: the innermost open region named `name` (string id) on `task` closes.
+    @inlinable @inline(__always)
+    static func regionEnd(task: UInt64, name: UInt64) {
+        guard let s = reserve() else { return }
+        let t = now(s)
+        let end = EventRecord.regionEnd(dt: t &- s.pointee.last_ticks, task: task, nameRef: StringRef.interned(name),
+                                        at: s.pointee.write.unsafelyUnwrapped)
+        fr_state_commit(s, end, t)
+    }
+
+    /// regionEnd with a StaticString name.
+    @inlinable @inline(__always)
+    static func regionEnd(task: UInt64, name: StaticString) {
+        guard let s = reserve() else { return }
+        let id = Names.id(name, state: s)
+        let t = now(s)
+        let end = EventRecord.regionEnd(dt: t &- s.pointee.last_ticks, task: task, nameRef: StringRef.interned(id),
+                                        at: s.pointee.write.unsafelyUnwrapped)
+        fr_state_commit(s, end, t)
+    }
+
+    /// regionEnd with the name written inline.
+    @inlinable
+    static func regionEnd(task: UInt64, inlineName: UnsafeRawBufferPointer) {
+        let name = clip(inlineName)
+        guard let s = reserve(extra: name.count) else { return }
+        let t = now(s)
+        var q = EventRecord.header(.regionEnd, dt: t &- s.pointee.last_ticks, at: s.pointee.write.unsafelyUnwrapped)
+        q = Varint.write(task, at: q)
+        q = StringRef.writeInline(name, at: q)
+        fr_state_commit(s, q, t)
+    }
+
+    // MARK: logs and counters
+
+    /// log: `message` (inline UTF-8) in category `category` (StaticString, interned) on `task`.
+    @inlinable @inline(__always)
+    static func log(task: UInt64, category: StaticString, message: UnsafeRawBufferPointer) {
+        let text = clip(message)
+        guard let s = reserve(extra: text.count) else { return }
+        let id = Names.id(category, state: s)
+        let t = now(s)
+        let end = EventRecord.log(dt: t &- s.pointee.last_ticks, task: task, categoryRef: StringRef.interned(id),
+                                  message: text, at: s.pointee.write.unsafelyUnwrapped)
+        fr_state_commit(s, end, t)
+    }
+
+    /// log with the category given as a string id.
+    @inlinable
+    static func log(task: UInt64, category: UInt64, message: UnsafeRawBufferPointer) {
+        let text = clip(message)
+        guard let s = reserve(extra: text.count) else { return }
+        let t = now(s)
+        let end = EventRecord.log(dt: t &- s.pointee.last_ticks, task: task, categoryRef: StringRef.interned(category),
+                                  message: text, at: s.pointee.write.unsafelyUnwrapped)
+        fr_state_commit(s, end, t)
+    }
+
+    /// counterInt: counter `name` now has `value`.
+    @inlinable @inline(__always)
+    static func counter(name: StaticString, value: Int64) {
+        guard let s = reserve() else { return }
+        let id = Names.id(name, state: s)
+        let t = now(s)
+        let end = EventRecord.counter(dt: t &- s.pointee.last_ticks, nameRef: StringRef.interned(id), value: value,
+                                      at: s.pointee.write.unsafelyUnwrapped)
+        fr_state_commit(s, end, t)
+    }
+
+    /// counterFloat: counter `name` now has `value`.
+    @inlinable @inline(__always)
+    static func counter(name: StaticString, value: Double) {
+        guard let s = reserve() else { return }
+        let id = Names.id(name, state: s)
+        let t = now(s)
+        let end = EventRecord.counter(dt: t &- s.pointee.last_ticks, nameRef: StringRef.interned(id), value: value,
+                                      at: s.pointee.write.unsafelyUnwrapped)
+        fr_state_commit(s, end, t)
+    }
+
+    /// counterInt with the name as a string id.
+    @inlinable
+    static func counter(name: UInt64, value: Int64) {
+        guard let s = reserve() else { return }
+        let t = now(s)
+        let end = EventRecord.counter(dt: t &- s.pointee.last_ticks, nameRef: StringRef.interned(name), value: value,
+                                      at: s.pointee.write.unsafelyUnwrapped)
+        fr_state_commit(s, end, t)
+    }
+
+    /// counterFloat with the name as a string id.
+    @inlinable
+    static func counter(name: UInt64, value: Double) {
+        guard let s = reserve() else { return }
+        let t = now(s)
+        let end = EventRecord.counter(dt: t &- s.pointee.last_ticks, nameRef: StringRef.interned(name), value: value,
+                                      at: s.pointee.write.unsafelyUnwrapped)
+        fr_state_commit(s, end, t)
+    }
+
+    // MARK: threads
+
+    /// threadName into a state known to have room (the slow path, right after a fresh chunk).
+    static func threadName(_ name: UnsafeRawBufferPointer, into s: UnsafeMutablePointer<fr_thread_state>) {
+        let text = clip(name)
+        guard fr_state_has_room(s, UInt64(text.count)) else { return }
+        let t = now(s)
+        let q = EventRecord.header(.threadName, dt: t &- s.pointee.last_ticks, at: s.pointee.write.unsafelyUnwrapped)
+        fr_state_commit(s, StringRef.writeInline(text, at: q), t)
+    }
+}
+
+extension Emit {
+    /// Opens a logical task named by string id `name` (group: the same name), child of the
+    /// current task; returns its id, 0 when not recording.
+    static func logicalTaskBegin(name: UInt64) -> UInt64 {
+        guard let s = reserve() else { return 0 }
+        let id = TaskIdentity.newLogicalTask(state: s)
+        taskCreated(task: id, parent: TaskIdentity.current, name: name, group: name)
+        return id
+    }
+
+    /// `logicalTaskBegin` with a StaticString name, interned through the thread's cache.
+    static func logicalTaskBegin(name: StaticString) -> UInt64 {
+        guard let s = reserve() else { return 0 }
+        return logicalTaskBegin(name: Names.id(name, state: s))
+    }
+}

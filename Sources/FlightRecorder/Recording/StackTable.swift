@@ -1,0 +1,130 @@
+// Captured call stacks (when the configuration asks for them): frame-pointer walks interned
+// into a process-wide table of stack ids, symbolized only when a snapshot is written.
+//
+// Invariants:
+// - Stack ids start at 1 (0: no stack) and are never reused; the table holds at most
+//   `maxStacks` distinct stacks, after which captures return 0 (no stack).
+// - A stack is identified by a 64-bit hash of its return addresses; the per-thread cache maps
+//   hash to id without a lock, the table (under its lock) checks the addresses themselves.
+// - Capture walks only the current thread's stack (async callers are not on it), starting above
+//   the capture function; when symbols are available (dladdr: shared libraries, executables
+//   linked with --export-dynamic), leading frames of the recorder itself (the non-inlined
+//   `Trace` wrappers of debug builds) are trimmed when the snapshot symbolizes the stack.
+//   Unnamed functions are written as `image+0xoffset` for offline symbolization.
+
+import CFlightRecorder
+import TraceFormat
+
+final class StackTable: @unchecked Sendable {
+    // @unchecked Sendable: `byHash` and `stacks` are accessed only under `lock`.
+    static let shared = StackTable()
+    static let maxStacks = 1 << 16
+    static let maxFrames = 48
+
+    private let lock = RecorderLock()
+    private var byHash: [UInt64: [UInt64]] = [:]
+    private var stacks: [[UInt]] = []
+
+    func intern(hash: UInt64, pcs: UnsafeBufferPointer<UInt>) -> UInt64 {
+        lock.withLock {
+            for id in byHash[hash] ?? [] where stacks[Int(id - 1)].elementsEqual(pcs) { return id }
+            guard stacks.count < Self.maxStacks else { return 0 }
+            stacks.append(Array(pcs))
+            let id = UInt64(stacks.count)
+            byHash[hash, default: []].append(id)
+            return id
+        }
+    }
+
+    /// Every stack, id `i + 1` at index `i`.
+    func all() -> [[UInt]] { lock.withLock { stacks } }
+}
+
+@usableFromInline
+enum Stacks {
+    /// The calling thread's stack as a stack id (0 when not recording or not capturable).
+    @usableFromInline @inline(never)
+    static func capture() -> UInt64 {
+        guard let s = Emit.reserve() else { return 0 }
+        return withUnsafeTemporaryAllocation(of: UInt.self, capacity: StackTable.maxFrames) { buffer -> UInt64 in
+            let n = fr_capture_stack(s, buffer.baseAddress!, StackTable.maxFrames)
+            guard n > 0 else { return 0 }
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for i in 0..<n {
+                hash = (hash ^ UInt64(buffer[i])) &* 0x0000_0100_0000_01B3
+                hash ^= hash >> 29
+            }
+            let cached = fr_stack_cache_lookup(s, hash)
+            if cached != 0 { return cached }
+            let id = StackTable.shared.intern(hash: hash, pcs: UnsafeBufferPointer(rebasing: buffer[0..<n]))
+            if id != 0 { fr_stack_cache_store(s, hash, id) }
+            return id
+        }
+    }
+
+    /// The stacks frame entries for a snapshot, with function names added to `strings` as
+    /// snapshot-local ids after `firstStringID - 1`. Leading frames inside the recorder are
+    /// dropped; functions that cannot be named get id 0 (readers show the address).
+    static func symbolize(_ stacks: [[UInt]], firstStringID: UInt64,
+                          strings: inout [(id: UInt64, string: String)]) -> [(id: UInt64, frames: [SnapshotStackFrame])] {
+        var names: [UInt: UInt64] = [:]
+        var nameIDs: [String: UInt64] = [:]
+        var next = firstStringID
+        func function(_ pc: UInt) -> (id: UInt64, isRecorder: Bool) {
+            var symbol: UnsafePointer<CChar>?
+            var image: UnsafePointer<CChar>?
+            var offset: UInt = 0
+            // pc - 1: a return address may be the first byte of the next function.
+            guard fr_symbol_info(pc &- 1, &symbol, &image, &offset) else { return (0, false) }
+            var isRecorder = false
+            let text: String
+            if let symbol {
+                let mangled = String(cString: symbol)
+                isRecorder = mangled.hasPrefix("$s14FlightRecorder") || mangled.hasPrefix("fr_")
+                if let demangled = fr_demangle(symbol) {
+                    text = String(cString: demangled)
+                    free(demangled)
+                } else {
+                    text = mangled
+                }
+            } else if let image {
+                // Not exported (executables need --export-dynamic for dladdr to name their
+                // functions): image and offset, for addr2line or llvm-symbolizer later.
+                let path = String(cString: image)
+                let file = path.split(separator: "/").last.map(String.init) ?? path
+                text = "\(file)+0x\(String(UInt(offset) &+ 1, radix: 16))"
+            } else {
+                return (0, false)
+            }
+            if let id = names[pc] { return (id, isRecorder) }
+            let id: UInt64
+            if let known = nameIDs[text] { id = known } else {
+                id = next
+                next += 1
+                nameIDs[text] = id
+                strings.append((id, text))
+            }
+            names[pc] = id
+            return (id, isRecorder)
+        }
+        var out: [(id: UInt64, frames: [SnapshotStackFrame])] = []
+        for (index, pcs) in stacks.enumerated() {
+            var frames: [SnapshotStackFrame] = []
+            var leading = true
+            for pc in pcs {
+                let (id, isRecorder) = function(pc)
+                if leading && isRecorder { continue }
+                leading = false
+                frames.append(SnapshotStackFrame(pc: UInt64(pc), function: id))
+            }
+            out.append((UInt64(index + 1), frames))
+        }
+        return out
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

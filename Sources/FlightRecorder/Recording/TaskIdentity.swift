@@ -1,0 +1,63 @@
+// Which task an event belongs to.
+//
+// Invariants:
+// - A Swift task is identified by the runtime's job task id (`swift_task_getJobTaskId`): ids are
+//   sequential and never repeat within a process, and the id seen when a job is enqueued equals
+//   the id seen inside the task. 0 means "not in a task" (a plain thread).
+// - Logical tasks (`Trace.withTask`) get ids above 2^62, reserved per thread in blocks, so they
+//   never collide with Swift task ids and need no shared atomic per task.
+// - While a logical task is open, annotations made inside it (in the same Swift task, or
+//   synchronously on the same thread) record the logical task instead of the Swift task.
+
+import CFlightRecorder
+
+// The runtime's entry points are reached through C (`fr_current_task_id`, CFlightRecorder.h):
+// Swift reserves `swift_task_getCurrent` for the compiler, so `@_silgen_name` cannot name it.
+
+@usableFromInline
+enum TaskIdentity {
+    /// The current Swift task's id, 0 outside any task.
+    @inlinable @inline(__always)
+    static var currentSwiftTask: UInt64 {
+        fr_current_task_id()
+    }
+
+    /// The id of the task a job belongs to (0 for jobs that are not tasks). For executors.
+    static func id(of job: UnownedJob) -> UInt64 {
+        // UnownedJob is a single job pointer.
+        fr_job_task_id(unsafeBitCast(job, to: UnsafeMutableRawPointer.self))
+    }
+
+    /// The task annotations made here belong to: the innermost open logical task of the current
+    /// Swift task (or thread), else the Swift task, else 0.
+    @inlinable @inline(__always)
+    static var current: UInt64 {
+        if fr_any_logical_task_open() {
+            if let logical = LogicalTask.current, logical != 0 { return logical }
+        }
+        return currentSwiftTask
+    }
+
+    /// A fresh logical task id, from this thread's reserved block.
+    static func newLogicalTask(state: UnsafeMutablePointer<fr_thread_state>) -> UInt64 {
+        if state.pointee.next_logical_task >= state.pointee.logical_task_end {
+            let block: UInt64 = 1024
+            state.pointee.next_logical_task = fr_reserve_logical_task_ids(block)
+            state.pointee.logical_task_end = state.pointee.next_logical_task + block
+        }
+        defer { state.pointee.next_logical_task += 1 }
+        return state.pointee.next_logical_task
+    }
+}
+
+/// The logical task bound to the current Swift task (async bodies) or thread (sync bodies).
+@usableFromInline
+enum LogicalTask {
+    @TaskLocal static var bound: UInt64 = 0
+
+    @usableFromInline
+    static var current: UInt64? {
+        let v = bound
+        return v == 0 ? nil : v
+    }
+}

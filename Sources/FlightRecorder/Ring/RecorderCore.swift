@@ -1,0 +1,397 @@
+// The process-wide ring: chunk pool, sealed chunks in seal order, registered threads, pins.
+//
+// Invariants (all fields under `ringLock` unless noted):
+// - One recording at a time: `isRecording` with `epoch` counting start/stop transitions. A
+//   thread's active chunk belongs to the recording whose epoch the thread state carries; on
+//   start and stop every registered thread's `limit` is cleared so its next event takes the
+//   slow path and resynchronises (releasing a chunk of an old recording).
+// - `sealed` holds chunks in the order they were sealed; `sealedBytes` is their allocation
+//   size and never exceeds `maxBytes` after `evict` returns (maxBytes wins over minAge).
+// - Evicted chunks go to `foldQueue` (numbered by `eviction`, increasing) and are folded into
+//   the window state, in eviction order, under `foldLock`, before they are released.
+// - While a snapshot copies, the chunks it listed carry FR_CHUNK_PINNED: releasing one parks it
+//   in `deferred` instead of reusing or freeing it, so every listed chunk stays intact until the
+//   snapshot ends. Other chunks are recycled as usual.
+// - `liveChunks` counts chunk allocations not yet freed (tests check thread churn with it).
+
+import CFlightRecorder
+import TraceFormat
+
+typealias ChunkPointer = UnsafeMutablePointer<fr_chunk>
+typealias ThreadStatePointer = UnsafeMutablePointer<fr_thread_state>
+
+struct RefillOutcome {
+    /// The thread has a fresh chunk.
+    var ready = false
+    /// The chunk starts a new recording for this thread: write its name first.
+    var announce = false
+    /// Chunks were evicted and the caller must fold them (no worker, or a long backlog).
+    var evicted = false
+}
+
+/// A chunk as a snapshot found it: its bytes `[0, used)` hold `events` records.
+struct ChunkCut: @unchecked Sendable {
+    // @unchecked Sendable: the chunk is pinned (not reused or freed) until the snapshot that
+    // holds this cut unpins, and bytes below `used` are never written again.
+    var chunk: ChunkPointer
+    var used: Int
+    var events: Int
+    var baseTicks: UInt64
+}
+
+final class RecorderCore: @unchecked Sendable {
+    // @unchecked Sendable: every mutable field is accessed only under `ringLock`, except `fold`,
+    // which is accessed only under `foldLock` (see the file comment).
+    static let shared = RecorderCore()
+
+    /// Free chunks kept for reuse; the rest are freed.
+    static let poolLimit = 4
+    /// Evicted chunks waiting to be folded beyond which writers fold them themselves.
+    static let foldBacklog = 8
+    static let chunkOverhead = MemoryLayout<fr_chunk>.stride
+
+    let ringLock = RecorderLock()
+    let foldLock = RecorderLock()
+
+    private(set) var isRecording = false
+    private(set) var epoch: UInt64 = 0
+    private(set) var configuration = FlightRecorderConfiguration()
+    private(set) var clock = TickClock.begin()
+    private var owner: ObjectIdentifier?
+    private var chunkBytes = 64 << 10
+    private var minAgeTicks: UInt64 = 0
+
+    private var pool: [ChunkPointer] = []
+    private(set) var sealed: [ChunkPointer] = []
+    private(set) var sealedBytes = 0
+    private var foldQueue: [ChunkPointer] = []
+    private var nextEviction: UInt64 = 1
+    private var threads: [ThreadStatePointer] = []
+    private var pinned: [ChunkPointer] = []
+    private var deferred: [ChunkPointer] = []
+    private var snapshotActive = false
+    private var worker: FoldWorker?
+    private(set) var liveChunks = 0
+    /// Bytes of all allocated chunks (ring, fold queue, pool, deferred, threads' active chunks).
+    private(set) var liveChunkBytes = 0
+    /// Events dropped because no chunk could be allocated.
+    private(set) var droppedChunkRequests: UInt64 = 0
+
+    /// Under `foldLock`.
+    var fold = WindowFold()
+
+    private init() {
+        fr_thread_exit_hook_install(ThreadBuffer.exitHook)
+    }
+
+    // MARK: start and stop
+
+    func start(_ configuration: FlightRecorderConfiguration, owner: ObjectIdentifier) throws(FlightRecorderError) {
+        let refusal: FlightRecorderError? = foldLock.withLock {
+            ringLock.withLock { () -> FlightRecorderError? in
+                if isRecording {
+                    return self.owner == owner ? .alreadyRecording : .anotherRecorderIsRecording
+                }
+                self.owner = owner
+                self.configuration = configuration
+                let newChunkBytes = configuration.effectiveChunkBytes
+                if newChunkBytes != chunkBytes {
+                    chunkBytes = newChunkBytes
+                    let old = pool
+                    pool = []
+                    for c in old { free(c) }
+                }
+                clock = TickClock.begin()
+                minAgeTicks = clock.ticks(nanoseconds: configuration.minAgeNanoseconds)
+                epoch += 1
+                fold = WindowFold()
+                droppedChunkRequests = 0
+                for t in threads { fr_state_set_limit(t, nil) }
+                isRecording = true
+                fr_set_capture_stacks(configuration.captureStacks)
+                fr_set_thread_cpu_time(configuration.threadCPUTime)
+                fr_set_recording(true)
+                worker = FoldWorker(core: self)
+                return nil
+            }
+        }
+        if let refusal { throw refusal }
+    }
+
+    /// Stops recording if `owner` is recording; drops the ring. Threads keep their active
+    /// chunk until they record again or exit.
+    func stop(owner: ObjectIdentifier) {
+        let stopped: FoldWorker? = foldLock.withLock {
+            ringLock.withLock {
+                guard isRecording, self.owner == owner else { return nil }
+                fr_set_recording(false)
+                fr_set_capture_stacks(false)
+                fr_set_thread_cpu_time(false)
+                isRecording = false
+                self.owner = nil
+                epoch += 1
+                for t in threads { fr_state_set_limit(t, nil) }
+                let dropped = sealed + foldQueue
+                sealed = []
+                foldQueue = []
+                sealedBytes = 0
+                for c in dropped { release(c) }
+                let idle = pool
+                pool = []
+                for c in idle { free(c) }
+                fold = WindowFold()
+                defer { worker = nil }
+                return worker
+            }
+        }
+        stopped?.stop()
+    }
+
+    func isRecording(owner: ObjectIdentifier) -> Bool {
+        ringLock.withLock { isRecording && self.owner == owner }
+    }
+
+    // MARK: threads
+
+    func register(_ state: ThreadStatePointer) {
+        ringLock.withLock { threads.append(state) }
+    }
+
+    var registeredThreadCount: Int { ringLock.withLock { threads.count } }
+    var liveChunkCount: Int { ringLock.withLock { liveChunks } }
+    var liveChunkByteCount: Int { ringLock.withLock { liveChunkBytes } }
+
+    /// Seals the thread's full chunk (or drops one of an old recording) and installs a fresh one.
+    func refill(_ s: ThreadStatePointer, extra: Int) -> RefillOutcome {
+        ringLock.withLock {
+            var outcome = RefillOutcome()
+            guard isRecording else { return outcome }
+            if let c = s.pointee.chunk {
+                s.pointee.chunk = nil
+                if s.pointee.epoch == epoch && s.pointee.events > 0 {
+                    seal(c, lastTicks: s.pointee.last_ticks, final: false)
+                    outcome.evicted = evict(now: s.pointee.last_ticks) && !handOff()
+                } else {
+                    release(c)
+                }
+            }
+            if s.pointee.epoch != epoch {
+                s.pointee.epoch = epoch
+                outcome.announce = true
+            }
+            let need = EventChunkHeader.maxLength + 2 * EventKind.maxFixedLength + 64 + extra
+            guard let c = takeChunk(minCapacity: need) else {
+                droppedChunkRequests += 1
+                s.pointee.write = nil
+                fr_state_set_limit(s, nil)
+                return outcome
+            }
+            install(c, in: s)
+            outcome.ready = true
+            return outcome
+        }
+    }
+
+    private func install(_ c: ChunkPointer, in s: ThreadStatePointer) {
+        let base = fr_ticks()
+        c.pointee.thread = s.pointee.thread
+        c.pointee.sequence = s.pointee.next_sequence
+        s.pointee.next_sequence += 1
+        c.pointee.base_ticks = base
+        c.pointee.last_ticks = base
+        c.pointee.flags = 0  // a pooled chunk is never pinned: pinned chunks are not pooled
+        c.pointee.eviction = 0
+        let data = fr_chunk_data(c)
+        let header = EventChunkHeader(thread: c.pointee.thread, sequence: c.pointee.sequence, baseTicks: base)
+        let end = header.write(at: data)
+        fr_chunk_publish(c, UInt64(end - data), 0)
+        s.pointee.chunk = c
+        s.pointee.write = end
+        s.pointee.last_ticks = base
+        s.pointee.events = 0
+        fr_state_set_limit(s, data + Int(c.pointee.capacity) - EventKind.maxFixedLength)
+    }
+
+    /// Called (through the pthread-key destructor) when a registered thread exits.
+    func threadExited(_ s: ThreadStatePointer) {
+        let evicted: Bool = ringLock.withLock {
+            var evicted = false
+            if let c = s.pointee.chunk {
+                s.pointee.chunk = nil
+                if isRecording && s.pointee.epoch == epoch {
+                    // The last chunk of the thread: kept (shrunk to its content) so the thread's
+                    // events stay in the window and folding learns that the thread ended.
+                    seal(shrunk(c), lastTicks: s.pointee.last_ticks, final: true)
+                    evicted = evict(now: s.pointee.last_ticks) && !handOff()
+                } else {
+                    release(c)
+                }
+            }
+            fr_state_set_limit(s, nil)
+            if let i = threads.firstIndex(of: s) { threads.remove(at: i) }
+            return evicted
+        }
+        if evicted { drainFoldQueue(wait: false) }
+        fr_thread_attach(nil)
+        fr_thread_state_free(s)
+    }
+
+    /// `c` copied into an allocation of its used size when that saves at least half (the
+    /// original is released); `c` itself otherwise.
+    private func shrunk(_ c: ChunkPointer) -> ChunkPointer {
+        let used = Int(fr_chunk_published(c) & 0xFFFF_FFFF)
+        guard used * 2 <= Int(c.pointee.capacity), let small = fr_chunk_alloc(UInt64(used)) else { return c }
+        liveChunks += 1
+        liveChunkBytes += Self.size(small)
+        let capacity = small.pointee.capacity
+        small.pointee = c.pointee
+        small.pointee.capacity = capacity
+        fr_chunk_data(small).update(from: fr_chunk_data(c), count: used)
+        fr_chunk_publish(small, fr_chunk_published(c) & 0xFFFF_FFFF, fr_chunk_published(c) >> 32)
+        release(c)
+        return small
+    }
+
+    // MARK: ring
+
+    /// Gives queued evicted chunks to the fold worker; false when the caller must fold them
+    /// (no worker, or the backlog is too long: back-pressure).
+    private func handOff() -> Bool {
+        guard let worker, worker.isRunning, foldQueue.count <= Self.foldBacklog else { return false }
+        worker.wake()
+        return true
+    }
+
+    private static func size(_ c: ChunkPointer) -> Int { chunkOverhead + Int(c.pointee.capacity) }
+
+    private func takeChunk(minCapacity: Int) -> ChunkPointer? {
+        if minCapacity <= chunkBytes, let c = pool.popLast() { return c }
+        guard let c = fr_chunk_alloc(UInt64(max(chunkBytes, minCapacity))) else { return nil }
+        liveChunks += 1
+        liveChunkBytes += Self.size(c)
+        return c
+    }
+
+    private func free(_ c: ChunkPointer) {
+        liveChunkBytes -= Self.size(c)
+        fr_chunk_free(c)
+        liveChunks -= 1
+    }
+
+    /// Returns a chunk nobody uses any more: deferred while a snapshot is copying, else pooled
+    /// or freed.
+    private func release(_ c: ChunkPointer) {
+        if c.pointee.flags & UInt64(FR_CHUNK_PINNED) != 0 {
+            deferred.append(c)
+        } else if isRecording && Int(c.pointee.capacity) == chunkBytes && pool.count < Self.poolLimit {
+            pool.append(c)
+        } else {
+            free(c)
+        }
+    }
+
+    private func seal(_ c: ChunkPointer, lastTicks: UInt64, final: Bool) {
+        c.pointee.last_ticks = lastTicks
+        if final { c.pointee.flags |= UInt64(FR_CHUNK_FINAL) }
+        sealed.append(c)
+        sealedBytes += Self.size(c)
+    }
+
+    /// Evicts oldest chunks while the ring exceeds maxBytes, or while the oldest chunk ended
+    /// before `now - minAge` and the next one still reaches back to that cutoff.
+    /// Returns whether anything was evicted.
+    private func evict(now: UInt64) -> Bool {
+        var count = 0
+        let maxBytes = configuration.maxBytes
+        while count < sealed.count {
+            let oldest = sealed[count]
+            var drop = sealedBytes > maxBytes
+            if !drop && minAgeTicks > 0 && count + 1 < sealed.count {
+                let cutoff = now > minAgeTicks ? now - minAgeTicks : 0
+                drop = oldest.pointee.last_ticks < cutoff && sealed[count + 1].pointee.base_ticks <= cutoff
+            }
+            guard drop else { break }
+            sealedBytes -= Self.size(oldest)
+            oldest.pointee.eviction = nextEviction
+            nextEviction += 1
+            foldQueue.append(oldest)
+            count += 1
+        }
+        if count > 0 { sealed.removeFirst(count) }
+        return count > 0
+    }
+
+    /// Folds queued evicted chunks (those numbered up to `upTo`) into the window state and
+    /// releases them. `wait: false` returns at once when another thread is folding (it drains
+    /// the queue to the end).
+    func drainFoldQueue(wait: Bool, upTo: UInt64 = .max) {
+        if wait { foldLock.lock() } else if !foldLock.tryLock() { return }
+        defer { foldLock.unlock() }
+        foldLocked(upTo: upTo)
+    }
+
+    /// `drainFoldQueue` for a caller already holding `foldLock`.
+    func foldLocked(upTo: UInt64) {
+        while true {
+            let next: ChunkPointer? = ringLock.withLock {
+                guard let first = foldQueue.first, first.pointee.eviction <= upTo else { return nil }
+                foldQueue.removeFirst()
+                return first
+            }
+            guard let c = next else { return }
+            fold.apply(chunk: c)
+            ringLock.withLock { release(c) }
+        }
+    }
+
+    // MARK: snapshots
+
+    struct Cut {
+        var chunks: [ChunkCut]
+        var evictedUpTo: UInt64
+        var configuration: FlightRecorderConfiguration
+        var clock: TickClock
+        var droppedChunkRequests: UInt64
+        /// Ticks when the cut was taken: no listed event is later.
+        var cutTicks: UInt64
+    }
+
+    /// Lists every retained chunk (sealed, and each thread's active one up to its published
+    /// length) and pins them. Pair with `endSnapshot`.
+    func beginSnapshot(owner: ObjectIdentifier) throws(FlightRecorderError) -> Cut {
+        let result: Result<Cut, FlightRecorderError> = ringLock.withLock {
+            guard isRecording, self.owner == owner else { return .failure(.notRecording) }
+            guard !snapshotActive else { return .failure(.snapshotInProgress) }
+            snapshotActive = true
+            var chunks: [ChunkCut] = []
+            chunks.reserveCapacity(sealed.count + threads.count)
+            func add(_ c: ChunkPointer) {
+                let published = fr_chunk_published(c)
+                let events = Int(published >> 32)
+                guard events > 0 else { return }
+                c.pointee.flags |= UInt64(FR_CHUNK_PINNED)
+                pinned.append(c)
+                chunks.append(ChunkCut(chunk: c, used: Int(published & 0xFFFF_FFFF), events: events,
+                                       baseTicks: c.pointee.base_ticks))
+            }
+            for c in sealed { add(c) }
+            for t in threads where t.pointee.epoch == epoch {
+                if let c = t.pointee.chunk { add(c) }
+            }
+            return .success(Cut(chunks: chunks, evictedUpTo: nextEviction - 1, configuration: configuration,
+                                clock: clock, droppedChunkRequests: droppedChunkRequests, cutTicks: fr_ticks()))
+        }
+        return try result.get()
+    }
+
+    func endSnapshot() {
+        ringLock.withLock {
+            snapshotActive = false
+            for c in pinned { c.pointee.flags &= ~UInt64(FR_CHUNK_PINNED) }
+            pinned = []
+            let waiting = deferred
+            deferred = []
+            for c in waiting { release(c) }
+        }
+    }
+}

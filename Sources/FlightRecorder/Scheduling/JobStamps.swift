@@ -1,0 +1,189 @@
+// The records an executor writes around each job: enqueue -> runnable, start -> running,
+// end -> blocked / runnable / ended. One job hop costs three records.
+//
+// Invariants:
+// - Nothing is written, and no task is touched, when the recorder is not recording (one relaxed
+//   load per enqueue and per job).
+// - Enqueue (on the enqueuing thread): a task's first enqueue writes taskCreated (parent = the
+//   task that created it; a task named with `Task(name:)` has that name as name and group, an
+//   anonymous one an empty group, which readers replace with the creator's innermost region),
+//   then every enqueue writes taskRunnable with the waker: the task whose job this thread is
+//   running (also right after a completing task cleared the runtime's current task, when it
+//   wakes its waiters), else the runtime's current task, else 0; 0 also for a sleep's wake-up
+//   task (it runs as a timer job here, or hops to the global executor first: it is known by
+//   its id, noted when it was scheduled).
+// - Start (on the worker): taskRunning, after which the task is retained until the end stamp so
+//   its status can be read after the job.
+// - End: taskEnded if the task finished; nothing if it was already enqueued again on a
+//   recording executor or runs again (its runnable record ended the job, so per task no two
+//   jobs overlap); taskRunnable (waker: the task itself) if it moved to an executor that
+//   records nothing (main actor, custom actor executor) or if the job yielded; otherwise
+//   taskBlocked with reason "sleep" if the job scheduled a timer on a recording executor
+//   (Task.sleep), else the empty reason ("suspended"; readers substitute the innermost open
+//   blocking region).
+// - Non-task jobs (runtime continuation jobs) are run without records.
+// - A task is "created" at its first enqueue, so tasks that already existed when recording
+//   started, and tasks started with `Task.immediate` (they run before any enqueue), get no
+//   taskCreated: readers introduce them on first sight, without parent or name.
+
+import CFlightRecorder
+
+/// What the start stamp hands to the end stamp.
+@usableFromInline
+struct JobStamp: Sendable {
+    /// The task of the job, 0 when nothing is recorded for it.
+    @usableFromInline var task: UInt64
+    @usableFromInline var cpuStart: UInt64
+    /// The job's enqueue marker when it started.
+    @usableFromInline var marker: UInt64
+
+    @inlinable init(task: UInt64, cpuStart: UInt64, marker: UInt64) {
+        self.task = task
+        self.cpuStart = cpuStart
+        self.marker = marker
+    }
+
+    @usableFromInline static let none = JobStamp(task: 0, cpuStart: 0, marker: 0)
+}
+
+@usableFromInline
+enum JobStamps {
+    /// The interned reason of blocks in Task.sleep.
+    @usableFromInline static let sleepReason: UInt64 = StringTable.shared.intern("sleep")
+
+    // MARK: enqueue
+
+    /// A job was enqueued on a recording executor (called on the enqueuing thread).
+    @inlinable @inline(__always)
+    static func enqueued(_ job: UnsafeMutableRawPointer) {
+        guard fr_is_recording() else { return }
+        enqueuedWhileRecording(job)
+    }
+
+    @usableFromInline
+    static func enqueuedWhileRecording(_ job: UnsafeMutableRawPointer) {
+        let task = fr_job_task_id(job)
+        guard task != 0 else {
+            // A continuation job enqueued from the job of a task: Task.yield.
+            if sched_running_task() != 0 { sched_add_mark(SCHED_MARK_YIELD) }
+            return
+        }
+        let waker = currentWaker()
+        if RuntimeTask.layoutKnown && RuntimeTask.neverRan(job) {
+            created(task: task, parent: waker, job: job)
+        }
+        Emit.taskRunnable(task: task, waker: waker)
+    }
+
+    /// The task on whose behalf this thread enqueues now: the task whose job this thread runs
+    /// (a thread-local read; it is also right after a completing task cleared the runtime's
+    /// current task), else the runtime's current task (another executor's thread).
+    @inlinable @inline(__always)
+    static func currentWaker() -> UInt64 {
+        if sched_marks() & SCHED_MARK_TIMER != 0 { return 0 }
+        let running = sched_running_task()
+        if running != 0 { return running }
+        let current = fr_current_task_id()
+        // A sleep's wake-up task, resuming the sleeper from the global executor's thread.
+        return sched_is_timer_task(current) ? 0 : current
+    }
+
+    static func created(task: UInt64, parent: UInt64, job: UnsafeMutableRawPointer) {
+        if let name = RuntimeTask.name(job) {
+            Emit.namedTaskCreated(task: task, parent: parent, name: name)
+        } else {
+            Emit.taskCreated(task: task, parent: parent, name: 0, group: 0)
+        }
+    }
+
+    /// A task on this thread scheduled `job` to run after a delay (Task.sleep's wake-up task).
+    @inlinable @inline(__always)
+    static func timerScheduled(_ job: UnsafeMutableRawPointer) {
+        sched_note_timer_task(fr_job_task_id(job))
+        if sched_running_task() != 0 { sched_add_mark(SCHED_MARK_SLEEP) }
+    }
+
+    /// A task on this thread scheduled a delayed job through the runtime's hooks (takeover).
+    @inlinable @inline(__always)
+    static func timerScheduled() {
+        if sched_running_task() != 0 { sched_add_mark(SCHED_MARK_SLEEP) }
+    }
+
+    // MARK: start and end
+
+    /// Before running a task's job on this thread. Returns what `ended` needs.
+    @inlinable @inline(__always)
+    static func starting(_ job: UnsafeMutableRawPointer, threadName: UnsafeRawBufferPointer?) -> JobStamp {
+        guard fr_is_recording() else { return .none }
+        return startingWhileRecording(job, threadName: threadName)
+    }
+
+    @usableFromInline
+    static func startingWhileRecording(_ job: UnsafeMutableRawPointer, threadName: UnsafeRawBufferPointer?) -> JobStamp {
+        let task = fr_job_task_id(job)
+        guard task != 0 else { return .none }
+        if RuntimeTask.layoutKnown { sched_retain(job) }
+        Emit.taskRunning(task: task)
+        if let threadName, sched_thread_needs_name() { announce(threadName) }
+        sched_set_marks(0)
+        sched_set_running_task(task)
+        return JobStamp(task: task, cpuStart: sched_cpu_time_enabled() ? ThreadCPUTime.now() : 0,
+                        marker: sched_job_marker(job))
+    }
+
+    /// After the job returned.
+    @inlinable @inline(__always)
+    static func ended(_ job: UnsafeMutableRawPointer, _ stamp: JobStamp) {
+        guard stamp.task != 0 else { return }
+        endedWhileRecording(job, stamp)
+    }
+
+    @usableFromInline
+    static func endedWhileRecording(_ job: UnsafeMutableRawPointer, _ stamp: JobStamp) {
+        let task = stamp.task
+        let marks = sched_marks()
+        sched_set_marks(0)
+        sched_set_running_task(0)
+        if stamp.cpuStart != 0 {
+            Emit.jobCPUTime(task: task, cpuNs: ThreadCPUTime.now() &- stamp.cpuStart)
+        }
+        guard RuntimeTask.layoutKnown else {
+            Emit.taskBlocked(task: task, reason: marks & SCHED_MARK_SLEEP != 0 ? sleepReason : 0)
+            return
+        }
+        switch RuntimeTask.afterJob(job, markerAtStart: stamp.marker) {
+        case .finished:
+            Emit.taskEnded(task: task)
+        case .alreadyResumed:
+            break
+        case .movedAway:
+            Emit.taskRunnable(task: task, waker: task)
+        case .suspended:
+            if marks & SCHED_MARK_YIELD != 0 {
+                Emit.taskRunnable(task: task, waker: task)
+            } else {
+                Emit.taskBlocked(task: task, reason: marks & SCHED_MARK_SLEEP != 0 ? sleepReason : 0)
+            }
+        }
+        sched_release(job)
+    }
+
+    // MARK: timer jobs
+
+    /// Before running a timer job (a sleep's wake-up task): it is runtime plumbing, not
+    /// recorded, and the tasks it wakes have no task as waker.
+    @inlinable @inline(__always)
+    static func startingTimer() { sched_set_marks(SCHED_MARK_TIMER) }
+
+    @inlinable @inline(__always)
+    static func endedTimer() { sched_set_marks(0) }
+
+    // MARK: thread names
+
+    /// Writes this worker's full name (the OS keeps 15 bytes) once per chunk.
+    static func announce(_ name: UnsafeRawBufferPointer) {
+        guard let s = Emit.reserve(extra: name.count) else { return }
+        Emit.threadName(name, into: s)
+        sched_thread_named()
+    }
+}

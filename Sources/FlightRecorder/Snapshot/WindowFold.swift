@@ -1,0 +1,302 @@
+// Folding evicted chunks into the state at window start: what was alive when the oldest
+// retained chunk began (live tasks with name/parent/group/state, open regions, thread names).
+//
+// Invariants:
+// - Chunks are folded in eviction order, off the per-event hot path (by the thread whose seal
+//   evicted them, or by a snapshot), with `RecordScanner` (no allocation per record; names
+//   stay string ids until `windowState()` resolves them).
+// - Eviction order is seal order, not time order: chunks of different threads overlap in
+//   time, so one task's events can be folded out of order (its end before its creation, a
+//   region's end before its begin). The fold cancels them in either order: an end with no
+//   matching begin is remembered (bounded) and cancels the begin when it arrives; a state
+//   change older than the task's last known state is ignored.
+// - Memory is bounded: at most `maxTasks` tasks, `maxRegions` open regions and
+//   `maxPendingEnds` remembered ends (and inline names are renumbered past `maxInlineNames`); beyond that the least recently seen entries are dropped
+//   (tasks whose end was never recorded, e.g. Swift tasks finished while not observed).
+// - A thread's name is forgotten once its final chunk (sealed at thread exit) is folded.
+
+import CFlightRecorder
+import TraceFormat
+
+struct WindowFold {
+    static let maxTasks = 1 << 16
+    static let maxRegions = 1 << 16
+    static let maxPendingEnds = 1 << 14
+    static let maxInlineNames = 1 << 16
+
+    /// A name as recorded: an interned string id, or (high bit set) an index into
+    /// `inlineNames` for text that was written inline. Plain integers keep the per-record work
+    /// free of reference counting.
+    typealias Name = UInt64
+    static let inlineBit: UInt64 = 1 << 63
+
+    private var inlineNames: [String] = []
+    private var inlineIndex: [String: UInt64] = [:]
+
+    private mutating func name(_ s: ScannedString) -> Name {
+        guard let bytes = s.inline else { return s.id }
+        return name(ScannedStringText(String(decoding: bytes, as: UTF8.self)))
+    }
+
+    private struct ScannedStringText {
+        var text: String
+        init(_ text: String) { self.text = text }
+    }
+
+    private mutating func name(_ s: ScannedStringText) -> Name {
+        let text = s.text
+        if let known = inlineIndex[text] { return known }
+        let id = Self.inlineBit | UInt64(inlineNames.count)
+        inlineNames.append(text)
+        inlineIndex[text] = id
+        return id
+    }
+
+    private func resolve(_ name: Name, _ strings: [String]) -> String {
+        if name & Self.inlineBit != 0 {
+            let i = Int(name & ~Self.inlineBit)
+            return i < inlineNames.count ? inlineNames[i] : ""
+        }
+        return name >= 1 && name <= UInt64(strings.count) ? strings[Int(name - 1)] : ""
+    }
+
+    enum State {
+        case unknown, runnable
+        case running(thread: UInt64)
+        case syscall(thread: UInt64)
+        case blocked(reason: Name)
+    }
+
+    struct TaskEntry {
+        var parent: UInt64 = 0
+        var name: Name = 0
+        var group: Name = 0
+        var state = State.unknown
+        var stateTicks: UInt64 = 0
+        var lastSeen: UInt64 = 0
+    }
+
+    /// Whose region it is: a task, or a thread for regions outside any task.
+    struct Owner: Hashable {
+        var task: UInt64
+        var thread: UInt64
+    }
+
+    struct OpenRegion {
+        var thread: UInt64
+        var name: Name
+        var stack: UInt64
+        var beginTicks: UInt64
+    }
+
+    struct RegionKey: Hashable {
+        var owner: Owner
+        var name: Name
+    }
+
+    private(set) var threads: [UInt64: Name] = [:]
+    private(set) var tasks: [UInt64: TaskEntry] = [:]
+    private(set) var regions: [Owner: [OpenRegion]] = [:]
+    private var regionCount = 0
+    /// Tasks whose end was folded before their creation: id -> end ticks.
+    private var endedEarly: [UInt64: UInt64] = [:]
+    /// Region ends folded before their begin.
+    private var pendingRegionEnds: [RegionKey: Int] = [:]
+    private var pendingRegionEndCount = 0
+    /// Chunks whose payload did not decode to the end (kept up to the damage).
+    private(set) var damagedChunks = 0
+
+    mutating func apply(chunk c: ChunkPointer) {
+        let used = Int(fr_chunk_published(c) & 0xFFFF_FFFF)
+        apply(payload: UnsafeRawBufferPointer(start: fr_chunk_data(c), count: used),
+              final: c.pointee.flags & UInt64(FR_CHUNK_FINAL) != 0)
+    }
+
+    mutating func apply(payload: [UInt8], final: Bool) {
+        payload.withUnsafeBytes { apply(payload: $0, final: final) }
+    }
+
+    mutating func apply(payload: UnsafeRawBufferPointer, final: Bool) {
+        guard var scanner = RecordScanner(payload) else {
+            damagedChunks += 1
+            return
+        }
+        let thread = scanner.header.thread
+        // The open regions of the owner seen last, kept out of the dictionary while it stays
+        // the same (the common case: a thread's own regions, or one task's run of events).
+        var cachedOwner = Owner(task: 0, thread: thread)
+        var cached = regions.removeValue(forKey: cachedOwner) ?? []
+        func switchTo(_ owner: Owner) {
+            if !cached.isEmpty { regions[cachedOwner] = cached }
+            cachedOwner = owner
+            cached = regions.removeValue(forKey: owner) ?? []
+        }
+
+        var r = ScannedRecord()
+        while scanner.next(&r) {
+            switch r.kind {
+            case .counterInt, .counterFloat, .log, .jobCPUTime:
+                continue
+            case .regionBegin, .blockingRegionBegin:
+                let owner = Owner(task: r.task, thread: r.task == 0 ? thread : 0)
+                if owner != cachedOwner { switchTo(owner) }
+                let regionName = name(r.name)
+                if !pendingRegionEnds.isEmpty, let pending = pendingRegionEnds[RegionKey(owner: cachedOwner, name: regionName)] {
+                    pendingRegionEnds[RegionKey(owner: cachedOwner, name: regionName)] = pending > 1 ? pending - 1 : nil
+                    pendingRegionEndCount -= 1
+                    continue
+                }
+                if r.task != 0 && !endedEarly.isEmpty && endedEarly[r.task] != nil { continue }
+                cached.append(OpenRegion(thread: thread, name: regionName, stack: r.other, beginTicks: r.ticks))
+                regionCount += 1
+            case .regionEnd:
+                let owner = Owner(task: r.task, thread: r.task == 0 ? thread : 0)
+                if owner != cachedOwner { switchTo(owner) }
+                let regionName = name(r.name)
+                if let last = cached.last, last.name == regionName {
+                    cached.removeLast()
+                    regionCount -= 1
+                } else if let i = cached.lastIndex(where: { $0.name == regionName }) {
+                    cached.remove(at: i)
+                    regionCount -= 1
+                } else {
+                    pendingRegionEnds[RegionKey(owner: cachedOwner, name: regionName), default: 0] += 1
+                    pendingRegionEndCount += 1
+                }
+            case .threadName:
+                threads[thread] = name(r.name)
+            case .taskCreated:
+                if endedEarly.removeValue(forKey: r.task) != nil { continue }
+                var entry = tasks[r.task] ?? TaskEntry()
+                entry.parent = r.other
+                entry.name = name(r.name)
+                entry.group = name(r.group)
+                entry.lastSeen = max(entry.lastSeen, r.ticks)
+                tasks[r.task] = entry
+            case .taskEnded:
+                if tasks.removeValue(forKey: r.task) == nil { endedEarly[r.task] = r.ticks }
+                let owner = Owner(task: r.task, thread: 0)
+                if owner == cachedOwner {
+                    regionCount -= cached.count
+                    cached = []
+                } else if let open = regions.removeValue(forKey: owner) {
+                    regionCount -= open.count
+                }
+            case .taskRunnable:
+                setState(r.task, .runnable, r.ticks)
+            case .taskRunning:
+                setState(r.task, .running(thread: thread), r.ticks)
+            case .taskBlocked:
+                setState(r.task, .blocked(reason: name(r.name)), r.ticks)
+            case .taskSyscall:
+                setState(r.task, .syscall(thread: thread), r.ticks)
+            }
+        }
+        if !cached.isEmpty { regions[cachedOwner] = cached }
+        if scanner.damaged { damagedChunks += 1 }
+        if final { threads[thread] = nil }
+        trim()
+    }
+
+    private mutating func setState(_ task: UInt64, _ state: State, _ ticks: UInt64) {
+        guard task != 0, endedEarly.isEmpty || endedEarly[task] == nil else { return }
+        var entry = tasks[task] ?? TaskEntry()
+        entry.lastSeen = max(entry.lastSeen, ticks)
+        if ticks >= entry.stateTicks {
+            entry.state = state
+            entry.stateTicks = ticks
+        }
+        tasks[task] = entry
+    }
+
+    /// Drops the least recently seen entries beyond the bounds.
+    private mutating func trim() {
+        if tasks.count > Self.maxTasks {
+            let keep = Self.maxTasks * 3 / 4
+            let doomed = tasks.sorted { $0.value.lastSeen < $1.value.lastSeen }.prefix(tasks.count - keep)
+            for (id, _) in doomed {
+                tasks[id] = nil
+                if let open = regions.removeValue(forKey: Owner(task: id, thread: 0)) { regionCount -= open.count }
+            }
+        }
+        if regionCount > Self.maxRegions {
+            var all = regions.flatMap { owner, list in list.map { (owner, $0.beginTicks) } }
+            all.sort { $0.1 < $1.1 }
+            var drop: [Owner: Int] = [:]
+            for (owner, _) in all.prefix(regionCount - Self.maxRegions * 3 / 4) { drop[owner, default: 0] += 1 }
+            for (owner, n) in drop {
+                regions[owner]!.removeFirst(n)
+                if regions[owner]!.isEmpty { regions[owner] = nil }
+                regionCount -= n
+            }
+        }
+        if endedEarly.count > Self.maxPendingEnds {
+            let doomed = endedEarly.sorted { $0.value < $1.value }.prefix(endedEarly.count - Self.maxPendingEnds * 3 / 4)
+            for (id, _) in doomed { endedEarly[id] = nil }
+        }
+        if pendingRegionEndCount > Self.maxPendingEnds {
+            pendingRegionEnds = [:]
+            pendingRegionEndCount = 0
+        }
+        if inlineNames.count > Self.maxInlineNames { compactInlineNames() }
+    }
+
+    /// Renumbers inline names, keeping only those still referenced.
+    private mutating func compactInlineNames() {
+        let old = inlineNames
+        inlineNames = []
+        inlineIndex = [:]
+        func keep(_ n: Name) -> Name {
+            guard n & Self.inlineBit != 0 else { return n }
+            let i = Int(n & ~Self.inlineBit)
+            return name(ScannedStringText(old[i]))
+        }
+        for (id, name) in threads { threads[id] = keep(name) }
+        for (id, var t) in tasks {
+            t.name = keep(t.name)
+            t.group = keep(t.group)
+            if case .blocked(let reason) = t.state { t.state = .blocked(reason: keep(reason)) }
+            tasks[id] = t
+        }
+        for (owner, var list) in regions {
+            for i in list.indices { list[i].name = keep(list[i].name) }
+            regions[owner] = list
+        }
+        var pending: [RegionKey: Int] = [:]
+        for (key, n) in pendingRegionEnds { pending[RegionKey(owner: key.owner, name: keep(key.name)), default: 0] += n }
+        pendingRegionEnds = pending
+    }
+
+    /// The window-start records, names resolved against `strings` (id `i + 1` at index `i`):
+    /// threads, tasks parents first, each owner's regions outermost first.
+    func windowState(strings: [String]) -> WindowState {
+        var state = WindowState()
+        for (thread, name) in threads.sorted(by: { $0.key < $1.key }) {
+            state.threads.append(.init(thread: thread, name: resolve(name, strings)))
+        }
+        var emitted = Set<UInt64>()
+        func emit(_ id: UInt64, depth: Int) {
+            guard !emitted.contains(id), let t = tasks[id] else { return }
+            if t.parent != 0 && depth < 64 { emit(t.parent, depth: depth + 1) }
+            guard emitted.insert(id).inserted else { return }
+            let s: WindowState.TaskStateAtStart
+            switch t.state {
+            case .unknown: s = .unknown
+            case .runnable: s = .runnable
+            case .running(let thread): s = .running(thread: thread)
+            case .syscall(let thread): s = .syscall(thread: thread)
+            case .blocked(let reason): s = .blocked(reason: resolve(reason, strings))
+            }
+            state.tasks.append(.init(task: id, parent: t.parent, name: resolve(t.name, strings),
+                                     group: resolve(t.group, strings), state: s))
+        }
+        for id in tasks.keys.sorted() { emit(id, depth: 0) }
+        for (owner, open) in regions.sorted(by: { ($0.key.task, $0.key.thread) < ($1.key.task, $1.key.thread) }) {
+            for r in open {
+                state.regions.append(.init(task: owner.task, thread: r.thread, name: resolve(r.name, strings),
+                                           stack: r.stack, beginTicks: r.beginTicks))
+            }
+        }
+        return state
+    }
+}

@@ -1,0 +1,89 @@
+// The public annotation API: names in every form, blocking regions, long messages.
+
+@testable import FlightRecorder
+import Testing
+import TraceFormat
+
+extension Recorder {
+    @Suite struct Annotations {
+        @Test("static, pre-interned and inline names all reach the snapshot")
+        func nameForms() throws {
+            let recorder = FlightRecorder()
+            try recorder.start()
+            defer { recorder.stop() }
+            let route = TraceName("GET /users/:id")
+            let dynamic = "user " + String(42)
+            Trace.withRegion("static name") {}
+            Trace.withRegion(route) {}
+            Trace.withRegion(named: dynamic) {}
+            Trace.withBlockingRegion("db query") {}
+            Trace.log(category: route, "routed")
+            Trace.counter(route, 7.5)
+            let snapshot = try DecodedSnapshot(try recorder.snapshot())
+            let events = snapshot.allEvents.map(\.event)
+            let begins = events.filter { $0.kind == .regionBegin }.map(\.name)
+            #expect(begins == ["static name", "GET /users/:id", "user 42"])
+            let ends = events.filter { $0.kind == .regionEnd }.map(\.name)
+            #expect(ends == ["static name", "GET /users/:id", "user 42", "db query"])
+            #expect(events.filter { $0.kind == .blockingRegionBegin }.map(\.name) == ["db query"])
+            #expect(events.first { $0.kind == .log }?.name == "GET /users/:id")
+            #expect(events.first { $0.kind == .counterFloat }?.floatValue == 7.5)
+        }
+
+        @Test("a message longer than the inline limit is cut at a UTF-8 boundary")
+        func longMessage() throws {
+            let recorder = FlightRecorder(configuration: .init(chunkBytes: 4 << 10))
+            try recorder.start()
+            defer { recorder.stop() }
+            let message = String(repeating: "é", count: 40_000)  // 80,000 bytes
+            Trace.log(category: "big", message)
+            Trace.log(category: "after", "small")
+            let snapshot = try DecodedSnapshot(try recorder.snapshot())
+            let logs = snapshot.allEvents.filter { $0.event.kind == .log }.map(\.event)
+            #expect(logs.count == 2)
+            let kept = try #require(logs.first).message
+            #expect(kept.utf8.count <= Emit.maxInlineBytes && kept.utf8.count >= Emit.maxInlineBytes - 1)
+            #expect(kept.allSatisfy { $0 == "é" })
+            #expect(logs.last?.message == "small")
+        }
+
+        @Test("annotations run their bodies and record nothing when no recorder records")
+        func idleAnnotations() throws {
+            #expect(!Trace.isRecording)
+            var ran = 0
+            Trace.withRegion("idle") { ran += 1 }
+            Trace.withTask("idle task") { ran += 1 }
+            Trace.withBlockingRegion("idle wait") { ran += 1 }
+            #expect(ran == 3)
+            let recorder = FlightRecorder()
+            try recorder.start()
+            defer { recorder.stop() }
+            let snapshot = try DecodedSnapshot(try recorder.snapshot())
+            #expect(!snapshot.allEvents.contains { $0.event.name.hasPrefix("idle") })
+        }
+
+        @Test("withTask records a named task whose parent is the enclosing task and ends it")
+        func logicalTasks() async throws {
+            let recorder = FlightRecorder()
+            try recorder.start()
+            defer { recorder.stop() }
+            let swiftTask = TaskIdentity.currentSwiftTask
+            await Trace.withTask("outer") {
+                await Trace.withTask("inner") {
+                    await Task.yield()
+                    Trace.log(category: "step", "in inner")
+                }
+            }
+            let snapshot = try DecodedSnapshot(try recorder.snapshot())
+            let created = snapshot.allEvents.filter { $0.event.kind == .taskCreated }.map(\.event)
+            let outer = try #require(created.first { $0.name == "outer" })
+            let inner = try #require(created.first { $0.name == "inner" })
+            #expect(outer.other == swiftTask)
+            #expect(inner.other == outer.task)
+            #expect(outer.task != inner.task && outer.task > 1 << 62)
+            let ended = snapshot.allEvents.filter { $0.event.kind == .taskEnded }.map(\.event.task)
+            #expect(ended == [inner.task, outer.task])
+            #expect(snapshot.allEvents.first { $0.event.kind == .log }?.event.task == inner.task)
+        }
+    }
+}

@@ -1,0 +1,123 @@
+// Every record kind the emission layer writes decodes as TraceFormat says, and the recorder's
+// fast scanner reads exactly what EventDecoder reads.
+
+@testable import FlightRecorder
+import Testing
+import TraceFormat
+
+extension Recorder {
+    @Suite struct Emission {
+        static func emitEveryKind() {
+            let name = Names.id("emit test task")
+            Emit.taskCreated(task: 11, parent: 3, name: name, group: name)
+            "dynamic-task".utf8CString.withUnsafeBytes { raw in
+                Emit.taskCreated(task: 12, parent: 11, inlineName: UnsafeRawBufferPointer(rebasing: raw.dropLast()), group: 0)
+            }
+            Emit.taskRunnable(task: 11, waker: 12)
+            Emit.taskRunning(task: 11)
+            Emit.taskSyscall(task: 11)
+            Emit.taskBlocked(task: 11, reason: Names.id("sleep"))
+            Emit.jobCPUTime(task: 11, cpuNs: 123_456)
+            Emit.regionBegin(task: 11, name: Names.id("interned region"))
+            Emit.regionBegin(task: 11, name: "static region", blocking: true)
+            Array("inline region".utf8).withUnsafeBytes { Emit.regionBegin(task: 11, inlineName: $0, stack: 0) }
+            Array("inline region".utf8).withUnsafeBytes { Emit.regionEnd(task: 11, inlineName: $0) }
+            Emit.regionEnd(task: 11, name: "static region")
+            Emit.regionEnd(task: 11, name: Names.id("interned region"))
+            Array("a log message".utf8).withUnsafeBytes { Emit.log(task: 11, category: "cat", message: $0) }
+            Emit.counter(name: "int counter", value: Int64(-5))
+            Emit.counter(name: "float counter", value: 2.5)
+            Emit.taskEnded(task: 12)
+            Emit.taskEnded(task: 11)
+        }
+
+        @Test("each emitted record kind decodes with the fields it was given")
+        func everyKindDecodes() throws {
+            let recorder = FlightRecorder()
+            try recorder.start()
+            defer { recorder.stop() }
+            let thread = TestThread(name: "emitter") { Self.emitEveryKind() }
+            thread.join()
+            let snapshot = try DecodedSnapshot(try recorder.snapshot())
+            let events = snapshot.allEvents.filter { $0.event.task == 11 || $0.event.task == 12 || $0.event.kind == .counterInt
+                || $0.event.kind == .counterFloat || $0.event.kind == .threadName }.map(\.event)
+            let kinds = events.map(\.kind)
+            #expect(kinds.contains(.threadName))
+            let expected: [EventKind] = [.taskCreated, .taskCreated, .taskRunnable, .taskRunning, .taskSyscall, .taskBlocked,
+                                         .jobCPUTime, .regionBegin, .blockingRegionBegin, .regionBegin, .regionEnd, .regionEnd,
+                                         .regionEnd, .log, .counterInt, .counterFloat, .taskEnded, .taskEnded]
+            #expect(kinds.filter { $0 != .threadName } == expected)
+            let byKind = Dictionary(grouping: events, by: \.kind)
+            #expect(byKind[.taskCreated]![0].name == "emit test task")
+            #expect(byKind[.taskCreated]![0].other == 3)
+            #expect(byKind[.taskCreated]![1].name == "dynamic-task")
+            #expect(byKind[.taskRunnable]![0].other == 12)
+            #expect(byKind[.taskBlocked]![0].name == "sleep")
+            #expect(byKind[.jobCPUTime]![0].other == 123_456)
+            #expect(byKind[.blockingRegionBegin]![0].name == "static region")
+            #expect(byKind[.regionEnd]!.map { $0.name } == ["inline region", "static region", "interned region"])
+            #expect(byKind[.log]![0].message == "a log message")
+            #expect(byKind[.log]![0].name == "cat")
+            #expect(byKind[.counterInt]![0].intValue == -5)
+            #expect(byKind[.counterFloat]![0].floatValue == 2.5)
+            #expect(events.first { $0.kind == .threadName }!.name == "emitter")
+        }
+
+        @Test("the fold's scanner reads every record exactly as EventDecoder does")
+        func scannerMatchesDecoder() throws {
+            let recorder = FlightRecorder()
+            try recorder.start()
+            defer { recorder.stop() }
+            let thread = TestThread(name: "scanner") {
+                for _ in 0..<3 { Self.emitEveryKind() }
+                for i in 0..<500 { Emit.counter(name: "spread", value: Int64(i) << 40) }
+            }
+            thread.join()
+            let bytes = try recorder.snapshot()
+            let reader = try FrameReader(source: ByteSource(bytes: bytes))
+            var compared = 0
+            while let frame = try reader.next() {
+                guard frame.knownKind == .events else { continue }
+                var decoder = try EventDecoder(payload: frame.payload)
+                try frame.payload.withUnsafeBytes { raw in
+                    var scanner = try #require(RecordScanner(raw))
+                    #expect(scanner.header == decoder.header)
+                    var r = ScannedRecord()
+                    while let e = try decoder.next() {
+                        let more = scanner.next(&r)
+                        #expect(more)
+                        #expect(r.kind == e.kind && r.ticks == e.ticks && r.task == e.task)
+                        switch e.kind {
+                        case .taskCreated, .taskRunnable, .jobCPUTime, .regionBegin, .blockingRegionBegin:
+                            #expect(r.other == e.other)
+                        default: break
+                        }
+                        switch e.name {
+                        case .none: break
+                        case .interned(let id): #expect(r.name.id == id && r.name.inline == nil)
+                        case .inline(let range): #expect(r.name.inline.map { Array($0) } == Array(frame.payload[range]))
+                        }
+                        compared += 1
+                    }
+                    let extra = scanner.next(&r)
+                    #expect(!extra)
+                    #expect(!scanner.damaged)
+                }
+            }
+            #expect(compared > 500)
+        }
+
+        @Test("the scanner stops at damage without reading past the payload")
+        func scannerDamage() {
+            var payload: [UInt8] = [1, 0, 10]  // thread 1, sequence 0, base 10
+            payload += [0x09, 0x01, 0x00, 0x01, 0x7F]  // a log claiming a 127-byte message
+            payload.withUnsafeBytes { raw in
+                var scanner = RecordScanner(raw)!
+                var r = ScannedRecord()
+                let read = scanner.next(&r)
+                #expect(!read)
+                #expect(scanner.damaged)
+            }
+        }
+    }
+}
