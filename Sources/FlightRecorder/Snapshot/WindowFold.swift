@@ -33,9 +33,15 @@ struct WindowFold {
     private var inlineNames: [String] = []
     private var inlineIndex: [String: UInt64] = [:]
 
+    @inline(__always)
     private mutating func name(_ s: ScannedString) -> Name {
         guard let bytes = s.inline else { return s.id }
-        return name(ScannedStringText(String(decoding: bytes, as: UTF8.self)))
+        return inlineName(bytes)
+    }
+
+    @inline(never)
+    private mutating func inlineName(_ bytes: UnsafeRawBufferPointer) -> Name {
+        name(ScannedStringText(String(decoding: bytes, as: UTF8.self)))
     }
 
     private struct ScannedStringText {
@@ -138,27 +144,45 @@ struct WindowFold {
         var fold: WindowFold
         let thread: UInt64
         var cachedOwner: Owner
+        /// The cached owner's open regions: `cached[0..<depth]` (slots above `depth` are spare,
+        /// so a begin/end pair costs a store and two counter updates).
         var cached: [OpenRegion]
+        var depth: Int
 
         init(fold: WindowFold, thread: UInt64) {
             self.fold = fold
             self.thread = thread
             cachedOwner = Owner(task: 0, thread: thread)
             cached = self.fold.regions.removeValue(forKey: cachedOwner) ?? []
+            depth = cached.count
+        }
+
+        /// The cached regions, trimmed to the open ones, back into the dictionary.
+        private mutating func store() {
+            guard depth > 0 else { return }
+            if cached.count > depth { cached.removeLast(cached.count - depth) }
+            fold.regions[cachedOwner] = cached
         }
 
         mutating func finish() {
-            if !cached.isEmpty { fold.regions[cachedOwner] = cached }
+            store()
         }
 
         @inline(__always)
         private mutating func use(_ owner: Owner) {
             guard owner != cachedOwner else { return }
-            if !cached.isEmpty { fold.regions[cachedOwner] = cached }
-            cachedOwner = owner
-            cached = fold.regions.removeValue(forKey: owner) ?? []
+            switchOwner(owner)
         }
 
+        @inline(never)
+        private mutating func switchOwner(_ owner: Owner) {
+            store()
+            cachedOwner = owner
+            cached = fold.regions.removeValue(forKey: owner) ?? []
+            depth = cached.count
+        }
+
+        @inline(__always)
         mutating func regionBegin(task: UInt64, name scanned: ScannedString, stack: UInt64, blocking: Bool, ticks: UInt64) {
             use(Owner(task: task, thread: task == 0 ? thread : 0))
             let name = fold.name(scanned)
@@ -168,18 +192,22 @@ struct WindowFold {
                 return
             }
             if task != 0 && !fold.endedEarly.isEmpty && fold.endedEarly[task] != nil { return }
-            cached.append(OpenRegion(thread: thread, name: name, stack: stack, beginTicks: ticks))
+            let region = OpenRegion(thread: thread, name: name, stack: stack, beginTicks: ticks)
+            if depth < cached.count { cached[depth] = region } else { cached.append(region) }
+            depth += 1
             fold.regionCount += 1
         }
 
+        @inline(__always)
         mutating func regionEnd(task: UInt64, name scanned: ScannedString, ticks: UInt64) {
             use(Owner(task: task, thread: task == 0 ? thread : 0))
             let name = fold.name(scanned)
-            if let last = cached.last, last.name == name {
-                cached.removeLast()
+            if depth > 0 && cached[depth - 1].name == name {
+                depth -= 1
                 fold.regionCount -= 1
-            } else if let i = cached.lastIndex(where: { $0.name == name }) {
+            } else if let i = cached[0..<depth].lastIndex(where: { $0.name == name }) {
                 cached.remove(at: i)
+                depth -= 1
                 fold.regionCount -= 1
             } else {
                 fold.pendingRegionEnds[RegionKey(owner: cachedOwner, name: name), default: 0] += 1
@@ -207,8 +235,8 @@ struct WindowFold {
                 if fold.tasks.removeValue(forKey: task) == nil { fold.endedEarly[task] = ticks }
                 let owner = Owner(task: task, thread: 0)
                 if owner == cachedOwner {
-                    fold.regionCount -= cached.count
-                    cached = []
+                    fold.regionCount -= depth
+                    depth = 0
                 } else if let open = fold.regions.removeValue(forKey: owner) {
                     fold.regionCount -= open.count
                 }
