@@ -1,0 +1,199 @@
+// Writes single Chrome trace events into the `traceEvents` array.
+//
+// Invariants:
+// - Events are separated by ",\n" (one event per line, no other whitespace): compact, and
+//   still diffable and greppable.
+// - `ts` is microseconds relative to the window start with nanosecond precision; no event
+//   carries a negative or non-finite number.
+// - Names are written from per-StringID caches of escaped JSON; no per-event String is built
+//   except for log messages, which are not interned.
+
+import TraceModel
+
+enum ChromeProcess {
+    static let tasks: UInt8 = 1
+    static let threads: UInt8 = 2
+    static let counters: UInt8 = 3
+}
+
+struct ChromeEventWriter {
+    let startNs: Int64
+    let withStacks: Bool
+    var strings = JSONStringCache()
+    /// `"blocked: <reason>"` per reason StringID raw value; empty = not built yet.
+    private var blockedNames: [[UInt8]] = []
+    var stackTree = StackFrameTree()
+    private var wroteEvent = false
+    /// Where events are formatted; the exporter drains it into its OutputBuffer.
+    var out = StagingBuffer()
+
+    init(startNs: Int64, withStacks: Bool) {
+        self.startNs = startNs
+        self.withStacks = withStacks
+    }
+
+    @inline(__always)
+    mutating func open() {
+        if wroteEvent { out.write(",\n") } else { wroteEvent = true }
+    }
+
+    @inline(__always)
+    private mutating func writeTrack(_ pid: UInt8, _ tid: UInt64, _ timeNs: Int64) {
+        out.write(",\"pid\":")
+        out.write(byte: pid &+ 48)
+        out.write(",\"tid\":")
+        out.write(uint: tid)
+        out.write(",\"ts\":")
+        out.write(microsecondsFromNs: timeNs - startNs)
+    }
+
+    /// `,\n{"ph":"E","pid":P,"tid":T,"ts":X}` in four appends. Every slice event follows the
+    /// process metadata `begin` writes, so its separator is written unconditionally.
+    mutating func writeEnd(pid: UInt8, tid: UInt64, timeNs: Int64) {
+        out.write(pid == ChromeProcess.tasks ? ",\n{\"ph\":\"E\",\"pid\":1,\"tid\":" : ",\n{\"ph\":\"E\",\"pid\":2,\"tid\":")
+        out.write(uint: tid)
+        out.write(",\"ts\":")
+        out.write(microsecondsFromNs: timeNs - startNs)
+        out.write(byte: UInt8(ascii: "}"))
+    }
+
+    mutating func writeBegin(pid: UInt8, tid: UInt64, timeNs: Int64, frame: SliceFrame, tables: TraceTables) {
+        out.write(pid == ChromeProcess.tasks ? ",\n{\"ph\":\"B\",\"pid\":1,\"tid\":" : ",\n{\"ph\":\"B\",\"pid\":2,\"tid\":")
+        out.write(uint: tid)
+        out.write(",\"ts\":")
+        out.write(microsecondsFromNs: timeNs - startNs)
+        if frame.kind == .state && (frame.stack.isNone || !withStacks) {
+            // The common case in one append: a state slice without a stack.
+            switch frame.id {
+            case 0: out.write(",\"name\":\"running\"}")
+            case 1: out.write(",\"name\":\"runnable\"}")
+            case 2:
+                out.write(",\"name\":")
+                writeBlockedName(frame.name, tables: tables)
+                out.write(byte: UInt8(ascii: "}"))
+            case 3: out.write(",\"name\":\"syscall\"}")
+            default: out.write(",\"name\":\"ended\"}")
+            }
+            return
+        }
+        out.write(",\"name\":")
+        switch frame.kind {
+        case .region:
+            strings.write(frame.name, tables: tables, to: &out)
+        case .task:
+            if frame.name.isEmpty { out.write("\"task\"") } else { strings.write(frame.name, tables: tables, to: &out) }
+        case .state:
+            switch frame.id {
+            case 0: out.write("\"running\"")
+            case 1: out.write("\"runnable\"")
+            case 2: writeBlockedName(frame.name, tables: tables)
+            case 3: out.write("\"syscall\"")
+            default: out.write("\"ended\"")
+            }
+        }
+        if withStacks && !frame.stack.isNone {
+            let node = stackTree.node(for: frame.stack, tables: tables)
+            if node != 0 {
+                out.write(",\"sf\":")
+                out.write(uint: UInt64(node))
+            }
+        }
+        if frame.kind == .task {
+            out.write(",\"args\":{\"task\":")
+            out.write(uint: frame.id)
+            out.write(byte: UInt8(ascii: "}"))
+        }
+        out.write(byte: UInt8(ascii: "}"))
+    }
+
+    private mutating func writeBlockedName(_ reason: StringID, tables: TraceTables) {
+        let i = Int(reason.raw)
+        if i >= blockedNames.count {
+            blockedNames.append(contentsOf: repeatElement([], count: i + 1 - blockedNames.count))
+        }
+        if blockedNames[i].isEmpty {
+            let text = tables.string(reason)
+            blockedNames[i] = JSONText.escaped(text.isEmpty ? "blocked" : "blocked: " + text)
+        }
+        blockedNames[i].withUnsafeBufferPointer { out.write(bytes: $0) }
+    }
+
+    mutating func writeFlowStart(id: UInt64, pid: UInt8, tid: UInt64, timeNs: Int64) {
+        open()
+        out.write("{\"ph\":\"s\",\"id\":")
+        out.write(uint: id)
+        writeTrack(pid, tid, timeNs)
+        out.write(",\"name\":\"wake\",\"cat\":\"wake\"}")
+    }
+
+    mutating func writeFlowEnd(id: UInt64, pid: UInt8, tid: UInt64, timeNs: Int64) {
+        open()
+        out.write("{\"ph\":\"f\",\"bp\":\"e\",\"id\":")
+        out.write(uint: id)
+        writeTrack(pid, tid, timeNs)
+        out.write(",\"name\":\"wake\",\"cat\":\"wake\"}")
+    }
+
+    /// A thread-scoped instant (`tid` given) or a global one.
+    mutating func writeInstant(pid: UInt8, tid: UInt64, timeNs: Int64, name: StringID, message: String,
+                               tables: TraceTables) {
+        open()
+        out.write("{\"ph\":\"i\",\"s\":\"t\"")
+        writeTrack(pid, tid, timeNs)
+        out.write(",\"name\":")
+        if name.isEmpty { out.write("\"log\"") } else { strings.write(name, tables: tables, to: &out) }
+        if !message.isEmpty {
+            out.write(",\"args\":{\"message\":")
+            out.writeJSONString(message)
+            out.write(byte: UInt8(ascii: "}"))
+        }
+        out.write(byte: UInt8(ascii: "}"))
+    }
+
+    mutating func writeCounter(name: StringID, value: Double, timeNs: Int64, tables: TraceTables) {
+        open()
+        out.write("{\"ph\":\"C\",\"pid\":3,\"ts\":")
+        out.write(microsecondsFromNs: timeNs - startNs)
+        out.write(",\"name\":")
+        if name.isEmpty { out.write("\"counter\"") } else { strings.write(name, tables: tables, to: &out) }
+        out.write(",\"args\":{\"value\":")
+        out.writeJSONNumber(value)
+        out.write("}}")
+    }
+
+    mutating func writeProcessMetadata(pid: UInt8, name: StaticString) {
+        open()
+        out.write("{\"ph\":\"M\",\"pid\":")
+        out.write(byte: pid &+ 48)
+        out.write(",\"name\":\"process_name\",\"args\":{\"name\":\"")
+        out.write(name)
+        out.write("\"}},\n{\"ph\":\"M\",\"pid\":")
+        out.write(byte: pid &+ 48)
+        out.write(",\"name\":\"process_sort_index\",\"args\":{\"sort_index\":")
+        out.write(byte: pid &+ 48)
+        out.write("}}")
+    }
+
+    /// `thread_name` for a track (plain text; escaped here).
+    mutating func writeThreadName(pid: UInt8, tid: UInt64, name: String) {
+        open()
+        out.write("{\"ph\":\"M\",\"pid\":")
+        out.write(byte: pid &+ 48)
+        out.write(",\"tid\":")
+        out.write(uint: tid)
+        out.write(",\"name\":\"thread_name\",\"args\":{\"name\":")
+        out.writeJSONString(name)
+        out.write("}}")
+    }
+
+    mutating func writeThreadSortIndex(pid: UInt8, tid: UInt64) {
+        open()
+        out.write("{\"ph\":\"M\",\"pid\":")
+        out.write(byte: pid &+ 48)
+        out.write(",\"tid\":")
+        out.write(uint: tid)
+        out.write(",\"name\":\"thread_sort_index\",\"args\":{\"sort_index\":")
+        out.write(uint: tid)
+        out.write("}}")
+    }
+}

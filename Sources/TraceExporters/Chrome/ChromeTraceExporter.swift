@@ -1,0 +1,239 @@
+// Chrome trace-event JSON (object form) for Perfetto UI, chrome://tracing and speedscope.
+//
+// Layout of the output:
+// - process 1 "Tasks": one track per task (tid = task id, sorted by id) with its state slices
+//   (running, runnable, blocked: <reason>, syscall) inside its region slices;
+// - process 2 "Threads": one track per thread (tid = thread id) with a slice per task that ran
+//   there (args.task = its id) inside the regions opened on the thread alone;
+// - process 3 "Counters": one `C` series per counter name;
+// - flow arrows ("s" on the waker, "f" with bp "e" on the woken task's next running slice),
+//   numeric ids; logs as thread-scoped instants on the task's (or thread's) track;
+// - `displayTimeUnit`, `otherData` (format, version, trigger, window, damage) and
+//   `stackFrames` written once, after the events.
+//
+// Invariants:
+// - Every track is strictly nested, ordered by time, with ends before begins at equal times
+//   (ChromeTrack). Slices open at the window end are closed at `metadata.endNs`; what began
+//   before the window arrives from the reader as begins at `startNs` (ts 0).
+// - Streaming: live tasks, threads and open slices only; the event list is never held.
+
+import TraceModel
+
+public struct ChromeTraceExporter: TraceExporter {
+    public var options: ChromeOptions
+    private var tracker = TaskStateTracker<ChromeTrack>(startNs: 0) { ChromeTrack(pid: ChromeProcess.tasks, tid: $0.raw) }
+    private var writer = ChromeEventWriter(startNs: 0, withStacks: false)
+    private var threadSlots = IDTable()
+    private var threads: [ChromeTrack] = []
+    private var nextFlowID: UInt64 = 1
+    private var wroteCounterProcess = false
+    private var skippedCounters = 0
+
+    public init(options: ChromeOptions = ChromeOptions()) {
+        self.options = options
+    }
+
+    public mutating func begin(metadata: TraceMetadata, tables: TraceTables, output: inout OutputBuffer) throws {
+        tracker = TaskStateTracker(startNs: metadata.startNs) { ChromeTrack(pid: ChromeProcess.tasks, tid: $0.raw) }
+        writer = ChromeEventWriter(startNs: metadata.startNs, withStacks: options.stackFrames)
+        writer.out.write("{\"traceEvents\":[\n")
+        writer.writeProcessMetadata(pid: ChromeProcess.tasks, name: "Tasks")
+        if options.threadTracks {
+            writer.writeProcessMetadata(pid: ChromeProcess.threads, name: "Threads")
+        }
+    }
+
+    public mutating func consume(_ event: TraceEvent, tables: TraceTables, output: inout OutputBuffer) throws {
+        let t = tracker.clamp(event.timeNs)
+        switch event.kind {
+        case .threadName(let thread, let name):
+            guard options.threadTracks, !thread.isNone else { break }
+            _ = threadSlot(thread)
+            writer.writeThreadName(pid: ChromeProcess.threads, tid: thread.raw, name: tables.string(name))
+
+        case .taskCreated(let id, let parent, let name, let group, _):
+            guard !id.isNone else { break }
+            let created = tracker.create(id, parent: parent, name: name, group: group, at: t)
+            writeTaskMetadata(id, name: name, isNew: created.isNew, tables: tables)
+
+        case .taskState(let id, let state, let thread, let waker, let stack):
+            guard !id.isNone else { break }
+            taskState(id, state, thread: thread, waker: waker, stack: stack, at: t, tables: tables)
+
+        case .regionBegin(let task, let thread, let name, let stack):
+            let frame = SliceFrame(kind: .region, id: tracker.takeSerial(), name: name, stack: stack)
+            if !task.isNone {
+                let slot = taskSlot(task, at: t, tables: tables)
+                tracker[slot].extra.prepareChange(at: t, writer: &writer, tables: tables)
+                tracker[slot].extra.regions.append(frame)
+                tracker[slot].extra.changed(at: t)
+            } else if options.threadTracks && !thread.isNone {
+                let ts = threadSlot(thread)
+                threads[ts].prepareChange(at: t, writer: &writer, tables: tables)
+                threads[ts].regions.append(frame)
+                threads[ts].changed(at: t)
+            }
+
+        case .regionEnd(let task, let thread, let name):
+            if !task.isNone {
+                guard let slot = tracker.slot(of: task) else { break }
+                tracker[slot].extra.prepareChange(at: t, writer: &writer, tables: tables)
+                if tracker[slot].extra.closeRegion(named: name) { tracker[slot].extra.changed(at: t) }
+            } else if options.threadTracks && !thread.isNone {
+                guard let found = threadSlots[thread.raw] else { break }
+                let ts = Int(found)
+                threads[ts].prepareChange(at: t, writer: &writer, tables: tables)
+                if threads[ts].closeRegion(named: name) { threads[ts].changed(at: t) }
+            }
+
+        case .log(let task, let thread, let category, let message):
+            if !task.isNone {
+                let slot = taskSlot(task, at: t, tables: tables)
+                tracker[slot].extra.prepareChange(at: t, writer: &writer, tables: tables)
+                writer.writeInstant(pid: ChromeProcess.tasks, tid: task.raw, timeNs: t, name: category,
+                                    message: message, tables: tables)
+            } else if options.threadTracks && !thread.isNone {
+                let ts = threadSlot(thread)
+                threads[ts].prepareChange(at: t, writer: &writer, tables: tables)
+                writer.writeInstant(pid: ChromeProcess.threads, tid: thread.raw, timeNs: t, name: category,
+                                    message: message, tables: tables)
+            }
+
+        case .taskCPU:
+            // Per-job CPU time has no slice of its own; `info` counts these events.
+            break
+
+        case .counter(let name, let value):
+            guard value.isFinite else {
+                skippedCounters += 1
+                break
+            }
+            if !wroteCounterProcess {
+                wroteCounterProcess = true
+                writer.writeProcessMetadata(pid: ChromeProcess.counters, name: "Counters")
+            }
+            writer.writeCounter(name: name, value: value, timeNs: t, tables: tables)
+        }
+        if writer.out.shouldDrain {
+            writer.out.drain(into: &output)
+            try output.flushIfNeeded()
+        }
+    }
+
+    private mutating func taskState(_ id: TaskID, _ state: TaskState, thread: ThreadID, waker: TaskID,
+                                    stack: StackID, at t: Int64, tables: TraceTables) {
+        let slot = taskSlot(id, at: t, tables: tables)
+        tracker[slot].extra.prepareChange(at: t, writer: &writer, tables: tables)
+
+        // The thread the task ran on loses it; the thread it runs on now shows it.
+        if options.threadTracks {
+            let previous = tracker[slot].state
+            let previousThread = tracker[slot].stateThread
+            if previous == .running, !previousThread.isNone, state != .running || thread != previousThread,
+               let found = threadSlots[previousThread.raw], threads[Int(found)].leaf?.id == id.raw {
+                let ts = Int(found)
+                threads[ts].prepareChange(at: t, writer: &writer, tables: tables)
+                threads[ts].leaf = nil
+                threads[ts].changed(at: t)
+            }
+            if state == .running, !thread.isNone {
+                let ts = threadSlot(thread)
+                threads[ts].prepareChange(at: t, writer: &writer, tables: tables)
+                threads[ts].leaf = SliceFrame(kind: .task, id: id.raw, name: tracker[slot].name, stack: .none)
+                threads[ts].changed(at: t)
+            }
+        }
+        tracker.changeState(slot, to: state, thread: thread, stack: stack, at: t)
+
+        if options.flows, !waker.isNone, waker != id, tracker.slot(of: waker) != nil {
+            if tracker[slot].extra.pendingFlowEnd != 0 {
+                // Woken again before it ran: end the earlier arrow here.
+                writer.writeFlowEnd(id: tracker[slot].extra.pendingFlowEnd, pid: ChromeProcess.tasks, tid: id.raw,
+                                    timeNs: t)
+            }
+            let flow = nextFlowID
+            nextFlowID += 1
+            writer.writeFlowStart(id: flow, pid: ChromeProcess.tasks, tid: waker.raw, timeNs: t)
+            tracker[slot].extra.pendingFlowEnd = flow
+        }
+
+        if state == .ended {
+            tracker[slot].extra.closeAll(at: t, writer: &writer, tables: tables)
+            tracker.remove(slot)
+        } else {
+            tracker[slot].extra.leaf = SliceFrame.state(state, stack: stack)
+            tracker[slot].extra.changed(at: t)
+        }
+    }
+
+    /// The task's slot; a task never announced by `taskCreated` gets its track named here.
+    private mutating func taskSlot(_ id: TaskID, at t: Int64, tables: TraceTables) -> TaskStateTracker<ChromeTrack>.Slot {
+        let found = tracker.slotCreatingIfNeeded(id, at: t)
+        if found.isNew { writeTaskMetadata(id, name: .empty, isNew: true, tables: tables) }
+        return found.slot
+    }
+
+    private mutating func writeTaskMetadata(_ id: TaskID, name: StringID, isNew: Bool, tables: TraceTables) {
+        let text = tables.string(name)
+        writer.writeThreadName(pid: ChromeProcess.tasks, tid: id.raw, name: text.isEmpty ? "task \(id.raw)" : text)
+        if isNew { writer.writeThreadSortIndex(pid: ChromeProcess.tasks, tid: id.raw) }
+    }
+
+    private mutating func threadSlot(_ thread: ThreadID) -> Int {
+        if let s = threadSlots[thread.raw] { return Int(s) }
+        let s = threads.count
+        threads.append(ChromeTrack(pid: ChromeProcess.threads, tid: thread.raw))
+        threadSlots.insert(thread.raw, Int32(s))
+        writer.writeThreadSortIndex(pid: ChromeProcess.threads, tid: thread.raw)
+        return s
+    }
+
+    public mutating func finish(metadata: TraceMetadata, tables: TraceTables, damage: TraceDamage?,
+                                output: inout OutputBuffer) throws {
+        let endNs = max(metadata.endNs, tracker.nowNs)
+        for slot in tracker.liveSlotsByTaskID() {
+            tracker[slot].extra.closeAll(at: endNs, writer: &writer, tables: tables)
+            if writer.out.shouldDrain {
+                writer.out.drain(into: &output)
+                try output.flushIfNeeded()
+            }
+        }
+        for (_, s) in threadSlots.entries.sorted(by: { $0.key < $1.key }) {
+            threads[Int(s)].closeAll(at: endNs, writer: &writer, tables: tables)
+        }
+        writer.out.write("\n],\"displayTimeUnit\":\"ns\",\"otherData\":{\"format\":")
+        writer.out.writeJSONString(metadata.format)
+        writer.out.write(",\"version\":")
+        writer.out.writeJSONString(metadata.version)
+        writer.out.write(",\"startNs\":")
+        writer.out.write(int: metadata.startNs)
+        writer.out.write(",\"endNs\":")
+        writer.out.write(int: endNs)
+        if !metadata.trigger.isEmpty {
+            writer.out.write(",\"trigger\":")
+            writer.out.writeJSONString(metadata.trigger)
+        }
+        for field in metadata.triggerFields {
+            writer.out.write(byte: UInt8(ascii: ","))
+            writer.out.writeJSONString("trigger." + field.key)
+            writer.out.write(byte: UInt8(ascii: ":"))
+            writer.out.writeJSONString(field.value)
+        }
+        if skippedCounters > 0 {
+            writer.out.write(",\"skippedNonFiniteCounters\":")
+            writer.out.write(int: Int64(skippedCounters))
+        }
+        if let damage {
+            writer.out.write(",\"damage\":")
+            writer.out.writeJSONString(damage.description)
+        }
+        writer.out.write(byte: UInt8(ascii: "}"))
+        if options.stackFrames && !writer.stackTree.isEmpty {
+            writer.out.write(",\n")
+            writer.stackTree.write(tables: tables, to: &writer.out)
+        }
+        writer.out.write("}\n")
+        writer.out.drain(into: &output)
+        try output.flushIfNeeded()
+    }
+}

@@ -1,0 +1,124 @@
+// One Chrome track (pid + tid) and the slices open on it, kept strictly nested.
+//
+// Invariants:
+// - A track is a stack: regions (outermost first) with at most one leaf on top: on a task's
+//   track the leaf is its state (running, runnable, blocked: <reason>, syscall); on a thread's
+//   track it is the task running there. A state slice is therefore always inside the innermost
+//   open region: when a region opens or closes, the leaf is ended and begun again around it.
+// - Changes are applied to the wanted stack (`regions` + `leaf`) and written lazily: `sync`
+//   compares the wanted stack with what was written (`emitted`) and writes the ends (innermost
+//   first) then the begins, all at `pendingNs`. A track is synced before any change at a later
+//   time, so per track the output is ordered by time, ends come before begins at equal times,
+//   and slices that would last zero nanoseconds are never written.
+
+import TraceModel
+
+struct SliceFrame: Equatable {
+    enum Kind: UInt8 {
+        case region
+        case state
+        case task
+    }
+    var kind: Kind
+    /// Region: its serial; state: `stateCode`; task (on a thread track): the task id.
+    var id: UInt64
+    /// Region name, blocked reason, or task name.
+    var name: StringID
+    var stack: StackID
+
+    static func state(_ state: TaskState, stack: StackID) -> SliceFrame {
+        switch state {
+        case .running: SliceFrame(kind: .state, id: 0, name: .empty, stack: stack)
+        case .runnable: SliceFrame(kind: .state, id: 1, name: .empty, stack: stack)
+        case .blocked(let reason): SliceFrame(kind: .state, id: 2, name: reason, stack: stack)
+        case .syscall: SliceFrame(kind: .state, id: 3, name: .empty, stack: stack)
+        case .ended: SliceFrame(kind: .state, id: 4, name: .empty, stack: stack)
+        }
+    }
+
+    var isRunningState: Bool { kind == .state && id == 0 }
+}
+
+struct ChromeTrack {
+    let pid: UInt8
+    let tid: UInt64
+    private(set) var emitted: [SliceFrame] = []
+    var regions: [SliceFrame] = []
+    var leaf: SliceFrame?
+    private(set) var pendingNs: Int64 = 0
+    private(set) var dirty = false
+    /// A flow arrow that ends on this track once its running slice is written.
+    var pendingFlowEnd: UInt64 = 0
+
+    init(pid: UInt8, tid: UInt64) {
+        self.pid = pid
+        self.tid = tid
+    }
+
+    /// Writes earlier pending changes before a change at `timeNs`.
+    @inline(__always)
+    mutating func prepareChange(at timeNs: Int64, writer: inout ChromeEventWriter, tables: TraceTables) {
+        if dirty && pendingNs < timeNs { sync(writer: &writer, tables: tables) }
+    }
+
+    /// Records that the wanted stack changed at `timeNs` (call `prepareChange` first).
+    @inline(__always)
+    mutating func changed(at timeNs: Int64) {
+        pendingNs = timeNs
+        dirty = true
+    }
+
+    /// Removes the innermost region of that name and every region inside it.
+    mutating func closeRegion(named name: StringID) -> Bool {
+        guard let i = regions.lastIndex(where: { $0.name == name }) else { return false }
+        regions.removeSubrange(i...)
+        return true
+    }
+
+    @inline(__always)
+    private func wanted(_ i: Int) -> SliceFrame {
+        i < regions.count ? regions[i] : leaf!
+    }
+
+    mutating func sync(writer: inout ChromeEventWriter, tables: TraceTables) {
+        guard dirty else { return }
+        dirty = false
+        let wantedCount = regions.count + (leaf == nil ? 0 : 1)
+        var common = 0
+        while common < emitted.count && common < wantedCount && emitted[common] == wanted(common) {
+            common += 1
+        }
+        if emitted.count > common {
+            for _ in common..<emitted.count {
+                writer.writeEnd(pid: pid, tid: tid, timeNs: pendingNs)
+            }
+            emitted.removeLast(emitted.count - common)
+        }
+        if wantedCount > common {
+            for i in common..<wantedCount {
+                let frame = wanted(i)
+                writer.writeBegin(pid: pid, tid: tid, timeNs: pendingNs, frame: frame, tables: tables)
+                emitted.append(frame)
+            }
+        }
+        if pendingFlowEnd != 0, let leaf, leaf.isRunningState {
+            writer.writeFlowEnd(id: pendingFlowEnd, pid: pid, tid: tid, timeNs: pendingNs)
+            pendingFlowEnd = 0
+        }
+    }
+
+    /// Ends everything on the track at `timeNs` (task end, or the window end).
+    mutating func closeAll(at timeNs: Int64, writer: inout ChromeEventWriter, tables: TraceTables) {
+        prepareChange(at: timeNs, writer: &writer, tables: tables)
+        let endNs = dirty ? max(timeNs, pendingNs) : timeNs
+        if pendingFlowEnd != 0 {
+            // The woken task never ran again: end the arrow on what is open until now.
+            writer.writeFlowEnd(id: pendingFlowEnd, pid: pid, tid: tid, timeNs: endNs)
+            pendingFlowEnd = 0
+        }
+        regions.removeAll()
+        leaf = nil
+        changed(at: endNs)
+        sync(writer: &writer, tables: tables)
+    }
+}

@@ -1,0 +1,129 @@
+// The summary's result: time per task, per group and per region name (the counterpart of Go's
+// goroutine analysis), with names resolved.
+//
+// Invariants:
+// - For every task and group: totalNs == execNs + schedWaitNs + sum(blockedNs) + syscallNs.
+// - A group's sums are the sums of its tasks; `count` is its number of tasks.
+// - Blocked reasons are listed by name, ascending (deterministic output).
+// - Task `startNs`/`endNs` are on the trace's clock (like `info`'s startNs): creation (or the
+//   window start) and end (or the window end).
+
+public struct BlockedTime: Sendable, Equatable {
+    public var reason: String
+    public var ns: Int64
+    public init(reason: String, ns: Int64) {
+        self.reason = reason
+        self.ns = ns
+    }
+}
+
+public struct StateTotals: Sendable, Equatable {
+    public var execNs: Int64 = 0
+    public var schedWaitNs: Int64 = 0
+    public var blockedNs: [BlockedTime] = []
+    public var syscallNs: Int64 = 0
+
+    public init() {}
+
+    public var blockedTotalNs: Int64 { blockedNs.reduce(0) { $0 + $1.ns } }
+    public var totalNs: Int64 { execNs + schedWaitNs + blockedTotalNs + syscallNs }
+
+    mutating func add(_ other: StateTotals) {
+        execNs += other.execNs
+        schedWaitNs += other.schedWaitNs
+        syscallNs += other.syscallNs
+        for b in other.blockedNs { addBlocked(b.reason, b.ns) }
+    }
+
+    mutating func addBlocked(_ reason: String, _ ns: Int64) {
+        if let i = blockedNs.firstIndex(where: { $0.reason == reason }) {
+            blockedNs[i].ns += ns
+        } else {
+            blockedNs.append(BlockedTime(reason: reason, ns: ns))
+        }
+    }
+
+    mutating func sortReasons() {
+        blockedNs.sort { $0.reason < $1.reason }
+    }
+
+    func sortValue(_ key: SummaryOptions.SortKey) -> Int64 {
+        switch key {
+        case .exec: execNs
+        case .wait: schedWaitNs
+        case .blocked: blockedTotalNs
+        case .total: totalNs
+        }
+    }
+}
+
+public struct TaskSummary: Sendable, Equatable {
+    public var id: UInt64
+    public var name: String
+    public var group: String
+    public var startNs: Int64
+    public var endNs: Int64
+    public var times: StateTotals
+}
+
+public struct GroupSummary: Sendable, Equatable {
+    public var name: String
+    public var count: Int
+    public var times: StateTotals
+}
+
+public struct RegionSummary: Sendable, Equatable {
+    public var name: String
+    public var count: Int64
+    public var totalNs: Int64
+    public var meanNs: Int64
+    public var p50Ns: Int64
+    public var p99Ns: Int64
+    /// The owning tasks' state time while the region was open (regions of a thread alone
+    /// contribute their duration and count, but nothing here).
+    public var execNs: Int64
+    public var schedWaitNs: Int64
+    public var blockedNs: Int64
+    public var syscallNs: Int64
+
+    func sortValue(_ key: SummaryOptions.SortKey) -> Int64 {
+        switch key {
+        case .exec: execNs
+        case .wait: schedWaitNs
+        case .blocked: blockedNs
+        case .total: totalNs
+        }
+    }
+}
+
+public struct SummaryReport: Sendable, Equatable {
+    /// Every task, or the `maxTasks` largest by the sort key.
+    public var tasks: [TaskSummary]
+    public var groups: [GroupSummary]
+    public var regions: [RegionSummary]
+    /// Number of tasks in the window (`tasks` may hold fewer).
+    public var taskCount: Int
+
+    /// Sums over all tasks, from the groups (what folded weights per state add up to).
+    public var totals: StateTotals {
+        var all = StateTotals()
+        for group in groups { all.add(group.times) }
+        all.sortReasons()
+        return all
+    }
+
+    public mutating func sort(by key: SummaryOptions.SortKey) {
+        tasks.sort {
+            let a = $0.times.sortValue(key), b = $1.times.sortValue(key)
+            return a != b ? a > b : $0.id < $1.id
+        }
+        groups.sort {
+            let a = $0.times.sortValue(key), b = $1.times.sortValue(key)
+            return a != b ? a > b : $0.name < $1.name
+        }
+        regions.sort {
+            let a = $0.sortValue(key), b = $1.sortValue(key)
+            return a != b ? a > b : $0.name < $1.name
+        }
+    }
+}

@@ -1,0 +1,198 @@
+// The three renderings of a SummaryReport: JSON (Schemas/summary.schema.json), CSV and an
+// aligned text table.
+//
+// Invariants:
+// - JSON: exactly the keys "tasks", "groups", "regions"; every time an integer in ns; one
+//   record per line; strings escaped by writeJSONString. No Foundation encoder.
+// - CSV (RFC 4180): one header line, then task, group and region rows, told apart by the
+//   `kind` column; one `blocked:<reason>` column per reason seen anywhere; a field holding a
+//   comma, quote or line break is quoted with its quotes doubled.
+// - The rows keep the report's order (SummaryReport.sort).
+
+import TraceModel
+
+enum SummaryJSONWriter {
+    static func write(_ report: SummaryReport, to target: inout OutputBuffer) throws {
+        var output = StagingBuffer()
+        defer { output.drain(into: &target) }
+        output.write("{\"tasks\":[")
+        for (i, task) in report.tasks.enumerated() {
+            output.write(i == 0 ? "\n{\"id\":" : ",\n{\"id\":")
+            output.write(uint: task.id)
+            output.write(",\"name\":")
+            output.writeJSONString(task.name)
+            output.write(",\"group\":")
+            output.writeJSONString(task.group)
+            output.write(",\"startNs\":")
+            output.write(int: task.startNs)
+            output.write(",\"endNs\":")
+            output.write(int: task.endNs)
+            writeTimes(task.times, to: &output)
+            output.write(byte: UInt8(ascii: "}"))
+            if output.shouldDrain {
+                output.drain(into: &target)
+                try target.flushIfNeeded()
+            }
+        }
+        output.write("],\n\"groups\":[")
+        for (i, group) in report.groups.enumerated() {
+            output.write(i == 0 ? "\n{\"name\":" : ",\n{\"name\":")
+            output.writeJSONString(group.name)
+            output.write(",\"count\":")
+            output.write(int: Int64(group.count))
+            writeTimes(group.times, to: &output)
+            output.write(byte: UInt8(ascii: "}"))
+        }
+        output.write("],\n\"regions\":[")
+        for (i, region) in report.regions.enumerated() {
+            output.write(i == 0 ? "\n{\"name\":" : ",\n{\"name\":")
+            output.writeJSONString(region.name)
+            output.write(",\"count\":")
+            output.write(int: region.count)
+            output.write(",\"totalNs\":")
+            output.write(int: region.totalNs)
+            output.write(",\"meanNs\":")
+            output.write(int: region.meanNs)
+            output.write(",\"p50Ns\":")
+            output.write(int: region.p50Ns)
+            output.write(",\"p99Ns\":")
+            output.write(int: region.p99Ns)
+            output.write(",\"execNs\":")
+            output.write(int: region.execNs)
+            output.write(",\"schedWaitNs\":")
+            output.write(int: region.schedWaitNs)
+            output.write(",\"blockedNs\":")
+            output.write(int: region.blockedNs)
+            output.write(",\"syscallNs\":")
+            output.write(int: region.syscallNs)
+            output.write(byte: UInt8(ascii: "}"))
+        }
+        output.write("]}\n")
+    }
+
+    private static func writeTimes(_ times: StateTotals, to output: inout StagingBuffer) {
+        output.write(",\"execNs\":")
+        output.write(int: times.execNs)
+        output.write(",\"schedWaitNs\":")
+        output.write(int: times.schedWaitNs)
+        output.write(",\"blockedNs\":{")
+        for (i, b) in times.blockedNs.enumerated() {
+            if i > 0 { output.write(byte: UInt8(ascii: ",")) }
+            output.writeJSONString(b.reason)
+            output.write(byte: UInt8(ascii: ":"))
+            output.write(int: b.ns)
+        }
+        output.write("},\"syscallNs\":")
+        output.write(int: times.syscallNs)
+        output.write(",\"totalNs\":")
+        output.write(int: times.totalNs)
+    }
+}
+
+enum SummaryCSVWriter {
+    static func write(_ report: SummaryReport, to output: inout OutputBuffer) {
+        let reasons = report.totals.blockedNs.map(\.reason)
+        var header = ["kind", "id", "name", "group", "count", "startNs", "endNs", "execNs", "schedWaitNs",
+                      "blockedNs", "syscallNs", "totalNs", "meanNs", "p50Ns", "p99Ns"]
+        header += reasons.map { "blocked:" + $0 }
+        writeRow(header, to: &output)
+
+        func byReason(_ times: StateTotals) -> [String] {
+            reasons.map { reason in
+                String(times.blockedNs.first { $0.reason == reason }?.ns ?? 0)
+            }
+        }
+        for task in report.tasks {
+            let t = task.times
+            writeRow(["task", String(task.id), task.name, task.group, "", String(task.startNs), String(task.endNs),
+                      String(t.execNs), String(t.schedWaitNs), String(t.blockedTotalNs), String(t.syscallNs),
+                      String(t.totalNs), "", "", ""] + byReason(t), to: &output)
+        }
+        for group in report.groups {
+            let t = group.times
+            writeRow(["group", "", group.name, group.name, String(group.count), "", "",
+                      String(t.execNs), String(t.schedWaitNs), String(t.blockedTotalNs), String(t.syscallNs),
+                      String(t.totalNs), "", "", ""] + byReason(t), to: &output)
+        }
+        for r in report.regions {
+            writeRow(["region", "", r.name, "", String(r.count), "", "",
+                      String(r.execNs), String(r.schedWaitNs), String(r.blockedNs), String(r.syscallNs),
+                      String(r.totalNs), String(r.meanNs), String(r.p50Ns), String(r.p99Ns)]
+                     + reasons.map { _ in "" }, to: &output)
+        }
+    }
+
+    static func field(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"")
+                                        || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) else { return s }
+        var quoted = "\""
+        for ch in s {
+            if ch == "\"" { quoted += "\"\"" } else { quoted.append(ch) }
+        }
+        return quoted + "\""
+    }
+
+    private static func writeRow(_ cells: [String], to output: inout OutputBuffer) {
+        for (i, cell) in cells.enumerated() {
+            if i > 0 { output.write(byte: UInt8(ascii: ",")) }
+            output.write(field(cell))
+        }
+        output.write(byte: UInt8(ascii: "\n"))
+    }
+}
+
+enum SummaryTextWriter {
+    static func write(_ report: SummaryReport, sortedBy key: SummaryOptions.SortKey, to output: inout OutputBuffer) {
+        let totals = report.totals
+        output.write("\(report.taskCount) tasks in \(report.groups.count) groups, \(report.regions.count) region names;")
+        output.write(" exec \(DurationText.format(totals.execNs)), sched wait \(DurationText.format(totals.schedWaitNs)),")
+        output.write(" blocked \(DurationText.format(totals.blockedTotalNs)), syscall \(DurationText.format(totals.syscallNs))")
+        output.write("; sorted by \(key.rawValue)\n")
+
+        output.write("\nGroups\n")
+        var groups = TextTable([("group", .left), ("tasks", .right)] + timeColumns)
+        for g in report.groups {
+            groups.append([display(g.name), String(g.count)] + timeCells(g.times))
+        }
+        groups.write(to: &output)
+
+        if report.tasks.count < report.taskCount {
+            output.write("\nTasks (the \(report.tasks.count) with the most \(key.rawValue) time; --max-tasks 0 lists all)\n")
+        } else {
+            output.write("\nTasks\n")
+        }
+        var tasks = TextTable([("id", .right), ("name", .left), ("group", .left)] + timeColumns)
+        for t in report.tasks {
+            tasks.append([String(t.id), display(t.name), display(t.group)] + timeCells(t.times))
+        }
+        tasks.write(to: &output)
+
+        output.write("\nRegions\n")
+        var regions = TextTable([("region", .left), ("count", .right), ("total", .right), ("mean", .right),
+                                 ("p50", .right), ("p99", .right), ("exec", .right), ("sched wait", .right),
+                                 ("blocked", .right), ("syscall", .right)])
+        for r in report.regions {
+            regions.append([display(r.name), String(r.count)]
+                           + [r.totalNs, r.meanNs, r.p50Ns, r.p99Ns, r.execNs, r.schedWaitNs, r.blockedNs, r.syscallNs]
+                           .map(DurationText.format))
+        }
+        regions.write(to: &output)
+    }
+
+    private static let timeColumns: [(String, TextTable.Alignment)] = [
+        ("exec", .right), ("sched wait", .right), ("blocked", .right), ("syscall", .right), ("total", .right),
+        ("blocked by reason", .left),
+    ]
+
+    private static func timeCells(_ t: StateTotals) -> [String] {
+        let reasons = t.blockedNs.filter { $0.ns > 0 }.sorted { $0.ns != $1.ns ? $0.ns > $1.ns : $0.reason < $1.reason }
+        return [t.execNs, t.schedWaitNs, t.blockedTotalNs, t.syscallNs, t.totalNs].map(DurationText.format)
+            + [reasons.map { "\(display($0.reason)) \(DurationText.format($0.ns))" }.joined(separator: ", ")]
+    }
+
+    /// Names on one line: control characters shown as spaces, empty as "(unnamed)".
+    private static func display(_ s: String) -> String {
+        if s.isEmpty { return "(unnamed)" }
+        return String(s.map { $0.isNewline || $0 == "\t" ? " " : $0 })
+    }
+}

@@ -1,0 +1,94 @@
+// Running one input through one exporter: open, stream, report damage, commit the output.
+//
+// Invariants:
+// - Streaming end to end: events go from the reader to the exporter one at a time; the output
+//   buffer flushes in bounded chunks (OutputBuffer).
+// - Damaged input: everything before the damage is converted; one line on stderr says where
+//   the damage is and what was lost; --strict turns it into exit 1 (and no -o file).
+// - Reader warnings (non-fatal observations) go to stderr after the conversion.
+
+import ArgumentParser
+import TraceExporters
+import TraceModel
+import TraceReaders
+
+enum Conversion {
+    struct Outcome {
+        var events: Int64
+        var damage: TraceDamage?
+        var warnings: [String]
+    }
+
+    static func run<E: TraceExporter>(_ exporter: E, options: InputOptions) throws {
+        let reader: any TraceReader
+        do {
+            reader = try TraceInput.open(path: options.input)
+        } catch {
+            throw CLIError(reading: options.input, error).exit()
+        }
+        var target: OutputTarget
+        do {
+            target = try options.output.map { path throws(CLIError) in try OutputTarget.file(path) } ?? .standardOutput()
+        } catch {
+            throw error.exit()
+        }
+        let outcome: Outcome
+        do {
+            outcome = try convert(reader, with: exporter, input: options.input, target: target)
+        } catch {
+            target.discard()
+            throw error.exit()
+        }
+        if let damage = outcome.damage {
+            StandardError.print("tracexport: \(damage.description); converted the \(outcome.events) events before it,"
+                                + " the rest of the input is lost")
+            if options.strict {
+                target.discard()
+                throw ExitCode.failure
+            }
+        }
+        do {
+            try target.commit()
+        } catch {
+            throw error.exit()
+        }
+        for warning in outcome.warnings {
+            let subject = warning.hasPrefix(options.input + ": ") ? "" : options.input + ": "
+            StandardError.print("tracexport: \(subject)warning: \(warning.replacingPrefix(options.input + ": "))")
+        }
+    }
+
+    private static func convert<R: TraceReader, E: TraceExporter>(_ reader: R, with exporter: E, input: String,
+                                                                target: OutputTarget) throws(CLIError) -> Outcome {
+        var reader = reader
+        var exporter = exporter
+        var output = OutputBuffer(fileDescriptor: target.fileDescriptor)
+        var progress = Progress(input: input)
+        var events: Int64 = 0
+        do {
+            try exporter.begin(metadata: reader.metadata, tables: reader.tables, output: &output)
+            while let event = try reader.next() {
+                try exporter.consume(event, tables: reader.tables, output: &output)
+                events += 1
+                if events & 0xFFFF == 0 { progress.update(events: events) }
+            }
+            progress.finish()
+            try exporter.finish(metadata: reader.metadata, tables: reader.tables, damage: reader.damage, output: &output)
+            try output.flush()
+        } catch let error as OutputError {
+            progress.finish()
+            throw CLIError(subject: target.displayName, message: error.description)
+        } catch {
+            progress.finish()
+            throw CLIError(reading: input, error)
+        }
+        return Outcome(events: events, damage: reader.damage, warnings: reader.warnings)
+    }
+}
+
+extension String {
+    /// Drops `prefix` when the string starts with it.
+    func replacingPrefix(_ prefix: String) -> String {
+        hasPrefix(prefix) ? String(dropFirst(prefix.count)) : self
+    }
+}

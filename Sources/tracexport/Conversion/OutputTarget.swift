@@ -1,0 +1,64 @@
+// Where converted output goes: stdout, or a file written atomically.
+//
+// Invariants:
+// - A file is written to a temporary sibling (same directory, so rename stays on one file
+//   system) and renamed over the destination only by `commit`: a failed or refused
+//   conversion never leaves a partial file, and never clobbers an existing one.
+// - `discard` removes the temporary file; calling it after `commit` does nothing.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+struct OutputTarget {
+    let fileDescriptor: Int32
+    /// The name used in messages: the -o path, or "stdout".
+    let displayName: String
+    private let destination: String?
+    private let temporaryPath: String?
+    private var finished = false
+
+    static func standardOutput() -> OutputTarget {
+        OutputTarget(fileDescriptor: 1, displayName: "stdout", destination: nil, temporaryPath: nil)
+    }
+
+    static func file(_ path: String) throws(CLIError) -> OutputTarget {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[...$0]) } ?? ""
+        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let temporary = "\(directory).\(base).tracexport-\(getpid()).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw CLIError(subject: path, message: "cannot create: \(String(cString: strerror(errno)))") }
+        return OutputTarget(fileDescriptor: fd, displayName: path, destination: path, temporaryPath: temporary)
+    }
+
+    private init(fileDescriptor: Int32, displayName: String, destination: String?, temporaryPath: String?) {
+        self.fileDescriptor = fileDescriptor
+        self.displayName = displayName
+        self.destination = destination
+        self.temporaryPath = temporaryPath
+    }
+
+    mutating func commit() throws(CLIError) {
+        guard !finished, let destination, let temporaryPath else { return }
+        finished = true
+        guard close(fileDescriptor) == 0 else {
+            unlink(temporaryPath)
+            throw CLIError(subject: destination, message: "write failed: \(String(cString: strerror(errno)))")
+        }
+        guard rename(temporaryPath, destination) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw CLIError(subject: destination, message: "cannot replace: \(reason)")
+        }
+    }
+
+    mutating func discard() {
+        guard !finished, let temporaryPath else { return }
+        finished = true
+        close(fileDescriptor)
+        unlink(temporaryPath)
+    }
+}

@@ -1,0 +1,132 @@
+// Golden outputs: every exporter over every committed fixture (Fixtures/*.out), compared byte
+// for byte with Fixtures/goldens/<fixture>.<output>, and checked against the output invariants
+// on the way. (Goldens live outside the test target so SwiftPM has no unhandled files.)
+//
+// Regenerate after an intended change (then review the diff):
+//   TRACEXPORT_UPDATE_GOLDENS=1 swift test --filter GoldenTests
+//
+// Invariants:
+// - A missing golden fails the test (it is never created silently outside update mode).
+// - In update mode the goldens are rewritten and the test records no issue.
+
+import Foundation
+import Testing
+import TraceExporters
+import TraceModel
+import TraceReaders
+
+enum PackageFiles {
+    /// The package root: the nearest folder above this file holding Package.swift.
+    static let root: URL = {
+        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while url.path != "/" {
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+            url.deleteLastPathComponent()
+        }
+        fatalError("Package.swift not found above \(#filePath)")
+    }()
+
+    static var fixtures: [String] {
+        let dir = root.appendingPathComponent("Fixtures")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.filter { $0.hasSuffix(".out") }.sorted()
+    }
+
+    static let goldens = root.appendingPathComponent("Fixtures").appendingPathComponent("goldens")
+}
+
+@Suite struct GoldenTests {
+    static let updating = ProcessInfo.processInfo.environment["TRACEXPORT_UPDATE_GOLDENS"] == "1"
+
+    /// Runs an exporter over a fixture through the same reader the CLI uses.
+    func convert<E: TraceExporter>(_ fixture: String, _ exporter: E) throws -> String {
+        let path = PackageFiles.root.appendingPathComponent("Fixtures").appendingPathComponent(fixture).path
+        var reader = try TraceInput.open(path: path)
+        return try run(&reader, exporter)
+    }
+
+    private func run<R: TraceReader, E: TraceExporter>(_ reader: inout R, _ exporter: E) throws -> String {
+        var exporter = exporter
+        var output = OutputBuffer()
+        try exporter.run(&reader, output: &output)
+        return output.string
+    }
+
+    func compare(_ actual: String, golden name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let url = PackageFiles.goldens.appendingPathComponent(name)
+        if Self.updating {
+            try FileManager.default.createDirectory(at: PackageFiles.goldens, withIntermediateDirectories: true)
+            try Data(actual.utf8).write(to: url)
+            return
+        }
+        guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
+            Issue.record("missing golden \(name); run TRACEXPORT_UPDATE_GOLDENS=1 swift test --filter GoldenTests",
+                         sourceLocation: sourceLocation)
+            return
+        }
+        if actual != expected {
+            let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
+            let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
+            let line = (0..<min(a.count, e.count)).first { a[$0] != e[$0] } ?? min(a.count, e.count)
+            Issue.record("""
+                \(name) differs from its golden at line \(line + 1):
+                  golden: \(line < e.count ? String(e[line].prefix(300)) : "<end>")
+                  actual: \(line < a.count ? String(a[line].prefix(300)) : "<end>")
+                (after an intended change: TRACEXPORT_UPDATE_GOLDENS=1 swift test --filter GoldenTests)
+                """, sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func thereAreFixtures() {
+        #expect(!PackageFiles.fixtures.isEmpty)
+    }
+
+    @Test(arguments: PackageFiles.fixtures)
+    func chrome(fixture: String) throws {
+        let text = try convert(fixture, ChromeTraceExporter())
+        _ = checkChrome(text)
+        try compare(text, golden: "\(fixture).chrome.json")
+    }
+
+    @Test(arguments: PackageFiles.fixtures)
+    func foldedMatchesAndAddsUpToTheSummary(fixture: String) throws {
+        let text = try convert(fixture, FoldedStacksExporter())
+        try compare(text, golden: "\(fixture).folded.txt")
+        // Groups cover every task (tasks may be limited by maxTasks).
+        try compare(try convert(fixture, FoldedStacksExporter(options: FoldedOptions(state: .running, unit: .us))),
+                    golden: "\(fixture).folded-running-us.txt")
+
+        let summary = try convert(fixture, SummaryExporter(options: SummaryOptions(format: .json)))
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(summary.utf8)) as? [String: Any])
+        var exec = 0, wait = 0, blocked = 0, syscall = 0
+        for task in root["groups"] as? [[String: Any]] ?? [] {
+            exec += task["execNs"] as? Int ?? 0
+            wait += task["schedWaitNs"] as? Int ?? 0
+            syscall += task["syscallNs"] as? Int ?? 0
+            blocked += (task["blockedNs"] as? [String: Int] ?? [:]).values.reduce(0, +)
+        }
+        let byLeaf = foldedWeightsByLeaf(checkFolded(text))
+        #expect(byLeaf["[running]", default: 0] == Int64(exec))
+        #expect(byLeaf["[runnable]", default: 0] == Int64(wait))
+        #expect(byLeaf["[syscall]", default: 0] == Int64(syscall))
+        #expect(byLeaf.filter { $0.key.hasPrefix("[blocked") }.values.reduce(0, +) == Int64(blocked))
+    }
+
+    @Test(arguments: PackageFiles.fixtures)
+    func summary(fixture: String) throws {
+        for format in SummaryOptions.Format.allCases {
+            let text = try convert(fixture, SummaryExporter(options: SummaryOptions(format: format)))
+            try compare(text, golden: "\(fixture).summary.\(format.rawValue)")
+        }
+        try compare(try convert(fixture, SummaryExporter(options: SummaryOptions(format: .text, sort: .wait))),
+                    golden: "\(fixture).summary-sort-wait.text")
+    }
+
+    @Test(arguments: PackageFiles.fixtures)
+    func info(fixture: String) throws {
+        for format in InfoOptions.Format.allCases {
+            let text = try convert(fixture, InfoExporter(options: InfoOptions(format: format)))
+            try compare(text, golden: "\(fixture).info.\(format.rawValue)")
+        }
+    }
+}

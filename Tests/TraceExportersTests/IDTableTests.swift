@@ -1,0 +1,28 @@
+// IDTable behaves like a Dictionary under random inserts, updates and removals.
+
+import Testing
+@testable import TraceExporters
+
+@Suite struct IDTableTests {
+    @Test func agreesWithADictionaryUnderChurn() {
+        var rng = SplitMix64(state: 3)
+        var table = IDTable(capacity: 4)
+        var reference: [UInt64: Int32] = [:]
+        for step in 0..<50_000 {
+            let key = UInt64(rng.below(3_000)) &* (rng.chance(50) ? 1 : 0x1_0000_0001)
+            if rng.chance(40) {
+                table.remove(key)
+                reference[key] = nil
+            } else {
+                let value = Int32(step % 1_000_000)
+                table.insert(key, value)
+                reference[key] = value
+            }
+            if step % 997 == 0 {
+                #expect(table.count == reference.count)
+                for probe in 0..<3_000 as Range<UInt64> { #expect(table[probe] == reference[probe]) }
+            }
+        }
+        #expect(Set(table.entries.map(\.key)) == Set(reference.keys))
+    }
+}
