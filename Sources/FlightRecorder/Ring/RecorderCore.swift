@@ -45,7 +45,7 @@ final class RecorderCore: @unchecked Sendable {
     static let shared = RecorderCore()
 
     /// Free chunks kept for reuse; the rest are freed.
-    static let poolLimit = 4
+    static let poolLimit = 8
     /// Evicted chunks waiting to be folded beyond which writers fold them themselves.
     static let foldBacklog = 8
     static let chunkOverhead = MemoryLayout<fr_chunk>.stride

@@ -103,6 +103,9 @@ struct WindowFold {
     private(set) var threads: [UInt64: Name] = [:]
     private(set) var tasks: [UInt64: TaskEntry] = [:]
     private(set) var regions: [Owner: [OpenRegion]] = [:]
+    /// An emptied region stack kept with its capacity, so folding a chunk whose regions all
+    /// close does not allocate a new one for the next chunk.
+    private var spareStack: [OpenRegion] = []
     private var regionCount = 0
     /// Tasks whose end was folded before their creation: id -> end ticks.
     private var endedEarly: [UInt64: UInt64] = [:]
@@ -153,15 +156,33 @@ struct WindowFold {
             self.fold = fold
             self.thread = thread
             cachedOwner = Owner(task: 0, thread: thread)
-            cached = self.fold.regions.removeValue(forKey: cachedOwner) ?? []
-            depth = cached.count
+            cached = []
+            depth = 0
+            cached = take(cachedOwner)
+        }
+
+        /// The owner's open regions, or the spare (empty) stack.
+        private mutating func take(_ owner: Owner) -> [OpenRegion] {
+            if let open = fold.regions.removeValue(forKey: owner) {
+                depth = open.count
+                return open
+            }
+            depth = 0
+            var spare: [OpenRegion] = []
+            swap(&spare, &fold.spareStack)
+            return spare
         }
 
         /// The cached regions, trimmed to the open ones, back into the dictionary.
         private mutating func store() {
-            guard depth > 0 else { return }
+            if depth == 0 {
+                cached.removeAll(keepingCapacity: true)
+                if cached.capacity > fold.spareStack.capacity { swap(&cached, &fold.spareStack) }
+                return
+            }
             if cached.count > depth { cached.removeLast(cached.count - depth) }
             fold.regions[cachedOwner] = cached
+            cached = []
         }
 
         mutating func finish() {
@@ -178,8 +199,7 @@ struct WindowFold {
         private mutating func switchOwner(_ owner: Owner) {
             store()
             cachedOwner = owner
-            cached = fold.regions.removeValue(forKey: owner) ?? []
-            depth = cached.count
+            cached = take(owner)
         }
 
         @inline(__always)
