@@ -4,7 +4,7 @@
 // - `maxBytes` is a hard cap on the sealed ring and wins over `minAge`: history is dropped in
 //   whole chunks, oldest first, as soon as keeping it would exceed the cap.
 // - Memory in use is at most `maxBytes` + one active chunk per recording thread (the per-thread
-//   slack, `chunkBytes` + a 1.1 KiB thread record each) + a pool of at most
+//   slack, `chunkBytes` + 64 bytes of chunk header + a 2.1 KiB thread record each) + a pool of at most
 //   `RecorderCore.poolLimit` free chunks + chunks evicted but not yet folded (at most
 //   `RecorderCore.foldBacklog`, plus one per thread sealing at that moment, plus one being folded). While a snapshot is written, chunks it copies that the
 //   ring has meanwhile evicted are kept until it finishes (at most the snapshot's own size).

@@ -121,3 +121,24 @@ extension Recorder {
         }
     }
 }
+
+extension Recorder.Emission {
+    @Test("a task announced by an executor is the task of annotations on that thread until withdrawn")
+    func announcedRunningTask() throws {
+        let recorder = FlightRecorder()
+        try recorder.start()
+        defer { recorder.stop() }
+        let thread = TestThread(name: "executor") {
+            Emit.taskRunning(task: 77)
+            let previous = TaskIdentity.announceRunningTask(77)
+            Trace.withRegion("in job") {}
+            TaskIdentity.announceRunningTask(previous)
+            Trace.withRegion("after job") {}
+        }
+        thread.join()
+        let snapshot = try DecodedSnapshot(try recorder.snapshot())
+        let begins = snapshot.allEvents.filter { $0.event.kind == .regionBegin }.map(\.event)
+        #expect(begins.first { $0.name == "in job" }?.task == 77)
+        #expect(begins.first { $0.name == "after job" }?.task == 0)
+    }
+}

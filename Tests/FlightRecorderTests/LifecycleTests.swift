@@ -140,3 +140,59 @@ extension Recorder {
         }
     }
 }
+
+extension Recorder.Lifecycle {
+    @Test("a thread that exits while a snapshot copies its chunk leaks nothing once the snapshot ends")
+    func exitDuringSnapshot() throws {
+        let recorder = FlightRecorder(configuration: .init(minAge: .zero, maxBytes: 16 << 10, chunkBytes: 4 << 10))
+        try recorder.start()
+        let gate = TestGate()
+        let thread = TestThread(name: "exiting") {
+            for i in 0..<100 { Trace.counter("before exit", i) }
+            gate.signal()
+            gate.waitForRelease()
+        }
+        gate.wait()
+        let cut = try RecorderCore.shared.beginSnapshot(owner: ObjectIdentifier(recorder))
+        gate.release()
+        thread.join()  // the thread's chunk is shrunk and sealed while pinned
+        RecorderCore.shared.endSnapshot()
+        #expect(cut.chunks.contains { $0.events >= 100 })
+        // Push everything out of the ring: every chunk must come back.
+        for i in 0..<40_000 { Trace.counter("filler", i) }
+        recorder.stop()
+        #expect(RecorderCore.shared.liveChunkCount <= RecorderCore.shared.registeredThreadCount)
+    }
+}
+
+/// A two-step handshake between the test and one test thread.
+final class TestGate: @unchecked Sendable {
+    // @unchecked Sendable: both flags are accessed only under `mutex`.
+    private var mutex = pthread_mutex_t()
+    private var condition = pthread_cond_t()
+    private var signalled = false
+    private var released = false
+
+    init() {
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&condition, nil)
+    }
+
+    private func update(_ body: () -> Void) {
+        pthread_mutex_lock(&mutex)
+        body()
+        pthread_cond_broadcast(&condition)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    private func wait(until done: () -> Bool) {
+        pthread_mutex_lock(&mutex)
+        while !done() { pthread_cond_wait(&condition, &mutex) }
+        pthread_mutex_unlock(&mutex)
+    }
+
+    func signal() { update { signalled = true } }
+    func wait() { wait { signalled } }
+    func release() { update { released = true } }
+    func waitForRelease() { wait { released } }
+}

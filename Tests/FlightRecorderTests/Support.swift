@@ -93,7 +93,11 @@ struct DecodedSnapshot {
 /// A plain OS thread (not from a pool), joined by `join()`.
 final class TestThread: @unchecked Sendable {
     // @unchecked Sendable: `thread` is written once in init before anyone else can see it.
+    #if canImport(Darwin)
+    private var thread: pthread_t?
+    #else
     private var thread = pthread_t()
+    #endif
 
     init(name: String? = nil, _ body: @escaping @Sendable () -> Void) {
         final class Box {
@@ -114,7 +118,13 @@ final class TestThread: @unchecked Sendable {
         precondition(rc == 0, "pthread_create failed")
     }
 
-    func join() { pthread_join(thread, nil) }
+    func join() {
+        #if canImport(Darwin)
+        if let thread { pthread_join(thread, nil) }
+        #else
+        pthread_join(thread, nil)
+        #endif
+    }
 }
 
 /// A fresh empty directory under /tmp.

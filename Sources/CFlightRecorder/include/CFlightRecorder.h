@@ -94,6 +94,9 @@ typedef struct fr_thread_state {
     uint64_t logical_task_end;
     /// Non-zero while the thread is inside the recorder's slow path (no re-entry).
     uint64_t in_slow_path;
+    /// The Swift task whose job this thread is running, when an executor that records says so
+    /// (0: unknown, ask the runtime). Saves a runtime call per annotation.
+    uint64_t running_task;
     uintptr_t name_keys[FR_NAME_CACHE_SIZE];
     uint64_t name_ids[FR_NAME_CACHE_SIZE];
     /// Bounds of this thread's stack, for the frame-pointer walk ([low, high); 0 unknown).

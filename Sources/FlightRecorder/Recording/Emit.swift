@@ -13,6 +13,8 @@
 //   skew between cores) is clamped to it.
 // - Inline strings longer than `maxInlineBytes` are cut at a UTF-8 boundary.
 // - Signatures here are stable: the recording executor appends through them.
+// - Not async-signal-safe: a signal handler that records while its thread is mid-append would
+//   interleave bytes in the chunk. Do not annotate from signal handlers.
 
 import CFlightRecorder
 import TraceFormat

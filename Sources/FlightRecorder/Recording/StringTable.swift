@@ -7,7 +7,9 @@
 // - The same text always gets the same id, whether it came from a StaticString address, from
 //   another module's copy of the literal, or from a String.
 // - Hot path: a StaticString is looked up in the calling thread's direct-mapped cache
-//   (`fr_name_cache_lookup`, no lock); only a miss takes the table's lock.
+//   (`fr_name_cache_lookup`, no lock); only a miss takes the table's lock. Literal addresses
+//   are assumed stable for the process's life (a library unloaded with dlclose whose address
+//   range is reused could make an old name appear for a new literal).
 
 import CFlightRecorder
 

@@ -29,13 +29,26 @@ enum TaskIdentity {
     }
 
     /// The task annotations made here belong to: the innermost open logical task of the current
-    /// Swift task (or thread), else the Swift task, else 0.
+    /// Swift task (or thread), else the Swift task (as announced by a recording executor, or
+    /// asked of the runtime), else 0.
     @inlinable @inline(__always)
     static var current: UInt64 {
         if fr_any_logical_task_open() {
             if let logical = LogicalTask.current, logical != 0 { return logical }
         }
+        if let s = fr_current_state(), s.pointee.running_task != 0 { return s.pointee.running_task }
         return currentSwiftTask
+    }
+
+    /// For executors that record: announces that the calling thread now runs a job of `task`
+    /// (0: no job, or unknown), so annotations skip the runtime call. Returns the previous value,
+    /// to restore when jobs nest (a job run synchronously inside another). The thread must have
+    /// recorded at least once in this recording (e.g. the job's taskRunning) for this to stick.
+    @discardableResult
+    static func announceRunningTask(_ task: UInt64) -> UInt64 {
+        guard let s = fr_current_state() else { return 0 }
+        defer { s.pointee.running_task = task }
+        return s.pointee.running_task
     }
 
     /// A fresh logical task id, from this thread's reserved block.

@@ -22,7 +22,11 @@ final class FoldWorker: @unchecked Sendable {
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var pending = false
     private var stopping = false
+    #if canImport(Darwin)
+    private var thread: pthread_t?
+    #else
     private var thread = pthread_t()
+    #endif
     private var started = false
 
     init(core: RecorderCore) {
@@ -72,7 +76,11 @@ final class FoldWorker: @unchecked Sendable {
         stopping = true
         pthread_cond_signal(condition)
         pthread_mutex_unlock(mutex)
+        #if canImport(Darwin)
+        if let thread { pthread_join(thread, nil) }
+        #else
         pthread_join(thread, nil)
+        #endif
         started = false
     }
 

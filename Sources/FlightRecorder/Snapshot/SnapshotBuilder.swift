@@ -40,8 +40,8 @@ enum SnapshotBuilder {
         header.anchorMonotonicNs = now.monotonicNs
         header.anchorWallClockNs = now.wallClockNs
         header.pid = UInt64(getpid())
-        header.executable = ProcessInfo.executablePath
-        header.hostname = ProcessInfo.hostname
+        header.executable = ProcessFacts.executablePath
+        header.hostname = ProcessFacts.hostname
         header.minAgeNs = cut.configuration.minAgeNanoseconds
         header.maxBytes = UInt64(max(0, cut.configuration.maxBytes))
         header.chunkBytes = UInt64(cut.configuration.effectiveChunkBytes)
@@ -79,7 +79,7 @@ enum SnapshotBuilder {
 }
 
 /// Process facts for the snapshot header.
-enum ProcessInfo {
+enum ProcessFacts {
     static let executablePath: String = {
         var buffer = [CChar](repeating: 0, count: 4096)
         #if os(Linux)

@@ -33,9 +33,15 @@ struct WindowFold {
     private var inlineNames: [String] = []
     private var inlineIndex: [String: UInt64] = [:]
 
+    @inline(__always)
     private mutating func name(_ s: ScannedString) -> Name {
         guard let bytes = s.inline else { return s.id }
-        return name(ScannedStringText(String(decoding: bytes, as: UTF8.self)))
+        return inlineName(bytes)
+    }
+
+    @inline(never)
+    private mutating func inlineName(_ bytes: UnsafeRawBufferPointer) -> Name {
+        name(ScannedStringText(String(decoding: bytes, as: UTF8.self)))
     }
 
     private struct ScannedStringText {
@@ -97,6 +103,9 @@ struct WindowFold {
     private(set) var threads: [UInt64: Name] = [:]
     private(set) var tasks: [UInt64: TaskEntry] = [:]
     private(set) var regions: [Owner: [OpenRegion]] = [:]
+    /// An emptied region stack kept with its capacity, so folding a chunk whose regions all
+    /// close does not allocate a new one for the next chunk.
+    private var spareStack: [OpenRegion] = []
     private var regionCount = 0
     /// Tasks whose end was folded before their creation: id -> end ticks.
     private var endedEarly: [UInt64: UInt64] = [:]
@@ -121,81 +130,146 @@ struct WindowFold {
             damagedChunks += 1
             return
         }
-        let thread = scanner.header.thread
-        // The open regions of the owner seen last, kept out of the dictionary while it stays
-        // the same (the common case: a thread's own regions, or one task's run of events).
-        var cachedOwner = Owner(task: 0, thread: thread)
-        var cached = regions.removeValue(forKey: cachedOwner) ?? []
-        func switchTo(_ owner: Owner) {
-            if !cached.isEmpty { regions[cachedOwner] = cached }
-            cachedOwner = owner
-            cached = regions.removeValue(forKey: owner) ?? []
+        var pass = Pass(fold: self, thread: scanner.header.thread)
+        self = WindowFold()  // `pass` holds the only reference: no copy-on-write while folding
+        scanner.visitAll(&pass)
+        pass.finish()
+        self = pass.fold
+        if scanner.damaged { damagedChunks += 1 }
+        if final { threads[pass.thread] = nil }
+        trim()
+    }
+
+    /// One chunk's fold: the records of one thread, with the open regions of the owner seen
+    /// last kept out of the dictionary while it stays the same (the common case: a thread's own
+    /// regions, or one task's run of events).
+    private struct Pass: RecordVisitor {
+        var fold: WindowFold
+        let thread: UInt64
+        var cachedOwner: Owner
+        /// The cached owner's open regions: `cached[0..<depth]` (slots above `depth` are spare,
+        /// so a begin/end pair costs a store and two counter updates).
+        var cached: [OpenRegion]
+        var depth: Int
+
+        init(fold: WindowFold, thread: UInt64) {
+            self.fold = fold
+            self.thread = thread
+            cachedOwner = Owner(task: 0, thread: thread)
+            cached = []
+            depth = 0
+            cached = take(cachedOwner)
         }
 
-        var r = ScannedRecord()
-        while scanner.next(&r) {
-            switch r.kind {
-            case .counterInt, .counterFloat, .log, .jobCPUTime:
-                continue
-            case .regionBegin, .blockingRegionBegin:
-                let owner = Owner(task: r.task, thread: r.task == 0 ? thread : 0)
-                if owner != cachedOwner { switchTo(owner) }
-                let regionName = name(r.name)
-                if !pendingRegionEnds.isEmpty, let pending = pendingRegionEnds[RegionKey(owner: cachedOwner, name: regionName)] {
-                    pendingRegionEnds[RegionKey(owner: cachedOwner, name: regionName)] = pending > 1 ? pending - 1 : nil
-                    pendingRegionEndCount -= 1
-                    continue
-                }
-                if r.task != 0 && !endedEarly.isEmpty && endedEarly[r.task] != nil { continue }
-                cached.append(OpenRegion(thread: thread, name: regionName, stack: r.other, beginTicks: r.ticks))
-                regionCount += 1
-            case .regionEnd:
-                let owner = Owner(task: r.task, thread: r.task == 0 ? thread : 0)
-                if owner != cachedOwner { switchTo(owner) }
-                let regionName = name(r.name)
-                if let last = cached.last, last.name == regionName {
-                    cached.removeLast()
-                    regionCount -= 1
-                } else if let i = cached.lastIndex(where: { $0.name == regionName }) {
-                    cached.remove(at: i)
-                    regionCount -= 1
-                } else {
-                    pendingRegionEnds[RegionKey(owner: cachedOwner, name: regionName), default: 0] += 1
-                    pendingRegionEndCount += 1
-                }
-            case .threadName:
-                threads[thread] = name(r.name)
-            case .taskCreated:
-                if endedEarly.removeValue(forKey: r.task) != nil { continue }
-                var entry = tasks[r.task] ?? TaskEntry()
-                entry.parent = r.other
-                entry.name = name(r.name)
-                entry.group = name(r.group)
-                entry.lastSeen = max(entry.lastSeen, r.ticks)
-                tasks[r.task] = entry
-            case .taskEnded:
-                if tasks.removeValue(forKey: r.task) == nil { endedEarly[r.task] = r.ticks }
-                let owner = Owner(task: r.task, thread: 0)
-                if owner == cachedOwner {
-                    regionCount -= cached.count
-                    cached = []
-                } else if let open = regions.removeValue(forKey: owner) {
-                    regionCount -= open.count
-                }
-            case .taskRunnable:
-                setState(r.task, .runnable, r.ticks)
-            case .taskRunning:
-                setState(r.task, .running(thread: thread), r.ticks)
-            case .taskBlocked:
-                setState(r.task, .blocked(reason: name(r.name)), r.ticks)
-            case .taskSyscall:
-                setState(r.task, .syscall(thread: thread), r.ticks)
+        /// The owner's open regions, or the spare (empty) stack.
+        private mutating func take(_ owner: Owner) -> [OpenRegion] {
+            if let open = fold.regions.removeValue(forKey: owner) {
+                depth = open.count
+                return open
+            }
+            depth = 0
+            var spare: [OpenRegion] = []
+            swap(&spare, &fold.spareStack)
+            return spare
+        }
+
+        /// The cached regions, trimmed to the open ones, back into the dictionary.
+        private mutating func store() {
+            if depth == 0 {
+                cached.removeAll(keepingCapacity: true)
+                if cached.capacity > fold.spareStack.capacity { swap(&cached, &fold.spareStack) }
+                return
+            }
+            if cached.count > depth { cached.removeLast(cached.count - depth) }
+            fold.regions[cachedOwner] = cached
+            cached = []
+        }
+
+        mutating func finish() {
+            store()
+        }
+
+        @inline(__always)
+        private mutating func use(_ owner: Owner) {
+            guard owner != cachedOwner else { return }
+            switchOwner(owner)
+        }
+
+        @inline(never)
+        private mutating func switchOwner(_ owner: Owner) {
+            store()
+            cachedOwner = owner
+            cached = take(owner)
+        }
+
+        @inline(__always)
+        mutating func regionBegin(task: UInt64, name scanned: ScannedString, stack: UInt64, blocking: Bool, ticks: UInt64) {
+            use(Owner(task: task, thread: task == 0 ? thread : 0))
+            let name = fold.name(scanned)
+            if !fold.pendingRegionEnds.isEmpty, let pending = fold.pendingRegionEnds[RegionKey(owner: cachedOwner, name: name)] {
+                fold.pendingRegionEnds[RegionKey(owner: cachedOwner, name: name)] = pending > 1 ? pending - 1 : nil
+                fold.pendingRegionEndCount -= 1
+                return
+            }
+            if task != 0 && !fold.endedEarly.isEmpty && fold.endedEarly[task] != nil { return }
+            let region = OpenRegion(thread: thread, name: name, stack: stack, beginTicks: ticks)
+            if depth < cached.count { cached[depth] = region } else { cached.append(region) }
+            depth += 1
+            fold.regionCount += 1
+        }
+
+        @inline(__always)
+        mutating func regionEnd(task: UInt64, name scanned: ScannedString, ticks: UInt64) {
+            use(Owner(task: task, thread: task == 0 ? thread : 0))
+            let name = fold.name(scanned)
+            if depth > 0 && cached[depth - 1].name == name {
+                depth -= 1
+                fold.regionCount -= 1
+            } else if let i = cached[0..<depth].lastIndex(where: { $0.name == name }) {
+                cached.remove(at: i)
+                depth -= 1
+                fold.regionCount -= 1
+            } else {
+                fold.pendingRegionEnds[RegionKey(owner: cachedOwner, name: name), default: 0] += 1
+                fold.pendingRegionEndCount += 1
             }
         }
-        if !cached.isEmpty { regions[cachedOwner] = cached }
-        if scanner.damaged { damagedChunks += 1 }
-        if final { threads[thread] = nil }
-        trim()
+
+        mutating func threadName(_ name: ScannedString, ticks: UInt64) {
+            fold.threads[thread] = fold.name(name)
+        }
+
+        mutating func taskCreated(task: UInt64, parent: UInt64, name: ScannedString, group: ScannedString, ticks: UInt64) {
+            if fold.endedEarly.removeValue(forKey: task) != nil { return }
+            var entry = fold.tasks[task] ?? TaskEntry()
+            entry.parent = parent
+            entry.name = fold.name(name)
+            entry.group = fold.name(group)
+            entry.lastSeen = max(entry.lastSeen, ticks)
+            fold.tasks[task] = entry
+        }
+
+        mutating func taskState(_ kind: EventKind, task: UInt64, other: UInt64, reason: ScannedString, ticks: UInt64) {
+            switch kind {
+            case .taskEnded:
+                if fold.tasks.removeValue(forKey: task) == nil { fold.endedEarly[task] = ticks }
+                let owner = Owner(task: task, thread: 0)
+                if owner == cachedOwner {
+                    fold.regionCount -= depth
+                    depth = 0
+                } else if let open = fold.regions.removeValue(forKey: owner) {
+                    fold.regionCount -= open.count
+                }
+            case .taskRunnable: fold.setState(task, .runnable, ticks)
+            case .taskRunning: fold.setState(task, .running(thread: thread), ticks)
+            case .taskBlocked: fold.setState(task, .blocked(reason: fold.name(reason)), ticks)
+            case .taskSyscall: fold.setState(task, .syscall(thread: thread), ticks)
+            default: break  // jobCPUTime: no state
+            }
+        }
+
+        @inline(__always)
+        mutating func other(_ kind: EventKind, task: UInt64, name: ScannedString, ticks: UInt64) {}
     }
 
     private mutating func setState(_ task: UInt64, _ state: State, _ ticks: UInt64) {
