@@ -93,6 +93,7 @@ struct WindowFold {
         var name: Name
         var stack: UInt64
         var beginTicks: UInt64
+        var blocking: Bool
     }
 
     struct RegionKey: Hashable {
@@ -212,7 +213,7 @@ struct WindowFold {
                 return
             }
             if task != 0 && !fold.endedEarly.isEmpty && fold.endedEarly[task] != nil { return }
-            let region = OpenRegion(thread: thread, name: name, stack: stack, beginTicks: ticks)
+            let region = OpenRegion(thread: thread, name: name, stack: stack, beginTicks: ticks, blocking: blocking)
             if depth < cached.count { cached[depth] = region } else { cached.append(region) }
             depth += 1
             fold.regionCount += 1
@@ -368,7 +369,7 @@ struct WindowFold {
         for (owner, open) in regions.sorted(by: { ($0.key.task, $0.key.thread) < ($1.key.task, $1.key.thread) }) {
             for r in open {
                 state.regions.append(.init(task: owner.task, thread: r.thread, name: resolve(r.name, strings),
-                                           stack: r.stack, beginTicks: r.beginTicks))
+                                           stack: r.stack, beginTicks: r.beginTicks, blocking: r.blocking))
             }
         }
         return state

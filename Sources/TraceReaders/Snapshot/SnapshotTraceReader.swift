@@ -193,7 +193,7 @@ public struct SnapshotTraceReader: TraceReader {
         }
         for r in w.regions {
             let name = tables.intern(r.name)
-            if r.task != 0 { live[r.task, default: LiveTask()].regions.append((name, false)) }
+            if r.task != 0 { live[r.task, default: LiveTask()].regions.append((name, r.blocking)) }
             else { threadRegions[r.thread, default: []].append(name) }
             pending.append(TraceEvent(timeNs: 0, .regionBegin(task: TaskID(r.task), thread: ThreadID(r.thread),
                                                               name: name, stack: stackMap[r.stack] ?? .none)))
