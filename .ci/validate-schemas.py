@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Runs the built `tracexport` on every fixture (whole, and cut in half to exercise damaged
-input) and checks its outputs:
+"""Runs the built `tracexport` on every fixture (Fixtures/*.out, and the Go traces under
+Fixtures/go/<program>/ except Go's reader corpus), whole and cut in half to exercise damaged
+input, and checks its outputs:
 
 - `chrome` output validates against Schemas/chrome-trace.schema.json, and every track
   (pid, tid) is strictly nested: B/E balanced, time never going back, no end after a begin at
@@ -116,6 +117,13 @@ def main():
     summary_schema = load_schema("summary.schema.json")
     fixtures_dir = os.path.join(ROOT, "Fixtures")
     fixtures = sorted(os.path.join(fixtures_dir, f) for f in os.listdir(fixtures_dir) if f.endswith(".out"))
+    go_dir = os.path.join(fixtures_dir, "go")
+    if os.path.isdir(go_dir):
+        for program in sorted(os.listdir(go_dir)):
+            folder = os.path.join(go_dir, program)
+            if program == "corpus" or not os.path.isdir(folder):
+                continue
+            fixtures += sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith((".trace", ".out")))
     if not fixtures:
         sys.exit("validate-schemas: no Fixtures/*.out")
     failures = 0
@@ -125,7 +133,7 @@ def main():
             inputs.append(path)
             with open(path, "rb") as f:
                 data = f.read()
-            cut = os.path.join(tmp, os.path.basename(path)[:-4] + ".cut-in-half.out")
+            cut = os.path.join(tmp, os.path.relpath(path, fixtures_dir).replace("/", "-") + ".cut-in-half")
             with open(cut, "wb") as f:
                 f.write(data[: len(data) // 2])
             inputs.append(cut)

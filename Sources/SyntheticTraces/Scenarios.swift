@@ -69,7 +69,7 @@ public enum Scenarios {
             regions: [.init(task: 1, thread: main, name: "serve :5051", beginTicks: 200 * ms)])
 
         let sim = ServerSimulation(out: out, workerThreads: [worker0, worker1], timerThread: timer,
-                                   acceptThread: main, firstTaskID: 100)
+                                   acceptThread: main, firstTaskID: 100, seed: 0x5EED_1001)
         sim.request(at: start + 100 * ms, parent: 1, name: "GET /ping", steps: fastRequest(&rng))
         var slow: [Step] = [.region("GET /ping"), .counter("requests in flight", 1), .region("doBlockingWork")]
         for _ in 0..<100 {
@@ -113,7 +113,7 @@ public enum Scenarios {
             tasks: [.init(task: 1, parent: 0, name: "listener", group: "listener", state: .blocked(reason: "accept"))],
             regions: [.init(task: 1, thread: main, name: "listen", beginTicks: 1 * ms)])
         let sim = ServerSimulation(out: out, workerThreads: [worker0, worker1], timerThread: timer,
-                                   acceptThread: main, firstTaskID: 20)
+                                   acceptThread: main, firstTaskID: 20, seed: 0x5EED_1002)
         for i in 0..<4 {
             sim.request(at: start + UInt64(i) * 9 * ms, parent: 1, name: "POST /orders", steps: [
                 .region("POST /orders"),

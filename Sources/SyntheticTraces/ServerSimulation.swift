@@ -8,6 +8,9 @@
 //   running/blocked/ended on the worker, wake-ups on the timer thread).
 // - A task runs on at most one worker at a time; a worker runs one task at a time; runnable
 //   tasks are served first in, first out.
+// - A worker starts a task 1-4 µs after it became runnable at the earliest (a real executor's
+//   wake-up latency), so a task's `running` never shares a timestamp with the `runnable` that
+//   another thread recorded for it: the file's cross-thread order is then fully determined.
 
 import TraceFormat
 
@@ -33,6 +36,7 @@ final class ServerSimulation {
     }
 
     enum Event {
+        case start(worker: Int, task: UInt64)
         case step(worker: Int)
         case wake(task: UInt64)
         case arrive(task: UInt64)
@@ -43,7 +47,8 @@ final class ServerSimulation {
     let timerThread: UInt64
     let acceptThread: UInt64
     private var tasks: [UInt64: Task] = [:]
-    private var runQueue: [UInt64] = []
+    private var runQueue: [(task: UInt64, readyAt: UInt64)] = []
+    private var rng: SeededRandom
     private var queueHead = 0
     private var running: [UInt64?]
     private var busy: [Bool]
@@ -52,8 +57,10 @@ final class ServerSimulation {
     private(set) var now: UInt64 = 0
     private var nextTaskID: UInt64
 
-    init(out: SnapshotAssembler, workerThreads: [UInt64], timerThread: UInt64, acceptThread: UInt64, firstTaskID: UInt64) {
+    init(out: SnapshotAssembler, workerThreads: [UInt64], timerThread: UInt64, acceptThread: UInt64,
+         firstTaskID: UInt64, seed: UInt64 = 1) {
         self.out = out
+        self.rng = SeededRandom(seed: seed)
         self.workerThreads = workerThreads
         self.timerThread = timerThread
         self.acceptThread = acceptThread
@@ -96,6 +103,9 @@ final class ServerSimulation {
             case .wake(let task):
                 out.record(thread: timerThread, at: t) { $0.taskRunnable(at: t, task: task) }
                 enqueue(task)
+            case .start(let w, let task):
+                out.record(thread: workerThreads[w], at: t) { $0.taskRunning(at: t, task: task) }
+                schedule(t, .step(worker: w))
             case .step(let w):
                 step(worker: w)
             }
@@ -103,13 +113,13 @@ final class ServerSimulation {
         }
     }
 
-    private func enqueue(_ task: UInt64) { runQueue.append(task) }
+    private func enqueue(_ task: UInt64) { runQueue.append((task, now)) }
 
     /// Idle workers take runnable tasks.
     private func dispatch() {
         for w in workerThreads.indices where !busy[w] {
             guard queueHead < runQueue.count else { return }
-            let task = runQueue[queueHead]
+            let (task, readyAt) = runQueue[queueHead]
             queueHead += 1
             if queueHead > 1024 {
                 runQueue.removeFirst(queueHead)
@@ -117,9 +127,7 @@ final class ServerSimulation {
             }
             busy[w] = true
             running[w] = task
-            let t = now
-            out.record(thread: workerThreads[w], at: t) { $0.taskRunning(at: t, task: task) }
-            schedule(now, .step(worker: w))
+            schedule(max(now, readyAt + rng.next(in: 1_000...4_000)), .start(worker: w, task: task))
         }
     }
 

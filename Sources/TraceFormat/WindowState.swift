@@ -46,12 +46,15 @@ public struct WindowState: Equatable, Sendable {
         public var name: String
         public var stack: UInt64
         public var beginTicks: UInt64
-        public init(task: UInt64, thread: UInt64, name: String, stack: UInt64 = 0, beginTicks: UInt64) {
+        /// A blocking region (`Trace.withBlockingRegion`): it names the task's waits.
+        public var blocking: Bool
+        public init(task: UInt64, thread: UInt64, name: String, stack: UInt64 = 0, beginTicks: UInt64, blocking: Bool = false) {
             self.task = task
             self.thread = thread
             self.name = name
             self.stack = stack
             self.beginTicks = beginTicks
+            self.blocking = blocking
         }
     }
 
@@ -111,6 +114,7 @@ public struct WindowState: Equatable, Sendable {
             w.string(r.name)
             w.uvarint(r.stack)
             w.uvarint(r.beginTicks)
+            w.byte(r.blocking ? 1 : 0)
         }
         return w.bytes
     }
@@ -142,7 +146,8 @@ public struct WindowState: Equatable, Sendable {
                 s.tasks.append(Task(task: task, parent: parent, name: name, group: group, state: state))
             case .region:
                 s.regions.append(Region(task: try c.uvarint(), thread: try c.uvarint(), name: try c.string(),
-                                        stack: try c.uvarint(), beginTicks: try c.uvarint()))
+                                        stack: try c.uvarint(), beginTicks: try c.uvarint(),
+                                        blocking: try c.byte() & 1 != 0))
             }
         }
         return s

@@ -105,3 +105,48 @@ extension Recorder {
         }
     }
 }
+
+extension Recorder.WindowStart {
+    @Test("folding keeps nesting per owner: inner ends, out-of-order ends, task ends and state changes")
+    func foldNesting() {
+        // Strings: 1 "a", 2 "b", 3 "c", 4 "worker", 5 "job", 6 "sleep".
+        let strings = ["a", "b", "c", "worker", "job", "sleep"]
+        var first = EventChunkBuilder(thread: 10, sequence: 0, baseTicks: 100)
+        first.threadName(at: 100, name: 4)
+        first.regionBegin(at: 101, task: 0, name: 1)        // thread 10: a
+        first.regionBegin(at: 102, task: 0, name: 2)        //   b
+        first.regionBegin(at: 103, task: 0, name: 3)        //     c
+        first.regionEnd(at: 104, task: 0, name: 2)          //   b closes out of order
+        first.taskCreated(at: 105, task: 5, parent: 0, name: .id(5), group: .id(5))
+        first.taskRunning(at: 106, task: 5)
+        first.regionBegin(at: 107, task: 5, name: 1)        // task 5: a
+        first.regionBegin(at: 108, task: 5, name: 2)        //   b
+        first.regionEnd(at: 109, task: 5, name: 2)
+        first.taskCreated(at: 110, task: 6, parent: 5, name: .inline("child"), group: .id(5))
+        first.regionBegin(at: 111, task: 6, name: 3)
+        first.taskEnded(at: 112, task: 6)                   // its region goes with it
+        first.taskBlocked(at: 113, task: 5, reason: 6)
+        var second = EventChunkBuilder(thread: 11, sequence: 0, baseTicks: 200)
+        second.taskRunnable(at: 200, task: 5, waker: 0)
+        second.regionBegin(at: 201, task: 0, name: 1)       // thread 11's own region
+        second.regionEnd(at: 202, task: 0, name: 1)
+        var fold = WindowFold()
+        fold.apply(payload: first.bytes, final: false)
+        fold.apply(payload: second.bytes, final: false)
+        let state = fold.windowState(strings: strings)
+        #expect(state.threads == [WindowState.Thread(thread: 10, name: "worker")])
+        #expect(state.tasks.map(\.task) == [5])
+        #expect(state.tasks.first?.name == "job")
+        #expect(state.tasks.first?.state == .runnable)
+        let regions = state.regions.map { "\($0.task)/\($0.thread)/\($0.name)" }
+        #expect(regions == ["0/10/a", "0/10/c", "5/10/a"])
+        // The thread's final chunk makes its name leave the state.
+        var last = EventChunkBuilder(thread: 10, sequence: 1, baseTicks: 300)
+        last.regionEnd(at: 300, task: 0, name: 3)
+        last.regionEnd(at: 301, task: 0, name: 1)
+        fold.apply(payload: last.bytes, final: true)
+        let after = fold.windowState(strings: strings)
+        #expect(after.threads.isEmpty)
+        #expect(after.regions.map(\.name) == ["a"])
+    }
+}

@@ -1,6 +1,7 @@
-// Golden outputs: every exporter over every committed fixture (Fixtures/*.out), compared byte
-// for byte with Fixtures/goldens/<fixture>.<output>, and checked against the output invariants
-// on the way. (Goldens live outside the test target so SwiftPM has no unhandled files.)
+// Golden outputs: every exporter over the committed snapshots (Fixtures/*.out) and two Go
+// traces (the article's ping server, and the workload of every kind of wait), compared byte for
+// byte with Fixtures/goldens/<fixture path with / as ->.<output>, and checked against the
+// output invariants on the way. (.ci/validate-schemas.py covers every Go fixture.) (Goldens live outside the test target so SwiftPM has no unhandled files.)
 //
 // Regenerate after an intended change (then review the diff):
 //   TRACEXPORT_UPDATE_GOLDENS=1 swift test --filter GoldenTests
@@ -26,10 +27,18 @@ enum PackageFiles {
         fatalError("Package.swift not found above \(#filePath)")
     }()
 
+    /// Paths under Fixtures/.
     static var fixtures: [String] {
         let dir = root.appendingPathComponent("Fixtures")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
-        return names.filter { $0.hasSuffix(".out") }.sorted()
+        let go = ["go/pingserver/trace.1.out", "go/workload/go126.trace"].filter {
+            FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path)
+        }
+        return names.filter { $0.hasSuffix(".out") }.sorted() + go
+    }
+
+    static func goldenName(_ fixture: String, _ output: String) -> String {
+        fixture.replacingOccurrences(of: "/", with: "-") + "." + output
     }
 
     static let goldens = root.appendingPathComponent("Fixtures").appendingPathComponent("goldens")
@@ -85,16 +94,16 @@ enum PackageFiles {
     func chrome(fixture: String) throws {
         let text = try convert(fixture, ChromeTraceExporter())
         _ = checkChrome(text)
-        try compare(text, golden: "\(fixture).chrome.json")
+        try compare(text, golden: PackageFiles.goldenName(fixture, "chrome.json"))
     }
 
     @Test(arguments: PackageFiles.fixtures)
     func foldedMatchesAndAddsUpToTheSummary(fixture: String) throws {
         let text = try convert(fixture, FoldedStacksExporter())
-        try compare(text, golden: "\(fixture).folded.txt")
+        try compare(text, golden: PackageFiles.goldenName(fixture, "folded.txt"))
         // Groups cover every task (tasks may be limited by maxTasks).
         try compare(try convert(fixture, FoldedStacksExporter(options: FoldedOptions(state: .running, unit: .us))),
-                    golden: "\(fixture).folded-running-us.txt")
+                    golden: PackageFiles.goldenName(fixture, "folded-running-us.txt"))
 
         let summary = try convert(fixture, SummaryExporter(options: SummaryOptions(format: .json)))
         let root = try #require(try JSONSerialization.jsonObject(with: Data(summary.utf8)) as? [String: Any])
@@ -116,17 +125,17 @@ enum PackageFiles {
     func summary(fixture: String) throws {
         for format in SummaryOptions.Format.allCases {
             let text = try convert(fixture, SummaryExporter(options: SummaryOptions(format: format)))
-            try compare(text, golden: "\(fixture).summary.\(format.rawValue)")
+            try compare(text, golden: PackageFiles.goldenName(fixture, "summary.\(format.rawValue)"))
         }
         try compare(try convert(fixture, SummaryExporter(options: SummaryOptions(format: .text, sort: .wait))),
-                    golden: "\(fixture).summary-sort-wait.text")
+                    golden: PackageFiles.goldenName(fixture, "summary-sort-wait.text"))
     }
 
     @Test(arguments: PackageFiles.fixtures)
     func info(fixture: String) throws {
         for format in InfoOptions.Format.allCases {
             let text = try convert(fixture, InfoExporter(options: InfoOptions(format: format)))
-            try compare(text, golden: "\(fixture).info.\(format.rawValue)")
+            try compare(text, golden: PackageFiles.goldenName(fixture, "info.\(format.rawValue)"))
         }
     }
 }

@@ -40,7 +40,7 @@ func stateTimes(_ events: [TraceEvent], endNs: Int64) -> [TaskID: [String: Int64
     @Test func fixtureEventsComeOutInTimeOrderWithinTheWindow() throws {
         let (events, reader) = try readAll(try Repository.bytes("ping-slow-request.out"))
         #expect(reader.damage == nil)
-        #expect(events.count == 755)
+        #expect(events.count == 754)
         #expect(reader.metadata.startNs == 1_000_000_000)
         #expect(reader.metadata.endNs == 6_000_000_000)
         for (a, b) in zip(events, events.dropFirst()) { #expect(a.timeNs <= b.timeNs) }
@@ -119,5 +119,50 @@ func stateTimes(_ events: [TraceEvent], endNs: Int64) -> [TaskID: [String: Int64
     @Test func inlineNamesWithSeparatorsSurviveIntact() throws {
         let (events, reader) = try readAll(try Repository.bytes("small.out"))
         #expect(events.contains { if case .taskCreated(_, _, let n, _, _) = $0.kind { reader.tables.string(n) == "audit; \"log\" 42" } else { false } })
+    }
+}
+
+@Suite struct WindowStateSpecification {
+    /// A snapshot: one strings frame, the given window state, one chunk built by `body`.
+    func snapshot(window: WindowState, _ body: (inout EventChunkBuilder) -> Void) throws -> [UInt8] {
+        var header = SnapshotHeader()
+        header.windowStartTicks = 1_000
+        let sink = ByteSink()
+        let w = try SnapshotWriter(header: header) { sink.append($0) }
+        try w.writeFrame(.strings, payload: StringsFrame.encode([(1, "sleep")]))
+        try w.writeFrame(.windowState, payload: window.encoded())
+        var chunk = EventChunkBuilder(thread: 9, sequence: 3, baseTicks: 1_000)
+        body(&chunk)
+        try w.writeFrame(.events, payload: chunk.bytes)
+        try w.finish(eventCount: chunk.eventCount)
+        return sink.bytes
+    }
+
+    @Test func blockingRegionOpenBeforeTheWindowStillNamesTheWait() throws {
+        let window = WindowState(
+            tasks: [.init(task: 5, parent: 0, name: "handler", group: "", state: .running(thread: 9))],
+            regions: [.init(task: 5, thread: 9, name: "db query", beginTicks: 400, blocking: true),
+                      .init(task: 5, thread: 9, name: "plain", beginTicks: 500)])
+        let bytes = try snapshot(window: window) { c in
+            c.taskBlocked(at: 1_200, task: 5, reason: 0)
+            c.taskRunnable(at: 1_300, task: 5)
+            c.taskRunning(at: 1_400, task: 5)
+            c.taskBlocked(at: 1_500, task: 5, reason: 1)
+        }
+        let (events, reader) = try readAll(bytes)
+        let reasons = events.compactMap { e -> String? in
+            if case .taskState(TaskID(5), .blocked(let r), _, _, _) = e.kind { reader.tables.string(r) } else { nil }
+        }
+        #expect(reasons == ["db query", "sleep"], "an explicit reason wins over the region")
+        #expect(reader.metadata.startNs == 1_000)
+    }
+
+    @Test func regionEndWithoutItsBeginIsDroppedWithAWarning() throws {
+        let bytes = try snapshot(window: WindowState()) { c in
+            c.regionEnd(at: 1_100, task: 0, name: 1)
+        }
+        let (events, reader) = try readAll(bytes)
+        #expect(!events.contains { if case .regionEnd = $0.kind { true } else { false } })
+        #expect(reader.warnings.contains { $0.contains("dropped 1 region end") })
     }
 }

@@ -146,19 +146,6 @@ static inline bool sched_is_timer_task(uint64_t task) {
     return task != 0 && __atomic_load_n(&sched_timer_tasks[task & (SCHED_TIMER_SLOTS - 1)], __ATOMIC_RELAXED) == task;
 }
 
-// MARK: switches
-
-extern uint32_t sched_cpu_time_flag;
-
-/// Whether jobs are stamped with their thread's CPU time (ThreadCPUTime.isEnabled).
-static inline bool sched_cpu_time_enabled(void) {
-    return __atomic_load_n(&sched_cpu_time_flag, __ATOMIC_RELAXED) != 0;
-}
-
-static inline void sched_set_cpu_time_enabled(bool on) {
-    __atomic_store_n(&sched_cpu_time_flag, on ? 1u : 0u, __ATOMIC_RELAXED);
-}
-
 // MARK: global executor takeover
 
 /// Called, instead of the global executor, with every job enqueued on it.

@@ -61,8 +61,23 @@ public enum Trace {
     }
 
     /// A region with a run-time name, written inline (nothing is interned).
+    @inlinable
     public static func withRegion<R, E: Error>(named name: String, _ body: () throws(E) -> R) throws(E) -> R {
         guard fr_is_recording() else { return try body() }
+        return try recordRegion(named: name, body)
+    }
+
+    @inlinable
+    public static func withRegion<R, E: Error>(named name: String, isolation: isolated (any Actor)? = #isolation,
+                                               _ body: () async throws(E) -> R) async throws(E) -> R {
+        guard fr_is_recording() else { return try await body() }
+        return try await recordRegion(named: name, isolation: isolation, body)
+    }
+
+    // The recording halves of the `named:` regions and of `withTask`, out of line so that only
+    // the check above is inlined into callers.
+    @usableFromInline
+    static func recordRegion<R, E: Error>(named name: String, _ body: () throws(E) -> R) throws(E) -> R {
         let task = TaskIdentity.current
         let stack = Self.stack()
         withBytes(name) { Emit.regionBegin(task: task, inlineName: $0, stack: stack) }
@@ -70,9 +85,9 @@ public enum Trace {
         return try body()
     }
 
-    public static func withRegion<R, E: Error>(named name: String, isolation: isolated (any Actor)? = #isolation,
-                                               _ body: () async throws(E) -> R) async throws(E) -> R {
-        guard fr_is_recording() else { return try await body() }
+    @usableFromInline
+    static func recordRegion<R, E: Error>(named name: String, isolation: isolated (any Actor)?,
+                                          _ body: () async throws(E) -> R) async throws(E) -> R {
         let task = TaskIdentity.current
         let stack = Self.stack()
         withBytes(name) { Emit.regionBegin(task: task, inlineName: $0, stack: stack) }
@@ -164,8 +179,21 @@ public enum Trace {
 
     /// Runs `body` as a logical task named `name`, a child of the current task: its regions and
     /// logs belong to it. Records taskCreated before and taskEnded after.
+    @inlinable
     public static func withTask<R, E: Error>(_ name: StaticString, _ body: () throws(E) -> R) throws(E) -> R {
         guard fr_is_recording() else { return try body() }
+        return try recordTask(name, body)
+    }
+
+    @inlinable
+    public static func withTask<R, E: Error>(_ name: StaticString, isolation: isolated (any Actor)? = #isolation,
+                                             _ body: () async throws(E) -> R) async throws(E) -> R {
+        guard fr_is_recording() else { return try await body() }
+        return try await recordTask(name, isolation: isolation, body)
+    }
+
+    @usableFromInline
+    static func recordTask<R, E: Error>(_ name: StaticString, _ body: () throws(E) -> R) throws(E) -> R {
         let id = Emit.logicalTaskBegin(name: name)
         guard id != 0 else { return try body() }
         fr_logical_task_opened()
@@ -179,9 +207,9 @@ public enum Trace {
         return try result.get()
     }
 
-    public static func withTask<R, E: Error>(_ name: StaticString, isolation: isolated (any Actor)? = #isolation,
-                                             _ body: () async throws(E) -> R) async throws(E) -> R {
-        guard fr_is_recording() else { return try await body() }
+    @usableFromInline
+    static func recordTask<R, E: Error>(_ name: StaticString, isolation: isolated (any Actor)?,
+                                        _ body: () async throws(E) -> R) async throws(E) -> R {
         let id = Emit.logicalTaskBegin(name: name)
         guard id != 0 else { return try await body() }
         fr_logical_task_opened()

@@ -4,8 +4,8 @@
 // - Events carry ticks (`fr_ticks`): TSC cycles on x86_64 with an invariant TSC, else
 //   monotonic nanoseconds (then `ticksPerSecond` is exactly 1e9).
 // - The rate is measured between the recording's start and each snapshot (both clocks read
-//   back to back), so it sharpens as the recording ages; a 2 ms spin at start gives a first
-//   estimate for age-based eviction.
+//   back to back, the tightest of a few tries), so it sharpens as the recording ages; a 2 ms
+//   spin at start gives a first estimate. Age-based eviction re-measures it at each seal.
 
 import CFlightRecorder
 
@@ -15,12 +15,22 @@ struct ClockPair: Sendable {
     var wallClockNs: Int64
 
     static func now() -> ClockPair {
-        // Monotonic read between two tick reads: the tick value is their midpoint.
-        let t0 = fr_ticks()
-        let mono = fr_monotonic_ns()
-        let t1 = fr_ticks()
-        let wall = fr_wall_clock_ns()
-        return ClockPair(ticks: t0 &+ (t1 &- t0) / 2, monotonicNs: mono, wallClockNs: wall)
+        // The monotonic read between two tick reads, ticks taken as their midpoint; of a few
+        // tries the tightest pair wins (a preemption between the reads would skew the pair).
+        var best = ClockPair(ticks: 0, monotonicNs: 0, wallClockNs: 0)
+        var bestSpread = UInt64.max
+        for _ in 0..<5 {
+            let t0 = fr_ticks()
+            let mono = fr_monotonic_ns()
+            let t1 = fr_ticks()
+            let spread = t1 &- t0
+            if spread < bestSpread {
+                bestSpread = spread
+                best = ClockPair(ticks: t0 &+ spread / 2, monotonicNs: mono, wallClockNs: 0)
+            }
+        }
+        best.wallClockNs = fr_wall_clock_ns()
+        return best
     }
 }
 
@@ -48,8 +58,9 @@ struct TickClock: Sendable {
         return Double(now.ticks - start.ticks) * 1e9 / Double(ns)
     }
 
-    func ticks(nanoseconds: UInt64) -> UInt64 {
-        let t = Double(nanoseconds) * initialTicksPerSecond / 1e9
+    /// `nanoseconds` in ticks at `ticksPerSecond`.
+    static func ticks(nanoseconds: UInt64, ticksPerSecond: Double) -> UInt64 {
+        let t = Double(nanoseconds) * ticksPerSecond / 1e9
         return t >= Double(UInt64.max) ? UInt64.max : UInt64(t)
     }
 }

@@ -45,7 +45,7 @@ final class RecorderCore: @unchecked Sendable {
     static let shared = RecorderCore()
 
     /// Free chunks kept for reuse; the rest are freed.
-    static let poolLimit = 4
+    static let poolLimit = 8
     /// Evicted chunks waiting to be folded beyond which writers fold them themselves.
     static let foldBacklog = 8
     static let chunkOverhead = MemoryLayout<fr_chunk>.stride
@@ -102,7 +102,8 @@ final class RecorderCore: @unchecked Sendable {
                     for c in old { free(c) }
                 }
                 clock = TickClock.begin()
-                minAgeTicks = clock.ticks(nanoseconds: configuration.minAgeNanoseconds)
+                minAgeTicks = TickClock.ticks(nanoseconds: configuration.minAgeNanoseconds,
+                                              ticksPerSecond: clock.initialTicksPerSecond)
                 epoch += 1
                 fold = WindowFold()
                 droppedChunkRequests = 0
@@ -303,6 +304,12 @@ final class RecorderCore: @unchecked Sendable {
     /// before `now - minAge` and the next one still reaches back to that cutoff.
     /// Returns whether anything was evicted.
     private func evict(now: UInt64) -> Bool {
+        if configuration.minAgeNanoseconds > 0 {
+            // The start-up rate estimate is short; the rate over the whole recording so far is
+            // better (a few clock reads, once per sealed chunk).
+            minAgeTicks = TickClock.ticks(nanoseconds: configuration.minAgeNanoseconds,
+                                          ticksPerSecond: clock.ticksPerSecond(at: ClockPair.now()))
+        }
         var count = 0
         let maxBytes = configuration.maxBytes
         while count < sealed.count {

@@ -127,7 +127,7 @@ enum JobStamps {
         if let threadName, sched_thread_needs_name() { announce(threadName) }
         sched_set_marks(0)
         sched_set_running_task(task)
-        return JobStamp(task: task, cpuStart: sched_cpu_time_enabled() ? ThreadCPUTime.now() : 0,
+        return JobStamp(task: task, cpuStart: ThreadCPUTime.isEnabled ? ThreadCPUTime.now() : 0,
                         marker: sched_job_marker(job))
     }
 

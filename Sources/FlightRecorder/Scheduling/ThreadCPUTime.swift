@@ -6,18 +6,18 @@
 // - Off by default: each read is a clock_gettime(CLOCK_THREAD_CPUTIME_ID), which the vDSO does
 //   not serve (a system call). Measured on the project's 2-core VM: ~2.1-2.5 us per read
 //   (CLOCK_MONOTONIC: 30-130 ns), and 1.5-3.7 us added per job hop with two reads per job,
-//   against ~75 ns for all the other stamps of a hop. Switch it on for an investigation, or set
-//   it from `FlightRecorderConfiguration.threadCPUTime` when a recorder starts.
+//   against ~75 ns for all the other stamps of a hop. `FlightRecorderConfiguration.threadCPUTime`
+//   sets it when a recorder starts; `isEnabled` switches it during a recording.
 // - The switch is read once per job start; a job that started with it off writes no CPU time.
 
 import CFlightRecorder
 
 public enum ThreadCPUTime {
-    /// Whether recording executors stamp each job with its thread's CPU time (a C flag: one
-    /// relaxed load per job).
+    /// Whether recording executors stamp each job with its thread's CPU time: the recorder's
+    /// switch (a C flag: one relaxed load per job).
     public static var isEnabled: Bool {
-        get { sched_cpu_time_enabled() }
-        set { sched_set_cpu_time_enabled(newValue) }
+        get { fr_thread_cpu_time_enabled() }
+        set { fr_set_thread_cpu_time(newValue) }
     }
 
     /// The calling thread's CPU time in nanoseconds, never 0 (0 marks "not measured").

@@ -33,9 +33,15 @@ struct WindowFold {
     private var inlineNames: [String] = []
     private var inlineIndex: [String: UInt64] = [:]
 
+    @inline(__always)
     private mutating func name(_ s: ScannedString) -> Name {
         guard let bytes = s.inline else { return s.id }
-        return name(ScannedStringText(String(decoding: bytes, as: UTF8.self)))
+        return inlineName(bytes)
+    }
+
+    @inline(never)
+    private mutating func inlineName(_ bytes: UnsafeRawBufferPointer) -> Name {
+        name(ScannedStringText(String(decoding: bytes, as: UTF8.self)))
     }
 
     private struct ScannedStringText {
@@ -87,6 +93,7 @@ struct WindowFold {
         var name: Name
         var stack: UInt64
         var beginTicks: UInt64
+        var blocking: Bool
     }
 
     struct RegionKey: Hashable {
@@ -97,6 +104,9 @@ struct WindowFold {
     private(set) var threads: [UInt64: Name] = [:]
     private(set) var tasks: [UInt64: TaskEntry] = [:]
     private(set) var regions: [Owner: [OpenRegion]] = [:]
+    /// An emptied region stack kept with its capacity, so folding a chunk whose regions all
+    /// close does not allocate a new one for the next chunk.
+    private var spareStack: [OpenRegion] = []
     private var regionCount = 0
     /// Tasks whose end was folded before their creation: id -> end ticks.
     private var endedEarly: [UInt64: UInt64] = [:]
@@ -138,27 +148,62 @@ struct WindowFold {
         var fold: WindowFold
         let thread: UInt64
         var cachedOwner: Owner
+        /// The cached owner's open regions: `cached[0..<depth]` (slots above `depth` are spare,
+        /// so a begin/end pair costs a store and two counter updates).
         var cached: [OpenRegion]
+        var depth: Int
 
         init(fold: WindowFold, thread: UInt64) {
             self.fold = fold
             self.thread = thread
             cachedOwner = Owner(task: 0, thread: thread)
-            cached = self.fold.regions.removeValue(forKey: cachedOwner) ?? []
+            cached = []
+            depth = 0
+            cached = take(cachedOwner)
+        }
+
+        /// The owner's open regions, or the spare (empty) stack.
+        private mutating func take(_ owner: Owner) -> [OpenRegion] {
+            if let open = fold.regions.removeValue(forKey: owner) {
+                depth = open.count
+                return open
+            }
+            depth = 0
+            var spare: [OpenRegion] = []
+            swap(&spare, &fold.spareStack)
+            return spare
+        }
+
+        /// The cached regions, trimmed to the open ones, back into the dictionary.
+        private mutating func store() {
+            if depth == 0 {
+                cached.removeAll(keepingCapacity: true)
+                if cached.capacity > fold.spareStack.capacity { swap(&cached, &fold.spareStack) }
+                return
+            }
+            if cached.count > depth { cached.removeLast(cached.count - depth) }
+            fold.regions[cachedOwner] = cached
+            cached = []
         }
 
         mutating func finish() {
-            if !cached.isEmpty { fold.regions[cachedOwner] = cached }
+            store()
         }
 
         @inline(__always)
         private mutating func use(_ owner: Owner) {
             guard owner != cachedOwner else { return }
-            if !cached.isEmpty { fold.regions[cachedOwner] = cached }
-            cachedOwner = owner
-            cached = fold.regions.removeValue(forKey: owner) ?? []
+            switchOwner(owner)
         }
 
+        @inline(never)
+        private mutating func switchOwner(_ owner: Owner) {
+            store()
+            cachedOwner = owner
+            cached = take(owner)
+        }
+
+        @inline(__always)
         mutating func regionBegin(task: UInt64, name scanned: ScannedString, stack: UInt64, blocking: Bool, ticks: UInt64) {
             use(Owner(task: task, thread: task == 0 ? thread : 0))
             let name = fold.name(scanned)
@@ -168,18 +213,22 @@ struct WindowFold {
                 return
             }
             if task != 0 && !fold.endedEarly.isEmpty && fold.endedEarly[task] != nil { return }
-            cached.append(OpenRegion(thread: thread, name: name, stack: stack, beginTicks: ticks))
+            let region = OpenRegion(thread: thread, name: name, stack: stack, beginTicks: ticks, blocking: blocking)
+            if depth < cached.count { cached[depth] = region } else { cached.append(region) }
+            depth += 1
             fold.regionCount += 1
         }
 
+        @inline(__always)
         mutating func regionEnd(task: UInt64, name scanned: ScannedString, ticks: UInt64) {
             use(Owner(task: task, thread: task == 0 ? thread : 0))
             let name = fold.name(scanned)
-            if let last = cached.last, last.name == name {
-                cached.removeLast()
+            if depth > 0 && cached[depth - 1].name == name {
+                depth -= 1
                 fold.regionCount -= 1
-            } else if let i = cached.lastIndex(where: { $0.name == name }) {
+            } else if let i = cached[0..<depth].lastIndex(where: { $0.name == name }) {
                 cached.remove(at: i)
+                depth -= 1
                 fold.regionCount -= 1
             } else {
                 fold.pendingRegionEnds[RegionKey(owner: cachedOwner, name: name), default: 0] += 1
@@ -207,8 +256,8 @@ struct WindowFold {
                 if fold.tasks.removeValue(forKey: task) == nil { fold.endedEarly[task] = ticks }
                 let owner = Owner(task: task, thread: 0)
                 if owner == cachedOwner {
-                    fold.regionCount -= cached.count
-                    cached = []
+                    fold.regionCount -= depth
+                    depth = 0
                 } else if let open = fold.regions.removeValue(forKey: owner) {
                     fold.regionCount -= open.count
                 }
@@ -320,7 +369,7 @@ struct WindowFold {
         for (owner, open) in regions.sorted(by: { ($0.key.task, $0.key.thread) < ($1.key.task, $1.key.thread) }) {
             for r in open {
                 state.regions.append(.init(task: owner.task, thread: r.thread, name: resolve(r.name, strings),
-                                           stack: r.stack, beginTicks: r.beginTicks))
+                                           stack: r.stack, beginTicks: r.beginTicks, blocking: r.blocking))
             }
         }
         return state

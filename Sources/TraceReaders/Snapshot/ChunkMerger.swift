@@ -18,67 +18,99 @@ struct OpenChunk {
     let fileOffset: Int64
 }
 
-/// A binary min-heap of open chunks keyed by (head ticks, open order).
+/// A binary min-heap of open chunks keyed by (head ticks, open order). The chunks stay in
+/// stable slots; only small (ticks, order, slot) entries move, so sifting copies no arrays and
+/// touches no reference counts.
 struct ChunkHeap {
-    private(set) var items: [OpenChunk] = []
+    private struct Entry {
+        var ticks: UInt64
+        var order: Int
+        var slot: Int
+    }
 
-    var isEmpty: Bool { items.isEmpty }
-    var count: Int { items.count }
-    var minTicks: UInt64? { items.first?.head.ticks }
+    private var entries: [Entry] = []
+    /// Open chunks in stable slots; a slot listed in `freeSlots` holds a finished chunk until
+    /// reused. (Not optional: mutating an optional element in place copies it.)
+    private var slots: [OpenChunk] = []
+    private var freeSlots: [Int] = []
 
-    private static func less(_ a: OpenChunk, _ b: OpenChunk) -> Bool {
-        a.head.ticks != b.head.ticks ? a.head.ticks < b.head.ticks : a.order < b.order
+    var isEmpty: Bool { entries.isEmpty }
+    var count: Int { entries.count }
+    var minTicks: UInt64? { entries.first?.ticks }
+
+    @inline(__always)
+    private static func less(_ a: Entry, _ b: Entry) -> Bool {
+        a.ticks != b.ticks ? a.ticks < b.ticks : a.order < b.order
     }
 
     mutating func push(_ c: OpenChunk) {
-        items.append(c)
-        var i = items.count - 1
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[slot] = c
+        } else {
+            slot = slots.count
+            slots.append(c)
+        }
+        entries.append(Entry(ticks: c.head.ticks, order: c.order, slot: slot))
+        var i = entries.count - 1
         while i > 0 {
             let parent = (i - 1) / 2
-            guard Self.less(items[i], items[parent]) else { break }
-            items.swapAt(i, parent)
+            guard Self.less(entries[i], entries[parent]) else { break }
+            entries.swapAt(i, parent)
             i = parent
         }
     }
 
-    /// Hands out the earliest event and advances its chunk; a decoding error inside the chunk
-    /// is returned with the event (the chunk is then dropped).
-    mutating func popEvent() -> (event: DecodedEvent, thread: UInt64, payload: [UInt8], error: (offset: Int64, message: String)?)? {
-        guard !items.isEmpty else { return nil }
-        let event = items[0].head
-        let thread = items[0].decoder.header.thread
-        let payload = items[0].decoder.payload
+    /// The payload of the chunk in `slot` (inline strings and log messages are ranges of it).
+    func payload(slot: Int) -> [UInt8] { slots[slot].decoder.payload }
+
+    /// Hands out the earliest event (with its chunk's thread and slot) and advances its chunk.
+    /// A decoding error inside the chunk is returned with the event; the chunk is then
+    /// dropped, after the caller had the chance to read the event's payload ranges.
+    mutating func popEvent() -> (event: DecodedEvent, thread: UInt64, slot: Int, error: (offset: Int64, message: String)?)? {
+        if let pending = retired {
+            freeSlots.append(pending)
+            retired = nil
+        }
+        guard let top = entries.first else { return nil }
+        let slot = top.slot
+        let event = slots[slot].head
+        let thread = slots[slot].decoder.header.thread
         var failure: (Int64, String)?
         do {
-            if let next = try items[0].decoder.next() {
-                items[0].head = next
+            if let next = try slots[slot].decoder.next() {
+                slots[slot].head = next
+                entries[0].ticks = next.ticks
                 siftDown(0)
-                return (event, thread, payload, nil)
+                return (event, thread, slot, nil)
             }
         } catch let e as FormatError {
-            failure = (items[0].fileOffset, "chunk of thread \(thread): payload offset \(e.offset): \(e.message)")
+            failure = (slots[slot].fileOffset, "chunk of thread \(thread): payload offset \(e.offset): \(e.message)")
         } catch {
-            failure = (items[0].fileOffset, "\(error)")
+            failure = (slots[slot].fileOffset, "\(error)")
         }
-        removeFirst()
-        return (event, thread, payload, failure)
+        // The chunk is exhausted: leave its slot readable until the next pop.
+        entries.swapAt(0, entries.count - 1)
+        entries.removeLast()
+        if !entries.isEmpty { siftDown(0) }
+        retired = slot
+        return (event, thread, slot, failure)
     }
 
-    private mutating func removeFirst() {
-        items.swapAt(0, items.count - 1)
-        items.removeLast()
-        if !items.isEmpty { siftDown(0) }
-    }
+    /// A chunk exhausted by the last pop, freed on the next one.
+    private var retired: Int?
 
     private mutating func siftDown(_ start: Int) {
         var i = start
+        let n = entries.count
         while true {
             let l = 2 * i + 1, r = l + 1
             var m = i
-            if l < items.count && Self.less(items[l], items[m]) { m = l }
-            if r < items.count && Self.less(items[r], items[m]) { m = r }
+            if l < n && Self.less(entries[l], entries[m]) { m = l }
+            if r < n && Self.less(entries[r], entries[m]) { m = r }
             if m == i { return }
-            items.swapAt(i, m)
+            entries.swapAt(i, m)
             i = m
         }
     }

@@ -162,11 +162,11 @@ public struct SnapshotTraceReader: TraceReader {
     private func string(_ id: UInt64) -> StringID { id < UInt64(stringMap.count) ? stringMap[Int(id)] : .empty }
 
     @inline(__always)
-    private mutating func string(_ s: DecodedString, in payload: [UInt8]) -> StringID {
+    private mutating func string(_ s: DecodedString, slot: Int) -> StringID {
         switch s {
         case .none: return .empty
         case .interned(let id): return string(id)
-        case .inline(let range): return tables.intern(String(decoding: payload[range], as: UTF8.self))
+        case .inline(let range): return tables.intern(String(decoding: heap.payload(slot: slot)[range], as: UTF8.self))
         }
     }
 
@@ -193,7 +193,7 @@ public struct SnapshotTraceReader: TraceReader {
         }
         for r in w.regions {
             let name = tables.intern(r.name)
-            if r.task != 0 { live[r.task, default: LiveTask()].regions.append((name, false)) }
+            if r.task != 0 { live[r.task, default: LiveTask()].regions.append((name, r.blocking)) }
             else { threadRegions[r.thread, default: []].append(name) }
             pending.append(TraceEvent(timeNs: 0, .regionBegin(task: TaskID(r.task), thread: ThreadID(r.thread),
                                                               name: name, stack: stackMap[r.stack] ?? .none)))
@@ -257,7 +257,7 @@ public struct SnapshotTraceReader: TraceReader {
                 return e
             }
             try fill()
-            guard let (raw, thread, payload, failure) = heap.popEvent() else {
+            guard let (raw, thread, slot, failure) = heap.popEvent() else {
                 finishStream()
                 return nil
             }
@@ -265,27 +265,45 @@ public struct SnapshotTraceReader: TraceReader {
             let ns = max(header.nanoseconds(ticks: raw.ticks), lastNs)
             lastNs = ns
             recordCounts[Int(raw.kind.rawValue)] += 1
-            guard let event = map(raw, payload: payload, thread: ThreadID(thread), ns: ns) else { continue }
+            guard let event = map(raw, slot: slot, thread: ThreadID(thread), ns: ns) else { continue }
             // `map` may have queued a synthetic creation that must come first.
             if pending.isEmpty { return event }
             pending.append(event)
         }
     }
 
+    /// Direct-mapped cache of task ids known to be live: most records are about a task seen a
+    /// moment ago, and a hit spares the dictionary's hashing. A slot holds 0 or a live id.
+    private var knownLive = [UInt64](repeating: 0, count: 1024)
+
+    @inline(__always)
+    private mutating func forget(_ task: UInt64) {
+        let slot = Int(truncatingIfNeeded: task & 1023)
+        if knownLive[slot] == task { knownLive[slot] = 0 }
+        live[task] = nil
+    }
+
     /// Introduces a task seen for the first time without a creation record.
+    @inline(__always)
     private mutating func ensureKnown(_ task: UInt64, ns: Int64) {
-        guard task != 0, live[task] == nil else { return }
+        let slot = Int(truncatingIfNeeded: task & 1023)
+        guard task != 0, knownLive[slot] != task else { return }
+        guard live[task] == nil else {
+            knownLive[slot] = task
+            return
+        }
         live[task] = LiveTask()
+        knownLive[slot] = task
         let name = tables.intern("task \(task)")
         pending.append(TraceEvent(timeNs: ns, .taskCreated(TaskID(task), parent: .none, name: name, group: name, stack: .none)))
     }
 
-    private mutating func map(_ e: DecodedEvent, payload: [UInt8], thread: ThreadID, ns: Int64) -> TraceEvent? {
+    private mutating func map(_ e: DecodedEvent, slot: Int, thread: ThreadID, ns: Int64) -> TraceEvent? {
         let task = TaskID(e.task)
         switch e.kind {
         case .taskCreated:
-            let name = string(e.name, in: payload)
-            var group = string(e.group, in: payload)
+            let name = string(e.name, slot: slot)
+            var group = string(e.group, slot: slot)
             if group.isEmpty {
                 // Anonymous tasks group by the region that spawned them, else by name.
                 group = live[e.other]?.regions.last?.name ?? name
@@ -295,7 +313,7 @@ public struct SnapshotTraceReader: TraceReader {
             return TraceEvent(timeNs: ns, .taskCreated(task, parent: TaskID(e.other), name: name, group: group, stack: .none))
         case .taskEnded:
             ensureKnown(e.task, ns: ns)
-            live[e.task] = nil
+            forget(e.task)
             return TraceEvent(timeNs: ns, .taskState(task, .ended, thread: thread, waker: .none, stack: .none))
         case .taskRunnable:
             ensureKnown(e.task, ns: ns)
@@ -305,7 +323,7 @@ public struct SnapshotTraceReader: TraceReader {
             return TraceEvent(timeNs: ns, .taskState(task, .running, thread: thread, waker: .none, stack: .none))
         case .taskBlocked:
             ensureKnown(e.task, ns: ns)
-            var reason = string(e.name, in: payload)
+            var reason = string(e.name, slot: slot)
             if reason.isEmpty || reason == suspendedReason {
                 if let region = live[e.task]?.regions.last(where: { $0.blocking }) { reason = region.name }
                 else if reason.isEmpty { reason = suspendedReason }
@@ -316,13 +334,13 @@ public struct SnapshotTraceReader: TraceReader {
             return TraceEvent(timeNs: ns, .taskState(task, .syscall, thread: thread, waker: .none, stack: .none))
         case .regionBegin, .blockingRegionBegin:
             ensureKnown(e.task, ns: ns)
-            let name = string(e.name, in: payload)
+            let name = string(e.name, slot: slot)
             if e.task != 0 { live[e.task, default: LiveTask()].regions.append((name, e.kind == .blockingRegionBegin)) }
             else { threadRegions[thread.raw, default: []].append(name) }
             return TraceEvent(timeNs: ns, .regionBegin(task: task, thread: thread, name: name, stack: stackMap[e.other] ?? .none))
         case .regionEnd:
             ensureKnown(e.task, ns: ns)
-            let name = string(e.name, in: payload)
+            let name = string(e.name, slot: slot)
             if e.task != 0, let i = live[e.task]?.regions.lastIndex(where: { $0.name == name }) {
                 live[e.task]!.regions.remove(at: i)
             } else if e.task == 0, let i = threadRegions[thread.raw]?.lastIndex(of: name) {
@@ -334,14 +352,14 @@ public struct SnapshotTraceReader: TraceReader {
             return TraceEvent(timeNs: ns, .regionEnd(task: task, thread: thread, name: name))
         case .log:
             ensureKnown(e.task, ns: ns)
-            return TraceEvent(timeNs: ns, .log(task: task, thread: thread, category: string(e.name, in: payload),
-                                                message: String(decoding: payload[e.message], as: UTF8.self)))
+            return TraceEvent(timeNs: ns, .log(task: task, thread: thread, category: string(e.name, slot: slot),
+                                                message: String(decoding: heap.payload(slot: slot)[e.message], as: UTF8.self)))
         case .counterInt:
-            return TraceEvent(timeNs: ns, .counter(name: string(e.name, in: payload), value: Double(e.intValue)))
+            return TraceEvent(timeNs: ns, .counter(name: string(e.name, slot: slot), value: Double(e.intValue)))
         case .counterFloat:
-            return TraceEvent(timeNs: ns, .counter(name: string(e.name, in: payload), value: e.floatValue))
+            return TraceEvent(timeNs: ns, .counter(name: string(e.name, slot: slot), value: e.floatValue))
         case .threadName:
-            return TraceEvent(timeNs: ns, .threadName(thread, name: string(e.name, in: payload)))
+            return TraceEvent(timeNs: ns, .threadName(thread, name: string(e.name, slot: slot)))
         case .jobCPUTime:
             ensureKnown(e.task, ns: ns)
             return TraceEvent(timeNs: ns, .taskCPU(task, cpuNs: Int64(clamping: e.other), thread: thread))
