@@ -1,11 +1,14 @@
 // A span of swift-distributed-tracing, recorded into the flight recorder.
 //
 // Invariants:
-// - A span writes at most two records, both log events of the recorder on the task that calls:
-//   category "span.start" when it starts (name as given then, kind, trace and span ids, parent
-//   id) and category "span" when it ends: the operation name as it is at `end()` (Hummingbird
-//   renames its request span after routing), kind, ids, status, start (ns since the epoch),
-//   duration, events, links and attributes. Nothing is written while no recorder records.
+// - A span is a region of the recorder, opened when the span starts on the starting task and
+//   closed at `end()` (from any thread). Renaming the span (Hummingbird does, after routing)
+//   renames the region from then on, so the region that spans the work carries the final
+//   operation name.
+// - Besides the region, a span writes two log events: category "span.start" when it starts
+//   (name as given then, kind, trace and span ids, parent id) and category "span" when it ends:
+//   the final operation name, kind, ids, status, start (ns since the epoch), duration, events,
+//   links and attributes. Nothing is written while no recorder records.
 // - `end()` takes effect once; later calls, and mutations after it, change nothing.
 // - State is behind a Mutex: a span may be ended on a different task or thread than the one
 //   that started it (Hummingbird ends its span after the response body was written).
@@ -24,6 +27,7 @@ public final class FlightRecorderSpan: Span {
 
     struct State {
         var operationName: String
+        var region: OpenRegion
         var attributes: SpanAttributes = [:]
         var status: SpanStatus?
         var events: [SpanEvent] = []
@@ -39,7 +43,7 @@ public final class FlightRecorderSpan: Span {
         var context = context
         context.flightRecorderSpanContext = spanContext
         self.context = context
-        state = Mutex(State(operationName: operationName))
+        state = Mutex(State(operationName: operationName, region: Trace.beginRegion(named: operationName)))
         if Trace.isRecording {
             var record = SpanRecordText()
             record.add("name", operationName)
@@ -50,7 +54,13 @@ public final class FlightRecorderSpan: Span {
 
     public var operationName: String {
         get { state.withLock { $0.operationName } }
-        set { state.withLock { if !$0.ended { $0.operationName = newValue } } }
+        set {
+            state.withLock {
+                guard !$0.ended else { return }
+                $0.operationName = newValue
+                Trace.renameRegion(&$0.region, to: newValue)
+            }
+        }
     }
 
     public var attributes: SpanAttributes {
@@ -87,7 +97,9 @@ public final class FlightRecorderSpan: Span {
             s.ended = true
             return s
         }
-        guard let final, Trace.isRecording else { return }
+        guard let final else { return }
+        Trace.endRegion(final.region)
+        guard Trace.isRecording else { return }
         let endNs = instant().nanosecondsSinceEpoch
         var record = SpanRecordText()
         record.add("name", final.operationName)

@@ -57,10 +57,13 @@ final class PingWorkload: Sendable {
     func doBlockingWork() {
         let (seconds, attoseconds) = plan.blockingSleep.components
         var interval = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
-        Trace.withBlockingRegion("doBlockingWork") {
+        Trace.withRegion("doBlockingWork") {
             for _ in 0..<plan.blockingSleeps {
-                var remaining = timespec()
-                while nanosleep(&interval, &remaining) != 0 && errno == EINTR { interval = remaining }
+                // The thread sleeps while the task keeps it: a blocking call, not a suspension.
+                Trace.withBlockingCall("nanosleep") {
+                    var remaining = timespec()
+                    while nanosleep(&interval, &remaining) != 0 && errno == EINTR { interval = remaining }
+                }
                 interval = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
             }
         }

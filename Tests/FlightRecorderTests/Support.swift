@@ -10,11 +10,12 @@ import Darwin
 #endif
 import CFlightRecorder
 @testable import FlightRecorder
+import RecorderExclusion
 import Testing
 import TraceFormat
 
 /// Every recorder test runs inside this suite, one at a time: the recorder is process-wide.
-@Suite(.serialized) struct Recorder {}
+@Suite(.serialized, .exclusiveRecorder) struct Recorder {}
 
 /// A decoded record with its strings resolved.
 struct Event {

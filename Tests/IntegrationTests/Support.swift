@@ -17,35 +17,21 @@ import Darwin
 #endif
 import FlightRecorder
 import Hummingbird
+import RecorderExclusion
 import Testing
 import TraceModel
 import TraceReaders
 
 /// All integration tests that record run one at a time.
-@Suite(.serialized) struct Integration {}
+@Suite(.serialized, .exclusiveRecorder) struct Integration {}
 
 func withExclusiveRecorder<R>(
     _ configuration: FlightRecorderConfiguration = FlightRecorderConfiguration(minAge: .seconds(5), maxBytes: 16 << 20),
     _ body: (FlightRecorder) async throws -> R
 ) async throws -> R {
     let recorder = FlightRecorder(configuration: configuration)
-    let deadline = ContinuousClock.now + .seconds(120)
-    while true {
-        // Other test targets in this process start recorders back to back without waiting:
-        // taking the recorder in the gap between two of their tests would fail the second.
-        // So wait until no recorder has recorded for a while (their suite is done), then start.
-        var quietSince = ContinuousClock.now
-        while ContinuousClock.now - quietSince < .seconds(1) && ContinuousClock.now < deadline {
-            if Trace.isRecording { quietSince = ContinuousClock.now }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        let started: Result<Void, FlightRecorderError> = Result { () throws(FlightRecorderError) in try recorder.start() }
-        if case .failure(let error) = started {
-            if error == .anotherRecorderIsRecording && ContinuousClock.now < deadline { continue }
-            throw error
-        }
-        break
-    }
+    // The suite's `.exclusiveRecorder` trait keeps other targets' recording tests out.
+    try recorder.start()
     do {
         let result = try await body(recorder)
         recorder.stop()

@@ -8,6 +8,7 @@ import FlightRecorderHummingbird
 import Hummingbird
 import Instrumentation
 import Testing
+import TraceModel
 import TraceReaders
 import Tracing
 
@@ -90,6 +91,38 @@ extension Integration {
             #expect(outerEnd["attr.http.response.status_code"] == "200")
             #expect(outerEnd["status"] == "ok")
             #expect(Int(outerEnd["durationNs"] ?? "") != nil)
+        }
+
+        @Test("spans are regions: nested spans nest, and a renamed span carries its new name from the rename to end()")
+        func spansAreRegions() async throws {
+            let tracer = FlightRecorderTracer()
+            let bytes = try await withExclusiveRecorder { recorder in
+                let outer = tracer.startSpan("HTTP GET route not found", context: .topLevel, ofKind: .server)
+                outer.operationName = "/items/{id}"
+                let inner = tracer.startSpan("db query", context: outer.context, ofKind: .client)
+                inner.end()
+                outer.end()
+                outer.end()
+                return try recorder.snapshot()
+            }
+            var reader = try SnapshotTraceReader(bytes: bytes, name: "spans")
+            var sequence: [String] = []
+            var tasks = Set<TaskID>()
+            while let event = try reader.next() {
+                switch event.kind {
+                case .regionBegin(let task, _, let name, _):
+                    sequence.append("begin " + reader.tables.string(name))
+                    tasks.insert(task)
+                case .regionEnd(let task, _, let name):
+                    sequence.append("end " + reader.tables.string(name))
+                    tasks.insert(task)
+                default: break
+                }
+            }
+            #expect(sequence == ["begin HTTP GET route not found", "end HTTP GET route not found",
+                                 "begin /items/{id}", "begin db query", "end db query", "end /items/{id}"])
+            #expect(tasks.count == 1, "all on the task that started the spans")
+            #expect(reader.warnings.isEmpty)
         }
 
         @Test("traceparent survives inject then extract, and a child keeps the remote trace id")
