@@ -42,6 +42,10 @@ public struct SnapshotTraceReader: TraceReader {
     private var unmatchedRegionEnds = 0
     private var lastNs: Int64
     private let suspendedReason: StringID
+    /// Group of tasks known only from records after their creation fell out of the ring.
+    private let createdBeforeWindow: StringID
+    /// Group of anonymous tasks created outside any region.
+    private let anonymousGroup: StringID
     /// Records read, by record kind byte of the snapshot format (for `info`).
     public private(set) var recordCounts = [Int](repeating: 0, count: 256)
 
@@ -78,6 +82,8 @@ public struct SnapshotTraceReader: TraceReader {
         metadata.minAgeNs = header.minAgeNs == 0 ? nil : Int64(header.minAgeNs)
         metadata.maxBytes = header.maxBytes == 0 ? nil : Int64(header.maxBytes)
         suspendedReason = tables.intern("suspended")
+        createdBeforeWindow = tables.intern("(created before the window)")
+        anonymousGroup = tables.intern("(anonymous)")
         lastNs = 0
         try readPreamble()
         let startTicks = header.windowStartTicks != 0 ? header.windowStartTicks : (ahead?.head.ticks ?? 0)
@@ -295,7 +301,8 @@ public struct SnapshotTraceReader: TraceReader {
         live[task] = LiveTask()
         knownLive[slot] = task
         let name = tables.intern("task \(task)")
-        pending.append(TraceEvent(timeNs: ns, .taskCreated(TaskID(task), parent: .none, name: name, group: name, stack: .none)))
+        pending.append(TraceEvent(timeNs: ns, .taskCreated(TaskID(task), parent: .none, name: name,
+                                                           group: createdBeforeWindow, stack: .none)))
     }
 
     private mutating func map(_ e: DecodedEvent, slot: Int, thread: ThreadID, ns: Int64) -> TraceEvent? {
@@ -308,7 +315,7 @@ public struct SnapshotTraceReader: TraceReader {
                 // Anonymous tasks group by the region that spawned them, else by name.
                 group = live[e.other]?.regions.last?.name ?? name
             }
-            if group.isEmpty { group = tables.intern("task") }
+            if group.isEmpty { group = anonymousGroup }
             live[e.task] = LiveTask()
             return TraceEvent(timeNs: ns, .taskCreated(task, parent: TaskID(e.other), name: name, group: group, stack: .none))
         case .taskEnded:
