@@ -1,0 +1,72 @@
+// The exporters alone: chrome, folded and summary over an in-memory event stream (a synthetic
+// snapshot decoded once in setup), writing to /dev/null through OutputBuffer as the CLI does.
+// Reported: time per run of 1 M events, events/s and, for chrome, output bytes/s.
+//
+// Invariants:
+// - The decoder is out of the figure (EventReplay hands back decoded events); the snapshot
+//   decode has its own benchmark in FormatBenchmarks.
+// - Rates are per wall-clock second of one run on one thread, as custom metrics (the tool's
+//   throughput metric counts runs, not events).
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Benchmark
+import BenchmarkFixtures
+import TraceExporters
+import TraceModel
+
+let eventsPerSecond = BenchmarkMetric.custom("k events/s", polarity: .prefersLarger, useScalingFactor: false)
+let outputMBPerSecond = BenchmarkMetric.custom("output MB/s", polarity: .prefersLarger, useScalingFactor: false)
+
+/// Runs `exporter` over the decoded trace once, into /dev/null; records events/s and MB/s.
+func export<E: TraceExporter>(_ exporter: E, _ trace: DecodedTrace, _ benchmark: Benchmark) throws {
+    let devNull = open("/dev/null", O_WRONLY)
+    precondition(devNull >= 0)
+    defer { close(devNull) }
+    for _ in benchmark.scaledIterations {
+        var exporter = exporter
+        var reader = EventReplay(trace)
+        var output = OutputBuffer(fileDescriptor: devNull)
+        let start = ContinuousClock.now
+        try exporter.run(&reader, output: &output)
+        let seconds = (ContinuousClock.now - start) / .seconds(1)
+        benchmark.measurement(eventsPerSecond, Int(Double(trace.events.count) / seconds / 1_000))
+        benchmark.measurement(outputMBPerSecond, Int(Double(output.totalBytes) / seconds / 1e6))
+    }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration.maxDuration = .seconds(4)
+    Benchmark.defaultConfiguration.maxIterations = 20
+
+    let tolerance: [BenchmarkMetric: BenchmarkThresholds] = [
+        .wallClock: .init(relative: [.p90: 60]),
+        eventsPerSecond: .init(relative: [.p90: 60]),
+        outputMBPerSecond: .init(relative: [.p90: 60]),
+    ]
+    let metrics: [BenchmarkMetric] = [.wallClock, eventsPerSecond, outputMBPerSecond]
+
+    Benchmark("Chrome JSON over 1M events",
+              configuration: .init(metrics: metrics, warmupIterations: 1, thresholds: tolerance)) { benchmark, trace in
+        try export(ChromeTraceExporter(), trace, benchmark)
+    } setup: {
+        try DecodedTrace(events: 1_000_000)
+    }
+
+    Benchmark("Folded stacks over 1M events",
+              configuration: .init(metrics: metrics, warmupIterations: 1, thresholds: tolerance)) { benchmark, trace in
+        try export(FoldedStacksExporter(), trace, benchmark)
+    } setup: {
+        try DecodedTrace(events: 1_000_000)
+    }
+
+    Benchmark("Summary (JSON) over 1M events",
+              configuration: .init(metrics: metrics, warmupIterations: 1, thresholds: tolerance)) { benchmark, trace in
+        try export(SummaryExporter(options: SummaryOptions(format: .json)), trace, benchmark)
+    } setup: {
+        try DecodedTrace(events: 1_000_000)
+    }
+}

@@ -1,0 +1,151 @@
+// The recorder's hot path and its snapshot: what an annotation costs per event while recording
+// (one thread, and two threads appending at once), that it allocates nothing, what it costs
+// while NOT recording, and how long a snapshot of a full 16 MiB ring takes and how much memory
+// it needs.
+//
+// Invariants:
+// - One FlightRecorder per process (the recorder is process-wide): each recording benchmark
+//   starts it in its setup and stops it in its teardown, so benchmarks do not see each other's
+//   history.
+// - Time figures are per event (scalingFactor); the malloc figures are per 100,000 events, so
+//   a rare allocation (a chunk taken from the system instead of the pool) is not rounded away.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Benchmark
+import Dispatch
+import FlightRecorder
+
+/// minAge 0: the 16 MiB cap alone decides what the ring keeps, so it fills and stays full.
+let recorder = FlightRecorder(configuration: FlightRecorderConfiguration(minAge: .zero, maxBytes: 16 << 20))
+
+func startRecording() throws { try recorder.start() }
+func stopRecording() { recorder.stop() }
+
+/// Appends one region begin+end pair per iteration on `threads` threads at once; the wall
+/// time of an iteration is then each thread's cost per pair.
+func regionPairs(count: Int, threads: Int) {
+    if threads == 1 {
+        for i in 0..<count { Trace.withRegion("bench.region") { blackHole(i) } }
+    } else {
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            for i in 0..<count { Trace.withRegion("bench.region") { blackHole(i) } }
+        }
+    }
+}
+
+func logs(count: Int, threads: Int) {
+    let body = {
+        for _ in 0..<count { Trace.log(category: "bench.category", "request served") }
+    }
+    if threads == 1 { body() } else { DispatchQueue.concurrentPerform(iterations: threads) { _ in body() } }
+}
+
+func counters(count: Int, threads: Int) {
+    let body = {
+        for i in 0..<count { Trace.counter("bench.counter", i) }
+    }
+    if threads == 1 { body() } else { DispatchQueue.concurrentPerform(iterations: threads) { _ in body() } }
+}
+
+/// What the snapshot held: shows the ring was full (its size, compressed, and its events).
+let snapshotKiB = BenchmarkMetric.custom("snapshot KiB (compressed)", polarity: .prefersSmaller, useScalingFactor: false)
+let snapshotKEvents = BenchmarkMetric.custom("snapshot k events", polarity: .prefersLarger, useScalingFactor: false)
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration.maxDuration = .seconds(2)
+    Benchmark.defaultConfiguration.maxIterations = 1_000
+
+    // Per-event time on a noisy shared 2-core VM: p90 may move by half between runs.
+    let timeTolerance: [BenchmarkMetric: BenchmarkThresholds] = [
+        .wallClock: .init(relative: [.p90: 60]),
+        .throughput: .init(relative: [.p90: 60]),
+    ]
+    let appendMetrics: [BenchmarkMetric] = [.wallClock, .throughput]
+
+    // MARK: recording, one event kind at a time, 1 and 2 threads
+
+    for threads in [1, 2] {
+        let suffix = threads == 1 ? "1 thread" : "2 threads at once, per thread"
+        Benchmark("Recording: region begin+end pair, \(suffix)",
+                  configuration: .init(metrics: appendMetrics, scalingFactor: .mega, thresholds: timeTolerance,
+                                       setup: startRecording, teardown: stopRecording)) { benchmark in
+            regionPairs(count: benchmark.scaledIterations.count, threads: threads)
+        }
+        Benchmark("Recording: log with a StaticString category, \(suffix)",
+                  configuration: .init(metrics: appendMetrics, scalingFactor: .mega, thresholds: timeTolerance,
+                                       setup: startRecording, teardown: stopRecording)) { benchmark in
+            logs(count: benchmark.scaledIterations.count, threads: threads)
+        }
+        Benchmark("Recording: counter, \(suffix)",
+                  configuration: .init(metrics: appendMetrics, scalingFactor: .mega, thresholds: timeTolerance,
+                                       setup: startRecording, teardown: stopRecording)) { benchmark in
+            counters(count: benchmark.scaledIterations.count, threads: threads)
+        }
+    }
+
+    // MARK: allocations per 100,000 events (expected 0: per-thread chunks come from a pool)
+
+    let noMallocs: [BenchmarkMetric: BenchmarkThresholds] = [
+        .mallocCountTotal: .init(absolute: [.p90: 2]),
+    ]
+    Benchmark("Recording: mallocs per 100k region pairs + logs + counters",
+              configuration: .init(metrics: [.mallocCountTotal], scalingFactor: .one, warmupIterations: 3,
+                                   maxIterations: 50, thresholds: noMallocs,
+                                   setup: startRecording, teardown: stopRecording)) { benchmark in
+        for _ in benchmark.scaledIterations {
+            regionPairs(count: 100_000, threads: 1)
+            logs(count: 100_000, threads: 1)
+            counters(count: 100_000, threads: 1)
+        }
+    }
+
+    // MARK: not recording: one relaxed load and a branch per annotation
+
+    let notRecordingTolerance: [BenchmarkMetric: BenchmarkThresholds] = [
+        // A nanosecond or two: a relative band is meaningless there, an absolute one is not.
+        .wallClock: .init(absolute: [.p90: 5]),
+    ]
+    Benchmark("Not recording: region + log + counter (all three, one iteration)",
+              configuration: .init(metrics: [.wallClock, .mallocCountTotal], scalingFactor: .mega,
+                                   thresholds: notRecordingTolerance.merging(noMallocs) { a, _ in a })) { benchmark in
+        precondition(!Trace.isRecording)
+        for i in benchmark.scaledIterations {
+            Trace.withRegion("bench.region") { blackHole(i) }
+            Trace.log(category: "bench.category", "request served")
+            Trace.counter("bench.counter", i)
+        }
+    }
+
+    // MARK: snapshot of a full 16 MiB ring
+
+    Benchmark("Snapshot of a full 16 MiB ring to /dev/null",
+              configuration: .init(metrics: [.wallClock, .peakMemoryResident, .mallocCountTotal, snapshotKiB, snapshotKEvents],
+                                   scalingFactor: .one, warmupIterations: 1, maxIterations: 10,
+                                   thresholds: [
+                                       .wallClock: .init(relative: [.p90: 60]),
+                                       .peakMemoryResident: .init(relative: [.p90: 30]),
+                                       .mallocCountTotal: .init(relative: [.p90: 50]),
+                                       snapshotKiB: .init(relative: [.p90: 30]),
+                                       snapshotKEvents: .init(relative: [.p90: 30]),
+                                   ],
+                                   setup: {
+                                       try startRecording()
+                                       // ~2 bytes per region event once encoded: 12 M pairs
+                                       // overfill the 16 MiB cap, so the ring is full and evicting.
+                                       regionPairs(count: 12_000_000, threads: 1)
+                                   },
+                                   teardown: stopRecording)) { benchmark in
+        let devNull = open("/dev/null", O_WRONLY)
+        precondition(devNull >= 0)
+        defer { close(devNull) }
+        for _ in benchmark.scaledIterations {
+            let summary = try recorder.writeSnapshot(toFileDescriptor: devNull)
+            benchmark.measurement(snapshotKiB, summary.bytes >> 10)
+            benchmark.measurement(snapshotKEvents, summary.events / 1_000)
+        }
+    }
+}
