@@ -7,22 +7,20 @@ import TraceFormat
 import TraceModel
 import TraceReaders
 
+let bytesPerEvent = BenchmarkMetric.custom("bytes/event x100", polarity: .prefersSmaller, useScalingFactor: false)
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration.maxDuration = .seconds(3)
     // Tolerances for `thresholds check` on a noisy shared 2-core VM: time may move by half
     // between runs; the size is deterministic (fixed seed) and may not move by more than 5%.
-    Benchmark.defaultConfiguration.thresholds = [
-        .wallClock: .init(relative: [.p90: 60]),
-        .throughput: .init(relative: [.p90: 60]),
-        .mallocCountTotal: .init(absolute: [.p90: 2]),
-        .peakMemoryResident: .init(relative: [.p90: 30]),
-        .custom("bytes/event x100", polarity: .prefersSmaller, useScalingFactor: false): .init(relative: [.p90: 5]),
-    ]
+    let timeTolerance: BenchmarkThresholds = .init(relative: [.p90: 60])
 
     // Encoding: the record encoders the recorder's hot path uses, into raw memory.
     Benchmark("Encode region begin+end into raw memory",
               configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal],
-                                   scalingFactor: .mega)) { benchmark in
+                                   scalingFactor: .mega,
+                                   thresholds: [.wallClock: timeTolerance, .throughput: timeTolerance,
+                                                .mallocCountTotal: .init(absolute: [.p90: 0])])) { benchmark in
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: 64 << 10)
         defer { buffer.deallocate() }
         var p = buffer
@@ -37,7 +35,9 @@ let benchmarks: @Sendable () -> Void = {
     // Decoding: a 1 M-event snapshot through SnapshotTraceReader (inflate, merge, map).
     Benchmark("Decode snapshot into events (1M events)",
               configuration: .init(metrics: [.wallClock, .throughput, .peakMemoryResident],
-                                   scalingFactor: .one, maxIterations: 5)) { benchmark, input in
+                                   scalingFactor: .one, maxIterations: 5,
+                                   thresholds: [.wallClock: timeTolerance, .throughput: timeTolerance,
+                                                .peakMemoryResident: .init(relative: [.p90: 30])])) { benchmark, input in
         for _ in benchmark.scaledIterations {
             var reader = try SnapshotTraceReader(bytes: input.bytes)
             var n = 0
@@ -53,9 +53,10 @@ let benchmarks: @Sendable () -> Void = {
 
     // Size: bytes per event after compression, as a custom metric (lower is better).
     Benchmark("Snapshot size (bytes per event x100)",
-              configuration: .init(metrics: [.custom("bytes/event x100", polarity: .prefersSmaller, useScalingFactor: false)],
-                                   maxIterations: 1)) { benchmark in
+              configuration: .init(metrics: [bytesPerEvent],
+                                   maxIterations: 1,
+                                   thresholds: [bytesPerEvent: .init(relative: [.p90: 5])])) { benchmark in
         let (bytes, events) = try syntheticSnapshot(events: 200_000)
-        benchmark.measurement(.custom("bytes/event x100"), bytes.count * 100 / events)
+        benchmark.measurement(bytesPerEvent, bytes.count * 100 / events)
     }
 }

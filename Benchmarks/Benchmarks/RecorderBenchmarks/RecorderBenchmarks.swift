@@ -38,14 +38,14 @@ func regionPairs(count: Int, threads: Int) {
 }
 
 func logs(count: Int, threads: Int) {
-    let body = {
+    let body: @Sendable () -> Void = {
         for _ in 0..<count { Trace.log(category: "bench.category", "request served") }
     }
     if threads == 1 { body() } else { DispatchQueue.concurrentPerform(iterations: threads) { _ in body() } }
 }
 
 func counters(count: Int, threads: Int) {
-    let body = {
+    let body: @Sendable () -> Void = {
         for i in 0..<count { Trace.counter("bench.counter", i) }
     }
     if threads == 1 { body() } else { DispatchQueue.concurrentPerform(iterations: threads) { _ in body() } }
@@ -93,7 +93,7 @@ let benchmarks: @Sendable () -> Void = {
         .mallocCountTotal: .init(absolute: [.p90: 2]),
     ]
     Benchmark("Recording: mallocs per 100k region pairs + logs + counters",
-              configuration: .init(metrics: [.mallocCountTotal], scalingFactor: .one, warmupIterations: 3,
+              configuration: .init(metrics: [.mallocCountTotal], warmupIterations: 3, scalingFactor: .one,
                                    maxIterations: 50, thresholds: noMallocs,
                                    setup: startRecording, teardown: stopRecording)) { benchmark in
         for _ in benchmark.scaledIterations {
@@ -124,7 +124,7 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("Snapshot of a full 16 MiB ring to /dev/null",
               configuration: .init(metrics: [.wallClock, .peakMemoryResident, .mallocCountTotal, snapshotKiB, snapshotKEvents],
-                                   scalingFactor: .one, warmupIterations: 1, maxIterations: 10,
+                                   warmupIterations: 1, scalingFactor: .one, maxIterations: 10,
                                    thresholds: [
                                        .wallClock: .init(relative: [.p90: 60]),
                                        .peakMemoryResident: .init(relative: [.p90: 30]),
