@@ -55,6 +55,22 @@ func counters(count: Int, threads: Int) {
 let snapshotKiB = BenchmarkMetric.custom("snapshot KiB (compressed)", polarity: .prefersSmaller, useScalingFactor: false)
 let snapshotKEvents = BenchmarkMetric.custom("snapshot k events", polarity: .prefersLarger, useScalingFactor: false)
 
+/// Resident size just before the snapshot: peak resident minus this is the snapshot's extra memory.
+let residentBeforeMB = BenchmarkMetric.custom("resident before snapshot (MiB)", polarity: .prefersSmaller, useScalingFactor: false)
+
+/// The process's resident set size now: the second field of /proc/self/statm, in pages
+/// (0 where that file is absent).
+func residentBytes() -> Int {
+    guard let file = fopen("/proc/self/statm", "r") else { return 0 }
+    defer { fclose(file) }
+    var line = [CChar](repeating: 0, count: 128)
+    guard fgets(&line, Int32(line.count), file) != nil else { return 0 }
+    let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let fields = text.split(separator: " ")
+    guard fields.count >= 2, let pages = Int(fields[1]) else { return 0 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration.maxDuration = .seconds(2)
     Benchmark.defaultConfiguration.maxIterations = 1_000
@@ -123,19 +139,20 @@ let benchmarks: @Sendable () -> Void = {
     // MARK: snapshot of a full 16 MiB ring
 
     Benchmark("Snapshot of a full 16 MiB ring to /dev/null",
-              configuration: .init(metrics: [.wallClock, .peakMemoryResident, .mallocCountTotal, snapshotKiB, snapshotKEvents],
+              configuration: .init(metrics: [.wallClock, .peakMemoryResident, residentBeforeMB, .mallocCountTotal, snapshotKiB, snapshotKEvents],
                                    warmupIterations: 1, scalingFactor: .one, maxIterations: 10,
                                    thresholds: [
                                        .wallClock: .init(relative: [.p90: 60]),
                                        .peakMemoryResident: .init(relative: [.p90: 30]),
                                        .mallocCountTotal: .init(relative: [.p90: 50]),
                                        snapshotKiB: .init(relative: [.p90: 30]),
+                                       residentBeforeMB: .init(relative: [.p90: 30]),
                                        snapshotKEvents: .init(relative: [.p90: 30]),
                                    ],
                                    setup: {
                                        try startRecording()
-                                       // ~2 bytes per region event once encoded: 12 M pairs
-                                       // overfill the 16 MiB cap, so the ring is full and evicting.
+                                       // 24 M events at a few bytes each overfill the 16 MiB
+                                       // cap several times: the ring is full and evicting.
                                        regionPairs(count: 12_000_000, threads: 1)
                                    },
                                    teardown: stopRecording)) { benchmark in
@@ -143,6 +160,7 @@ let benchmarks: @Sendable () -> Void = {
         precondition(devNull >= 0)
         defer { close(devNull) }
         for _ in benchmark.scaledIterations {
+            benchmark.measurement(residentBeforeMB, residentBytes() >> 20)
             let summary = try recorder.writeSnapshot(toFileDescriptor: devNull)
             benchmark.measurement(snapshotKiB, summary.bytes >> 10)
             benchmark.measurement(snapshotKEvents, summary.events / 1_000)
