@@ -22,6 +22,17 @@ func hops(_ count: Int) async {
     }
 }
 
+/// Nanoseconds per hop for `count` hops, on the wall clock.
+func timedHops(_ count: Int) async -> Int {
+    let start = ContinuousClock.now
+    await hops(count)
+    let elapsed = ContinuousClock.now - start
+    return Int(elapsed / .nanoseconds(1)) / count
+}
+
+let hopOff = BenchmarkMetric.custom("ns per hop, recording off", polarity: .prefersSmaller, useScalingFactor: false)
+let hopOn = BenchmarkMetric.custom("ns per hop, recording on", polarity: .prefersSmaller, useScalingFactor: false)
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration.maxDuration = .seconds(2)
     Benchmark.defaultConfiguration.maxIterations = 2_000
@@ -55,5 +66,19 @@ let benchmarks: @Sendable () -> Void = {
                                        recorder.stop()
                                    })) { benchmark in
         await hops(benchmark.scaledIterations.count)
+    }
+
+    // Off and on in alternating rounds of 1,000 hops inside one benchmark: both see the same
+    // machine load, so the difference of their percentiles is the recorder's added cost per hop.
+    Benchmark("Job hop (Task.yield) on a RecordingExecutor: 4 off/on alternating rounds",
+              configuration: .init(metrics: [hopOff, hopOn], maxDuration: .seconds(4), maxIterations: 300,
+                                   thresholds: [hopOff: .init(relative: [.p90: 60]),
+                                                hopOn: .init(relative: [.p90: 60])])) { benchmark in
+        for _ in benchmark.scaledIterations {
+            benchmark.measurement(hopOff, await timedHops(1_000))
+            try recorder.start()
+            benchmark.measurement(hopOn, await timedHops(1_000))
+            recorder.stop()
+        }
     }
 }
