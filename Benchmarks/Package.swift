@@ -4,6 +4,9 @@
 //   swift package benchmark                       # all benchmarks
 //   swift package benchmark thresholds check      # against Thresholds/ (committed)
 //   swift package --allow-writing-to-package-directory benchmark thresholds update
+// Benchmark names contain no spaces or slashes: package-benchmark 1.38.1 writes threshold files
+// with those replaced by "_" but looks them up under the raw name, so such a benchmark's
+// thresholds would never be found by `thresholds check`.
 import PackageDescription
 
 let package = Package(

@@ -53,21 +53,21 @@ let benchmarks: @Sendable () -> Void = {
     let chromeMetrics: [BenchmarkMetric] = [.wallClock, eventsPerSecond, outputMBPerSecond]
     let metrics: [BenchmarkMetric] = [.wallClock, eventsPerSecond]
 
-    Benchmark("Chrome JSON over 1M events",
+    Benchmark("Export.Chrome_1Mevents",
               configuration: .init(metrics: chromeMetrics, warmupIterations: 1, thresholds: chromeTolerance)) { benchmark, trace in
         try export(ChromeTraceExporter(), trace, benchmark)
     } setup: {
         try DecodedTrace(events: 1_000_000)
     }
 
-    Benchmark("Folded stacks over 1M events",
+    Benchmark("Export.Folded_1Mevents",
               configuration: .init(metrics: metrics, warmupIterations: 1, thresholds: tolerance)) { benchmark, trace in
         try export(FoldedStacksExporter(), trace, benchmark)
     } setup: {
         try DecodedTrace(events: 1_000_000)
     }
 
-    Benchmark("Summary (JSON) over 1M events",
+    Benchmark("Export.SummaryJSON_1Mevents",
               configuration: .init(metrics: metrics, warmupIterations: 1, thresholds: tolerance)) { benchmark, trace in
         try export(SummaryExporter(options: SummaryOptions(format: .json)), trace, benchmark)
     } setup: {

@@ -16,7 +16,7 @@ let benchmarks: @Sendable () -> Void = {
     let timeTolerance: BenchmarkThresholds = .init(relative: [.p90: 60])
 
     // Encoding: the record encoders the recorder's hot path uses, into raw memory.
-    Benchmark("Encode region begin+end into raw memory",
+    Benchmark("Format.EncodeRegionPair_rawMemory",
               configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal],
                                    scalingFactor: .mega,
                                    thresholds: [.wallClock: timeTolerance, .throughput: timeTolerance,
@@ -33,7 +33,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     // Decoding: a 1 M-event snapshot through SnapshotTraceReader (inflate, merge, map).
-    Benchmark("Decode snapshot into events (1M events)",
+    Benchmark("Format.DecodeSnapshot_1Mevents",
               configuration: .init(metrics: [.wallClock, .throughput, .peakMemoryResident],
                                    scalingFactor: .one, maxIterations: 5,
                                    thresholds: [.wallClock: timeTolerance, .throughput: timeTolerance,
@@ -52,7 +52,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     // Size: bytes per event after compression, as a custom metric (lower is better).
-    Benchmark("Snapshot size (bytes per event x100)",
+    Benchmark("Format.SnapshotSize_bytesPerEventX100",
               configuration: .init(metrics: [bytesPerEvent],
                                    maxIterations: 1,
                                    thresholds: [bytesPerEvent: .init(relative: [.p90: 5])])) { benchmark in

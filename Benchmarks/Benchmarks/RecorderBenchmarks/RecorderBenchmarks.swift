@@ -85,18 +85,18 @@ let benchmarks: @Sendable () -> Void = {
     // MARK: recording, one event kind at a time, 1 and 2 threads
 
     for threads in [1, 2] {
-        let suffix = threads == 1 ? "1 thread" : "2 threads at once, per thread"
-        Benchmark("Recording: region begin+end pair, \(suffix)",
+        let suffix = threads == 1 ? "1thread" : "2threadsAtOnce_perThread"
+        Benchmark("Recording.RegionBeginEndPair.\(suffix)",
                   configuration: .init(metrics: appendMetrics, scalingFactor: .mega, thresholds: timeTolerance,
                                        setup: startRecording, teardown: stopRecording)) { benchmark in
             regionPairs(count: benchmark.scaledIterations.count, threads: threads)
         }
-        Benchmark("Recording: log with a StaticString category, \(suffix)",
+        Benchmark("Recording.LogStaticStringCategory.\(suffix)",
                   configuration: .init(metrics: appendMetrics, scalingFactor: .mega, thresholds: timeTolerance,
                                        setup: startRecording, teardown: stopRecording)) { benchmark in
             logs(count: benchmark.scaledIterations.count, threads: threads)
         }
-        Benchmark("Recording: counter, \(suffix)",
+        Benchmark("Recording.Counter.\(suffix)",
                   configuration: .init(metrics: appendMetrics, scalingFactor: .mega, thresholds: timeTolerance,
                                        setup: startRecording, teardown: stopRecording)) { benchmark in
             counters(count: benchmark.scaledIterations.count, threads: threads)
@@ -108,7 +108,7 @@ let benchmarks: @Sendable () -> Void = {
     let noMallocs: [BenchmarkMetric: BenchmarkThresholds] = [
         .mallocCountTotal: .init(absolute: [.p90: 2]),
     ]
-    Benchmark("Recording: mallocs per 100k region pairs + logs + counters",
+    Benchmark("Recording.MallocsPer100k_RegionPairs_Logs_Counters",
               configuration: .init(metrics: [.mallocCountTotal], warmupIterations: 3, scalingFactor: .one,
                                    maxIterations: 50, thresholds: noMallocs,
                                    setup: startRecording, teardown: stopRecording)) { benchmark in
@@ -125,7 +125,7 @@ let benchmarks: @Sendable () -> Void = {
         // A nanosecond or two: a relative band is meaningless there, an absolute one is not.
         .wallClock: .init(absolute: [.p90: 5]),
     ]
-    Benchmark("Not recording: region + log + counter (all three, one iteration)",
+    Benchmark("NotRecording.RegionLogCounter_allThree",
               configuration: .init(metrics: [.wallClock, .mallocCountTotal], scalingFactor: .mega,
                                    thresholds: notRecordingTolerance.merging(noMallocs) { a, _ in a })) { benchmark in
         precondition(!Trace.isRecording)
@@ -138,7 +138,7 @@ let benchmarks: @Sendable () -> Void = {
 
     // MARK: snapshot of a full 16 MiB ring
 
-    Benchmark("Snapshot of a full 16 MiB ring to /dev/null",
+    Benchmark("Snapshot.Full16MiBRing_toDevNull",
               configuration: .init(metrics: [.wallClock, .peakMemoryResident, residentBeforeMB, .mallocCountTotal, snapshotKiB, snapshotKEvents],
                                    warmupIterations: 1, scalingFactor: .one, maxIterations: 10,
                                    thresholds: [

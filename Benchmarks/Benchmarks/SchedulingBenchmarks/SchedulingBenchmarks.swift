@@ -43,19 +43,19 @@ let benchmarks: @Sendable () -> Void = {
     ]
     let metrics: [BenchmarkMetric] = [.wallClock, .throughput]
 
-    Benchmark("Job hop (Task.yield) on a RecordingExecutor: 1 recording off",
+    Benchmark("JobHop.1_RecordingOff",
               configuration: .init(metrics: metrics, scalingFactor: .kilo, thresholds: tolerance)) { benchmark in
         await hops(benchmark.scaledIterations.count)
     }
 
-    Benchmark("Job hop (Task.yield) on a RecordingExecutor: 2 recording on",
+    Benchmark("JobHop.2_RecordingOn",
               configuration: .init(metrics: metrics, scalingFactor: .kilo, thresholds: tolerance,
                                    setup: { try recorder.start() },
                                    teardown: { recorder.stop() })) { benchmark in
         await hops(benchmark.scaledIterations.count)
     }
 
-    Benchmark("Job hop (Task.yield) on a RecordingExecutor: 3 recording on + thread CPU time",
+    Benchmark("JobHop.3_RecordingOn_ThreadCPUTime",
               configuration: .init(metrics: metrics, scalingFactor: .kilo, thresholds: tolerance,
                                    setup: {
                                        try recorder.start()
@@ -70,7 +70,7 @@ let benchmarks: @Sendable () -> Void = {
 
     // Off and on in alternating rounds of 1,000 hops inside one benchmark: both see the same
     // machine load, so the difference of their percentiles is the recorder's added cost per hop.
-    Benchmark("Job hop (Task.yield) on a RecordingExecutor: 4 off/on alternating rounds",
+    Benchmark("JobHop.4_OffOnAlternatingRounds",
               configuration: .init(metrics: [hopOff, hopOn], maxDuration: .seconds(4), maxIterations: 300,
                                    thresholds: [hopOff: .init(relative: [.p90: 60]),
                                                 hopOn: .init(relative: [.p90: 60])])) { benchmark in
