@@ -44,11 +44,12 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration.maxDuration = .seconds(4)
     Benchmark.defaultConfiguration.maxIterations = 20
 
+    // Shared 2-core VM, other builds running: only a gross regression (2.5x slower) fails.
     let tolerance: [BenchmarkMetric: BenchmarkThresholds] = [
-        .wallClock: .init(relative: [.p90: 60]),
-        eventsPerSecond: .init(relative: [.p90: 60]),
+        .wallClock: .init(relative: [.p90: 150]),
+        eventsPerSecond: .init(relative: [.p90: 70]),
     ]
-    let chromeTolerance = tolerance.merging([outputMBPerSecond: .init(relative: [.p90: 60])]) { a, _ in a }
+    let chromeTolerance = tolerance.merging([outputMBPerSecond: .init(relative: [.p90: 70])]) { a, _ in a }
     // Output rate only for chrome: folded and summary write aggregates (a few KB).
     let chromeMetrics: [BenchmarkMetric] = [.wallClock, eventsPerSecond, outputMBPerSecond]
     let metrics: [BenchmarkMetric] = [.wallClock, eventsPerSecond]

@@ -11,15 +11,16 @@ let bytesPerEvent = BenchmarkMetric.custom("bytes/event x100", polarity: .prefer
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration.maxDuration = .seconds(3)
-    // Tolerances for `thresholds check` on a noisy shared 2-core VM: time may move by half
-    // between runs; the size is deterministic (fixed seed) and may not move by more than 5%.
-    let timeTolerance: BenchmarkThresholds = .init(relative: [.p90: 60])
+    // Tolerances for `thresholds check` on a noisy shared 2-core VM (other builds running): only
+    // a gross regression (2.5x slower) fails; the size is deterministic (fixed seed) and may not move by more than 5%.
+    let timeTolerance: BenchmarkThresholds = .init(relative: [.p90: 150])
+    let rateTolerance: BenchmarkThresholds = .init(relative: [.p90: 70])
 
     // Encoding: the record encoders the recorder's hot path uses, into raw memory.
     Benchmark("Format.EncodeRegionPair_rawMemory",
               configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal],
                                    scalingFactor: .mega,
-                                   thresholds: [.wallClock: timeTolerance, .throughput: timeTolerance,
+                                   thresholds: [.wallClock: timeTolerance, .throughput: rateTolerance,
                                                 .mallocCountTotal: .init(absolute: [.p90: 0])])) { benchmark in
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: 64 << 10)
         defer { buffer.deallocate() }
@@ -36,7 +37,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Format.DecodeSnapshot_1Mevents",
               configuration: .init(metrics: [.wallClock, .throughput, .peakMemoryResident],
                                    scalingFactor: .one, maxIterations: 5,
-                                   thresholds: [.wallClock: timeTolerance, .throughput: timeTolerance,
+                                   thresholds: [.wallClock: timeTolerance, .throughput: rateTolerance,
                                                 .peakMemoryResident: .init(relative: [.p90: 30])])) { benchmark, input in
         for _ in benchmark.scaledIterations {
             var reader = try SnapshotTraceReader(bytes: input.bytes)

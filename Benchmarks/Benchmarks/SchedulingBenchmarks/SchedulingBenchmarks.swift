@@ -37,9 +37,10 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration.maxDuration = .seconds(2)
     Benchmark.defaultConfiguration.maxIterations = 2_000
 
+    // Shared 2-core VM with other builds running: only a gross regression (3x slower) fails.
     let tolerance: [BenchmarkMetric: BenchmarkThresholds] = [
-        .wallClock: .init(relative: [.p90: 60]),
-        .throughput: .init(relative: [.p90: 60]),
+        .wallClock: .init(relative: [.p90: 200]),
+        .throughput: .init(relative: [.p90: 75]),
     ]
     let metrics: [BenchmarkMetric] = [.wallClock, .throughput]
 
@@ -72,8 +73,8 @@ let benchmarks: @Sendable () -> Void = {
     // machine load, so the difference of their percentiles is the recorder's added cost per hop.
     Benchmark("JobHop.4_OffOnAlternatingRounds",
               configuration: .init(metrics: [hopOff, hopOn], maxDuration: .seconds(4), maxIterations: 300,
-                                   thresholds: [hopOff: .init(relative: [.p90: 60]),
-                                                hopOn: .init(relative: [.p90: 60])])) { benchmark in
+                                   thresholds: [hopOff: .init(relative: [.p90: 200]),
+                                                hopOn: .init(relative: [.p90: 200])])) { benchmark in
         for _ in benchmark.scaledIterations {
             benchmark.measurement(hopOff, await timedHops(1_000))
             try recorder.start()
