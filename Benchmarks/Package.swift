@@ -4,6 +4,9 @@
 //   swift package benchmark                       # all benchmarks
 //   swift package benchmark thresholds check      # against Thresholds/ (committed)
 //   swift package --allow-writing-to-package-directory benchmark thresholds update
+// Benchmark names contain no spaces or slashes: package-benchmark 1.38.1 writes threshold files
+// with those replaced by "_" but looks them up under the raw name, so such a benchmark's
+// thresholds would never be found by `thresholds check`.
 import PackageDescription
 
 let package = Package(
@@ -16,17 +19,35 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
-        .executableTarget(
-            name: "FormatBenchmarks",
+        // Inputs shared by the benchmark targets (synthetic snapshot, decoded event stream).
+        .target(
+            name: "BenchmarkFixtures",
             dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "TraceFormat", package: "tracexport"),
                 .product(name: "TraceReaders", package: "tracexport"),
                 .product(name: "SyntheticTraces", package: "tracexport"),
             ],
-            path: "Benchmarks/FormatBenchmarks",
-            swiftSettings: [.swiftLanguageMode(.v6)],
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+            path: "Support/BenchmarkFixtures",
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        benchmarkTarget("FormatBenchmarks", [
+            .product(name: "TraceFormat", package: "tracexport"),
+            .product(name: "TraceReaders", package: "tracexport"),
+            .product(name: "SyntheticTraces", package: "tracexport"),
+        ]),
+        benchmarkTarget("RecorderBenchmarks", [.product(name: "FlightRecorder", package: "tracexport")]),
+        benchmarkTarget("SchedulingBenchmarks", [.product(name: "FlightRecorder", package: "tracexport")]),
+        benchmarkTarget("ExporterBenchmarks", [.product(name: "TraceExporters", package: "tracexport")]),
     ]
 )
+
+/// One benchmark executable per concern, in Benchmarks/<name>.
+func benchmarkTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: [.product(name: "Benchmark", package: "benchmark"), "BenchmarkFixtures"] + dependencies,
+        path: "Benchmarks/\(name)",
+        swiftSettings: [.swiftLanguageMode(.v6)],
+        plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    )
+}

@@ -1,0 +1,170 @@
+// The recorder's hot path and its snapshot: what an annotation costs per event while recording
+// (one thread, and two threads appending at once), that it allocates nothing, what it costs
+// while NOT recording, and how long a snapshot of a full 16 MiB ring takes and how much memory
+// it needs.
+//
+// Invariants:
+// - One FlightRecorder per process (the recorder is process-wide): each recording benchmark
+//   starts it in its setup and stops it in its teardown, so benchmarks do not see each other's
+//   history.
+// - Time figures are per event (scalingFactor); the malloc figures are per 100,000 events, so
+//   a rare allocation (a chunk taken from the system instead of the pool) is not rounded away.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Benchmark
+import Dispatch
+import FlightRecorder
+
+/// minAge 0: the 16 MiB cap alone decides what the ring keeps, so it fills and stays full.
+let recorder = FlightRecorder(configuration: FlightRecorderConfiguration(minAge: .zero, maxBytes: 16 << 20))
+
+func startRecording() throws { try recorder.start() }
+func stopRecording() { recorder.stop() }
+
+/// Appends one region begin+end pair per iteration on `threads` threads at once; the wall
+/// time of an iteration is then each thread's cost per pair.
+func regionPairs(count: Int, threads: Int) {
+    if threads == 1 {
+        for i in 0..<count { Trace.withRegion("bench.region") { blackHole(i) } }
+    } else {
+        DispatchQueue.concurrentPerform(iterations: threads) { _ in
+            for i in 0..<count { Trace.withRegion("bench.region") { blackHole(i) } }
+        }
+    }
+}
+
+func logs(count: Int, threads: Int) {
+    let body: @Sendable () -> Void = {
+        for _ in 0..<count { Trace.log(category: "bench.category", "request served") }
+    }
+    if threads == 1 { body() } else { DispatchQueue.concurrentPerform(iterations: threads) { _ in body() } }
+}
+
+func counters(count: Int, threads: Int) {
+    let body: @Sendable () -> Void = {
+        for i in 0..<count { Trace.counter("bench.counter", i) }
+    }
+    if threads == 1 { body() } else { DispatchQueue.concurrentPerform(iterations: threads) { _ in body() } }
+}
+
+/// What the snapshot held: shows the ring was full (its size, compressed, and its events).
+let snapshotKiB = BenchmarkMetric.custom("snapshot KiB (compressed)", polarity: .prefersSmaller, useScalingFactor: false)
+let snapshotKEvents = BenchmarkMetric.custom("snapshot k events", polarity: .prefersLarger, useScalingFactor: false)
+
+/// Resident size just before the snapshot: peak resident minus this is the snapshot's extra memory.
+let residentBeforeMB = BenchmarkMetric.custom("resident before snapshot (MiB)", polarity: .prefersSmaller, useScalingFactor: false)
+
+/// The process's resident set size now: the second field of /proc/self/statm, in pages
+/// (0 where that file is absent).
+func residentBytes() -> Int {
+    guard let file = fopen("/proc/self/statm", "r") else { return 0 }
+    defer { fclose(file) }
+    var line = [CChar](repeating: 0, count: 128)
+    guard fgets(&line, Int32(line.count), file) != nil else { return 0 }
+    let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let fields = text.split(separator: " ")
+    guard fields.count >= 2, let pages = Int(fields[1]) else { return 0 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration.maxDuration = .seconds(2)
+    Benchmark.defaultConfiguration.maxIterations = 1_000
+
+    // Per-event time on a shared 2-core VM with other builds running moves 2-3x between runs:
+    // only a gross regression (3x slower) fails.
+    let timeTolerance: [BenchmarkMetric: BenchmarkThresholds] = [
+        .wallClock: .init(relative: [.p90: 200]),
+        .throughput: .init(relative: [.p90: 75]),
+    ]
+    let appendMetrics: [BenchmarkMetric] = [.wallClock, .throughput]
+
+    // MARK: recording, one event kind at a time, 1 and 2 threads
+
+    for threads in [1, 2] {
+        let suffix = threads == 1 ? "1thread" : "2threadsAtOnce_perThread"
+        Benchmark("Recording.RegionBeginEndPair.\(suffix)",
+                  configuration: .init(metrics: appendMetrics, scalingFactor: .mega, thresholds: timeTolerance,
+                                       setup: startRecording, teardown: stopRecording)) { benchmark in
+            regionPairs(count: benchmark.scaledIterations.count, threads: threads)
+        }
+        Benchmark("Recording.LogStaticStringCategory.\(suffix)",
+                  configuration: .init(metrics: appendMetrics, scalingFactor: .mega, thresholds: timeTolerance,
+                                       setup: startRecording, teardown: stopRecording)) { benchmark in
+            logs(count: benchmark.scaledIterations.count, threads: threads)
+        }
+        Benchmark("Recording.Counter.\(suffix)",
+                  configuration: .init(metrics: appendMetrics, scalingFactor: .mega, thresholds: timeTolerance,
+                                       setup: startRecording, teardown: stopRecording)) { benchmark in
+            counters(count: benchmark.scaledIterations.count, threads: threads)
+        }
+    }
+
+    // MARK: allocations per 100,000 events (expected 0: per-thread chunks come from a pool)
+
+    let noMallocs: [BenchmarkMetric: BenchmarkThresholds] = [
+        .mallocCountTotal: .init(absolute: [.p90: 30]),
+    ]
+    Benchmark("Recording.MallocsPer100k_RegionPairs_Logs_Counters",
+              configuration: .init(metrics: [.mallocCountTotal], warmupIterations: 3, scalingFactor: .one,
+                                   maxIterations: 50, thresholds: noMallocs,
+                                   setup: startRecording, teardown: stopRecording)) { benchmark in
+        for _ in benchmark.scaledIterations {
+            regionPairs(count: 100_000, threads: 1)
+            logs(count: 100_000, threads: 1)
+            counters(count: 100_000, threads: 1)
+        }
+    }
+
+    // MARK: not recording: one relaxed load and a branch per annotation
+
+    let notRecordingTolerance: [BenchmarkMetric: BenchmarkThresholds] = [
+        // A few nanoseconds: only a 3x change fails.
+        .wallClock: .init(relative: [.p90: 200]),
+    ]
+    Benchmark("NotRecording.RegionLogCounter_allThree",
+              configuration: .init(metrics: [.wallClock, .mallocCountTotal], scalingFactor: .mega,
+                                   thresholds: notRecordingTolerance.merging(noMallocs) { a, _ in a })) { benchmark in
+        precondition(!Trace.isRecording)
+        for i in benchmark.scaledIterations {
+            Trace.withRegion("bench.region") { blackHole(i) }
+            Trace.log(category: "bench.category", "request served")
+            Trace.counter("bench.counter", i)
+        }
+    }
+
+    // MARK: snapshot of a full 16 MiB ring
+
+    Benchmark("Snapshot.Full16MiBRing_toDevNull",
+              configuration: .init(metrics: [.wallClock, .peakMemoryResident, residentBeforeMB, .mallocCountTotal, snapshotKiB, snapshotKEvents],
+                                   warmupIterations: 1, scalingFactor: .one, maxIterations: 10,
+                                   thresholds: [
+                                       .wallClock: .init(relative: [.p90: 150]),
+                                       .peakMemoryResident: .init(relative: [.p90: 30]),
+                                       .mallocCountTotal: .init(relative: [.p90: 50]),
+                                       snapshotKiB: .init(relative: [.p90: 30]),
+                                       residentBeforeMB: .init(relative: [.p90: 30]),
+                                       snapshotKEvents: .init(relative: [.p90: 30]),
+                                   ],
+                                   setup: {
+                                       try startRecording()
+                                       // 24 M events at a few bytes each overfill the 16 MiB
+                                       // cap several times: the ring is full and evicting.
+                                       regionPairs(count: 12_000_000, threads: 1)
+                                   },
+                                   teardown: stopRecording)) { benchmark in
+        let devNull = open("/dev/null", O_WRONLY)
+        precondition(devNull >= 0)
+        defer { close(devNull) }
+        for _ in benchmark.scaledIterations {
+            benchmark.measurement(residentBeforeMB, residentBytes() >> 20)
+            let summary = try recorder.writeSnapshot(toFileDescriptor: devNull)
+            benchmark.measurement(snapshotKiB, summary.bytes >> 10)
+            benchmark.measurement(snapshotKEvents, summary.events / 1_000)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+// The recording executor: what a job hop costs (a task yielding on a RecordingExecutor, which
+// re-enqueues it: enqueue, queue, start, end) with the recorder off, on, and on with the
+// thread-CPU-time stamps switched on. The three sit side by side; their differences are the
+// recorder's cost per hop.
+//
+// Invariants:
+// - One executor for the whole process, 1 thread: a hop is then enqueue + dequeue on the same
+//   thread, with no cross-thread wake-up in the figure (that is the executor's, not the
+//   recorder's cost).
+// - Figures are per hop (scalingFactor .kilo: 1,000 yields per iteration).
+
+import Benchmark
+import FlightRecorder
+
+let executor = RecordingExecutor(threads: 1, name: "bench-worker")
+let recorder = FlightRecorder(configuration: FlightRecorderConfiguration(minAge: .zero, maxBytes: 16 << 20))
+
+/// `count` job hops on the recording executor.
+func hops(_ count: Int) async {
+    await withTaskExecutorPreference(executor) {
+        for _ in 0..<count { await Task.yield() }
+    }
+}
+
+/// Nanoseconds per hop for `count` hops, on the wall clock.
+func timedHops(_ count: Int) async -> Int {
+    let start = ContinuousClock.now
+    await hops(count)
+    let elapsed = ContinuousClock.now - start
+    return Int(elapsed / .nanoseconds(1)) / count
+}
+
+let hopOff = BenchmarkMetric.custom("ns per hop, recording off", polarity: .prefersSmaller, useScalingFactor: false)
+let hopOn = BenchmarkMetric.custom("ns per hop, recording on", polarity: .prefersSmaller, useScalingFactor: false)
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration.maxDuration = .seconds(2)
+    Benchmark.defaultConfiguration.maxIterations = 2_000
+
+    // Shared 2-core VM with other builds running: only a gross regression (3x slower) fails.
+    let tolerance: [BenchmarkMetric: BenchmarkThresholds] = [
+        .wallClock: .init(relative: [.p90: 200]),
+        .throughput: .init(relative: [.p90: 75]),
+    ]
+    let metrics: [BenchmarkMetric] = [.wallClock, .throughput]
+
+    Benchmark("JobHop.1_RecordingOff",
+              configuration: .init(metrics: metrics, scalingFactor: .kilo, thresholds: tolerance)) { benchmark in
+        await hops(benchmark.scaledIterations.count)
+    }
+
+    Benchmark("JobHop.2_RecordingOn",
+              configuration: .init(metrics: metrics, scalingFactor: .kilo, thresholds: tolerance,
+                                   setup: { try recorder.start() },
+                                   teardown: { recorder.stop() })) { benchmark in
+        await hops(benchmark.scaledIterations.count)
+    }
+
+    Benchmark("JobHop.3_RecordingOn_ThreadCPUTime",
+              configuration: .init(metrics: metrics, scalingFactor: .kilo, thresholds: tolerance,
+                                   setup: {
+                                       try recorder.start()
+                                       ThreadCPUTime.isEnabled = true
+                                   },
+                                   teardown: {
+                                       ThreadCPUTime.isEnabled = false
+                                       recorder.stop()
+                                   })) { benchmark in
+        await hops(benchmark.scaledIterations.count)
+    }
+
+    // Off and on in alternating rounds of 1,000 hops inside one benchmark: both see the same
+    // machine load, so the difference of their percentiles is the recorder's added cost per hop.
+    Benchmark("JobHop.4_OffOnAlternatingRounds",
+              configuration: .init(metrics: [hopOff, hopOn], maxDuration: .seconds(4), maxIterations: 300,
+                                   thresholds: [hopOff: .init(relative: [.p90: 200]),
+                                                hopOn: .init(relative: [.p90: 200])])) { benchmark in
+        for _ in benchmark.scaledIterations {
+            benchmark.measurement(hopOff, await timedHops(1_000))
+            try recorder.start()
+            benchmark.measurement(hopOn, await timedHops(1_000))
+            recorder.stop()
+        }
+    }
+}
