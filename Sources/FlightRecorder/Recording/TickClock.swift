@@ -1,7 +1,7 @@
 // The tick clock and its calibration against CLOCK_MONOTONIC.
 //
 // Invariants:
-// - Events carry ticks (`fr_ticks`): TSC cycles on x86_64 with an invariant TSC, else
+// - Events carry ticks (`fr_ticks`): TSC cycles / 16 on x86_64 with an invariant TSC, else
 //   monotonic nanoseconds (then `ticksPerSecond` is exactly 1e9).
 // - The rate is measured between the recording's start and each snapshot (both clocks read
 //   back to back, the tightest of a few tries), so it sharpens as the recording ages; a 2 ms
