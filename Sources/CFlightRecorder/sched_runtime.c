@@ -4,7 +4,6 @@
 #include <stddef.h>
 
 _Thread_local uint32_t sched_tls_marks = 0;
-_Thread_local uint64_t sched_tls_running_task = 0;
 _Thread_local const void *sched_tls_announced_chunk = NULL;
 _Thread_local uint64_t sched_tls_enqueues = 0;
 uint64_t sched_timer_tasks[SCHED_TIMER_SLOTS];

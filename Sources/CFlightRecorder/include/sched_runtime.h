@@ -108,15 +108,23 @@ void sched_run_global_job(void *_Nonnull job);
 #define SCHED_MARK_TIMER 4u
 
 extern _Thread_local uint32_t sched_tls_marks;
-extern _Thread_local uint64_t sched_tls_running_task;
 extern _Thread_local const void *_Nullable sched_tls_announced_chunk;
 
 static inline uint32_t sched_marks(void) { return sched_tls_marks; }
 static inline void sched_set_marks(uint32_t marks) { sched_tls_marks = marks; }
 static inline void sched_add_mark(uint32_t mark) { sched_tls_marks |= mark; }
-/// The task whose job a recording executor is running on this thread (0: none).
-static inline uint64_t sched_running_task(void) { return sched_tls_running_task; }
-static inline void sched_set_running_task(uint64_t task) { sched_tls_running_task = task; }
+/// The task whose job a recording executor is running on this thread (0: none). Kept in the
+/// recorder's thread state (`running_task`), which annotations also read to skip asking the
+/// runtime for the current task: one variable for both. The job's start stamp records first,
+/// so the state exists whenever a job is stamped.
+static inline uint64_t sched_running_task(void) {
+    fr_thread_state *s = fr_current_state();
+    return s ? s->running_task : 0;
+}
+static inline void sched_set_running_task(uint64_t task) {
+    fr_thread_state *s = fr_current_state();
+    if (s) s->running_task = task;
+}
 
 /// Whether this thread's active chunk is not the one its full name was last written into.
 static inline bool sched_thread_needs_name(void) {

@@ -40,10 +40,10 @@ enum TaskIdentity {
         return currentSwiftTask
     }
 
-    /// For executors that record: announces that the calling thread now runs a job of `task`
-    /// (0: no job, or unknown), so annotations skip the runtime call. Returns the previous value,
-    /// to restore when jobs nest (a job run synchronously inside another). The thread must have
-    /// recorded at least once in this recording (e.g. the job's taskRunning) for this to stick.
+    /// Announces that the calling thread now runs a job of `task` (0: no job, or unknown), so
+    /// annotations skip the runtime call. Returns the previous value, to restore when jobs nest.
+    /// The recording executor announces through `sched_set_running_task`, the same variable.
+    /// The thread must have recorded at least once in this recording for this to stick.
     @discardableResult
     static func announceRunningTask(_ task: UInt64) -> UInt64 {
         guard let s = fr_current_state() else { return 0 }
