@@ -98,33 +98,6 @@ public struct OutputBuffer {
         }
     }
 
-    /// Nanoseconds as microseconds with up to three decimals ("1234.567", "12", "0.5").
-    @inline(__always)
-    public mutating func write(microsecondsFromNs ns: Int64) {
-        var v = ns
-        if v < 0 {
-            write(byte: UInt8(ascii: "-"))
-            v = 0 &- v
-        }
-        write(uint: UInt64(v / 1000))
-        var frac = Int(v % 1000)
-        if frac == 0 { return }
-        write(byte: UInt8(ascii: "."))
-        var digits = 3
-        while frac % 10 == 0 {
-            frac /= 10
-            digits -= 1
-        }
-        // Leading zeros of the fraction ("0.005").
-        var scale = 1
-        for _ in 1..<digits { scale *= 10 }
-        while scale > frac && scale > 1 {
-            write(byte: 48)
-            scale /= 10
-        }
-        write(uint: UInt64(frac))
-    }
-
     /// Flushes when the buffer passed its threshold; call after each logical record.
     @inline(__always)
     public mutating func flushIfNeeded() throws {

@@ -171,7 +171,7 @@ public struct StagingBuffer {
     }
 
     /// Nanoseconds as microseconds with up to three decimals, trailing zeros dropped
-    /// ("1234.567", "12", "0.5", "0.005"); the same text as OutputBuffer.write(microsecondsFromNs:).
+    /// ("1234.567", "12", "0.5", "0.005").
     @inline(__always)
     public mutating func write(microsecondsFromNs ns: Int64) {
         var v = ns
