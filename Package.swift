@@ -87,10 +87,10 @@ let package = Package(
                                          .product(name: "Logging", package: "swift-log")],
                           swiftSettings: strict),
 
-        .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat"], swiftSettings: strict),
-        .testTarget(name: "TraceReadersTests", dependencies: ["TraceReaders", "TraceFormat", "TraceModel"],
+        .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat", "SyntheticTraces"], swiftSettings: strict),
+        .testTarget(name: "TraceReadersTests", dependencies: ["TraceReaders", "TraceFormat", "TraceModel", "SyntheticTraces"],
                     resources: [], swiftSettings: strict),
-        .testTarget(name: "TraceExportersTests", dependencies: ["TraceExporters", "TraceReaders", "TraceModel"],
+        .testTarget(name: "TraceExportersTests", dependencies: ["TraceExporters", "TraceReaders", "TraceModel", "SyntheticTraces"],
                     swiftSettings: strict),
         // Test support: one recorder per process, so tests that record take turns.
         .target(name: "RecorderExclusion", path: "Tests/RecorderExclusion", swiftSettings: strict),

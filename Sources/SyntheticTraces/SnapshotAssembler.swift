@@ -82,8 +82,9 @@ public final class SnapshotAssembler {
     }
 }
 
-/// SplitMix64: a tiny, well-mixed, seedable generator so fixtures are identical on every run.
-public struct SeededRandom {
+/// SplitMix64: a tiny, well-mixed, seedable generator so fixtures (and the tests' random
+/// inputs) are identical on every run.
+public struct SeededRandom: RandomNumberGenerator {
     private var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {

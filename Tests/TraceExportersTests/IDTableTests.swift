@@ -1,11 +1,12 @@
 // IDTable behaves like a Dictionary under random inserts, updates and removals.
 
+import SyntheticTraces
 import Testing
 @testable import TraceExporters
 
 @Suite struct IDTableTests {
     @Test func agreesWithADictionaryUnderChurn() {
-        var rng = SplitMix64(state: 3)
+        var rng = SeededRandom(seed: 3)
         var table = IDTable(capacity: 4)
         var reference: [UInt64: Int32] = [:]
         for step in 0..<50_000 {

@@ -1,6 +1,7 @@
 // Specification of `info`: counts, keys, and the text form.
 
 import Foundation
+import SyntheticTraces
 import Testing
 import TraceExporters
 import TraceModel
@@ -90,7 +91,7 @@ import TraceModel
     }
 
     @Test func integersAndMicrosecondsMatchPlainFormatting() {
-        var rng = SplitMix64(state: 11)
+        var rng = SeededRandom(seed: 11)
         var staged = StagingBuffer(capacity: 8)
         var reference = OutputBuffer()
         var values: [Int64] = [0, 1, 9, 10, 99, 100, 999, 1000, 1001, 10_000, 123_456_789, .max, .min + 1, -1, -1000, -1234]

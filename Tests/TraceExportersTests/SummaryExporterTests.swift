@@ -1,6 +1,7 @@
 // Specification of the summary: per task, per group and per region time, and its renderings.
 
 import Foundation
+import SyntheticTraces
 import Testing
 @testable import TraceExporters
 import TraceModel
@@ -211,7 +212,7 @@ import TraceModel
     }
 
     @Test func quantilesStayWithinTheRelativeErrorBound() {
-        var rng = SplitMix64(state: 99)
+        var rng = SeededRandom(seed: 99)
         var values: [Int64] = []
         var h = LogLinearHistogram()
         for _ in 0..<5_000 {
@@ -240,7 +241,7 @@ import TraceModel
 @Suite struct TopTasksTests {
     @Test(arguments: [0, 1, 7, 100, 5_000])
     func keepsExactlyTheFirstRowsOfTheFullOrder(limit: Int) {
-        var rng = SplitMix64(state: UInt64(limit) + 1)
+        var rng = SeededRandom(seed: UInt64(limit) + 1)
         var top = TopTasks<(Int64, UInt64)>(limit: limit) { $0 }
         var all: [(Int64, UInt64)] = []
         for id in 1...2_000 as ClosedRange<UInt64> {

@@ -2,6 +2,7 @@
 // damage is; nothing makes a reader trap or hang.
 
 import Foundation
+import SyntheticTraces
 import Testing
 @testable import TraceFormat
 
@@ -62,7 +63,7 @@ func frames(of bytes: [UInt8]) throws -> (frames: [Frame], reader: FrameReader) 
     func bitFlipsInTheBodyAreCaughtByTheChecksum(seed: UInt64) throws {
         let bytes = try Fixtures.bytes("small.out")
         let (all, _) = try frames(of: bytes)
-        var g = SeededGenerator(seed: seed)
+        var g = SeededRandom(seed: seed)
         for _ in 0..<200 {
             var damaged = bytes
             let at = Int(all[0].offset) + Int(g.next() % UInt64(bytes.count - Int(all[0].offset)))
@@ -114,7 +115,7 @@ func frames(of bytes: [UInt8]) throws -> (frames: [Frame], reader: FrameReader) 
     func randomGarbageAfterTheHeaderNeverTraps(seed: UInt64) throws {
         let bytes = try Fixtures.bytes("small.out")
         let (all, _) = try frames(of: bytes)
-        var g = SeededGenerator(seed: seed)
+        var g = SeededRandom(seed: seed)
         for _ in 0..<300 {
             var damaged = Array(bytes[0..<Int(all[0].offset)])
             let n = Int(g.next() % 400)
@@ -163,7 +164,7 @@ func frames(of bytes: [UInt8]) throws -> (frames: [Frame], reader: FrameReader) 
 
 @Suite struct CompressionSpecification {
     @Test func payloadsRoundTripThroughZlib() throws {
-        var g = SeededGenerator(seed: 3)
+        var g = SeededRandom(seed: 3)
         let d = try Deflater(level: 6), i = try Inflater()
         for n in [0, 1, 100, 65536] {
             let input = (0..<n).map { _ in UInt8(truncatingIfNeeded: g.next() % 7) }

@@ -2,6 +2,7 @@
 // batch and offset, keeps what came before, and refuses what is not a Go trace at all.
 
 import Foundation
+import SyntheticTraces
 import Testing
 import TraceModel
 @testable import TraceReaders
@@ -39,7 +40,7 @@ struct GoDamageTests {
         let bytes = try GoFixtures.bytes(fixture)
         var full = try GoTraceReader(bytes: bytes, name: fixture)
         let complete = try drain(&full)
-        var rng = SeededGenerator(seed: 0x7472_6163_6578_706F)
+        var rng = SeededRandom(seed: 0x7472_6163_6578_706F)
         for _ in 0..<80 {
             let cut = Int.random(in: 16..<(bytes.count - 1), using: &rng)
             let label = "\(fixture) cut at \(cut)"
@@ -70,7 +71,7 @@ struct GoDamageTests {
     @Test("seeded bit flips and byte insertions never trap or hang", arguments: mutationFixtures)
     func mutations(fixture: String) throws {
         let bytes = try GoFixtures.bytes(fixture)
-        var rng = SeededGenerator(seed: 0x676F_2D72_6561_6465 ^ UInt64(bytes.count))
+        var rng = SeededRandom(seed: 0x676F_2D72_6561_6465 ^ UInt64(bytes.count))
         for round in 0..<60 {
             var m = bytes
             let edits = Int.random(in: 1...4, using: &rng)

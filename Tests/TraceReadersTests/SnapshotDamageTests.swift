@@ -1,20 +1,11 @@
 // Specification: a damaged snapshot converts up to the damage, says where it is, and never
 // traps or hangs, whatever the bytes.
 
+import SyntheticTraces
 import Testing
 import TraceModel
 @testable import TraceReaders
 
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite struct SnapshotReaderDamageSpecification {
     @Test func truncatedSnapshotKeepsAPrefixOfTheEventsAndReportsTheOffset() throws {
@@ -37,7 +28,7 @@ struct SplitMix: RandomNumberGenerator {
     @Test(arguments: 0..<6)
     func mutatedSnapshotsNeverTrap(seed: UInt64) throws {
         let original = try Repository.bytes("ping-slow-request.out")
-        var g = SplitMix(state: seed)
+        var g = SeededRandom(seed: seed)
         for round in 0..<150 {
             var bytes = original
             for _ in 0..<(1 + Int(g.next() % 4)) {

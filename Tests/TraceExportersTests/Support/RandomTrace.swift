@@ -2,32 +2,25 @@
 // mismatched regions, wake-ups, equal timestamps, logs, counters and captured stacks.
 //
 // Invariants:
-// - The same seed gives the same script (SplitMix64, no system randomness).
+// - The same seed gives the same script (SeededRandom, no system randomness).
 // - Times never decrease; some events share a timestamp on purpose.
 // - Mostly what readers promise (taskCreated first, regions nested), with a few deliberate
 //   violations (unknown task, region end with a name that is not innermost) that exporters
 //   must survive without breaking their own invariants.
 
-struct SplitMix64 {
-    var state: UInt64
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+import SyntheticTraces
 
+extension SeededRandom {
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
     mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
 }
 
 struct RandomTrace {
-    var rng: SplitMix64
+    var rng: SeededRandom
 
     init(seed: UInt64) {
-        rng = SplitMix64(state: seed)
+        rng = SeededRandom(seed: seed)
     }
 
     func script(events count: Int) -> TraceScript {
