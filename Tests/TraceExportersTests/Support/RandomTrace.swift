@@ -8,7 +8,6 @@
 //   violations (unknown task, region end with a name that is not innermost) that exporters
 //   must survive without breaking their own invariants.
 
-
 import SyntheticTraces
 
 extension SeededRandom {
