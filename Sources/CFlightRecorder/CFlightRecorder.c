@@ -21,6 +21,7 @@ uint64_t fr_logical_tasks_open = 0;
 uint32_t fr_clock_uses_tsc = 0;
 uint32_t fr_capture_stacks_flag = 0;
 uint32_t fr_thread_cpu_time_flag = 0;
+uint32_t fr_string_words_flag = 0;
 static uint64_t fr_next_logical_task = (1ull << 62) + 1;
 
 fr_chunk *fr_chunk_alloc(uint64_t capacity) {

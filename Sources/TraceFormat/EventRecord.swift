@@ -60,11 +60,30 @@ public enum StringRef {
     @inlinable @inline(__always)
     public static func writeInline(_ utf8: UnsafeRawBufferPointer, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         let q = Varint.write(UInt64(utf8.count) << 1 | 1, at: p)
-        if utf8.count > 0 {
-            q.update(from: utf8.baseAddress!.assumingMemoryBound(to: UInt8.self), count: utf8.count)
-        }
-        return q + utf8.count
+        return copyBytes(utf8, to: q)
     }
+}
+
+/// Copies `bytes` to `q`; returns the position after them. Up to 16 bytes (most names and
+/// short messages) are copied with at most two overlapping loads and stores of each width
+/// instead of a call to memmove, which cost a log ~3 ns; nothing outside `bytes` is read.
+@inlinable @inline(__always)
+public func copyBytes(_ bytes: UnsafeRawBufferPointer, to q: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+    let n = bytes.count
+    guard n > 0, let src = bytes.baseAddress else { return q }
+    let dst = UnsafeMutableRawPointer(q)
+    if n >= 8 && n <= 16 {
+        dst.storeBytes(of: src.loadUnaligned(as: UInt64.self), as: UInt64.self)
+        dst.storeBytes(of: src.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self), toByteOffset: n - 8, as: UInt64.self)
+    } else if n >= 4 && n < 8 {
+        dst.storeBytes(of: src.loadUnaligned(as: UInt32.self), as: UInt32.self)
+        dst.storeBytes(of: src.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self), toByteOffset: n - 4, as: UInt32.self)
+    } else if n < 4 {
+        for i in 0..<n { dst.storeBytes(of: src.load(fromByteOffset: i, as: UInt8.self), toByteOffset: i, as: UInt8.self) }
+    } else {
+        dst.copyMemory(from: src, byteCount: n)
+    }
+    return q + n
 }
 
 /// Pointer encoders of each record, for the recorder's hot path and for tests and fixtures.
@@ -124,10 +143,7 @@ public enum EventRecord {
         q = Varint.write(task, at: q)
         q = Varint.write(categoryRef, at: q)
         q = Varint.write(UInt64(message.count), at: q)
-        if message.count > 0 {
-            q.update(from: message.baseAddress!.assumingMemoryBound(to: UInt8.self), count: message.count)
-        }
-        return q + message.count
+        return copyBytes(message, to: q)
     }
 
     /// Task creation with inline or interned name and group references already encoded by

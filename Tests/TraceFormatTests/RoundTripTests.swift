@@ -156,3 +156,21 @@ struct Normalized: Equatable {
         #expect(throws: FormatError.self) { try d.next() }
     }
 }
+
+@Suite struct InlineByteCopy {
+    @Test("inline bytes are copied exactly at every length, and nothing beyond them is written")
+    func everyLength() {
+        let source: [UInt8] = (0..<100).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        for n in 0...source.count {
+            var target = [UInt8](repeating: 0xEE, count: 120)
+            let written = source.withUnsafeBytes { src in
+                target.withUnsafeMutableBufferPointer { dst in
+                    copyBytes(UnsafeRawBufferPointer(rebasing: src[0..<n]), to: dst.baseAddress! + 3) - (dst.baseAddress! + 3)
+                }
+            }
+            #expect(written == n)
+            #expect(Array(target[3..<(3 + n)]) == Array(source[0..<n]), "length \(n)")
+            #expect(target[0..<3].allSatisfy { $0 == 0xEE } && target[(3 + n)...].allSatisfy { $0 == 0xEE }, "length \(n)")
+        }
+    }
+}

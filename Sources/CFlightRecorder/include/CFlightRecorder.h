@@ -219,6 +219,18 @@ bool fr_symbol_info(uintptr_t pc, const char *_Nullable *_Nonnull symbol, const 
 /// caller frees, or NULL when `name` is not a Swift symbol.
 char *_Nullable fr_demangle(const char *_Nonnull name);
 
+extern uint32_t fr_string_words_flag;
+
+/// Whether annotations may read a String's UTF-8 bytes from its two-word representation
+/// (set once the layout was checked: FlightRecorder's StringBytes.swift).
+static inline bool fr_string_words_usable(void) {
+    return __atomic_load_n(&fr_string_words_flag, __ATOMIC_RELAXED) != 0;
+}
+
+static inline void fr_set_string_words_usable(bool on) {
+    __atomic_store_n(&fr_string_words_flag, on ? 1u : 0u, __ATOMIC_RELAXED);
+}
+
 // MARK: recording flag
 
 extern uint32_t fr_recording_flag;

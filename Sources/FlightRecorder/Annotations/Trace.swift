@@ -24,8 +24,9 @@ public enum Trace {
     @inlinable
     public static func withRegion<R, E: Error>(_ name: StaticString, _ body: () throws(E) -> R) throws(E) -> R {
         guard fr_is_recording() else { return try body() }
+        let ticks = fr_ticks()
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: name, stack: Self.stack())
+        Emit.regionBegin(task: task, name: name, stack: Self.stack(), ticks: ticks)
         defer { Emit.regionEnd(task: task, name: name) }
         return try body()
     }
@@ -35,8 +36,9 @@ public enum Trace {
     public static func withRegion<R, E: Error>(_ name: StaticString, isolation: isolated (any Actor)? = #isolation,
                                                _ body: () async throws(E) -> R) async throws(E) -> R {
         guard fr_is_recording() else { return try await body() }
+        let ticks = fr_ticks()
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: name, stack: Self.stack())
+        Emit.regionBegin(task: task, name: name, stack: Self.stack(), ticks: ticks)
         defer { Emit.regionEnd(task: task, name: name) }
         return try await body()
     }
@@ -44,8 +46,9 @@ public enum Trace {
     @inlinable
     public static func withRegion<R, E: Error>(_ name: TraceName, _ body: () throws(E) -> R) throws(E) -> R {
         guard fr_is_recording() else { return try body() }
+        let ticks = fr_ticks()
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: name.id, stack: Self.stack())
+        Emit.regionBegin(task: task, name: name.id, stack: Self.stack(), ticks: ticks)
         defer { Emit.regionEnd(task: task, name: name.id) }
         return try body()
     }
@@ -54,8 +57,9 @@ public enum Trace {
     public static func withRegion<R, E: Error>(_ name: TraceName, isolation: isolated (any Actor)? = #isolation,
                                                _ body: () async throws(E) -> R) async throws(E) -> R {
         guard fr_is_recording() else { return try await body() }
+        let ticks = fr_ticks()
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: name.id, stack: Self.stack())
+        Emit.regionBegin(task: task, name: name.id, stack: Self.stack(), ticks: ticks)
         defer { Emit.regionEnd(task: task, name: name.id) }
         return try await body()
     }
@@ -100,8 +104,9 @@ public enum Trace {
     @inlinable
     public static func withBlockingRegion<R, E: Error>(_ reason: StaticString, _ body: () throws(E) -> R) throws(E) -> R {
         guard fr_is_recording() else { return try body() }
+        let ticks = fr_ticks()
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: reason, stack: Self.stack(), blocking: true)
+        Emit.regionBegin(task: task, name: reason, stack: Self.stack(), blocking: true, ticks: ticks)
         defer { Emit.regionEnd(task: task, name: reason) }
         return try body()
     }
@@ -110,8 +115,9 @@ public enum Trace {
     public static func withBlockingRegion<R, E: Error>(_ reason: StaticString, isolation: isolated (any Actor)? = #isolation,
                                                        _ body: () async throws(E) -> R) async throws(E) -> R {
         guard fr_is_recording() else { return try await body() }
+        let ticks = fr_ticks()
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: reason, stack: Self.stack(), blocking: true)
+        Emit.regionBegin(task: task, name: reason, stack: Self.stack(), blocking: true, ticks: ticks)
         defer { Emit.regionEnd(task: task, name: reason) }
         return try await body()
     }
@@ -134,14 +140,16 @@ public enum Trace {
     // The recording halves of `log`, kept out of line so the check above is all a caller inlines.
     @usableFromInline @inline(never)
     static func recordLog(category: StaticString, _ message: String) {
+        let ticks = fr_ticks()
         let task = TaskIdentity.current
-        withBytes(message) { Emit.log(task: task, category: category, message: $0) }
+        withBytes(message) { Emit.log(task: task, category: category, message: $0, ticks: ticks) }
     }
 
     @usableFromInline @inline(never)
     static func recordLog(category: TraceName, _ message: String) {
+        let ticks = fr_ticks()
         let task = TaskIdentity.current
-        withBytes(message) { Emit.log(task: task, category: category.id, message: $0) }
+        withBytes(message) { Emit.log(task: task, category: category.id, message: $0, ticks: ticks) }
     }
 
     /// Records the value of counter `name`.
@@ -229,13 +237,9 @@ public enum Trace {
         fr_capture_stacks() ? Stacks.capture() : 0
     }
 
-    /// `body` with the UTF-8 bytes of `text` (no copy for native strings).
+    /// `body` with the UTF-8 bytes of `text` (no copy, no reference counting: StringBytes).
     @inlinable @inline(__always)
     static func withBytes(_ text: String, _ body: (UnsafeRawBufferPointer) -> Void) {
-        let done: Void? = text.utf8.withContiguousStorageIfAvailable { body(UnsafeRawBufferPointer($0)) }
-        if done == nil {
-            let copy = Array(text.utf8)
-            copy.withUnsafeBytes(body)
-        }
+        StringBytes.with(text, body)
     }
 }

@@ -4,7 +4,8 @@
 // Invariants:
 // - One worker per recording: created by `start()`, stopped and joined by `stop()` (after the
 //   ring locks are released; the worker takes the fold lock itself).
-// - `wake()` is cheap (a mutex and a condition signal) and called at most once per sealed chunk.
+// - `wake()` is a mutex and a condition signal (a futex call when the worker sleeps), so writers
+//   call it once per `RecorderCore.foldWakeBatch` evicted chunks, not per chunk.
 // - The worker is an optimisation, not a requirement: snapshots fold what they need themselves,
 //   and a writer folds synchronously when the queue is longer than `RecorderCore.foldBacklog`
 //   (back-pressure, so memory stays bounded when the worker cannot keep up).
