@@ -25,6 +25,15 @@ let recorder = FlightRecorder(configuration: FlightRecorderConfiguration(minAge:
 func startRecording() throws { try recorder.start() }
 func stopRecording() { recorder.stop() }
 
+/// A ring far larger than anything the benchmark records (2 GiB, 1 hour): nothing is evicted,
+/// so nothing is folded. Beside the 16 MiB ring's figures, this separates the append path's
+/// scaling from the fold's CPU: on a 2-core machine two writers that fill the ring leave the
+/// fold worker (a few ns of CPU per evicted event) only the cores they are using.
+let unevictingRecorder = FlightRecorder(configuration: FlightRecorderConfiguration(minAge: .seconds(3600), maxBytes: 2 << 30))
+
+func startUnevicting() throws { try unevictingRecorder.start() }
+func stopUnevicting() { unevictingRecorder.stop() }
+
 /// Appends one region begin+end pair per iteration on `threads` threads at once; the wall
 /// time of an iteration is then each thread's cost per pair.
 func regionPairs(count: Int, threads: Int) {
@@ -101,6 +110,18 @@ let benchmarks: @Sendable () -> Void = {
                   configuration: .init(metrics: appendMetrics, scalingFactor: .mega, thresholds: timeTolerance,
                                        setup: startRecording, teardown: stopRecording)) { benchmark in
             counters(count: benchmark.scaledIterations.count, threads: threads)
+        }
+    }
+
+    // MARK: the same region pairs with nothing evicted (no fold work), 1 and 2 threads
+
+    for threads in [1, 2] {
+        let suffix = threads == 1 ? "1thread" : "2threadsAtOnce_perThread"
+        Benchmark("Recording.NoEviction.RegionBeginEndPair.\(suffix)",
+                  configuration: .init(metrics: appendMetrics, scalingFactor: .mega, maxDuration: .seconds(1),
+                                       maxIterations: 100, thresholds: timeTolerance,
+                                       setup: startUnevicting, teardown: stopUnevicting)) { benchmark in
+            regionPairs(count: benchmark.scaledIterations.count, threads: threads)
         }
     }
 
