@@ -242,12 +242,13 @@ struct WindowFold {
 
         mutating func taskCreated(task: UInt64, parent: UInt64, name: ScannedString, group: ScannedString, ticks: UInt64) {
             if fold.endedEarly.removeValue(forKey: task) != nil { return }
-            var entry = fold.tasks[task] ?? TaskEntry()
-            entry.parent = parent
-            entry.name = fold.name(name)
-            entry.group = fold.name(group)
-            entry.lastSeen = max(entry.lastSeen, ticks)
-            fold.tasks[task] = entry
+            let name = fold.name(name), group = fold.name(group)
+            WindowFold.update(&fold.tasks[task, default: TaskEntry()]) { entry in
+                entry.parent = parent
+                entry.name = name
+                entry.group = group
+                entry.lastSeen = max(entry.lastSeen, ticks)
+            }
         }
 
         mutating func taskState(_ kind: EventKind, task: UInt64, other: UInt64, reason: ScannedString, ticks: UInt64) {
@@ -275,13 +276,19 @@ struct WindowFold {
 
     private mutating func setState(_ task: UInt64, _ state: State, _ ticks: UInt64) {
         guard task != 0, endedEarly.isEmpty || endedEarly[task] == nil else { return }
-        var entry = tasks[task] ?? TaskEntry()
-        entry.lastSeen = max(entry.lastSeen, ticks)
-        if ticks >= entry.stateTicks {
-            entry.state = state
-            entry.stateTicks = ticks
+        // One hash lookup, modified in place (three scheduling records per job hop come here).
+        Self.update(&tasks[task, default: TaskEntry()]) { entry in
+            entry.lastSeen = max(entry.lastSeen, ticks)
+            if ticks >= entry.stateTicks {
+                entry.state = state
+                entry.stateTicks = ticks
+            }
         }
-        tasks[task] = entry
+    }
+
+    @inline(__always)
+    fileprivate static func update(_ entry: inout TaskEntry, _ change: (inout TaskEntry) -> Void) {
+        change(&entry)
     }
 
     /// Drops the least recently seen entries beyond the bounds.
