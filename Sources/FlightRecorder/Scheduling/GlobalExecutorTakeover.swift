@@ -90,6 +90,7 @@ public enum GlobalExecutorTakeover {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let box = Unmanaged.passRetained(ContinuationBox(continuation)).toOpaque()
             sched_dispatch_after_handed_jobs(box) { box in
+                // The context is the box retained above, released here (called exactly once).
                 Unmanaged<ContinuationBox>.fromOpaque(box.unsafelyUnwrapped).takeRetainedValue().continuation.resume()
             }
         }
@@ -107,7 +108,7 @@ public enum GlobalExecutorTakeover {
         JobStamps.enqueued(job)
         sched_mark_job_enqueued(job)
         sched_dispatch_global_job(job) { job in
-            let job = job.unsafelyUnwrapped
+            let job = job.unsafelyUnwrapped  // the context is the job handed over: never nil
             let stamp = JobStamps.starting(job, threadName: nil)
             sched_run_global_job(job)
             JobStamps.ended(job, stamp)
