@@ -49,7 +49,9 @@ let package = Package(
         .target(name: "TraceExporters", dependencies: ["TraceModel"], swiftSettings: strict),
 
         // The recorder: per-thread buffers, ring, snapshots, annotations, recording executor.
-        .target(name: "CFlightRecorder", path: "Sources/CFlightRecorder"),
+        .target(name: "CFlightRecorder", path: "Sources/CFlightRecorder",
+                // The global executor takeover hands jobs to Dispatch, as the runtime does.
+                linkerSettings: [.linkedLibrary("dispatch", .when(platforms: [.linux]))]),
         .target(name: "FlightRecorder",
                 dependencies: ["CFlightRecorder", "TraceFormat",
                                .product(name: "Logging", package: "swift-log")],

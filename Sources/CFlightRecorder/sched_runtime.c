@@ -95,7 +95,11 @@ static sched_deadline_hook sched_saved_deadline = NULL;
 static int sched_installed = 0;
 
 static FR_SWIFTCALL void sched_global_hook_fn(void *job, sched_global_original original) {
-    __atomic_store_n(&sched_original_global, original, __ATOMIC_RELAXED);
+    // Written only when it changes: a store on every enqueue would pull this cache line (and
+    // the callbacks next to it) away from every other enqueuing core.
+    if (__atomic_load_n(&sched_original_global, __ATOMIC_RELAXED) != original) {
+        __atomic_store_n(&sched_original_global, original, __ATOMIC_RELAXED);
+    }
     sched_enqueue_callback callback = __atomic_load_n(&sched_on_enqueue, __ATOMIC_ACQUIRE);
     if (callback != NULL) callback(job);
     else original(job);

@@ -76,8 +76,8 @@ struct PingServer: AsyncParsableCommand {
             if !noGlobalTakeover { try GlobalExecutorTakeover.install() }
             try recorder.start()
         } else if takeoverWithoutRecording {
-            // Measurement only: the takeover's executor with nothing recorded, to separate the
-            // cost of moving jobs off the runtime's pool from the cost of stamping them.
+            // Measurement only: the takeover's hook and hand-off to Dispatch with nothing
+            // recorded, to separate the cost of intercepting every job from that of its stamps.
             try GlobalExecutorTakeover.install()
         }
         defer {

@@ -8,6 +8,7 @@ import Darwin
 #endif
 import CFlightRecorder
 @testable import FlightRecorder
+import Synchronization
 import Testing
 import TraceFormat
 import TraceModel
@@ -237,7 +238,7 @@ extension Recorder {
             let recorder = Self.recorder()
             try recorder.start()
             defer { recorder.stop() }
-            try GlobalExecutorTakeover.install(threads: 2)
+            try GlobalExecutorTakeover.install()
             #expect(throws: GlobalExecutorTakeover.Failure.alreadyInstalled) { try GlobalExecutorTakeover.install() }
             let ids = await Task.detached {
                 await withTaskGroup(of: UInt64.self) { group in
@@ -250,11 +251,10 @@ extension Recorder {
                     return await group.reduce(into: [UInt64]()) { $0.append($1) }
                 }
             }.value
-            let takeover = try #require(GlobalExecutorTakeover.executor)
             GlobalExecutorTakeover.uninstall()
-            // This task may itself be running on a takeover thread: hop off before waiting.
-            while !takeover.hasStopped { try await Task.sleep(for: .milliseconds(1)) }
             #expect(!GlobalExecutorTakeover.isInstalled)
+            // Jobs handed to Dispatch before uninstall write their end stamps there.
+            await GlobalExecutorTakeover.handedJobsHaveRun()
             // After uninstall, global tasks run on the runtime's executor again.
             let after = await Task.detached { TaskIdentity.currentSwiftTask }.value
 
@@ -270,9 +270,50 @@ extension Recorder {
             let suspended = ids.compactMap { timeline.tasks[$0] }.filter { $0.jobs >= 2 && $0.blocks.values.reduce(0, +) >= 1 }
             #expect(suspended.count >= ids.count / 2)
             #expect(timeline.tasks[after] == nil)
-            #expect(timeline.threadNames.contains("tracexport-global-0") || timeline.threadNames.contains("tracexport-global-1"))
+        }
+
+        @Test("under the takeover, tasks of every priority run once each and are recorded")
+        func takeoverRunsEveryPriority() async throws {
+            let recorder = Self.recorder()
+            try recorder.start()
+            defer { recorder.stop() }
+            try GlobalExecutorTakeover.install()
+            // Background, utility, default, user-initiated, user-interactive: one queue each.
+            let priorities = [0x09, 0x11, 0x15, 0x19, 0x21].map { TaskPriority(rawValue: $0) }
+            let runs = RunCounts()
+            let ids = await Task.detached { await withTaskGroup(of: UInt64.self) { group in
+                for priority in priorities {
+                    for _ in 0..<5 {
+                        group.addTask(priority: priority) {
+                            let id = TaskIdentity.currentSwiftTask
+                            runs.counted(id)
+                            await Task.yield()
+                            return id
+                        }
+                    }
+                }
+                return await group.reduce(into: [UInt64]()) { $0.append($1) }
+            } }.value
+            GlobalExecutorTakeover.uninstall()
+            await GlobalExecutorTakeover.handedJobsHaveRun()
+
+            #expect(Set(ids).count == priorities.count * 5)
+            #expect(runs.counts == Dictionary(uniqueKeysWithValues: ids.map { ($0, 1) }))
+            let timeline = SchedulingTimeline(try DecodedSnapshot(recorder.snapshot()))
+            for id in ids {
+                let task = try #require(timeline.tasks[id])
+                #expect(task.created && task.ended && task.jobs >= 1)
+                #expect(task.orderViolations.isEmpty)
+            }
         }
     }
+}
+
+/// How many times each task ran its counting step.
+final class RunCounts: Sendable {
+    private let table = Mutex<[UInt64: Int]>([:])
+    func counted(_ task: UInt64) { table.withLock { $0[task, default: 0] += 1 } }
+    var counts: [UInt64: Int] { table.withLock { $0 } }
 }
 
 /// A serial executor that records nothing: one plain thread.

@@ -1,35 +1,46 @@
 // The one-line, opt-in way to record every task of an application, not only those that prefer
-// a RecordingExecutor: take over the global concurrent executor.
+// a RecordingExecutor: stamp every job of the global concurrent executor.
 //
 //     try GlobalExecutorTakeover.install()      // e.g. first thing in main
 //     ...
 //     GlobalExecutorTakeover.uninstall()
 //
 // How: libswift_Concurrency calls `swift_task_enqueueGlobal_hook`, when set, for every job
-// enqueued on the global executor (the hook SwiftNIO's opt-in takeover uses). The hook hands
-// the job to a RecordingExecutor whose threads run it on the generic executor, stamped like any
-// other job. The delay/deadline hooks are wrapped too (passed through to the runtime) so a
-// task that schedules a delayed global job blocks for "sleep".
+// enqueued on the global executor (the hook SwiftNIO's opt-in takeover uses). The hook stamps
+// the enqueue and hands the job to Dispatch exactly as the runtime's global executor does on
+// Linux (a concurrent queue per job priority, as wide as the CPU count, see sched_dispatch.c);
+// the function Dispatch calls stamps the job's start, runs it on the generic executor (as the
+// runtime would) and stamps its end. Scheduling stays Dispatch's worker pool, with its own
+// thread wake-up policy; the takeover adds the stamps and one indirect call per job. (A first
+// version ran jobs on a RecordingExecutor of its own: that executor alone cost ~14% CPU per
+// request on a loaded server, see BENCHMARKS.md.) The delay/deadline hooks are wrapped too
+// (passed through to the runtime) so a task that schedules a delayed global job blocks for
+// "sleep".
 //
 // Invariants and caveats:
 // - Off by default; `install` throws if a takeover is already installed. Hooks that were set
 //   before are saved and restored by `uninstall` (ours are only taken back if nobody replaced
 //   them since).
+// - Every job the hook receives runs exactly once, on a Dispatch worker thread; it is stamped
+//   if a recorder records when it starts (stamps are skipped with one load otherwise).
 // - Jobs already in the runtime's global queue when `install` runs still run there, unrecorded.
-// - `uninstall` restores the hooks first, so new jobs go to the runtime's executor again; jobs
-//   the takeover accepted keep running on its threads (stamped while a recorder records), then
-//   its threads exit. A job that reaches the hook while it is being removed is forwarded to
-//   the runtime's executor. No job is lost or run twice.
-// - The takeover's threads replace the runtime's pool: size it like the pool (default: one per
-//   CPU). Code that blocks those threads starves the whole process, as it would the pool.
+// - `uninstall` restores the hooks, so new jobs go to the runtime's executor again; jobs the
+//   takeover already handed to Dispatch still run on its queues (stamped while a recorder
+//   records). A job that reaches the hook while it is being removed is handed over like any
+//   other. No job is lost or run twice. Our queues live as long as the process.
+// - Threads: Dispatch's pool, as without the takeover; our queues and the runtime's are
+//   separate queues of that pool, each as wide as the CPU count, so while jobs from before
+//   `install` (or after `uninstall`) still run on the runtime's queue, up to twice the CPU
+//   count of jobs run at once. Dispatch's worker threads carry no names of ours.
 // - Not covered: the main actor's jobs (main executor), actors with custom executors, tasks
-//   that prefer another TaskExecutor. On Swift 6.3, `Task.sleep` in a task on the global
-//   executor schedules its wake-up through the runtime's Swift executor, not through the
-//   delay/deadline hooks, so those sleeps are recorded as blocked with the empty reason
-//   (readers show "suspended", or the innermost blocking region), not "sleep"; the woken task's
-//   waker is the runtime's wake-up task (an id with no taskCreated).
-// - Each install creates a new executor, never deallocated: a hook call racing with
-//   `uninstall` may still reach it.
+//   that prefer another TaskExecutor, and delayed global jobs (the runtime runs them from its
+//   timer queue without passing the enqueue hook). On Swift 6.3, `Task.sleep` in a task on
+//   the global executor schedules its wake-up through the runtime's Swift executor, not
+//   through the delay/deadline hooks, so those sleeps are recorded as blocked with the empty
+//   reason (readers show "suspended", or the innermost blocking region), not "sleep"; the
+//   woken task's waker is the runtime's wake-up task (an id with no taskCreated).
+// - Reads the job's priority from JobFlags (bits 8-15 of the 32-bit word after the job's
+//   scheduler-private words), the part of a job's header that ExecutorJob.priority exposes.
 
 #if canImport(Glibc)
 import Glibc
@@ -48,65 +59,59 @@ public enum GlobalExecutorTakeover {
         }
     }
 
-    /// The installed takeover's executor (an `Unmanaged` reference, retained forever), 0 if none.
-    private static let current = Atomic<UInt>(0)
+    private static let installed = Atomic<Bool>(false)
     private static let installLock = Mutex<Void>(())
 
-    /// Routes every job enqueued on the global concurrent executor to a new RecordingExecutor
-    /// with `threads` threads named "<name>-<index>". Returns that executor.
-    @discardableResult
-    public static func install(threads: Int = defaultThreadCount,
-                               name: String = "tracexport-global") throws(Failure) -> RecordingExecutor {
-        try installLock.withLock { _ throws(Failure) -> RecordingExecutor in
-            guard current.load(ordering: .acquiring) == 0 else { throw .alreadyInstalled }
-            let executor = RecordingExecutor(threads: threads, name: name, runsGlobalJobs: true)
-            let bits = UInt(bitPattern: Unmanaged.passRetained(executor).toOpaque())
-            current.store(bits, ordering: .releasing)
-            guard sched_takeover_install(onEnqueue, onTimer) else {
-                current.store(0, ordering: .releasing)
-                executor.shutdown()
-                throw .alreadyInstalled
-            }
-            return executor
+    /// Stamps every job enqueued on the global concurrent executor from now on; the jobs keep
+    /// running on Dispatch's worker pool, as they would without the takeover.
+    public static func install() throws(Failure) {
+        try installLock.withLock { _ throws(Failure) in
+            guard !installed.load(ordering: .acquiring),
+                  sched_takeover_install(onEnqueue, onTimer) else { throw .alreadyInstalled }
+            installed.store(true, ordering: .releasing)
         }
     }
 
     /// Gives the global executor back (see the file comment for what happens to queued jobs).
     public static func uninstall() {
         installLock.withLock { _ in
-            let bits = current.load(ordering: .acquiring)
-            guard bits != 0 else { return }
+            guard installed.load(ordering: .acquiring) else { return }
             sched_takeover_uninstall()
-            current.store(0, ordering: .releasing)
-            Unmanaged<RecordingExecutor>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)
-                .takeUnretainedValue().shutdown()
+            installed.store(false, ordering: .releasing)
         }
     }
 
-    public static var isInstalled: Bool { current.load(ordering: .acquiring) != 0 }
+    public static var isInstalled: Bool { installed.load(ordering: .acquiring) }
 
-    /// The installed takeover's executor.
-    static var executor: RecordingExecutor? {
-        let bits = current.load(ordering: .acquiring)
-        guard bits != 0 else { return nil }
-        return Unmanaged<RecordingExecutor>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
+    /// Returns once every job handed to Dispatch before the call has returned, and so has
+    /// written its end stamp (for tests: a snapshot taken after it sees every job's end).
+    /// Safe to call from a job of the takeover: it suspends instead of blocking.
+    static func handedJobsHaveRun() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let box = Unmanaged.passRetained(ContinuationBox(continuation)).toOpaque()
+            sched_dispatch_after_handed_jobs(box) { box in
+                // The context is the box retained above, released here (called exactly once).
+                Unmanaged<ContinuationBox>.fromOpaque(box.unsafelyUnwrapped).takeRetainedValue().continuation.resume()
+            }
+        }
     }
 
-    /// One thread per online CPU, as the runtime's pool.
-    public static var defaultThreadCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+    private final class ContinuationBox: Sendable {
+        let continuation: CheckedContinuation<Void, Never>
+        init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
+    }
 
+    /// The enqueue hook: stamp, mark (before the job can start), hand to Dispatch. The closure
+    /// Dispatch calls brackets the job with its start and end stamps, as RecordingExecutor's
+    /// threads do (no thread name: the thread is Dispatch's).
     private static let onEnqueue: @convention(c) (UnsafeMutableRawPointer) -> Void = { job in
-        let bits = GlobalExecutorTakeover.current.load(ordering: .acquiring)
-        guard bits != 0 else {
-            if !sched_takeover_forward(job) { preconditionFailure("global job with no executor to run it") }
-            return
-        }
-        let executor = Unmanaged<RecordingExecutor>.fromOpaque(UnsafeRawPointer(bitPattern: bits)!).takeUnretainedValue()
         JobStamps.enqueued(job)
         sched_mark_job_enqueued(job)
-        let unowned = unsafeBitCast(job, to: UnownedJob.self)
-        if !executor.queue.push(QueuedJob(job: unowned, kind: .global)) {
-            _ = sched_takeover_forward(job)
+        sched_dispatch_global_job(job) { job in
+            let job = job.unsafelyUnwrapped  // the context is the job handed over: never nil
+            let stamp = JobStamps.starting(job, threadName: nil)
+            sched_run_global_job(job)
+            JobStamps.ended(job, stamp)
         }
     }
 
