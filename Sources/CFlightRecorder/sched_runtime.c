@@ -3,7 +3,7 @@
 
 #include <stddef.h>
 
-_Thread_local uint32_t sched_tls_marks = 0;
+_Thread_local sched_thread_marks sched_tls = {0, NULL, 0, NULL, NULL, 0};
 _Thread_local const void *sched_tls_announced_chunk = NULL;
 _Thread_local uint64_t sched_tls_enqueues = 0;
 uint64_t sched_timer_tasks[SCHED_TIMER_SLOTS];
@@ -15,7 +15,7 @@ uint64_t sched_timer_tasks[SCHED_TIMER_SLOTS];
 extern const uint32_t _swift_concurrency_debug_internal_layout_version __attribute__((weak));
 extern const size_t _swift_concurrency_debug_asyncTaskSize __attribute__((weak));
 
-static int sched_layout_state = 0;  // 0 unchecked, 1 known, 2 unknown
+int sched_layout_state = 0;  // 0 unchecked, 1 known, 2 unknown
 
 bool sched_task_layout_known(void) {
     int state = __atomic_load_n(&sched_layout_state, __ATOMIC_RELAXED);
@@ -51,12 +51,6 @@ const char *sched_task_name(const void *task) {
 }
 
 // MARK: reference counting and running
-
-extern void *swift_retain(void *object);
-extern void swift_release(void *object);
-
-void sched_retain(void *object) { swift_retain(object); }
-void sched_release(void *object) { swift_release(object); }
 
 typedef struct {
     void *identity;

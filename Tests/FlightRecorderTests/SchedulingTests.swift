@@ -182,6 +182,35 @@ extension Recorder {
             #expect(spinShare > 5 * blockShare, "CPU share: spinning \(spinShare), blocked \(blockShare)")
         }
 
+        @Test("a task that yields 100 times on one thread is runnable once per yield, with itself as waker")
+        func yieldsWriteOneRunnableEach() async throws {
+            let executor = RecordingExecutor(threads: 1, name: "yielder")
+            defer { executor.shutdown() }
+            let recorder = Self.recorder()
+            try recorder.start()
+            defer { recorder.stop() }
+
+            let (spawner, yielder) = await withTaskExecutorPreference(executor) {
+                let spawner = TaskIdentity.currentSwiftTask
+                let yielder = await Task(executorPreference: executor) {
+                    for _ in 0..<100 { await Task.yield() }
+                    return TaskIdentity.currentSwiftTask
+                }.value
+                return (spawner, yielder)
+            }
+            executor.waitUntilIdle()
+            let timeline = SchedulingTimeline(try DecodedSnapshot(recorder.snapshot()))
+            let task = try #require(timeline.tasks[yielder])
+            #expect(task.orderViolations.isEmpty, "\(task.orderViolations)")
+            #expect(task.created && task.ended)
+            // The first enqueue, then one runnable record per yield: written at the yield's end,
+            // none again when the yield's continuation re-enqueues the task.
+            #expect(task.jobs == 101)
+            #expect(task.wakers.count == 101)
+            #expect(task.wakers.first == spawner)
+            #expect(task.wakers.dropFirst().allSatisfy { $0 == yielder })
+        }
+
         @Test("nothing is recorded and every job still runs when the recorder is off")
         func offRecordsNothing() async throws {
             let executor = RecordingExecutor(threads: 2, name: "quiet")

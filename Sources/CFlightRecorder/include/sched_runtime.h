@@ -10,6 +10,8 @@
 // - A task is read only while the caller knows it is alive: at enqueue (the enqueuer holds it)
 //   or after the caller retained it (`sched_retain`) around running its job.
 // - The marks and the running task are thread-local and touched only by their own thread.
+// - Everything a job's stamps call here is static inline, apart from the runtime's own entry
+//   points (task id, retain, release): no call into this library per job.
 #ifndef SCHED_RUNTIME_H
 #define SCHED_RUNTIME_H
 
@@ -47,6 +49,16 @@ extern "C" {
 
 /// Whether the accessors below match this runtime (checked once, cached).
 bool sched_task_layout_known(void);
+
+/// 0 until `sched_task_layout_known` ran, then 1 (known) or 2 (unknown).
+extern int sched_layout_state;
+
+/// `sched_task_layout_known()` with the cached answer read inline (one relaxed load).
+static inline bool sched_layout_known(void) {
+    int state = __atomic_load_n(&sched_layout_state, __ATOMIC_RELAXED);
+    if (__builtin_expect(state != 0, 1)) return state == 1;
+    return sched_task_layout_known();
+}
 
 static inline uint32_t sched_job_flags(const void *_Nonnull job) {
     return __atomic_load_n((const uint32_t *)((const char *)job + SCHED_JOB_FLAGS_OFFSET), __ATOMIC_RELAXED);
@@ -91,8 +103,13 @@ const char *_Nullable sched_task_name(const void *_Nonnull task);
 
 // MARK: reference counting and running
 
-void sched_retain(void *_Nonnull object);
-void sched_release(void *_Nonnull object);
+// libswiftCore's reference counting entry points (C calling convention).
+extern void *_Nonnull swift_retain(void *_Nonnull object);
+extern void swift_release(void *_Nullable object);
+
+/// Holds a task alive until `sched_release` (a direct call into the runtime: no wrapper).
+static inline void sched_retain(void *_Nonnull object) { (void)swift_retain(object); }
+static inline void sched_release(void *_Nonnull object) { swift_release(object); }
 
 /// Runs a job that was enqueued on the global executor (on the generic executor, as the
 /// global executor would).
@@ -107,12 +124,72 @@ void sched_run_global_job(void *_Nonnull job);
 /// This thread is running a timer job: the tasks it wakes have no task as their waker.
 #define SCHED_MARK_TIMER 4u
 
-extern _Thread_local uint32_t sched_tls_marks;
+/// What a thread remembers between the stamps of its jobs (see the yield hand-off below).
+typedef struct sched_thread_marks {
+    /// SCHED_MARK_* of the job running on this thread.
+    uint32_t marks;
+    /// The task whose job runs on this thread, stamped: its job pointer and id (NULL, 0: none).
+    void *_Nullable running_job;
+    uint64_t running_task;
+    /// The task whose job was the last one this thread ran and ended by yielding (its
+    /// runnable record is written); NULL otherwise. Reset when the next job starts.
+    const void *_Nullable yielded;
+    /// While this thread runs the continuation job of such a yield: that task and its id. Its
+    /// re-enqueue continues the runnable span the yield's record opened: no second record.
+    const void *_Nullable resuming;
+    uint64_t resuming_task;
+} sched_thread_marks;
+
+extern _Thread_local sched_thread_marks sched_tls;
 extern _Thread_local const void *_Nullable sched_tls_announced_chunk;
 
-static inline uint32_t sched_marks(void) { return sched_tls_marks; }
-static inline void sched_set_marks(uint32_t marks) { sched_tls_marks = marks; }
-static inline void sched_add_mark(uint32_t mark) { sched_tls_marks |= mark; }
+static inline uint32_t sched_marks(void) { return sched_tls.marks; }
+static inline void sched_set_marks(uint32_t marks) { sched_tls.marks = marks; }
+static inline void sched_add_mark(uint32_t mark) { sched_tls.marks |= mark; }
+
+/// A value that tells this thread from every other live thread.
+static inline uintptr_t sched_thread_token(void) { return (uintptr_t)&sched_tls; }
+
+static inline void *_Nullable sched_running_job(void) { return sched_tls.running_job; }
+static inline uint64_t sched_running_job_task(void) { return sched_tls.running_task; }
+
+/// A task's job starts on this thread, stamped: no yield hand-off survives it.
+static inline void sched_job_started(void *_Nonnull job, uint64_t task) {
+    sched_tls.marks = 0;
+    sched_tls.running_job = job;
+    sched_tls.running_task = task;
+    sched_tls.yielded = NULL;
+}
+
+/// The stamped task job on this thread ended; `yielded`: by yielding, its runnable written.
+static inline void sched_job_ended(const void *_Nonnull job, bool yielded) {
+    sched_tls.marks = 0;
+    sched_tls.running_job = NULL;
+    sched_tls.running_task = 0;
+    sched_tls.yielded = yielded ? job : NULL;
+}
+
+/// A job that is not a task's starts on this thread. It continues the yield this thread's
+/// previous job ended with when it was enqueued by that same job on this same thread
+/// (`origin`, `yielder`): only then is the yield's runnable record known to be the task's last
+/// record, whatever other threads do (the task cannot run before this job resumes it).
+static inline void sched_continuation_started(const void *_Nullable yielder, uint64_t yielder_task,
+                                              uintptr_t origin) {
+    bool continues = yielder != NULL && origin == sched_thread_token() && sched_tls.yielded == yielder;
+    sched_tls.resuming = continues ? yielder : NULL;
+    sched_tls.resuming_task = continues ? yielder_task : 0;
+    sched_tls.yielded = NULL;
+}
+
+/// The job that is not a task's returned.
+static inline void sched_continuation_ended(void) { sched_tls.resuming = NULL; }
+
+/// If `job` is the task the running continuation resumes (its first re-enqueue only): its id.
+static inline uint64_t sched_take_resuming(const void *_Nonnull job) {
+    if (sched_tls.resuming != job) return 0;
+    sched_tls.resuming = NULL;
+    return sched_tls.resuming_task;
+}
 /// The task whose job a recording executor is running on this thread (0: none). Kept in the
 /// recorder's thread state (`running_task`), which annotations also read to skip asking the
 /// runtime for the current task: one variable for both. The job's start stamp records first,

@@ -7,7 +7,12 @@
 // - Timers become ready in deadline order, never before their deadline (CLOCK_MONOTONIC).
 // - After `shutDown`, `take` still hands out everything already queued (ready jobs and timers,
 //   at their deadlines) and returns nil once nothing is left: no accepted job is dropped.
-// - Only an idle worker is signalled, so a push onto a busy executor makes no system call.
+// - Only an idle worker is signalled, so a push onto a busy executor makes no system call: a
+//   worker that enqueues onto its own executor (a yield, a resumption) takes the mutex once to
+//   push and once to take, uncontended, and never wakes itself.
+// - The state lives behind a pointer, not in stored properties: Swift's dynamic exclusivity
+//   checks (a runtime call and a thread-local access set per property access) would otherwise
+//   cost more than the mutex; the mutex is what makes the accesses exclusive.
 
 #if canImport(Glibc)
 import Glibc
@@ -30,21 +35,29 @@ struct QueuedJob {
 
     var job: UnownedJob
     var kind: Kind
+    /// What the enqueue stamp learnt, for the start stamp (empty when nothing was stamped).
+    var stamp = EnqueueStamp()
 }
 
 // @unchecked Sendable: all mutable state is accessed under `mutex`.
 final class JobQueue: @unchecked Sendable {
+    private struct State {
+        /// Ring of `capacity` slots (a power of two); `count` jobs from `head` are initialized.
+        var ready: UnsafeMutablePointer<QueuedJob>
+        var capacity: Int
+        var head = 0
+        var count = 0
+        var timers: [(deadline: UInt64, sequence: UInt64, job: QueuedJob)] = []
+        var timerSequence: UInt64 = 0
+        var idle = 0
+        /// Workers that returned from `take` with nil (shut down and drained).
+        var finished = 0
+        var isShutDown = false
+    }
+
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
-    private var ready: [QueuedJob?] = Array(repeating: nil, count: 256)
-    private var head = 0
-    private var count = 0
-    private var timers: [(deadline: UInt64, sequence: UInt64, job: QueuedJob)] = []
-    private var timerSequence: UInt64 = 0
-    private var idle = 0
-    /// Workers that returned from `take` with nil (shut down and drained).
-    private var finished = 0
-    private var isShutDown = false
+    private let state: UnsafeMutablePointer<State>
 
     init() {
         mutex = .allocate(capacity: 1)
@@ -59,9 +72,15 @@ final class JobQueue: @unchecked Sendable {
         #endif
         pthread_cond_init(condition, &attributes)
         pthread_condattr_destroy(&attributes)
+        state = .allocate(capacity: 1)
+        state.initialize(to: State(ready: .allocate(capacity: 256), capacity: 256))
     }
 
     deinit {
+        // QueuedJob is trivial: the ring's slots need no deinitialization.
+        state.pointee.ready.deallocate()
+        state.deinitialize(count: 1)
+        state.deallocate()
         pthread_cond_destroy(condition)
         pthread_mutex_destroy(mutex)
         condition.deallocate()
@@ -71,14 +90,16 @@ final class JobQueue: @unchecked Sendable {
     /// Queues a ready job. Returns false after shutdown.
     func push(_ job: QueuedJob) -> Bool {
         pthread_mutex_lock(mutex)
-        guard !isShutDown else {
+        let s = state
+        guard !s.pointee.isShutDown else {
             pthread_mutex_unlock(mutex)
             return false
         }
-        if count == ready.count { grow() }
-        ready[(head + count) & (ready.count - 1)] = job
-        count += 1
-        let wake = idle > 0
+        if s.pointee.count == s.pointee.capacity { grow() }
+        let slot = (s.pointee.head &+ s.pointee.count) & (s.pointee.capacity &- 1)
+        (s.pointee.ready + slot).initialize(to: job)
+        s.pointee.count &+= 1
+        let wake = s.pointee.idle > 0
         pthread_mutex_unlock(mutex)
         if wake { pthread_cond_signal(condition) }
         return true
@@ -87,14 +108,15 @@ final class JobQueue: @unchecked Sendable {
     /// Queues a job that becomes ready at `deadline` (monotonic nanoseconds). False after shutdown.
     func schedule(_ job: QueuedJob, deadline: UInt64) -> Bool {
         pthread_mutex_lock(mutex)
-        guard !isShutDown else {
+        let s = state
+        guard !s.pointee.isShutDown else {
             pthread_mutex_unlock(mutex)
             return false
         }
-        timerSequence += 1
-        timers.append((deadline, timerSequence, job))
-        siftUp(timers.count - 1)
-        let wake = idle > 0
+        s.pointee.timerSequence += 1
+        s.pointee.timers.append((deadline, s.pointee.timerSequence, job))
+        siftUp(s.pointee.timers.count - 1)
+        let wake = s.pointee.idle > 0
         pthread_mutex_unlock(mutex)
         // Every idle worker re-reads the earliest deadline.
         if wake { pthread_cond_broadcast(condition) }
@@ -105,24 +127,23 @@ final class JobQueue: @unchecked Sendable {
     func take() -> QueuedJob? {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
+        let s = state
         while true {
-            if let first = timers.first, first.deadline <= monotonicNow() {
-                popTimer()
-                return first.job
+            if !s.pointee.timers.isEmpty, s.pointee.timers[0].deadline <= monotonicNow() {
+                return popTimer()
             }
-            if count > 0 {
-                let job = ready[head]
-                ready[head] = nil
-                head = (head + 1) & (ready.count - 1)
-                count -= 1
+            if s.pointee.count > 0 {
+                let job = (s.pointee.ready + s.pointee.head).move()
+                s.pointee.head = (s.pointee.head &+ 1) & (s.pointee.capacity &- 1)
+                s.pointee.count &-= 1
                 return job
             }
-            if isShutDown && timers.isEmpty {
-                finished += 1
+            if s.pointee.isShutDown && s.pointee.timers.isEmpty {
+                s.pointee.finished += 1
                 return nil
             }
-            idle += 1
-            if let first = timers.first {
+            s.pointee.idle += 1
+            if let first = s.pointee.timers.first {
                 #if canImport(Glibc)
                 // The condition variable runs on CLOCK_MONOTONIC (see init).
                 var until = timespec(tv_sec: Int(first.deadline / 1_000_000_000),
@@ -136,7 +157,7 @@ final class JobQueue: @unchecked Sendable {
             } else {
                 pthread_cond_wait(condition, mutex)
             }
-            idle -= 1
+            s.pointee.idle -= 1
         }
     }
 
@@ -144,35 +165,44 @@ final class JobQueue: @unchecked Sendable {
     func isIdle(workers: Int) -> Bool {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        return count == 0 && idle == workers
+        return state.pointee.count == 0 && state.pointee.idle == workers
     }
 
     /// How many workers have finished after shutdown.
     var finishedWorkers: Int {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        return finished
+        return state.pointee.finished
     }
 
     /// No job is accepted from now on; queued ones still run.
     func shutDown() {
         pthread_mutex_lock(mutex)
-        isShutDown = true
+        state.pointee.isShutDown = true
         pthread_mutex_unlock(mutex)
         pthread_cond_broadcast(condition)
     }
 
     // MARK: storage
 
+    /// Doubles the ring, keeping FIFO order (under the mutex).
     private func grow() {
-        var bigger: [QueuedJob?] = Array(repeating: nil, count: ready.count * 2)
-        for i in 0..<count { bigger[i] = ready[(head + i) & (ready.count - 1)] }
-        ready = bigger
-        head = 0
+        let s = state
+        let old = s.pointee.ready, capacity = s.pointee.capacity
+        let bigger = UnsafeMutablePointer<QueuedJob>.allocate(capacity: capacity * 2)
+        for i in 0..<s.pointee.count {
+            (bigger + i).moveInitialize(from: old + ((s.pointee.head + i) & (capacity - 1)), count: 1)
+        }
+        old.deallocate()
+        s.pointee.ready = bigger
+        s.pointee.capacity = capacity * 2
+        s.pointee.head = 0
     }
 
     private func earlier(_ a: Int, _ b: Int) -> Bool {
-        (timers[a].deadline, timers[a].sequence) < (timers[b].deadline, timers[b].sequence)
+        let s = state
+        return (s.pointee.timers[a].deadline, s.pointee.timers[a].sequence)
+            < (s.pointee.timers[b].deadline, s.pointee.timers[b].sequence)
     }
 
     private func siftUp(_ index: Int) {
@@ -180,23 +210,26 @@ final class JobQueue: @unchecked Sendable {
         while i > 0 {
             let parent = (i - 1) / 2
             guard earlier(i, parent) else { return }
-            timers.swapAt(i, parent)
+            state.pointee.timers.swapAt(i, parent)
             i = parent
         }
     }
 
-    private func popTimer() {
-        let last = timers.removeLast()
-        guard !timers.isEmpty else { return }
-        timers[0] = last
+    /// Removes and returns the earliest timer's job (the heap is not empty).
+    private func popTimer() -> QueuedJob {
+        let first = state.pointee.timers[0].job
+        let last = state.pointee.timers.removeLast()
+        let count = state.pointee.timers.count
+        guard count > 0 else { return first }
+        state.pointee.timers[0] = last
         var i = 0
         while true {
             let left = 2 * i + 1, right = left + 1
             var smallest = i
-            if left < timers.count && earlier(left, smallest) { smallest = left }
-            if right < timers.count && earlier(right, smallest) { smallest = right }
-            if smallest == i { return }
-            timers.swapAt(i, smallest)
+            if left < count && earlier(left, smallest) { smallest = left }
+            if right < count && earlier(right, smallest) { smallest = right }
+            if smallest == i { return first }
+            state.pointee.timers.swapAt(i, smallest)
             i = smallest
         }
     }

@@ -1,5 +1,7 @@
 // The records an executor writes around each job: enqueue -> runnable, start -> running,
-// end -> blocked / runnable / ended. One job hop costs three records.
+// end -> blocked / runnable / ended. A job hop costs two records when a task yields (running,
+// then runnable at the job's end) and three when it blocks and is woken (running, blocked,
+// runnable at the wake-up).
 //
 // Invariants:
 // - Nothing is written, and no task is touched, when the recorder is not recording (one relaxed
@@ -12,8 +14,19 @@
 //   wakes its waiters), else the runtime's current task, else 0; 0 also for a sleep's wake-up
 //   task (it runs as a timer job here, or hops to the global executor first: it is known by
 //   its id, noted when it was scheduled).
+// - Exception, the yield hand-off: a task's re-enqueue by the continuation job of its own
+//   yield writes nothing when that continuation runs on the thread whose job yielded, right
+//   after it (no stamped job in between): the runnable record written at the yield's end is
+//   then the task's last record, and the task is still runnable (see sched_runtime.h). Any
+//   other re-enqueue is stamped as above. A recorder restarted inside that hand-off sees the
+//   task first as running (readers introduce tasks on first sight).
+// - The enqueue stamp hands what it learnt (the task's id; for a yield's continuation, the
+//   yielding task and thread) to the start stamp through the queue entry, so the start asks
+//   the runtime nothing it already answered.
 // - Start (on the worker): taskRunning, after which the task is retained until the end stamp so
-//   its status can be read after the job.
+//   its status can be read after the job (the job may complete the task, or another thread may
+//   resume and complete it before the end stamp reads it: without a reference of our own, that
+//   read could touch freed memory).
 // - End: taskEnded if the task finished; nothing if it was already enqueued again on a
 //   recording executor or runs again (its runnable record ended the job, so per task no two
 //   jobs overlap); taskRunnable (waker: the task itself) if it moved to an executor that
@@ -21,12 +34,32 @@
 //   taskBlocked with reason "sleep" if the job scheduled a timer on a recording executor
 //   (Task.sleep), else the empty reason ("suspended"; readers substitute the innermost open
 //   blocking region).
-// - Non-task jobs (runtime continuation jobs) are run without records.
+// - Non-task jobs (runtime continuation jobs) are run without records. With the runtime's
+//   private layout known, a job's kind is read from its header instead of asking the runtime
+//   for a task id that would be 0.
 // - A task is "created" at its first enqueue, so tasks that already existed when recording
 //   started, and tasks started with `Task.immediate` (they run before any enqueue), get no
 //   taskCreated: readers introduce them on first sight, without parent or name.
 
 import CFlightRecorder
+
+/// What the enqueue stamp hands to the start stamp, in the job's queue entry.
+@usableFromInline
+struct EnqueueStamp: Sendable {
+    /// A task's job: its id. A yield's continuation job: the yielding task's id. 0: unknown
+    /// (not stamped: the start stamp asks the runtime).
+    @usableFromInline var task: UInt64
+    /// A yield's continuation job: the yielding task (its job pointer's bits); 0 otherwise.
+    @usableFromInline var yielder: UInt
+    /// A yield's continuation job: the thread that enqueued it (`sched_thread_token`).
+    @usableFromInline var origin: UInt
+
+    @inlinable init(task: UInt64 = 0, yielder: UInt = 0, origin: UInt = 0) {
+        self.task = task
+        self.yielder = yielder
+        self.origin = origin
+    }
+}
 
 /// What the start stamp hands to the end stamp.
 @usableFromInline
@@ -43,7 +76,8 @@ struct JobStamp: Sendable {
         self.marker = marker
     }
 
-    @usableFromInline static let none = JobStamp(task: 0, cpuStart: 0, marker: 0)
+    /// Nothing recorded (computed, not a stored global: no lazy-initialization check per job).
+    @inlinable static var none: JobStamp { JobStamp(task: 0, cpuStart: 0, marker: 0) }
 }
 
 @usableFromInline
@@ -51,28 +85,43 @@ enum JobStamps {
     /// The interned reason of blocks in Task.sleep.
     @usableFromInline static let sleepReason: UInt64 = StringTable.shared.intern("sleep")
 
+    /// The id of the task a job belongs to, 0 for a job that is not a task's. With the private
+    /// layout known, non-task jobs are told by their header's kind, without a runtime call.
+    @inlinable @inline(__always)
+    static func taskID(_ job: UnsafeMutableRawPointer) -> UInt64 {
+        if RuntimeTask.layoutKnown && !sched_job_is_task(job) { return 0 }
+        return fr_job_task_id(job)
+    }
+
     // MARK: enqueue
 
-    /// A job was enqueued on a recording executor (called on the enqueuing thread).
-    @inlinable @inline(__always)
-    static func enqueued(_ job: UnsafeMutableRawPointer) {
-        guard fr_is_recording() else { return }
-        enqueuedWhileRecording(job)
+    /// A job was enqueued on a recording executor (called on the enqueuing thread). The result
+    /// goes into the job's queue entry, for `starting`.
+    @inlinable @inline(__always) @discardableResult
+    static func enqueued(_ job: UnsafeMutableRawPointer) -> EnqueueStamp {
+        guard fr_is_recording() else { return EnqueueStamp() }
+        return enqueuedWhileRecording(job)
     }
 
     @usableFromInline
-    static func enqueuedWhileRecording(_ job: UnsafeMutableRawPointer) {
-        let task = fr_job_task_id(job)
+    static func enqueuedWhileRecording(_ job: UnsafeMutableRawPointer) -> EnqueueStamp {
+        // The yield hand-off: the continuation running here re-enqueues the task that yielded.
+        let resumed = sched_take_resuming(job)
+        if resumed != 0 { return EnqueueStamp(task: resumed) }
+        let task = taskID(job)
         guard task != 0 else {
             // A continuation job enqueued from the job of a task: Task.yield.
-            if sched_running_task() != 0 { sched_add_mark(SCHED_MARK_YIELD) }
-            return
+            guard let yielder = sched_running_job() else { return EnqueueStamp() }
+            sched_add_mark(SCHED_MARK_YIELD)
+            return EnqueueStamp(task: sched_running_job_task(), yielder: UInt(bitPattern: yielder),
+                                origin: sched_thread_token())
         }
         let waker = currentWaker()
         if RuntimeTask.layoutKnown && RuntimeTask.neverRan(job) {
             created(task: task, parent: waker, job: job)
         }
         Emit.taskRunnable(task: task, waker: waker)
+        return EnqueueStamp(task: task)
     }
 
     /// The task on whose behalf this thread enqueues now: the task whose job this thread runs
@@ -111,21 +160,33 @@ enum JobStamps {
 
     // MARK: start and end
 
-    /// Before running a task's job on this thread. Returns what `ended` needs.
+    /// Before running a job on this thread; `enqueue` is its queue entry's stamp. Returns what
+    /// `ended` needs.
+    @inlinable @inline(__always)
+    static func starting(_ job: UnsafeMutableRawPointer, enqueue: EnqueueStamp,
+                         threadName: UnsafeRawBufferPointer?) -> JobStamp {
+        guard fr_is_recording() else { return JobStamp.none }
+        return startingWhileRecording(job, enqueue, threadName: threadName)
+    }
+
+    /// `starting` for a job whose enqueue handed nothing over.
     @inlinable @inline(__always)
     static func starting(_ job: UnsafeMutableRawPointer, threadName: UnsafeRawBufferPointer?) -> JobStamp {
-        guard fr_is_recording() else { return .none }
-        return startingWhileRecording(job, threadName: threadName)
+        starting(job, enqueue: EnqueueStamp(), threadName: threadName)
     }
 
     @usableFromInline
-    static func startingWhileRecording(_ job: UnsafeMutableRawPointer, threadName: UnsafeRawBufferPointer?) -> JobStamp {
-        let task = fr_job_task_id(job)
-        guard task != 0 else { return .none }
+    static func startingWhileRecording(_ job: UnsafeMutableRawPointer, _ enqueue: EnqueueStamp,
+                                       threadName: UnsafeRawBufferPointer?) -> JobStamp {
+        let task = enqueue.yielder != 0 ? 0 : enqueue.task != 0 ? enqueue.task : taskID(job)
+        guard task != 0 else {
+            sched_continuation_started(UnsafeRawPointer(bitPattern: enqueue.yielder), enqueue.task, enqueue.origin)
+            return JobStamp.none
+        }
         if RuntimeTask.layoutKnown { sched_retain(job) }
         Emit.taskRunning(task: task)
         if let threadName, sched_thread_needs_name() { announce(threadName) }
-        sched_set_marks(0)
+        sched_job_started(job, task)
         sched_set_running_task(task)
         return JobStamp(task: task, cpuStart: ThreadCPUTime.isEnabled ? ThreadCPUTime.now() : 0,
                         marker: sched_job_marker(job))
@@ -134,7 +195,10 @@ enum JobStamps {
     /// After the job returned.
     @inlinable @inline(__always)
     static func ended(_ job: UnsafeMutableRawPointer, _ stamp: JobStamp) {
-        guard stamp.task != 0 else { return }
+        guard stamp.task != 0 else {
+            sched_continuation_ended()
+            return
+        }
         endedWhileRecording(job, stamp)
     }
 
@@ -142,15 +206,16 @@ enum JobStamps {
     static func endedWhileRecording(_ job: UnsafeMutableRawPointer, _ stamp: JobStamp) {
         let task = stamp.task
         let marks = sched_marks()
-        sched_set_marks(0)
         sched_set_running_task(0)
         if stamp.cpuStart != 0 {
             Emit.jobCPUTime(task: task, cpuNs: ThreadCPUTime.now() &- stamp.cpuStart)
         }
         guard RuntimeTask.layoutKnown else {
             Emit.taskBlocked(task: task, reason: marks & SCHED_MARK_SLEEP != 0 ? sleepReason : 0)
+            sched_job_ended(job, false)
             return
         }
+        var yielded = false
         switch RuntimeTask.afterJob(job, markerAtStart: stamp.marker) {
         case .finished:
             Emit.taskEnded(task: task)
@@ -161,10 +226,12 @@ enum JobStamps {
         case .suspended:
             if marks & SCHED_MARK_YIELD != 0 {
                 Emit.taskRunnable(task: task, waker: task)
+                yielded = true
             } else {
                 Emit.taskBlocked(task: task, reason: marks & SCHED_MARK_SLEEP != 0 ? sleepReason : 0)
             }
         }
+        sched_job_ended(job, yielded)
         sched_release(job)
     }
 

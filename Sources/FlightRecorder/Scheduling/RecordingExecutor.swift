@@ -64,9 +64,9 @@ public final class RecordingExecutor: TaskExecutor, @unchecked Sendable {
     public func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
         let raw = unsafeBitCast(unowned, to: UnsafeMutableRawPointer.self)
-        JobStamps.enqueued(raw)
+        let stamp = JobStamps.enqueued(raw)
         sched_mark_job_enqueued(raw)
-        let queued = QueuedJob(job: unowned, kind: .task)
+        let queued = QueuedJob(job: unowned, kind: .task, stamp: stamp)
         if !queue.push(queued) { WorkerThread.runAlone(queued, for: self) }
     }
 
@@ -106,20 +106,25 @@ public final class RecordingExecutor: TaskExecutor, @unchecked Sendable {
 
     /// A worker thread's loop (see WorkerThreads).
     func workerLoop(name: UnsafeRawBufferPointer) {
-        while let next = queue.take() { run(next, threadName: name) }
+        let executor = asUnownedTaskExecutor()
+        while let next = queue.take() { run(next, on: executor, threadName: name) }
     }
 
     /// Runs one job with its stamps.
     func run(_ next: QueuedJob, threadName name: UnsafeRawBufferPointer?) {
-        let executor = asUnownedTaskExecutor()
+        run(next, on: asUnownedTaskExecutor(), threadName: name)
+    }
+
+    @inline(__always)
+    private func run(_ next: QueuedJob, on executor: UnownedTaskExecutor, threadName name: UnsafeRawBufferPointer?) {
         let raw = unsafeBitCast(next.job, to: UnsafeMutableRawPointer.self)
         switch next.kind {
         case .task:
-            let stamp = JobStamps.starting(raw, threadName: name)
+            let stamp = JobStamps.starting(raw, enqueue: next.stamp, threadName: name)
             next.job.runSynchronously(on: executor)
             JobStamps.ended(raw, stamp)
         case .global:
-            let stamp = JobStamps.starting(raw, threadName: name)
+            let stamp = JobStamps.starting(raw, enqueue: next.stamp, threadName: name)
             sched_run_global_job(raw)
             JobStamps.ended(raw, stamp)
         case .timer:
@@ -129,7 +134,7 @@ public final class RecordingExecutor: TaskExecutor, @unchecked Sendable {
         case .delayed(let deadline):
             let now = monotonicNow()
             if deadline > now { usleep(useconds_t(min((deadline - now) / 1000, UInt64(UInt32.max)))) }
-            run(QueuedJob(job: next.job, kind: .timer), threadName: name)
+            run(QueuedJob(job: next.job, kind: .timer), on: executor, threadName: name)
         }
     }
 }

@@ -29,8 +29,9 @@ import CFlightRecorder
 
 @usableFromInline
 enum RuntimeTask {
-    /// Whether the private-layout facts are available on this runtime.
-    @usableFromInline static let layoutKnown: Bool = sched_task_layout_known()
+    /// Whether the private-layout facts are available on this runtime (checked once; then one
+    /// relaxed load, inline, with no lazy-global check).
+    @inlinable static var layoutKnown: Bool { sched_layout_known() }
 
     /// Whether the job is the task's first (the task was just created).
     @inlinable @inline(__always)

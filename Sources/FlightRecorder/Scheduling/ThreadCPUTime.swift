@@ -6,7 +6,7 @@
 // - Off by default: each read is a clock_gettime(CLOCK_THREAD_CPUTIME_ID), which the vDSO does
 //   not serve (a system call). Measured on the project's 2-core VM: ~2.1-2.5 us per read
 //   (CLOCK_MONOTONIC: 30-130 ns), and 1.5-3.7 us added per job hop with two reads per job,
-//   against ~75 ns for all the other stamps of a hop. `FlightRecorderConfiguration.threadCPUTime`
+//   against ~50-130 ns for all the other stamps of a hop. `FlightRecorderConfiguration.threadCPUTime`
 //   sets it when a recorder starts; `isEnabled` switches it during a recording.
 // - The switch is read once per job start; a job that started with it off writes no CPU time.
 
