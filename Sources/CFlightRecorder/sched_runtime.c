@@ -82,18 +82,12 @@ extern sched_deadline_hook swift_task_enqueueGlobalWithDeadline_hook;
 
 static sched_enqueue_callback sched_on_enqueue = NULL;
 static sched_timer_callback sched_on_timer = NULL;
-static sched_global_original sched_original_global = NULL;
 static sched_global_hook sched_saved_global = NULL;
 static sched_delay_hook sched_saved_delay = NULL;
 static sched_deadline_hook sched_saved_deadline = NULL;
 static int sched_installed = 0;
 
 static FR_SWIFTCALL void sched_global_hook_fn(void *job, sched_global_original original) {
-    // Written only when it changes: a store on every enqueue would pull this cache line (and
-    // the callbacks next to it) away from every other enqueuing core.
-    if (__atomic_load_n(&sched_original_global, __ATOMIC_RELAXED) != original) {
-        __atomic_store_n(&sched_original_global, original, __ATOMIC_RELAXED);
-    }
     sched_enqueue_callback callback = __atomic_load_n(&sched_on_enqueue, __ATOMIC_ACQUIRE);
     if (callback != NULL) callback(job);
     else original(job);
@@ -149,11 +143,4 @@ void sched_takeover_uninstall(void) {
     __atomic_compare_exchange_n(&swift_task_enqueueGlobalWithDeadline_hook, &ours_deadline, sched_saved_deadline, false,
                                 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
     __atomic_store_n(&sched_installed, 0, __ATOMIC_RELEASE);
-}
-
-bool sched_takeover_forward(void *job) {
-    sched_global_original original = __atomic_load_n(&sched_original_global, __ATOMIC_RELAXED);
-    if (original == NULL) return false;
-    original(job);
-    return true;
 }

@@ -242,9 +242,6 @@ typedef void (*sched_timer_callback)(void);
 bool sched_takeover_install(sched_enqueue_callback _Nonnull onEnqueue, sched_timer_callback _Nonnull onTimer);
 /// Restores the hooks saved by install; jobs enqueued afterwards go to the runtime again.
 void sched_takeover_uninstall(void);
-/// Hands a job to the global executor the hook replaced. Returns false if no hook call has
-/// told us what that executor is yet (no job was ever taken over).
-bool sched_takeover_forward(void *_Nonnull job);
 
 #ifdef __cplusplus
 }

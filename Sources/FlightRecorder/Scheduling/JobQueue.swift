@@ -25,8 +25,6 @@ struct QueuedJob {
     enum Kind {
         /// A job enqueued on the executor as a task executor.
         case task
-        /// A job of the global concurrent executor (takeover).
-        case global
         /// A job whose delay has elapsed (a sleep's wake-up): runtime plumbing, not recorded.
         case timer
         /// A timer job that arrived after shutdown: due at this monotonic time.

@@ -44,18 +44,11 @@ public final class RecordingExecutor: TaskExecutor, @unchecked Sendable {
     public let name: String
 
     let queue = JobQueue()
-    /// Whether jobs are run as global-executor jobs (the takeover) rather than task-executor jobs.
-    let runsGlobalJobs: Bool
 
     /// An executor with `threads` threads (at least 1) named "<name>-<index>".
-    public convenience init(threads: Int = 2, name: String = "tracexport-worker") {
-        self.init(threads: threads, name: name, runsGlobalJobs: false)
-    }
-
-    init(threads: Int, name: String, runsGlobalJobs: Bool) {
+    public init(threads: Int = 2, name: String = "tracexport-worker") {
         self.threadCount = max(1, threads)
         self.name = name
-        self.runsGlobalJobs = runsGlobalJobs
         for i in 0..<threadCount { WorkerThread.spawn(for: self, index: i, name: "\(name)-\(i)") }
     }
 
@@ -122,10 +115,6 @@ public final class RecordingExecutor: TaskExecutor, @unchecked Sendable {
         case .task:
             let stamp = JobStamps.starting(raw, enqueue: next.stamp, threadName: name)
             next.job.runSynchronously(on: executor)
-            JobStamps.ended(raw, stamp)
-        case .global:
-            let stamp = JobStamps.starting(raw, enqueue: next.stamp, threadName: name)
-            sched_run_global_job(raw)
             JobStamps.ended(raw, stamp)
         case .timer:
             JobStamps.startingTimer()
