@@ -69,8 +69,9 @@ struct ChromeTrack: LiveTaskPayload {
     mutating func reuse(for task: TaskID) {
         tid = task.raw
         fields = ChromeEventWriter.trackFields(pid: pid, tid: tid)
-        emitted.removeAll(keepingCapacity: true)
-        regions.removeAll(keepingCapacity: true)
+        // (Guarded: removeAll(keepingCapacity:) on an empty array still replaces its buffer.)
+        if !emitted.isEmpty { emitted.removeAll(keepingCapacity: true) }
+        if !regions.isEmpty { regions.removeAll(keepingCapacity: true) }
         leaf = nil
         pendingNs = 0
         dirty = false
@@ -140,7 +141,7 @@ struct ChromeTrack: LiveTaskPayload {
             writer.writeFlowEnd(id: pendingFlowEnd, track: fields, timeNs: endNs)
             pendingFlowEnd = 0
         }
-        regions.removeAll(keepingCapacity: true)
+        if !regions.isEmpty { regions.removeAll(keepingCapacity: true) }
         leaf = nil
         changed(at: endNs)
         sync(writer: &writer, tables: tables)

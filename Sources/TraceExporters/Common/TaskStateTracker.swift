@@ -84,7 +84,8 @@ public struct LiveTask<Extra: LiveTaskPayload> {
         self.stateSinceNs = timeNs
         self.stateThread = ThreadID(0)  // not `.none`: a lazily initialized global, per task
         self.stateStack = StackID(0)
-        self.regions.removeAll(keepingCapacity: true)
+        // (Guarded: removeAll(keepingCapacity:) on an empty array still replaces its buffer.)
+        if !regions.isEmpty { regions.removeAll(keepingCapacity: true) }
         self.times = StateTimes()
         self.extra.reuse(for: id)
     }
@@ -232,7 +233,7 @@ public struct TaskStateTracker<Extra: LiveTaskPayload> {
     public mutating func remove(_ slot: Slot) {
         guard isLive[slot] else { return }
         slotOfTask.remove(tasks[slot].id.raw)
-        tasks[slot].regions.removeAll(keepingCapacity: true)
+        if !tasks[slot].regions.isEmpty { tasks[slot].regions.removeAll(keepingCapacity: true) }
         isLive[slot] = false
         freeSlots.append(Int32(slot))
     }

@@ -21,7 +21,7 @@ public struct SummaryAccumulator {
         init(task: TaskID) {}
 
         mutating func reuse(for task: TaskID) {
-            byReason.removeAll(keepingCapacity: true)
+            if !byReason.isEmpty { byReason.removeAll(keepingCapacity: true) }
         }
 
         mutating func add(_ reason: StringID, _ ns: Int64) {
