@@ -7,6 +7,9 @@
 //   carries a negative or non-finite number.
 // - Names are written from per-StringID caches of escaped JSON; no per-event String is built
 //   except for log messages, which are not interned.
+// - Repeated pieces are copied, not formatted again: a track's `,"pid":P,"tid":T,"ts":` is
+//   built once per track (`trackFields`), and the text of the last timestamp written is kept
+//   for the next event at the same time (a state change writes several at one instant).
 
 import TraceModel
 
@@ -24,6 +27,9 @@ struct ChromeEventWriter {
     private var blockedNames: [[UInt8]] = []
     var stackTree = StackFrameTree()
     private var wroteEvent = false
+    /// The last timestamp written (absolute ns) and its text; nil before the first.
+    private var cachedTimeNs: Int64?
+    private var cachedTime = InlineBytes()
     /// Where events are formatted; the exporter drains it into its OutputBuffer.
     var out = StagingBuffer()
 
@@ -37,6 +43,30 @@ struct ChromeEventWriter {
         if wroteEvent { out.write(",\n") } else { wroteEvent = true }
     }
 
+    /// `,"pid":P,"tid":T,"ts":`: what every event of a track carries before its timestamp.
+    static func trackFields(pid: UInt8, tid: UInt64) -> InlineBytes {
+        var fields = InlineBytes()
+        fields.append(",\"pid\":")
+        fields.append(uint: UInt64(pid))
+        fields.append(",\"tid\":")
+        fields.append(uint: tid)
+        fields.append(",\"ts\":")
+        return fields
+    }
+
+    /// `ts`'s value: microseconds since the window start, copied when the time is the last one.
+    @inline(__always)
+    private mutating func writeTimestamp(_ timeNs: Int64) {
+        if cachedTimeNs == timeNs {
+            out.write(cachedTime)
+            return
+        }
+        let start = out.count
+        out.write(microsecondsFromNs: timeNs - startNs)
+        cachedTime = out.staged(since: start)
+        cachedTimeNs = timeNs
+    }
+
     @inline(__always)
     private mutating func writeTrack(_ pid: UInt8, _ tid: UInt64, _ timeNs: Int64) {
         out.write(",\"pid\":")
@@ -44,24 +74,23 @@ struct ChromeEventWriter {
         out.write(",\"tid\":")
         out.write(uint: tid)
         out.write(",\"ts\":")
-        out.write(microsecondsFromNs: timeNs - startNs)
+        writeTimestamp(timeNs)
     }
 
-    /// `,\n{"ph":"E","pid":P,"tid":T,"ts":X}` in four appends. Every slice event follows the
-    /// process metadata `begin` writes, so its separator is written unconditionally.
-    mutating func writeEnd(pid: UInt8, tid: UInt64, timeNs: Int64) {
-        out.write(pid == ChromeProcess.tasks ? ",\n{\"ph\":\"E\",\"pid\":1,\"tid\":" : ",\n{\"ph\":\"E\",\"pid\":2,\"tid\":")
-        out.write(uint: tid)
-        out.write(",\"ts\":")
-        out.write(microsecondsFromNs: timeNs - startNs)
+    /// `,\n{"ph":"E","pid":P,"tid":T,"ts":X}`. Every slice event follows the process metadata
+    /// `begin` writes, so its separator is written unconditionally.
+    @inline(__always)
+    mutating func writeEnd(track: InlineBytes, timeNs: Int64) {
+        out.write(",\n{\"ph\":\"E\"")
+        out.write(track)
+        writeTimestamp(timeNs)
         out.write(byte: UInt8(ascii: "}"))
     }
 
-    mutating func writeBegin(pid: UInt8, tid: UInt64, timeNs: Int64, frame: SliceFrame, tables: TraceTables) {
-        out.write(pid == ChromeProcess.tasks ? ",\n{\"ph\":\"B\",\"pid\":1,\"tid\":" : ",\n{\"ph\":\"B\",\"pid\":2,\"tid\":")
-        out.write(uint: tid)
-        out.write(",\"ts\":")
-        out.write(microsecondsFromNs: timeNs - startNs)
+    mutating func writeBegin(track: InlineBytes, timeNs: Int64, frame: SliceFrame, tables: TraceTables) {
+        out.write(",\n{\"ph\":\"B\"")
+        out.write(track)
+        writeTimestamp(timeNs)
         if frame.kind == .state && (frame.stack.isNone || !withStacks) {
             // The common case in one append: a state slice without a stack.
             switch frame.id {
@@ -118,19 +147,21 @@ struct ChromeEventWriter {
         blockedNames[i].withUnsafeBufferPointer { out.write(bytes: $0) }
     }
 
-    mutating func writeFlowStart(id: UInt64, pid: UInt8, tid: UInt64, timeNs: Int64) {
+    mutating func writeFlowStart(id: UInt64, track: InlineBytes, timeNs: Int64) {
         open()
         out.write("{\"ph\":\"s\",\"id\":")
         out.write(uint: id)
-        writeTrack(pid, tid, timeNs)
+        out.write(track)
+        writeTimestamp(timeNs)
         out.write(",\"name\":\"wake\",\"cat\":\"wake\"}")
     }
 
-    mutating func writeFlowEnd(id: UInt64, pid: UInt8, tid: UInt64, timeNs: Int64) {
+    mutating func writeFlowEnd(id: UInt64, track: InlineBytes, timeNs: Int64) {
         open()
         out.write("{\"ph\":\"f\",\"bp\":\"e\",\"id\":")
         out.write(uint: id)
-        writeTrack(pid, tid, timeNs)
+        out.write(track)
+        writeTimestamp(timeNs)
         out.write(",\"name\":\"wake\",\"cat\":\"wake\"}")
     }
 
@@ -153,7 +184,7 @@ struct ChromeEventWriter {
     mutating func writeCounter(name: StringID, value: Double, timeNs: Int64, tables: TraceTables) {
         open()
         out.write("{\"ph\":\"C\",\"pid\":3,\"ts\":")
-        out.write(microsecondsFromNs: timeNs - startNs)
+        writeTimestamp(timeNs)
         out.write(",\"name\":")
         if name.isEmpty { out.write("\"counter\"") } else { strings.write(name, tables: tables, to: &out) }
         out.write(",\"args\":{\"value\":")
@@ -183,6 +214,20 @@ struct ChromeEventWriter {
         out.write(uint: tid)
         out.write(",\"name\":\"thread_name\",\"args\":{\"name\":")
         out.writeJSONString(name)
+        out.write("}}")
+    }
+
+    /// `thread_name` for a task's track: its name, or "task <id>" when it has none.
+    mutating func writeTaskName(tid: UInt64, name: StringID, tables: TraceTables) {
+        open()
+        out.write("{\"ph\":\"M\",\"pid\":1,\"tid\":")
+        out.write(uint: tid)
+        out.write(",\"name\":\"thread_name\",\"args\":{\"name\":")
+        if name.isEmpty || !strings.writeNonEmpty(name, tables: tables, to: &out) {
+            out.write("\"task ")
+            out.write(uint: tid)
+            out.write(byte: UInt8(ascii: "\""))
+        }
         out.write("}}")
     }
 

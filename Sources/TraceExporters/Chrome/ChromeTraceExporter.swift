@@ -21,7 +21,7 @@ import TraceModel
 
 public struct ChromeTraceExporter: TraceExporter {
     public var options: ChromeOptions
-    private var tracker = TaskStateTracker<ChromeTrack>(startNs: 0) { ChromeTrack(pid: ChromeProcess.tasks, tid: $0.raw) }
+    private var tracker = TaskStateTracker<ChromeTrack>(startNs: 0)
     private var writer = ChromeEventWriter(startNs: 0, withStacks: false)
     private var threadSlots = IDTable()
     private var threads: [ChromeTrack] = []
@@ -34,7 +34,7 @@ public struct ChromeTraceExporter: TraceExporter {
     }
 
     public mutating func begin(metadata: TraceMetadata, tables: TraceTables, output: inout OutputBuffer) throws {
-        tracker = TaskStateTracker(startNs: metadata.startNs) { ChromeTrack(pid: ChromeProcess.tasks, tid: $0.raw) }
+        tracker = TaskStateTracker(startNs: metadata.startNs)
         writer = ChromeEventWriter(startNs: metadata.startNs, withStacks: options.stackFrames)
         writer.out.write("{\"traceEvents\":[\n")
         writer.writeProcessMetadata(pid: ChromeProcess.tasks, name: "Tasks")
@@ -130,7 +130,7 @@ public struct ChromeTraceExporter: TraceExporter {
             let previous = tracker[slot].state
             let previousThread = tracker[slot].stateThread
             if previous == .running, !previousThread.isNone, state != .running || thread != previousThread,
-               let found = threadSlots[previousThread.raw], threads[Int(found)].leaf?.id == id.raw {
+               let found = threadSlots[previousThread.raw], threads[Int(found)].leafID == id.raw {
                 let ts = Int(found)
                 threads[ts].prepareChange(at: t, writer: &writer, tables: tables)
                 threads[ts].leaf = nil
@@ -139,21 +139,21 @@ public struct ChromeTraceExporter: TraceExporter {
             if state == .running, !thread.isNone {
                 let ts = threadSlot(thread)
                 threads[ts].prepareChange(at: t, writer: &writer, tables: tables)
-                threads[ts].leaf = SliceFrame(kind: .task, id: id.raw, name: tracker[slot].name, stack: .none)
+                threads[ts].leaf = SliceFrame(kind: .task, id: id.raw, name: tracker[slot].name, stack: StackID(0))
                 threads[ts].changed(at: t)
             }
         }
-        tracker.changeState(slot, to: state, thread: thread, stack: stack, at: t)
+        // Chrome shows states, not their durations: no time to attribute.
+        tracker.enter(slot, state, thread: thread, stack: stack, at: t)
 
-        if options.flows, !waker.isNone, waker != id, tracker.slot(of: waker) != nil {
+        if options.flows, !waker.isNone, waker != id, let wakerSlot = tracker.slot(of: waker) {
             if tracker[slot].extra.pendingFlowEnd != 0 {
                 // Woken again before it ran: end the earlier arrow here.
-                writer.writeFlowEnd(id: tracker[slot].extra.pendingFlowEnd, pid: ChromeProcess.tasks, tid: id.raw,
-                                    timeNs: t)
+                writer.writeFlowEnd(id: tracker[slot].extra.pendingFlowEnd, track: tracker[slot].extra.fields, timeNs: t)
             }
             let flow = nextFlowID
             nextFlowID += 1
-            writer.writeFlowStart(id: flow, pid: ChromeProcess.tasks, tid: waker.raw, timeNs: t)
+            writer.writeFlowStart(id: flow, track: tracker[wakerSlot].extra.fields, timeNs: t)
             tracker[slot].extra.pendingFlowEnd = flow
         }
 
@@ -174,8 +174,7 @@ public struct ChromeTraceExporter: TraceExporter {
     }
 
     private mutating func writeTaskMetadata(_ id: TaskID, name: StringID, isNew: Bool, tables: TraceTables) {
-        let text = tables.string(name)
-        writer.writeThreadName(pid: ChromeProcess.tasks, tid: id.raw, name: text.isEmpty ? "task \(id.raw)" : text)
+        writer.writeTaskName(tid: id.raw, name: name, tables: tables)
         if isNew { writer.writeThreadSortIndex(pid: ChromeProcess.tasks, tid: id.raw) }
     }
 

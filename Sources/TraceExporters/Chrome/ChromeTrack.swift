@@ -26,22 +26,26 @@ struct SliceFrame: Equatable {
     var name: StringID
     var stack: StackID
 
+    /// (`StringID(0)` rather than `.empty` here and in the exporters' other per-event paths:
+    /// TraceModel's statics are lazily initialized globals, read through a call.)
     static func state(_ state: TaskState, stack: StackID) -> SliceFrame {
         switch state {
-        case .running: SliceFrame(kind: .state, id: 0, name: .empty, stack: stack)
-        case .runnable: SliceFrame(kind: .state, id: 1, name: .empty, stack: stack)
+        case .running: SliceFrame(kind: .state, id: 0, name: StringID(0), stack: stack)
+        case .runnable: SliceFrame(kind: .state, id: 1, name: StringID(0), stack: stack)
         case .blocked(let reason): SliceFrame(kind: .state, id: 2, name: reason, stack: stack)
-        case .syscall: SliceFrame(kind: .state, id: 3, name: .empty, stack: stack)
-        case .ended: SliceFrame(kind: .state, id: 4, name: .empty, stack: stack)
+        case .syscall: SliceFrame(kind: .state, id: 3, name: StringID(0), stack: stack)
+        case .ended: SliceFrame(kind: .state, id: 4, name: StringID(0), stack: stack)
         }
     }
 
     var isRunningState: Bool { kind == .state && id == 0 }
 }
 
-struct ChromeTrack {
+struct ChromeTrack: LiveTaskPayload {
     let pid: UInt8
-    let tid: UInt64
+    private(set) var tid: UInt64
+    /// `,"pid":P,"tid":T,"ts":` for this track's events.
+    private(set) var fields: InlineBytes
     private(set) var emitted: [SliceFrame] = []
     var regions: [SliceFrame] = []
     var leaf: SliceFrame?
@@ -53,7 +57,30 @@ struct ChromeTrack {
     init(pid: UInt8, tid: UInt64) {
         self.pid = pid
         self.tid = tid
+        self.fields = ChromeEventWriter.trackFields(pid: pid, tid: tid)
     }
+
+    /// A task's track.
+    init(task: TaskID) {
+        self.init(pid: ChromeProcess.tasks, tid: task.raw)
+    }
+
+    /// The track of an ended task becomes the (empty) track of `task`, keeping its storage.
+    mutating func reuse(for task: TaskID) {
+        tid = task.raw
+        fields = ChromeEventWriter.trackFields(pid: pid, tid: tid)
+        // (Guarded: removeAll(keepingCapacity:) on an empty array still replaces its buffer.)
+        if !emitted.isEmpty { emitted.removeAll(keepingCapacity: true) }
+        if !regions.isEmpty { regions.removeAll(keepingCapacity: true) }
+        leaf = nil
+        pendingNs = 0
+        dirty = false
+        pendingFlowEnd = 0
+    }
+
+    /// The id of the leaf (the task shown on a thread's track), or nil without a leaf. Read
+    /// through this rather than `leaf?.id` on an array element, which copies the whole track.
+    var leafID: UInt64? { leaf?.id }
 
     /// Writes earlier pending changes before a change at `timeNs`.
     @inline(__always)
@@ -88,21 +115,19 @@ struct ChromeTrack {
         while common < emitted.count && common < wantedCount && emitted[common] == wanted(common) {
             common += 1
         }
-        if emitted.count > common {
-            for _ in common..<emitted.count {
-                writer.writeEnd(pid: pid, tid: tid, timeNs: pendingNs)
-            }
-            emitted.removeLast(emitted.count - common)
+        while emitted.count > common {
+            writer.writeEnd(track: fields, timeNs: pendingNs)
+            emitted.removeLast()
         }
         if wantedCount > common {
             for i in common..<wantedCount {
                 let frame = wanted(i)
-                writer.writeBegin(pid: pid, tid: tid, timeNs: pendingNs, frame: frame, tables: tables)
+                writer.writeBegin(track: fields, timeNs: pendingNs, frame: frame, tables: tables)
                 emitted.append(frame)
             }
         }
         if pendingFlowEnd != 0, let leaf, leaf.isRunningState {
-            writer.writeFlowEnd(id: pendingFlowEnd, pid: pid, tid: tid, timeNs: pendingNs)
+            writer.writeFlowEnd(id: pendingFlowEnd, track: fields, timeNs: pendingNs)
             pendingFlowEnd = 0
         }
     }
@@ -113,10 +138,10 @@ struct ChromeTrack {
         let endNs = dirty ? max(timeNs, pendingNs) : timeNs
         if pendingFlowEnd != 0 {
             // The woken task never ran again: end the arrow on what is open until now.
-            writer.writeFlowEnd(id: pendingFlowEnd, pid: pid, tid: tid, timeNs: endNs)
+            writer.writeFlowEnd(id: pendingFlowEnd, track: fields, timeNs: endNs)
             pendingFlowEnd = 0
         }
-        regions.removeAll()
+        if !regions.isEmpty { regions.removeAll(keepingCapacity: true) }
         leaf = nil
         changed(at: endNs)
         sync(writer: &writer, tables: tables)

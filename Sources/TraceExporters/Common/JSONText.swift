@@ -107,4 +107,13 @@ public struct JSONStringCache {
         let (start, count) = span(id, tables: tables)
         arena.withUnsafeBufferPointer { output.write(bytes: UnsafeBufferPointer(rebasing: $0[start..<start + count])) }
     }
+
+    /// Writes the literal unless the string is empty; returns whether it wrote.
+    @inline(__always)
+    public mutating func writeNonEmpty(_ id: StringID, tables: TraceTables, to output: inout StagingBuffer) -> Bool {
+        let (start, count) = span(id, tables: tables)
+        guard count > 2 else { return false }  // `""`: the quotes alone
+        arena.withUnsafeBufferPointer { output.write(bytes: UnsafeBufferPointer(rebasing: $0[start..<start + count])) }
+        return true
+    }
 }

@@ -13,6 +13,10 @@
 //   that breaks its ordering promise cannot produce negative durations.
 // - `Extra` is the exporter's own per-task payload (Chrome tracks, folded trie nodes, summary
 //   sums); the tracker never looks inside it.
+// - A slot freed by an ended task is reused in place by the next new task: its region list and
+//   payload keep their storage (`LiveTaskPayload.reuse`), so a stream of short tasks allocates
+//   nothing per task once the live set reached its high-water mark. What is kept is bounded by
+//   that mark: the most tasks live at once and the deepest region stack each slot has held.
 
 import TraceModel
 
@@ -28,8 +32,16 @@ public struct OpenRegion {
     public var tag: Int32 = -1
 }
 
-public struct LiveTask<Extra> {
-    public let id: TaskID
+/// An exporter's per-task payload, made for a new task or recycled from an ended one.
+public protocol LiveTaskPayload {
+    init(task: TaskID)
+    /// Makes the payload of an ended task ready for `task`, as `init(task:)` would, keeping
+    /// allocated storage (array capacity) for reuse.
+    mutating func reuse(for task: TaskID)
+}
+
+public struct LiveTask<Extra: LiveTaskPayload> {
+    public internal(set) var id: TaskID
     public var parent: TaskID
     public var name: StringID
     public var group: StringID
@@ -46,9 +58,40 @@ public struct LiveTask<Extra> {
 
     /// What summaries group by: the group, else the name.
     public var groupOrName: StringID { group.isEmpty ? name : group }
+
+    init(id: TaskID, parent: TaskID, name: StringID, group: StringID, at timeNs: Int64) {
+        self.id = id
+        self.parent = parent
+        self.name = name
+        self.group = group
+        self.createdNs = timeNs
+        self.state = nil
+        self.stateSinceNs = timeNs
+        self.stateThread = .none
+        self.stateStack = .none
+        self.extra = Extra(task: id)
+    }
+
+    /// Turns the record of an ended task into that of a new one, as `init` would, keeping the
+    /// storage of `regions` and `extra`.
+    mutating func reuse(id: TaskID, parent: TaskID, name: StringID, group: StringID, at timeNs: Int64) {
+        self.id = id
+        self.parent = parent
+        self.name = name
+        self.group = group
+        self.createdNs = timeNs
+        self.state = nil
+        self.stateSinceNs = timeNs
+        self.stateThread = ThreadID(0)  // not `.none`: a lazily initialized global, per task
+        self.stateStack = StackID(0)
+        // (Guarded: removeAll(keepingCapacity:) on an empty array still replaces its buffer.)
+        if !regions.isEmpty { regions.removeAll(keepingCapacity: true) }
+        self.times = StateTimes()
+        self.extra.reuse(for: id)
+    }
 }
 
-public struct TaskStateTracker<Extra> {
+public struct TaskStateTracker<Extra: LiveTaskPayload> {
     public typealias Slot = Int
 
     public private(set) var tasks: [LiveTask<Extra>] = []
@@ -58,11 +101,9 @@ public struct TaskStateTracker<Extra> {
     public var threadRegions: [ThreadID: [OpenRegion]] = [:]
     public private(set) var nowNs: Int64
     private var nextRegionSerial: UInt64 = 1
-    private let makeExtra: (TaskID) -> Extra
 
-    public init(startNs: Int64, makeExtra: @escaping (TaskID) -> Extra) {
+    public init(startNs: Int64) {
         self.nowNs = startNs
-        self.makeExtra = makeExtra
     }
 
     /// The event's time, made non-decreasing and not earlier than the window start.
@@ -80,10 +121,11 @@ public struct TaskStateTracker<Extra> {
         return Int(s)
     }
 
-    /// Mutable access to a live task's record.
+    /// Access to a live task's record. Reads borrow it in place: a `get` would copy the whole
+    /// record (retaining its region list and the exporter's payload) for every field read.
     @inline(__always)
     public subscript(slot: Slot) -> LiveTask<Extra> {
-        get { tasks[slot] }
+        _read { yield tasks[slot] }
         _modify { yield &tasks[slot] }
     }
 
@@ -97,17 +139,14 @@ public struct TaskStateTracker<Extra> {
             tasks[s].group = group
             return (s, false)
         }
-        let record = LiveTask(id: id, parent: parent, name: name, group: group, createdNs: timeNs,
-                              state: nil, stateSinceNs: timeNs, stateThread: .none,
-                              stateStack: .none, extra: makeExtra(id))
         let s: Int
         if let free = freeSlots.popLast() {
             s = Int(free)
-            tasks[s] = record
+            tasks[s].reuse(id: id, parent: parent, name: name, group: group, at: timeNs)
             isLive[s] = true
         } else {
             s = tasks.count
-            tasks.append(record)
+            tasks.append(LiveTask(id: id, parent: parent, name: name, group: group, at: timeNs))
             isLive.append(true)
         }
         slotOfTask.insert(id.raw, Int32(s))
@@ -118,7 +157,7 @@ public struct TaskStateTracker<Extra> {
     @inline(__always)
     public mutating func slotCreatingIfNeeded(_ id: TaskID, at timeNs: Int64) -> (slot: Slot, isNew: Bool) {
         if let s = slot(of: id) { return (s, false) }
-        return create(id, parent: .none, name: .empty, group: .empty, at: timeNs)
+        return create(id, parent: TaskID(0), name: StringID(0), group: StringID(0), at: timeNs)
     }
 
     /// Attributes the time since the last settle to the task's current state and to its open
@@ -146,6 +185,16 @@ public struct TaskStateTracker<Extra> {
         tasks[slot].stateThread = thread
         tasks[slot].stateStack = stack
         return settled
+    }
+
+    /// Enters `state` without attributing the time since the last settle (for an exporter that
+    /// does not read `times`); the next settle starts from `timeNs`.
+    @inline(__always)
+    public mutating func enter(_ slot: Slot, _ state: TaskState, thread: ThreadID, stack: StackID, at timeNs: Int64) {
+        tasks[slot].stateSinceNs = timeNs
+        tasks[slot].state = state
+        tasks[slot].stateThread = thread
+        tasks[slot].stateStack = stack
     }
 
     /// Opens a region on a task (call `settle` first so the region gets only its own time).
@@ -184,7 +233,7 @@ public struct TaskStateTracker<Extra> {
     public mutating func remove(_ slot: Slot) {
         guard isLive[slot] else { return }
         slotOfTask.remove(tasks[slot].id.raw)
-        tasks[slot].regions = []
+        if !tasks[slot].regions.isEmpty { tasks[slot].regions.removeAll(keepingCapacity: true) }
         isLive[slot] = false
         freeSlots.append(Int32(slot))
     }

@@ -17,14 +17,20 @@
 import TraceModel
 
 public struct FoldedStacksExporter: TraceExporter {
-    struct TaskPath {
+    struct TaskPath: LiveTaskPayload {
         var groupNode: Int32 = -1
         /// Where the current state's time goes; -1 when the filter leaves this state out.
         var weightNode: Int32 = -1
+
+        init(task: TaskID) {}
+
+        mutating func reuse(for task: TaskID) {
+            self = TaskPath(task: task)
+        }
     }
 
     public var options: FoldedOptions
-    private var tracker = TaskStateTracker<TaskPath>(startNs: 0) { _ in TaskPath() }
+    private var tracker = TaskStateTracker<TaskPath>(startNs: 0)
     private var trie = FoldedStackTrie()
     private struct StackPathKey: Hashable {
         var groupNode: Int32
@@ -37,7 +43,7 @@ public struct FoldedStacksExporter: TraceExporter {
     }
 
     public mutating func begin(metadata: TraceMetadata, tables: TraceTables, output: inout OutputBuffer) throws {
-        tracker = TaskStateTracker(startNs: metadata.startNs) { _ in TaskPath() }
+        tracker = TaskStateTracker(startNs: metadata.startNs)
     }
 
     public mutating func consume(_ event: TraceEvent, tables: TraceTables, output: inout OutputBuffer) throws {

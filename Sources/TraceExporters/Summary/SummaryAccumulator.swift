@@ -12,9 +12,17 @@
 import TraceModel
 
 public struct SummaryAccumulator {
-    struct TaskBlocked {
+    struct TaskBlocked: LiveTaskPayload {
         /// Blocked time per reason; a task has few reasons, so a short list beats a dictionary.
         var byReason: [(reason: StringID, ns: Int64)] = []
+
+        init() {}
+
+        init(task: TaskID) {}
+
+        mutating func reuse(for task: TaskID) {
+            if !byReason.isEmpty { byReason.removeAll(keepingCapacity: true) }
+        }
 
         mutating func add(_ reason: StringID, _ ns: Int64) {
             for i in byReason.indices where byReason[i].reason == reason {
@@ -61,7 +69,7 @@ public struct SummaryAccumulator {
     private var regionIndex: [Int32] = []
 
     public init(startNs: Int64, sort: SummaryOptions.SortKey = .total, maxTasks: Int = 0) {
-        tracker = TaskStateTracker(startNs: startNs) { _ in TaskBlocked() }
+        tracker = TaskStateTracker(startNs: startNs)
         finished = TopTasks(limit: max(0, maxTasks)) { task in
             let value = switch sort {
             case .exec: task.times.runningNs
@@ -145,8 +153,8 @@ public struct SummaryAccumulator {
 
     private mutating func endTask(_ slot: Int, at t: Int64) {
         while !tracker[slot].regions.isEmpty { record(tracker.popRegion(slot), endNs: t) }
-        let task = tracker[slot]
-        let group = task.groupOrName
+        // Fields are read in place: a copy of the whole record would retain its arrays.
+        let group = tracker[slot].groupOrName
         let id = Int(group.raw)
         if id >= groupIndex.count {
             groupIndex.append(contentsOf: repeatElement(-1, count: id + 1 - groupIndex.count))
@@ -157,10 +165,11 @@ public struct SummaryAccumulator {
         }
         let g = Int(groupIndex[id])
         groups[g].count += 1
-        groups[g].times.add(task.times)
-        for b in task.extra.byReason { groups[g].blocked.add(b.reason, b.ns) }
-        finished.offer(FinishedTask(id: task.id, name: task.name, group: group, startNs: task.createdNs,
-                                    endNs: t, times: task.times, blocked: task.extra.byReason))
+        groups[g].times.add(tracker[slot].times)
+        for b in tracker[slot].extra.byReason { groups[g].blocked.add(b.reason, b.ns) }
+        finished.offer(FinishedTask(id: tracker[slot].id, name: tracker[slot].name, group: group,
+                                    startNs: tracker[slot].createdNs, endNs: t, times: tracker[slot].times,
+                                    blocked: tracker[slot].extra.byReason))
         tracker.remove(slot)
     }
 

@@ -113,10 +113,13 @@ public struct SummaryReport: Sendable, Equatable {
     }
 
     public mutating func sort(by key: SummaryOptions.SortKey) {
-        tasks.sort {
-            let a = $0.times.sortValue(key), b = $1.times.sortValue(key)
-            return a != b ? a > b : $0.id < $1.id
+        // Sort values computed once per task, not twice per comparison (a blocked total sums a
+        // list); the same comparisons on the same order, so the same (stable) result.
+        let values = tasks.map { $0.times.sortValue(key) }
+        let order = tasks.indices.sorted { i, j in
+            values[i] != values[j] ? values[i] > values[j] : tasks[i].id < tasks[j].id
         }
+        tasks = order.map { tasks[$0] }
         groups.sort {
             let a = $0.times.sortValue(key), b = $1.times.sortValue(key)
             return a != b ? a > b : $0.name < $1.name
