@@ -55,7 +55,19 @@ func parseSize(_ s: String) -> Int? {
 }
 
 
+let usage = """
+    usage: FixtureGenerator              rewrite Fixtures/*.out
+           FixtureGenerator --check      exit 1 if a committed fixture differs
+           FixtureGenerator --large SIZE PATH   (SIZE like 1GiB, 200MiB)
+    """
+
 let args = Array(CommandLine.arguments.dropFirst())
+// Anything else (`--help` included) prints the usage and writes nothing: rewriting the
+// committed fixtures is never a side effect of a mistyped option.
+if let first = args.first, first != "--large", first != "--check" || args.count > 1 {
+    printError(usage)
+    exit(first == "--help" || first == "-h" ? 0 : 2)
+}
 do {
     if args.first == "--large" {
         guard args.count == 3, let size = parseSize(args[1]) else {
