@@ -33,14 +33,14 @@ extension Trace {
     public static func beginRegion(named name: String) -> OpenRegion {
         guard fr_is_recording() else { return OpenRegion(name: name, task: 0, recorded: false) }
         let task = TaskIdentity.current
-        withBytes(name) { Emit.regionBegin(task: task, inlineName: $0) }
+        StringBytes.with(name) { Emit.regionBegin(task: task, inlineName: $0) }
         return OpenRegion(name: name, task: task, recorded: true)
     }
 
     /// Closes `region`, from any thread.
     public static func endRegion(_ region: OpenRegion) {
         guard region.recorded, fr_is_recording() else { return }
-        withBytes(region.name) { Emit.regionEnd(task: region.task, inlineName: $0) }
+        StringBytes.with(region.name) { Emit.regionEnd(task: region.task, inlineName: $0) }
     }
 
     /// From now on the region is called `name`: what came before keeps the old name.
@@ -48,8 +48,8 @@ extension Trace {
         guard name != region.name else { return }
         if region.recorded && fr_is_recording() {
             let task = region.task
-            withBytes(region.name) { Emit.regionEnd(task: task, inlineName: $0) }
-            withBytes(name) { Emit.regionBegin(task: task, inlineName: $0) }
+            StringBytes.with(region.name) { Emit.regionEnd(task: task, inlineName: $0) }
+            StringBytes.with(name) { Emit.regionBegin(task: task, inlineName: $0) }
         }
         region.name = name
     }

@@ -84,8 +84,8 @@ public enum Trace {
     static func recordRegion<R, E: Error>(named name: String, _ body: () throws(E) -> R) throws(E) -> R {
         let task = TaskIdentity.current
         let stack = Self.stack()
-        withBytes(name) { Emit.regionBegin(task: task, inlineName: $0, stack: stack) }
-        defer { withBytes(name) { Emit.regionEnd(task: task, inlineName: $0) } }
+        StringBytes.with(name) { Emit.regionBegin(task: task, inlineName: $0, stack: stack) }
+        defer { StringBytes.with(name) { Emit.regionEnd(task: task, inlineName: $0) } }
         return try body()
     }
 
@@ -94,8 +94,8 @@ public enum Trace {
                                           _ body: () async throws(E) -> R) async throws(E) -> R {
         let task = TaskIdentity.current
         let stack = Self.stack()
-        withBytes(name) { Emit.regionBegin(task: task, inlineName: $0, stack: stack) }
-        defer { withBytes(name) { Emit.regionEnd(task: task, inlineName: $0) } }
+        StringBytes.with(name) { Emit.regionBegin(task: task, inlineName: $0, stack: stack) }
+        defer { StringBytes.with(name) { Emit.regionEnd(task: task, inlineName: $0) } }
         return try await body()
     }
 
@@ -142,14 +142,14 @@ public enum Trace {
     static func recordLog(category: StaticString, _ message: String) {
         let ticks = fr_ticks()
         let task = TaskIdentity.current
-        withBytes(message) { Emit.log(task: task, category: category, message: $0, ticks: ticks) }
+        StringBytes.with(message) { Emit.log(task: task, category: category, message: $0, ticks: ticks) }
     }
 
     @usableFromInline @inline(never)
     static func recordLog(category: TraceName, _ message: String) {
         let ticks = fr_ticks()
         let task = TaskIdentity.current
-        withBytes(message) { Emit.log(task: task, category: category.id, message: $0, ticks: ticks) }
+        StringBytes.with(message) { Emit.log(task: task, category: category.id, message: $0, ticks: ticks) }
     }
 
     /// Records the value of counter `name`.
@@ -235,11 +235,5 @@ public enum Trace {
     @inlinable @inline(__always)
     static func stack() -> UInt64 {
         fr_capture_stacks() ? Stacks.capture() : 0
-    }
-
-    /// `body` with the UTF-8 bytes of `text` (no copy, no reference counting: StringBytes).
-    @inlinable @inline(__always)
-    static func withBytes(_ text: String, _ body: (UnsafeRawBufferPointer) -> Void) {
-        StringBytes.with(text, body)
     }
 }

@@ -165,10 +165,7 @@ enum Emit {
     @inlinable @inline(__always)
     static func regionBegin(task: UInt64, name: UInt64, stack: UInt64 = 0, blocking: Bool = false, ticks: UInt64) {
         guard let s = room() else { return }
-        let t = clamp(ticks, s)
-        let end = EventRecord.regionBegin(dt: t &- s.pointee.last_ticks, task: task, nameRef: StringRef.interned(name),
-                                          stack: stack, blocking: blocking, at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit(s, end, t)
+        appendRegionBegin(s, task: task, name: name, stack: stack, blocking: blocking, ticks: ticks)
     }
 
     /// regionBegin with a StaticString name, interned through the thread's cache.
@@ -182,9 +179,15 @@ enum Emit {
     @inlinable @inline(__always)
     static func regionBegin(task: UInt64, name: StaticString, stack: UInt64 = 0, blocking: Bool = false, ticks: UInt64) {
         guard let s = room() else { return }
-        let id = Names.id(name, state: s)
+        appendRegionBegin(s, task: task, name: Names.id(name, state: s), stack: stack, blocking: blocking, ticks: ticks)
+    }
+
+    /// The regionBegin record into `s`, which has room for it.
+    @inlinable @inline(__always)
+    static func appendRegionBegin(_ s: UnsafeMutablePointer<fr_thread_state>, task: UInt64, name: UInt64, stack: UInt64,
+                                  blocking: Bool, ticks: UInt64) {
         let t = clamp(ticks, s)
-        let end = EventRecord.regionBegin(dt: t &- s.pointee.last_ticks, task: task, nameRef: StringRef.interned(id),
+        let end = EventRecord.regionBegin(dt: t &- s.pointee.last_ticks, task: task, nameRef: StringRef.interned(name),
                                           stack: stack, blocking: blocking, at: s.pointee.write.unsafelyUnwrapped)
         fr_state_commit(s, end, t)
     }
@@ -209,10 +212,7 @@ enum Emit {
         guard fr_is_recording() else { return }
         let ticks = fr_ticks()
         guard let s = room() else { return }
-        let t = clamp(ticks, s)
-        let end = EventRecord.regionEnd(dt: t &- s.pointee.last_ticks, task: task, nameRef: StringRef.interned(name),
-                                        at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit(s, end, t)
+        appendRegionEnd(s, task: task, name: name, ticks: ticks)
     }
 
     /// regionEnd with a StaticString name.
@@ -221,9 +221,14 @@ enum Emit {
         guard fr_is_recording() else { return }
         let ticks = fr_ticks()
         guard let s = room() else { return }
-        let id = Names.id(name, state: s)
+        appendRegionEnd(s, task: task, name: Names.id(name, state: s), ticks: ticks)
+    }
+
+    /// The regionEnd record into `s`, which has room for it.
+    @inlinable @inline(__always)
+    static func appendRegionEnd(_ s: UnsafeMutablePointer<fr_thread_state>, task: UInt64, name: UInt64, ticks: UInt64) {
         let t = clamp(ticks, s)
-        let end = EventRecord.regionEnd(dt: t &- s.pointee.last_ticks, task: task, nameRef: StringRef.interned(id),
+        let end = EventRecord.regionEnd(dt: t &- s.pointee.last_ticks, task: task, nameRef: StringRef.interned(name),
                                         at: s.pointee.write.unsafelyUnwrapped)
         fr_state_commit(s, end, t)
     }
@@ -254,11 +259,7 @@ enum Emit {
     static func log(task: UInt64, category: StaticString, message: UnsafeRawBufferPointer, ticks: UInt64) {
         let text = clip(message)
         guard let s = room(extra: text.count) else { return }
-        let id = Names.id(category, state: s)
-        let t = clamp(ticks, s)
-        let end = EventRecord.log(dt: t &- s.pointee.last_ticks, task: task, categoryRef: StringRef.interned(id),
-                                  message: text, at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit(s, end, t)
+        appendLog(s, task: task, category: Names.id(category, state: s), text: text, ticks: ticks)
     }
 
     /// log with the category given as a string id.
@@ -273,6 +274,13 @@ enum Emit {
     static func log(task: UInt64, category: UInt64, message: UnsafeRawBufferPointer, ticks: UInt64) {
         let text = clip(message)
         guard let s = room(extra: text.count) else { return }
+        appendLog(s, task: task, category: category, text: text, ticks: ticks)
+    }
+
+    /// The log record into `s`, which has room for it and for `text` (already clipped).
+    @inlinable @inline(__always)
+    static func appendLog(_ s: UnsafeMutablePointer<fr_thread_state>, task: UInt64, category: UInt64,
+                          text: UnsafeRawBufferPointer, ticks: UInt64) {
         let t = clamp(ticks, s)
         let end = EventRecord.log(dt: t &- s.pointee.last_ticks, task: task, categoryRef: StringRef.interned(category),
                                   message: text, at: s.pointee.write.unsafelyUnwrapped)
@@ -285,11 +293,7 @@ enum Emit {
         guard fr_is_recording() else { return }
         let ticks = fr_ticks()
         guard let s = room() else { return }
-        let id = Names.id(name, state: s)
-        let t = clamp(ticks, s)
-        let end = EventRecord.counter(dt: t &- s.pointee.last_ticks, nameRef: StringRef.interned(id), value: value,
-                                      at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit(s, end, t)
+        appendCounter(s, name: Names.id(name, state: s), value: value, ticks: ticks)
     }
 
     /// counterFloat: counter `name` now has `value`.
@@ -298,11 +302,7 @@ enum Emit {
         guard fr_is_recording() else { return }
         let ticks = fr_ticks()
         guard let s = room() else { return }
-        let id = Names.id(name, state: s)
-        let t = clamp(ticks, s)
-        let end = EventRecord.counter(dt: t &- s.pointee.last_ticks, nameRef: StringRef.interned(id), value: value,
-                                      at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit(s, end, t)
+        appendCounter(s, name: Names.id(name, state: s), value: value, ticks: ticks)
     }
 
     /// counterInt with the name as a string id.
@@ -311,10 +311,7 @@ enum Emit {
         guard fr_is_recording() else { return }
         let ticks = fr_ticks()
         guard let s = room() else { return }
-        let t = clamp(ticks, s)
-        let end = EventRecord.counter(dt: t &- s.pointee.last_ticks, nameRef: StringRef.interned(name), value: value,
-                                      at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit(s, end, t)
+        appendCounter(s, name: name, value: value, ticks: ticks)
     }
 
     /// counterFloat with the name as a string id.
@@ -323,6 +320,21 @@ enum Emit {
         guard fr_is_recording() else { return }
         let ticks = fr_ticks()
         guard let s = room() else { return }
+        appendCounter(s, name: name, value: value, ticks: ticks)
+    }
+
+    /// The counterInt record into `s`, which has room for it.
+    @inlinable @inline(__always)
+    static func appendCounter(_ s: UnsafeMutablePointer<fr_thread_state>, name: UInt64, value: Int64, ticks: UInt64) {
+        let t = clamp(ticks, s)
+        let end = EventRecord.counter(dt: t &- s.pointee.last_ticks, nameRef: StringRef.interned(name), value: value,
+                                      at: s.pointee.write.unsafelyUnwrapped)
+        fr_state_commit(s, end, t)
+    }
+
+    /// The counterFloat record into `s`, which has room for it.
+    @inlinable @inline(__always)
+    static func appendCounter(_ s: UnsafeMutablePointer<fr_thread_state>, name: UInt64, value: Double, ticks: UInt64) {
         let t = clamp(ticks, s)
         let end = EventRecord.counter(dt: t &- s.pointee.last_ticks, nameRef: StringRef.interned(name), value: value,
                                       at: s.pointee.write.unsafelyUnwrapped)

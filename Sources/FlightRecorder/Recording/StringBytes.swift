@@ -6,8 +6,9 @@
 // - A String is two words: count-and-flags, then the object word (the standard library's
 //   `_StringObject`, part of the ABI on Apple platforms and laid out the same on 64-bit Linux).
 //   They are decoded only on 64-bit little-endian targets, and only after `verifyLayout()` has
-//   decoded strings of every form it handles and found their bytes (the recorder checks when it
-//   starts; until then, or if the check fails, everything takes the standard accessor).
+//   decoded strings of every form it handles and found their bytes (`layoutChecked`: once per
+//   process, when a recorder first starts). Until then, or if the check fails, everything takes
+//   the standard accessor.
 // - Forms decoded: small (up to 15 bytes, held in the two words: copied to the stack) and
 //   tail-allocated (native strings and literals: read in place). The caller borrows the String
 //   for the whole call, so in-place bytes stay alive and unchanged. Every other form (shared,
@@ -64,6 +65,10 @@ enum StringBytes {
             copy.withUnsafeBytes(body)
         }
     }
+
+    /// Whether the two-word decoding is on: the layout is checked at the first use of this
+    /// (the recorder's first start), once per process.
+    static let layoutChecked: Bool = verifyLayout()
 
     /// Enables the two-word decoding if it gives the right bytes for a small string, a literal,
     /// a native string and a multi-byte one, of several lengths; returns whether it did.

@@ -92,6 +92,7 @@ final class RecorderCore: @unchecked Sendable {
     // MARK: start and stop
 
     func start(_ configuration: FlightRecorderConfiguration, owner: ObjectIdentifier) throws(FlightRecorderError) {
+        _ = StringBytes.layoutChecked  // once per process, before annotations may record
         let refusal: FlightRecorderError? = foldLock.withLock {
             ringLock.withLock { () -> FlightRecorderError? in
                 if isRecording {
@@ -106,7 +107,6 @@ final class RecorderCore: @unchecked Sendable {
                     pool = []
                     for c in old { free(c) }
                 }
-                StringBytes.verifyLayout()
                 clock = TickClock.begin()
                 minAgeTicks = TickClock.ticks(nanoseconds: configuration.minAgeNanoseconds,
                                               ticksPerSecond: clock.initialTicksPerSecond)
