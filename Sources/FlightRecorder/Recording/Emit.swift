@@ -161,11 +161,14 @@ enum Emit {
         regionBegin(task: task, name: name, stack: stack, blocking: blocking, ticks: fr_ticks())
     }
 
-    /// regionBegin at `ticks`, read by a caller that checked `fr_is_recording()`.
-    @inlinable @inline(__always)
-    static func regionBegin(task: UInt64, name: UInt64, stack: UInt64 = 0, blocking: Bool = false, ticks: UInt64) {
-        guard let s = room() else { return }
+    /// regionBegin at `ticks`, read by a caller that checked `fr_is_recording()`. Returns the
+    /// name's string id when the begin was recorded, nil when it was dropped: the caller
+    /// records the matching end with that id, and no end for a dropped begin.
+    @inlinable @inline(__always) @discardableResult
+    static func regionBegin(task: UInt64, name: UInt64, stack: UInt64 = 0, blocking: Bool = false, ticks: UInt64) -> UInt64? {
+        guard let s = room() else { return nil }
         appendRegionBegin(s, task: task, name: name, stack: stack, blocking: blocking, ticks: ticks)
+        return name
     }
 
     /// regionBegin with a StaticString name, interned through the thread's cache.
@@ -175,11 +178,14 @@ enum Emit {
         regionBegin(task: task, name: name, stack: stack, blocking: blocking, ticks: fr_ticks())
     }
 
-    /// regionBegin at `ticks`, read by a caller that checked `fr_is_recording()`.
-    @inlinable @inline(__always)
-    static func regionBegin(task: UInt64, name: StaticString, stack: UInt64 = 0, blocking: Bool = false, ticks: UInt64) {
-        guard let s = room() else { return }
-        appendRegionBegin(s, task: task, name: Names.id(name, state: s), stack: stack, blocking: blocking, ticks: ticks)
+    /// regionBegin at `ticks`, read by a caller that checked `fr_is_recording()`; returns the
+    /// name's string id (nil: dropped) as the variant above does, so the end skips the lookup.
+    @inlinable @inline(__always) @discardableResult
+    static func regionBegin(task: UInt64, name: StaticString, stack: UInt64 = 0, blocking: Bool = false, ticks: UInt64) -> UInt64? {
+        guard let s = room() else { return nil }
+        let id = Names.id(name, state: s)
+        appendRegionBegin(s, task: task, name: id, stack: stack, blocking: blocking, ticks: ticks)
+        return id
     }
 
     /// The regionBegin record into `s`, which has room for it.
@@ -260,6 +266,19 @@ enum Emit {
         let text = clip(message)
         guard let s = room(extra: text.count) else { return }
         appendLog(s, task: task, category: Names.id(category, state: s), text: text, ticks: ticks)
+    }
+
+    /// log at `ticks` of a small String's message: its two words and byte count (see
+    /// `StringBytes.small`). The words are stored whole, straight from registers: copying the
+    /// bytes out of a stack copy of the words stalled on store-to-load forwarding (~5 ns).
+    @inlinable @inline(__always)
+    static func log(task: UInt64, category: StaticString, messageWords words: (UInt64, UInt64), count: Int, ticks: UInt64) {
+        guard let s = room(extra: 16) else { return }
+        let t = clamp(ticks, s)
+        let end = EventRecord.log(dt: t &- s.pointee.last_ticks, task: task,
+                                  categoryRef: StringRef.interned(Names.id(category, state: s)),
+                                  messageWords: words, count: count, at: s.pointee.write.unsafelyUnwrapped)
+        fr_state_commit(s, end, t)
     }
 
     /// log with the category given as a string id.
