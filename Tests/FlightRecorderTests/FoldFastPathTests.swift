@@ -162,3 +162,31 @@ extension Recorder.WindowStart {
         #expect(state.regions.first?.thread == 1)
     }
 }
+
+extension Recorder.WindowStart {
+    @Test("evicted chunks of logs and counters only are not folded; a region's end among them still closes it")
+    func statelessChunksAreSkipped() throws {
+        let recorder = FlightRecorder(configuration: .init(minAge: .zero, maxBytes: 16 << 10, chunkBytes: 4 << 10))
+        try recorder.start()
+        defer { recorder.stop() }
+        let thread = TestThread(name: "flood") {
+            Trace.withRegion("closed early") {
+                for i in 0..<5_000 { Trace.counter("filler", i) }
+            }  // this end shares a chunk with counters only: that chunk must be folded
+            for i in 0..<5_000 { Trace.counter("filler", i) }
+            Trace.withRegion("still open") {
+                for i in 0..<50_000 {
+                    Trace.counter("filler", i)
+                    if i % 7 == 0 { Trace.log(category: "flood", "line") }
+                }
+                let snapshot = try! DecodedSnapshot(try! recorder.snapshot())
+                #expect(!snapshot.allEvents.contains { $0.event.kind == .regionBegin })
+                #expect(snapshot.windowState.regions.map(\.name) == ["still open"])
+                #expect(snapshot.windowState.threads.contains { $0.name == "flood" })
+            }
+        }
+        thread.join()
+        let skipped = RecorderCore.shared.foldLock.withLock { RecorderCore.shared.fold.skippedChunks }
+        #expect(skipped > 20)
+    }
+}

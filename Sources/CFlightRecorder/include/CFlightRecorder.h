@@ -30,6 +30,9 @@ extern "C" {
 #define FR_CHUNK_FINAL 1u
 /// Set while a snapshot copies the chunk: releasing it is deferred until the snapshot ends.
 #define FR_CHUNK_PINNED 2u
+/// Set when the chunk holds a record that changes the state at window start (a task, region
+/// or thread-name record): chunks of logs, counters and CPU times only are not folded.
+#define FR_CHUNK_STATEFUL 4u
 
 /// A chunk of one thread's events. The payload (an events frame payload: chunk header then
 /// records) follows the struct in the same allocation.
@@ -82,6 +85,8 @@ typedef struct fr_thread_state {
     uint64_t last_ticks;
     /// Records in the active chunk.
     uint64_t events;
+    /// Non-zero once the active chunk holds a stateful record (see FR_CHUNK_STATEFUL).
+    uint64_t stateful;
     fr_chunk *_Nullable chunk;
     /// Operating-system thread id (gettid on Linux).
     uint64_t thread;
@@ -139,6 +144,13 @@ static inline void fr_state_commit(fr_thread_state *_Nonnull s, uint8_t *_Nonnul
     s->last_ticks = ticks;
     s->events += 1;
     fr_chunk_publish(c, (uint64_t)(end - fr_chunk_data(c)), s->events);
+}
+
+/// `fr_state_commit` for a record that changes the state at window start (task, region and
+/// thread-name records): the chunk will be folded when it is evicted.
+static inline void fr_state_commit_stateful(fr_thread_state *_Nonnull s, uint8_t *_Nonnull end, uint64_t ticks) {
+    s->stateful = 1;
+    fr_state_commit(s, end, ticks);
 }
 
 static inline uint64_t fr_name_cache_slot(uintptr_t key) {

@@ -7,7 +7,9 @@
 //   the rest), reads the thread-local state pointer, checks room
 //   (`EventKind.maxFixedLength` + inline bytes), encodes with
 //   TraceFormat's `EventRecord` pointer encoders (time delta from the thread's previous
-//   record), and publishes the new length with a release store (`fr_state_commit`).
+//   record), and publishes the new length with a release store (`fr_state_commit`; task,
+//   region and thread-name records with `fr_state_commit_stateful`, which also marks the chunk
+//   as one the window fold must read).
 // - Only when the chunk is full (or on a thread's first event) does `ThreadBuffer.refill` run:
 //   it seals the chunk into the ring and takes a fresh one under the ring lock.
 // - Times never decrease within a chunk: a tick read earlier than the previous record's (TSC
@@ -77,7 +79,7 @@ enum Emit {
         let end = EventRecord.taskCreated(dt: t &- s.pointee.last_ticks, task: task, parent: parent,
                                           name: nil, nameID: name, group: nil, groupID: group,
                                           at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit(s, end, t)
+        fr_state_commit_stateful(s, end, t)
     }
 
     /// taskCreated with the name written inline (dynamic names); `group` is a string id.
@@ -89,7 +91,7 @@ enum Emit {
         let end = EventRecord.taskCreated(dt: t &- s.pointee.last_ticks, task: task, parent: parent,
                                           name: name, nameID: 0, group: nil, groupID: group,
                                           at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit(s, end, t)
+        fr_state_commit_stateful(s, end, t)
     }
 
     /// taskEnded: `task` finished; no events of it follow.
@@ -139,7 +141,7 @@ enum Emit {
         guard let s = reserve() else { return }
         let t = now(s)
         let end = EventRecord.task(kind, dt: t &- s.pointee.last_ticks, task: task, at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit(s, end, t)
+        fr_state_commit_stateful(s, end, t)
     }
 
     @inlinable @inline(__always)
@@ -148,7 +150,7 @@ enum Emit {
         let t = now(s)
         let end = EventRecord.task(kind, dt: t &- s.pointee.last_ticks, task: task, field,
                                    at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit(s, end, t)
+        fr_state_commit_stateful(s, end, t)
     }
 
     // MARK: regions
@@ -195,7 +197,7 @@ enum Emit {
         let t = clamp(ticks, s)
         let end = EventRecord.regionBegin(dt: t &- s.pointee.last_ticks, task: task, nameRef: StringRef.interned(name),
                                           stack: stack, blocking: blocking, at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit(s, end, t)
+        fr_state_commit_stateful(s, end, t)
     }
 
     /// regionBegin with the name written inline.
@@ -209,7 +211,7 @@ enum Emit {
         q = Varint.write(task, at: q)
         q = StringRef.writeInline(name, at: q)
         q = Varint.write(stack, at: q)
-        fr_state_commit(s, q, t)
+        fr_state_commit_stateful(s, q, t)
     }
 
     /// regionEnd: the innermost open region named `name` (string id) on `task` closes.
@@ -236,7 +238,7 @@ enum Emit {
         let t = clamp(ticks, s)
         let end = EventRecord.regionEnd(dt: t &- s.pointee.last_ticks, task: task, nameRef: StringRef.interned(name),
                                         at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit(s, end, t)
+        fr_state_commit_stateful(s, end, t)
     }
 
     /// regionEnd with the name written inline.
@@ -248,7 +250,7 @@ enum Emit {
         var q = EventRecord.header(.regionEnd, dt: t &- s.pointee.last_ticks, at: s.pointee.write.unsafelyUnwrapped)
         q = Varint.write(task, at: q)
         q = StringRef.writeInline(name, at: q)
-        fr_state_commit(s, q, t)
+        fr_state_commit_stateful(s, q, t)
     }
 
     // MARK: logs and counters
@@ -368,7 +370,7 @@ enum Emit {
         guard fr_state_has_room(s, UInt64(text.count)) else { return }
         let t = now(s)
         let q = EventRecord.header(.threadName, dt: t &- s.pointee.last_ticks, at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit(s, StringRef.writeInline(text, at: q), t)
+        fr_state_commit_stateful(s, StringRef.writeInline(text, at: q), t)
     }
 }
 

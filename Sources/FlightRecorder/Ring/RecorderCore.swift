@@ -176,7 +176,7 @@ final class RecorderCore: @unchecked Sendable {
             if let c = s.pointee.chunk {
                 s.pointee.chunk = nil
                 if s.pointee.epoch == epoch && s.pointee.events > 0 {
-                    seal(c, lastTicks: s.pointee.last_ticks, final: false)
+                    seal(c, lastTicks: s.pointee.last_ticks, stateful: s.pointee.stateful != 0, final: false)
                     outcome.evicted = evict(now: s.pointee.last_ticks) && !handOff()
                 } else {
                     release(c)
@@ -216,6 +216,7 @@ final class RecorderCore: @unchecked Sendable {
         s.pointee.write = end
         s.pointee.last_ticks = base
         s.pointee.events = 0
+        s.pointee.stateful = 0
         fr_state_set_limit(s, data + Int(c.pointee.capacity) - EventKind.maxFixedLength)
     }
 
@@ -228,7 +229,7 @@ final class RecorderCore: @unchecked Sendable {
                 if isRecording && s.pointee.epoch == epoch {
                     // The last chunk of the thread: kept (shrunk to its content) so the thread's
                     // events stay in the window and folding learns that the thread ended.
-                    seal(shrunk(c), lastTicks: s.pointee.last_ticks, final: true)
+                    seal(shrunk(c), lastTicks: s.pointee.last_ticks, stateful: s.pointee.stateful != 0, final: true)
                     evicted = evict(now: s.pointee.last_ticks) && !handOff()
                 } else {
                     release(c)
@@ -299,8 +300,9 @@ final class RecorderCore: @unchecked Sendable {
         }
     }
 
-    private func seal(_ c: ChunkPointer, lastTicks: UInt64, final: Bool) {
+    private func seal(_ c: ChunkPointer, lastTicks: UInt64, stateful: Bool, final: Bool) {
         c.pointee.last_ticks = lastTicks
+        if stateful { c.pointee.flags |= UInt64(FR_CHUNK_STATEFUL) }
         if final { c.pointee.flags |= UInt64(FR_CHUNK_FINAL) }
         sealed.append(c)
         sealedBytes += Self.size(c)

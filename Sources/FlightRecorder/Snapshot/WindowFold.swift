@@ -9,6 +9,8 @@
 //   runs of the records that dominate chunks (one owner's region begins and ends with interned
 //   names, logs, counters) go through a C loop (fold_scan.c, ~3-4 ns a record against ~10 for
 //   the general path), which leaves the same state record for record (a test compares them).
+//   Chunks the writer did not mark FR_CHUNK_STATEFUL (logs, counters and CPU times only) are
+//   not read at all.
 // - Eviction order is seal order, not time order: chunks of different threads overlap in
 //   time, so one task's events can be folded out of order (its end before its creation, a
 //   region's end before its begin). The fold cancels them in either order: an end with no
@@ -122,11 +124,19 @@ struct WindowFold {
     var usesFastPath = true
     /// Records the fast path folded (tests check that it ran).
     private(set) var fastPathRecords = 0
+    /// Evicted chunks not read because they hold no stateful record (FR_CHUNK_STATEFUL).
+    private(set) var skippedChunks = 0
 
     mutating func apply(chunk c: ChunkPointer) {
+        let final = c.pointee.flags & UInt64(FR_CHUNK_FINAL) != 0
+        guard c.pointee.flags & UInt64(FR_CHUNK_STATEFUL) != 0 else {
+            // Only logs, counters and CPU times: nothing here changes the state.
+            if final { threads[c.pointee.thread] = nil }
+            skippedChunks += 1
+            return
+        }
         let used = Int(fr_chunk_published(c) & 0xFFFF_FFFF)
-        apply(payload: UnsafeRawBufferPointer(start: fr_chunk_data(c), count: used),
-              final: c.pointee.flags & UInt64(FR_CHUNK_FINAL) != 0)
+        apply(payload: UnsafeRawBufferPointer(start: fr_chunk_data(c), count: used), final: final)
     }
 
     mutating func apply(payload: [UInt8], final: Bool) {
