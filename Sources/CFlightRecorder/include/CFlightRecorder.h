@@ -87,6 +87,11 @@ typedef struct fr_thread_state {
     uint64_t events;
     /// Non-zero once the active chunk holds a stateful record (see FR_CHUNK_STATEFUL).
     uint64_t stateful;
+    /// Regions of synchronous closures begun in the active chunk and not yet ended. Such regions
+    /// nest strictly on their thread, so a chunk in which each one that begins also ends (and
+    /// nothing else stateful happens) leaves the state at window start as it was: it is sealed
+    /// without FR_CHUNK_STATEFUL.
+    uint64_t sync_regions;
     fr_chunk *_Nullable chunk;
     /// Operating-system thread id (gettid on Linux).
     uint64_t thread;
@@ -151,6 +156,28 @@ static inline void fr_state_commit(fr_thread_state *_Nonnull s, uint8_t *_Nonnul
 static inline void fr_state_commit_stateful(fr_thread_state *_Nonnull s, uint8_t *_Nonnull end, uint64_t ticks) {
     s->stateful = 1;
     fr_state_commit(s, end, ticks);
+}
+
+/// `fr_state_commit` for the begin of a synchronous closure's region (see `sync_regions`).
+static inline void fr_state_commit_sync_begin(fr_thread_state *_Nonnull s, uint8_t *_Nonnull end, uint64_t ticks) {
+    s->sync_regions += 1;
+    fr_state_commit(s, end, ticks);
+}
+
+/// `fr_state_commit` for the end of a synchronous closure's region: stateful when its begin is
+/// in an earlier chunk.
+static inline void fr_state_commit_sync_end(fr_thread_state *_Nonnull s, uint8_t *_Nonnull end, uint64_t ticks) {
+    if (s->sync_regions > 0) {
+        s->sync_regions -= 1;
+    } else {
+        s->stateful = 1;
+    }
+    fr_state_commit(s, end, ticks);
+}
+
+/// Whether the active chunk must be folded when evicted (FR_CHUNK_STATEFUL).
+static inline bool fr_state_chunk_is_stateful(const fr_thread_state *_Nonnull s) {
+    return s->stateful != 0 || s->sync_regions != 0;
 }
 
 static inline uint64_t fr_name_cache_slot(uintptr_t key) {

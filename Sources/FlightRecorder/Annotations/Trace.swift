@@ -27,8 +27,8 @@ public enum Trace {
         guard fr_is_recording() else { return try body() }
         let ticks = fr_ticks()
         let task = TaskIdentity.current
-        let recorded = Emit.regionBegin(task: task, name: name, stack: Self.stack(), ticks: ticks)
-        defer { if let recorded { Emit.regionEnd(task: task, name: recorded) } }
+        let recorded = Emit.regionBegin(task: task, name: name, stack: Self.stack(), sync: true, ticks: ticks)
+        defer { if let recorded { Emit.regionEnd(task: task, name: recorded, sync: true) } }
         return try body()
     }
 
@@ -49,8 +49,8 @@ public enum Trace {
         guard fr_is_recording() else { return try body() }
         let ticks = fr_ticks()
         let task = TaskIdentity.current
-        let recorded = Emit.regionBegin(task: task, name: name.id, stack: Self.stack(), ticks: ticks)
-        defer { if let recorded { Emit.regionEnd(task: task, name: recorded) } }
+        let recorded = Emit.regionBegin(task: task, name: name.id, stack: Self.stack(), sync: true, ticks: ticks)
+        defer { if let recorded { Emit.regionEnd(task: task, name: recorded, sync: true) } }
         return try body()
     }
 
@@ -107,8 +107,8 @@ public enum Trace {
         guard fr_is_recording() else { return try body() }
         let ticks = fr_ticks()
         let task = TaskIdentity.current
-        let recorded = Emit.regionBegin(task: task, name: reason, stack: Self.stack(), blocking: true, ticks: ticks)
-        defer { if let recorded { Emit.regionEnd(task: task, name: recorded) } }
+        let recorded = Emit.regionBegin(task: task, name: reason, stack: Self.stack(), blocking: true, sync: true, ticks: ticks)
+        defer { if let recorded { Emit.regionEnd(task: task, name: recorded, sync: true) } }
         return try body()
     }
 

@@ -167,9 +167,10 @@ enum Emit {
     /// name's string id when the begin was recorded, nil when it was dropped: the caller
     /// records the matching end with that id, and no end for a dropped begin.
     @inlinable @inline(__always) @discardableResult
-    static func regionBegin(task: UInt64, name: UInt64, stack: UInt64 = 0, blocking: Bool = false, ticks: UInt64) -> UInt64? {
+    static func regionBegin(task: UInt64, name: UInt64, stack: UInt64 = 0, blocking: Bool = false, sync: Bool = false,
+                            ticks: UInt64) -> UInt64? {
         guard let s = room() else { return nil }
-        appendRegionBegin(s, task: task, name: name, stack: stack, blocking: blocking, ticks: ticks)
+        appendRegionBegin(s, task: task, name: name, stack: stack, blocking: blocking, sync: sync, ticks: ticks)
         return name
     }
 
@@ -183,21 +184,24 @@ enum Emit {
     /// regionBegin at `ticks`, read by a caller that checked `fr_is_recording()`; returns the
     /// name's string id (nil: dropped) as the variant above does, so the end skips the lookup.
     @inlinable @inline(__always) @discardableResult
-    static func regionBegin(task: UInt64, name: StaticString, stack: UInt64 = 0, blocking: Bool = false, ticks: UInt64) -> UInt64? {
+    static func regionBegin(task: UInt64, name: StaticString, stack: UInt64 = 0, blocking: Bool = false, sync: Bool = false,
+                            ticks: UInt64) -> UInt64? {
         guard let s = room() else { return nil }
         let id = Names.id(name, state: s)
-        appendRegionBegin(s, task: task, name: id, stack: stack, blocking: blocking, ticks: ticks)
+        appendRegionBegin(s, task: task, name: id, stack: stack, blocking: blocking, sync: sync, ticks: ticks)
         return id
     }
 
-    /// The regionBegin record into `s`, which has room for it.
+    /// The regionBegin record into `s`, which has room for it. `sync`: the region of a
+    /// synchronous closure, whose end comes on this thread before any other region's end
+    /// (`fr_state_commit_sync_begin`); every other region marks its chunk stateful.
     @inlinable @inline(__always)
     static func appendRegionBegin(_ s: UnsafeMutablePointer<fr_thread_state>, task: UInt64, name: UInt64, stack: UInt64,
-                                  blocking: Bool, ticks: UInt64) {
+                                  blocking: Bool, sync: Bool = false, ticks: UInt64) {
         let t = clamp(ticks, s)
         let end = EventRecord.regionBegin(dt: t &- s.pointee.last_ticks, task: task, nameRef: StringRef.interned(name),
                                           stack: stack, blocking: blocking, at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit_stateful(s, end, t)
+        if sync { fr_state_commit_sync_begin(s, end, t) } else { fr_state_commit_stateful(s, end, t) }
     }
 
     /// regionBegin with the name written inline.
@@ -216,11 +220,11 @@ enum Emit {
 
     /// regionEnd: the innermost open region named `name` (string id) on `task` closes.
     @inlinable @inline(__always)
-    static func regionEnd(task: UInt64, name: UInt64) {
+    static func regionEnd(task: UInt64, name: UInt64, sync: Bool = false) {
         guard fr_is_recording() else { return }
         let ticks = fr_ticks()
         guard let s = room() else { return }
-        appendRegionEnd(s, task: task, name: name, ticks: ticks)
+        appendRegionEnd(s, task: task, name: name, sync: sync, ticks: ticks)
     }
 
     /// regionEnd with a StaticString name.
@@ -232,13 +236,14 @@ enum Emit {
         appendRegionEnd(s, task: task, name: Names.id(name, state: s), ticks: ticks)
     }
 
-    /// The regionEnd record into `s`, which has room for it.
+    /// The regionEnd record into `s`, which has room for it; `sync` as for the begin.
     @inlinable @inline(__always)
-    static func appendRegionEnd(_ s: UnsafeMutablePointer<fr_thread_state>, task: UInt64, name: UInt64, ticks: UInt64) {
+    static func appendRegionEnd(_ s: UnsafeMutablePointer<fr_thread_state>, task: UInt64, name: UInt64, sync: Bool = false,
+                                ticks: UInt64) {
         let t = clamp(ticks, s)
         let end = EventRecord.regionEnd(dt: t &- s.pointee.last_ticks, task: task, nameRef: StringRef.interned(name),
                                         at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit_stateful(s, end, t)
+        if sync { fr_state_commit_sync_end(s, end, t) } else { fr_state_commit_stateful(s, end, t) }
     }
 
     /// regionEnd with the name written inline.

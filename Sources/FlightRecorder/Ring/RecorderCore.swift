@@ -176,7 +176,7 @@ final class RecorderCore: @unchecked Sendable {
             if let c = s.pointee.chunk {
                 s.pointee.chunk = nil
                 if s.pointee.epoch == epoch && s.pointee.events > 0 {
-                    seal(c, lastTicks: s.pointee.last_ticks, stateful: s.pointee.stateful != 0, final: false)
+                    seal(c, lastTicks: s.pointee.last_ticks, stateful: fr_state_chunk_is_stateful(s), final: false)
                     outcome.evicted = evict(now: s.pointee.last_ticks) && !handOff()
                 } else {
                     release(c)
@@ -217,6 +217,7 @@ final class RecorderCore: @unchecked Sendable {
         s.pointee.last_ticks = base
         s.pointee.events = 0
         s.pointee.stateful = 0
+        s.pointee.sync_regions = 0
         fr_state_set_limit(s, data + Int(c.pointee.capacity) - EventKind.maxFixedLength)
     }
 
@@ -229,7 +230,7 @@ final class RecorderCore: @unchecked Sendable {
                 if isRecording && s.pointee.epoch == epoch {
                     // The last chunk of the thread: kept (shrunk to its content) so the thread's
                     // events stay in the window and folding learns that the thread ended.
-                    seal(shrunk(c), lastTicks: s.pointee.last_ticks, stateful: s.pointee.stateful != 0, final: true)
+                    seal(shrunk(c), lastTicks: s.pointee.last_ticks, stateful: fr_state_chunk_is_stateful(s), final: true)
                     evicted = evict(now: s.pointee.last_ticks) && !handOff()
                 } else {
                     release(c)
