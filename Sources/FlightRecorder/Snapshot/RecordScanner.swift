@@ -56,6 +56,16 @@ struct RecordScanner {
         ticks = baseTicks
     }
 
+    /// A scanner of records cut from a chunk's payload (the window fold's suffix part):
+    /// `records` starts at a record whose time delta is from `previousTicks`.
+    init(records: UnsafeRawBufferPointer, thread: UInt64, previousTicks: UInt64) {
+        let base = (records.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!).assumingMemoryBound(to: UInt8.self)
+        p = base
+        end = base + records.count
+        header = EventChunkHeader(thread: thread, sequence: 0, baseTicks: previousTicks)
+        ticks = previousTicks
+    }
+
     @inline(__always)
     private static func uvarint(_ p: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> UInt64? {
         // One-byte values (most deltas, ids and tasks) take the short way.

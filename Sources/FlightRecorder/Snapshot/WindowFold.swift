@@ -9,8 +9,11 @@
 //   runs of the records that dominate chunks (one owner's region begins and ends with interned
 //   names, logs, counters) go through a C loop (fold_scan.c, ~3-4 ns a record against ~10 for
 //   the general path), which leaves the same state record for record (a test compares them).
-//   Chunks the writer did not mark FR_CHUNK_STATEFUL (logs, counters and CPU times only) are
-//   not read at all.
+//   Of a chunk the writer did not mark FR_CHUNK_STATEFUL (its stateful records are only the
+//   begins and ends of synchronous closures' regions, which nest strictly on their thread) only
+//   the part up to the last end of a region begun earlier and the part from the outermost begin
+//   still open at the seal are read: what lies between cancels out. Most such chunks are
+//   read for a few records, or not at all.
 // - Eviction order is seal order, not time order: chunks of different threads overlap in
 //   time, so one task's events can be folded out of order (its end before its creation, a
 //   region's end before its begin). The fold cancels them in either order: an end with no
@@ -126,17 +129,40 @@ struct WindowFold {
     private(set) var fastPathRecords = 0
     /// Evicted chunks not read because they hold no stateful record (FR_CHUNK_STATEFUL).
     private(set) var skippedChunks = 0
+    /// Evicted chunks of which only the parts the writer marked were read.
+    private(set) var partialChunks = 0
 
     mutating func apply(chunk c: ChunkPointer) {
         let final = c.pointee.flags & UInt64(FR_CHUNK_FINAL) != 0
-        guard c.pointee.flags & UInt64(FR_CHUNK_STATEFUL) != 0 else {
-            // Only logs, counters and CPU times: nothing here changes the state.
+        let used = Int(fr_chunk_published(c) & 0xFFFF_FFFF)
+        let data = UnsafeRawPointer(fr_chunk_data(c))
+        if c.pointee.flags & UInt64(FR_CHUNK_STATEFUL) != 0 {
+            apply(payload: UnsafeRawBufferPointer(start: data, count: used), final: final)
+            return
+        }
+        // Only the parts the writer marked: before them, between them and after them are
+        // regions that begin and end there, logs, counters and CPU times.
+        let prefixEnd = min(Int(c.pointee.fold_prefix_end), used)
+        let suffixStart = max(min(Int(c.pointee.fold_suffix_start), used), prefixEnd)
+        guard prefixEnd > 0 || suffixStart < used else {
             if final { threads[c.pointee.thread] = nil }
             skippedChunks += 1
             return
         }
-        let used = Int(fr_chunk_published(c) & 0xFFFF_FFFF)
-        apply(payload: UnsafeRawBufferPointer(start: fr_chunk_data(c), count: used), final: final)
+        partialChunks += 1
+        var prefix: RecordScanner? = nil
+        if prefixEnd > 0 {
+            prefix = RecordScanner(UnsafeRawBufferPointer(start: data, count: prefixEnd))
+            if prefix == nil {
+                damagedChunks += 1
+                return
+            }
+        }
+        let suffix = suffixStart < used
+            ? RecordScanner(records: UnsafeRawBufferPointer(start: data + suffixStart, count: used - suffixStart),
+                            thread: c.pointee.thread, previousTicks: c.pointee.fold_suffix_ticks)
+            : nil
+        fold(prefix, suffix, thread: c.pointee.thread, final: final)
     }
 
     mutating func apply(payload: [UInt8], final: Bool) {
@@ -144,17 +170,30 @@ struct WindowFold {
     }
 
     mutating func apply(payload: UnsafeRawBufferPointer, final: Bool) {
-        guard var scanner = RecordScanner(payload) else {
+        guard let scanner = RecordScanner(payload) else {
             damagedChunks += 1
             return
         }
-        var pass = Pass(fold: self, thread: scanner.header.thread)
+        fold(scanner, nil, thread: scanner.header.thread, final: final)
+    }
+
+    /// Folds the records of one chunk of `thread`: `first`, then `second` (parts of it).
+    private mutating func fold(_ first: RecordScanner?, _ second: RecordScanner?, thread: UInt64, final: Bool) {
+        var pass = Pass(fold: self, thread: thread)
         self = WindowFold()  // `pass` holds the only reference: no copy-on-write while folding
-        pass.run(&scanner)
+        var damaged = false
+        if var scanner = first {
+            pass.run(&scanner)
+            damaged = scanner.damaged
+        }
+        if var scanner = second, !damaged {
+            pass.run(&scanner)
+            damaged = scanner.damaged
+        }
         pass.finish()
         self = pass.fold
-        if scanner.damaged { damagedChunks += 1 }
-        if final { threads[pass.thread] = nil }
+        if damaged { damagedChunks += 1 }
+        if final { threads[thread] = nil }
         trim()
     }
 
