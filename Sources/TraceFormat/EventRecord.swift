@@ -146,6 +146,24 @@ public enum EventRecord {
         return copyBytes(message, to: q)
     }
 
+    /// A log whose message is the first `count` (at most 15) bytes, in memory order, of the two
+    /// little-endian words `messageWords` (a small String's representation). All 16 bytes are
+    /// stored, so the caller must have room for 16 after the fixed fields; the position
+    /// returned is after the first `count` (the bytes beyond belong to no record until the
+    /// next one overwrites them).
+    @inlinable @inline(__always)
+    public static func log(dt: UInt64, task: UInt64, categoryRef: UInt64, messageWords: (UInt64, UInt64), count: Int,
+                           at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var q = header(.log, dt: dt, at: p)
+        q = Varint.write(task, at: q)
+        q = Varint.write(categoryRef, at: q)
+        q.pointee = UInt8(truncatingIfNeeded: count)  // < 128: a one-byte uvarint
+        let bytes = UnsafeMutableRawPointer(q + 1)
+        bytes.storeBytes(of: messageWords.0.littleEndian, as: UInt64.self)
+        bytes.storeBytes(of: messageWords.1.littleEndian, toByteOffset: 8, as: UInt64.self)
+        return q + 1 + count
+    }
+
     /// Task creation with inline or interned name and group references already encoded by
     /// the caller (`nameRef`/`groupRef` as `StringRef` values, inline bytes following).
     @inlinable @inline(__always)

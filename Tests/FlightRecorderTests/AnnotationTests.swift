@@ -47,6 +47,35 @@ extension Recorder {
             #expect(logs.last?.message == "small")
         }
 
+        @Test("messages of every small-string length, and just past it, reach the snapshot whole, with the record after each intact")
+        func smallMessages() throws {
+            let recorder = FlightRecorder(configuration: .init(chunkBytes: 4 << 10))
+            try recorder.start()
+            defer { recorder.stop() }
+            // Small strings (up to 15 bytes) are stored as their two words, 16 bytes; the record
+            // after each must overwrite the extra bytes, also across chunk boundaries.
+            var messages = (0...17).map { String(repeating: "m", count: $0) }
+            messages += ["é", "naïve ☕️", "😀😀😀", "1234567890abcde"]
+            for round in 0..<300 {
+                for (i, message) in messages.enumerated() {
+                    Trace.log(category: "small", message)
+                    Trace.counter("after", round * 100 + i)
+                }
+            }
+            let snapshot = try DecodedSnapshot(try recorder.snapshot())
+            let events = snapshot.allEvents.map(\.event).filter { $0.kind == .log || $0.kind == .counterInt }
+            #expect(events.count > 2 * messages.count * 10)  // many rounds still in the window
+            var checked = 0
+            for (log, counter) in zip(events, events.dropFirst()) where log.kind == .log {
+                #expect(counter.kind == .counterInt)
+                let i = Int(counter.intValue % 100)
+                #expect(log.message == messages[i])
+                #expect(log.name == "small")
+                checked += 1
+            }
+            #expect(checked > messages.count * 10)
+        }
+
         @Test("annotations run their bodies and record nothing when no recorder records")
         func idleAnnotations() throws {
             #expect(!Trace.isRecording)

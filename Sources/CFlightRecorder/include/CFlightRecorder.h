@@ -30,6 +30,9 @@ extern "C" {
 #define FR_CHUNK_FINAL 1u
 /// Set while a snapshot copies the chunk: releasing it is deferred until the snapshot ends.
 #define FR_CHUNK_PINNED 2u
+/// Set when the chunk holds a record that changes the state at window start (a task, region
+/// or thread-name record): chunks of logs, counters and CPU times only are not folded.
+#define FR_CHUNK_STATEFUL 4u
 
 /// A chunk of one thread's events. The payload (an events frame payload: chunk header then
 /// records) follows the struct in the same allocation.
@@ -46,6 +49,15 @@ typedef struct fr_chunk {
     uint64_t flags;
     /// Order in which the ring evicted the chunk (recorder bookkeeping).
     uint64_t eviction;
+    /// For a chunk sealed without FR_CHUNK_STATEFUL, the only parts the window fold reads
+    /// (payload offsets): `[0, fold_prefix_end)`, which ends after the last end of a
+    /// synchronous region begun in an earlier chunk (0: none), and `[fold_suffix_start, used)`,
+    /// from the begin of the outermost synchronous region still open at the seal (`used`:
+    /// none), whose records take their time deltas from `fold_suffix_ticks`. Everything
+    /// between is regions that begin and end in it, logs and counters.
+    uint32_t fold_prefix_end;
+    uint32_t fold_suffix_start;
+    uint64_t fold_suffix_ticks;
 } fr_chunk;
 
 /// A chunk with `capacity` payload bytes (16-byte aligned), or NULL when out of memory.
@@ -82,6 +94,21 @@ typedef struct fr_thread_state {
     uint64_t last_ticks;
     /// Records in the active chunk.
     uint64_t events;
+    /// Non-zero once the active chunk holds a stateful record other than a synchronous
+    /// region's begin or end (see FR_CHUNK_STATEFUL).
+    uint64_t stateful;
+    /// Regions of synchronous closures begun in the active chunk and not yet ended. Such regions
+    /// nest strictly on their thread (a closure's region ends before any region opened around
+    /// it), so of a chunk with no other stateful record the fold needs only the part up to the
+    /// last end of a region begun earlier and the part from the outermost begin still open
+    /// (fr_chunk's `fold_prefix_end` / `fold_suffix_start`).
+    uint64_t sync_regions;
+    /// Just after the last end of a synchronous region begun in an earlier chunk (NULL: none).
+    uint8_t *_Nullable sync_lead_end;
+    /// The begin of the outermost synchronous region still open (valid while `sync_regions`
+    /// > 0), and the time of the record before it.
+    uint8_t *_Nullable sync_open_start;
+    uint64_t sync_open_ticks;
     fr_chunk *_Nullable chunk;
     /// Operating-system thread id (gettid on Linux).
     uint64_t thread;
@@ -139,6 +166,42 @@ static inline void fr_state_commit(fr_thread_state *_Nonnull s, uint8_t *_Nonnul
     s->last_ticks = ticks;
     s->events += 1;
     fr_chunk_publish(c, (uint64_t)(end - fr_chunk_data(c)), s->events);
+}
+
+/// `fr_state_commit` for a record that changes the state at window start (task, region and
+/// thread-name records): the chunk will be folded when it is evicted.
+static inline void fr_state_commit_stateful(fr_thread_state *_Nonnull s, uint8_t *_Nonnull end, uint64_t ticks) {
+    s->stateful = 1;
+    fr_state_commit(s, end, ticks);
+}
+
+/// `fr_state_commit` for the begin of a synchronous closure's region (see `sync_regions`).
+static inline void fr_state_commit_sync_begin(fr_thread_state *_Nonnull s, uint8_t *_Nonnull end, uint64_t ticks) {
+    if (s->sync_regions == 0) {
+        s->sync_open_start = s->write;
+        s->sync_open_ticks = s->last_ticks;
+    }
+    s->sync_regions += 1;
+    fr_state_commit(s, end, ticks);
+}
+
+/// `fr_state_commit` for the end of a synchronous closure's region.
+static inline void fr_state_commit_sync_end(fr_thread_state *_Nonnull s, uint8_t *_Nonnull end, uint64_t ticks) {
+    if (s->sync_regions > 0) {
+        s->sync_regions -= 1;
+    } else {
+        s->sync_lead_end = end;  // its begin is in an earlier chunk
+    }
+    fr_state_commit(s, end, ticks);
+}
+
+/// Forgets the active chunk's stateful marks (a fresh chunk).
+static inline void fr_state_reset_stateful(fr_thread_state *_Nonnull s) {
+    s->stateful = 0;
+    s->sync_regions = 0;
+    s->sync_lead_end = NULL;
+    s->sync_open_start = NULL;
+    s->sync_open_ticks = 0;
 }
 
 static inline uint64_t fr_name_cache_slot(uintptr_t key) {

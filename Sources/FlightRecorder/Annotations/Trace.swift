@@ -5,7 +5,8 @@
 //   the body directly); nothing else is evaluated.
 // - A region records the task it runs in (the innermost logical task of `withTask`, else the
 //   Swift task, else 0 for "this thread"); its begin and end carry the same task even when an
-//   async body resumes on another thread, so readers pair them per task.
+//   async body resumes on another thread, so readers pair them per task. A region whose begin
+//   was dropped (no memory for a chunk) records no end either.
 // - Async variants take `isolation: isolated (any Actor)? = #isolation`: the body runs on the
 //   caller's actor without a hop.
 // - Names given as `StaticString` are interned once per thread (cached by address); `TraceName`
@@ -26,8 +27,8 @@ public enum Trace {
         guard fr_is_recording() else { return try body() }
         let ticks = fr_ticks()
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: name, stack: Self.stack(), ticks: ticks)
-        defer { Emit.regionEnd(task: task, name: name) }
+        let recorded = Emit.regionBegin(task: task, name: name, stack: Self.stack(), sync: true, ticks: ticks)
+        defer { if let recorded { Emit.regionEnd(task: task, name: recorded, sync: true) } }
         return try body()
     }
 
@@ -38,8 +39,8 @@ public enum Trace {
         guard fr_is_recording() else { return try await body() }
         let ticks = fr_ticks()
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: name, stack: Self.stack(), ticks: ticks)
-        defer { Emit.regionEnd(task: task, name: name) }
+        let recorded = Emit.regionBegin(task: task, name: name, stack: Self.stack(), ticks: ticks)
+        defer { if let recorded { Emit.regionEnd(task: task, name: recorded) } }
         return try await body()
     }
 
@@ -48,8 +49,8 @@ public enum Trace {
         guard fr_is_recording() else { return try body() }
         let ticks = fr_ticks()
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: name.id, stack: Self.stack(), ticks: ticks)
-        defer { Emit.regionEnd(task: task, name: name.id) }
+        let recorded = Emit.regionBegin(task: task, name: name.id, stack: Self.stack(), sync: true, ticks: ticks)
+        defer { if let recorded { Emit.regionEnd(task: task, name: recorded, sync: true) } }
         return try body()
     }
 
@@ -59,8 +60,8 @@ public enum Trace {
         guard fr_is_recording() else { return try await body() }
         let ticks = fr_ticks()
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: name.id, stack: Self.stack(), ticks: ticks)
-        defer { Emit.regionEnd(task: task, name: name.id) }
+        let recorded = Emit.regionBegin(task: task, name: name.id, stack: Self.stack(), ticks: ticks)
+        defer { if let recorded { Emit.regionEnd(task: task, name: recorded) } }
         return try await body()
     }
 
@@ -106,8 +107,8 @@ public enum Trace {
         guard fr_is_recording() else { return try body() }
         let ticks = fr_ticks()
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: reason, stack: Self.stack(), blocking: true, ticks: ticks)
-        defer { Emit.regionEnd(task: task, name: reason) }
+        let recorded = Emit.regionBegin(task: task, name: reason, stack: Self.stack(), blocking: true, sync: true, ticks: ticks)
+        defer { if let recorded { Emit.regionEnd(task: task, name: recorded, sync: true) } }
         return try body()
     }
 
@@ -117,8 +118,8 @@ public enum Trace {
         guard fr_is_recording() else { return try await body() }
         let ticks = fr_ticks()
         let task = TaskIdentity.current
-        Emit.regionBegin(task: task, name: reason, stack: Self.stack(), blocking: true, ticks: ticks)
-        defer { Emit.regionEnd(task: task, name: reason) }
+        let recorded = Emit.regionBegin(task: task, name: reason, stack: Self.stack(), blocking: true, ticks: ticks)
+        defer { if let recorded { Emit.regionEnd(task: task, name: recorded) } }
         return try await body()
     }
 
@@ -142,7 +143,11 @@ public enum Trace {
     static func recordLog(category: StaticString, _ message: String) {
         let ticks = fr_ticks()
         let task = TaskIdentity.current
-        StringBytes.with(message) { Emit.log(task: task, category: category, message: $0, ticks: ticks) }
+        if let small = StringBytes.small(message) {
+            Emit.log(task: task, category: category, messageWords: small.words, count: small.count, ticks: ticks)
+        } else {
+            StringBytes.with(message) { Emit.log(task: task, category: category, message: $0, ticks: ticks) }
+        }
     }
 
     @usableFromInline @inline(never)

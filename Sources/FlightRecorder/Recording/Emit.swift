@@ -7,7 +7,9 @@
 //   the rest), reads the thread-local state pointer, checks room
 //   (`EventKind.maxFixedLength` + inline bytes), encodes with
 //   TraceFormat's `EventRecord` pointer encoders (time delta from the thread's previous
-//   record), and publishes the new length with a release store (`fr_state_commit`).
+//   record), and publishes the new length with a release store (`fr_state_commit`; task,
+//   region and thread-name records with `fr_state_commit_stateful`, which also marks the chunk
+//   as one the window fold must read).
 // - Only when the chunk is full (or on a thread's first event) does `ThreadBuffer.refill` run:
 //   it seals the chunk into the ring and takes a fresh one under the ring lock.
 // - Times never decrease within a chunk: a tick read earlier than the previous record's (TSC
@@ -77,7 +79,7 @@ enum Emit {
         let end = EventRecord.taskCreated(dt: t &- s.pointee.last_ticks, task: task, parent: parent,
                                           name: nil, nameID: name, group: nil, groupID: group,
                                           at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit(s, end, t)
+        fr_state_commit_stateful(s, end, t)
     }
 
     /// taskCreated with the name written inline (dynamic names); `group` is a string id.
@@ -89,7 +91,7 @@ enum Emit {
         let end = EventRecord.taskCreated(dt: t &- s.pointee.last_ticks, task: task, parent: parent,
                                           name: name, nameID: 0, group: nil, groupID: group,
                                           at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit(s, end, t)
+        fr_state_commit_stateful(s, end, t)
     }
 
     /// taskEnded: `task` finished; no events of it follow.
@@ -139,7 +141,7 @@ enum Emit {
         guard let s = reserve() else { return }
         let t = now(s)
         let end = EventRecord.task(kind, dt: t &- s.pointee.last_ticks, task: task, at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit(s, end, t)
+        fr_state_commit_stateful(s, end, t)
     }
 
     @inlinable @inline(__always)
@@ -148,7 +150,7 @@ enum Emit {
         let t = now(s)
         let end = EventRecord.task(kind, dt: t &- s.pointee.last_ticks, task: task, field,
                                    at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit(s, end, t)
+        fr_state_commit_stateful(s, end, t)
     }
 
     // MARK: regions
@@ -161,11 +163,15 @@ enum Emit {
         regionBegin(task: task, name: name, stack: stack, blocking: blocking, ticks: fr_ticks())
     }
 
-    /// regionBegin at `ticks`, read by a caller that checked `fr_is_recording()`.
-    @inlinable @inline(__always)
-    static func regionBegin(task: UInt64, name: UInt64, stack: UInt64 = 0, blocking: Bool = false, ticks: UInt64) {
-        guard let s = room() else { return }
-        appendRegionBegin(s, task: task, name: name, stack: stack, blocking: blocking, ticks: ticks)
+    /// regionBegin at `ticks`, read by a caller that checked `fr_is_recording()`. Returns the
+    /// name's string id when the begin was recorded, nil when it was dropped: the caller
+    /// records the matching end with that id, and no end for a dropped begin.
+    @inlinable @inline(__always) @discardableResult
+    static func regionBegin(task: UInt64, name: UInt64, stack: UInt64 = 0, blocking: Bool = false, sync: Bool = false,
+                            ticks: UInt64) -> UInt64? {
+        guard let s = room() else { return nil }
+        appendRegionBegin(s, task: task, name: name, stack: stack, blocking: blocking, sync: sync, ticks: ticks)
+        return name
     }
 
     /// regionBegin with a StaticString name, interned through the thread's cache.
@@ -175,21 +181,27 @@ enum Emit {
         regionBegin(task: task, name: name, stack: stack, blocking: blocking, ticks: fr_ticks())
     }
 
-    /// regionBegin at `ticks`, read by a caller that checked `fr_is_recording()`.
-    @inlinable @inline(__always)
-    static func regionBegin(task: UInt64, name: StaticString, stack: UInt64 = 0, blocking: Bool = false, ticks: UInt64) {
-        guard let s = room() else { return }
-        appendRegionBegin(s, task: task, name: Names.id(name, state: s), stack: stack, blocking: blocking, ticks: ticks)
+    /// regionBegin at `ticks`, read by a caller that checked `fr_is_recording()`; returns the
+    /// name's string id (nil: dropped) as the variant above does, so the end skips the lookup.
+    @inlinable @inline(__always) @discardableResult
+    static func regionBegin(task: UInt64, name: StaticString, stack: UInt64 = 0, blocking: Bool = false, sync: Bool = false,
+                            ticks: UInt64) -> UInt64? {
+        guard let s = room() else { return nil }
+        let id = Names.id(name, state: s)
+        appendRegionBegin(s, task: task, name: id, stack: stack, blocking: blocking, sync: sync, ticks: ticks)
+        return id
     }
 
-    /// The regionBegin record into `s`, which has room for it.
+    /// The regionBegin record into `s`, which has room for it. `sync`: the region of a
+    /// synchronous closure, whose end comes on this thread before any other region's end
+    /// (`fr_state_commit_sync_begin`); every other region marks its chunk stateful.
     @inlinable @inline(__always)
     static func appendRegionBegin(_ s: UnsafeMutablePointer<fr_thread_state>, task: UInt64, name: UInt64, stack: UInt64,
-                                  blocking: Bool, ticks: UInt64) {
+                                  blocking: Bool, sync: Bool = false, ticks: UInt64) {
         let t = clamp(ticks, s)
         let end = EventRecord.regionBegin(dt: t &- s.pointee.last_ticks, task: task, nameRef: StringRef.interned(name),
                                           stack: stack, blocking: blocking, at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit(s, end, t)
+        if sync { fr_state_commit_sync_begin(s, end, t) } else { fr_state_commit_stateful(s, end, t) }
     }
 
     /// regionBegin with the name written inline.
@@ -203,16 +215,16 @@ enum Emit {
         q = Varint.write(task, at: q)
         q = StringRef.writeInline(name, at: q)
         q = Varint.write(stack, at: q)
-        fr_state_commit(s, q, t)
+        fr_state_commit_stateful(s, q, t)
     }
 
     /// regionEnd: the innermost open region named `name` (string id) on `task` closes.
     @inlinable @inline(__always)
-    static func regionEnd(task: UInt64, name: UInt64) {
+    static func regionEnd(task: UInt64, name: UInt64, sync: Bool = false) {
         guard fr_is_recording() else { return }
         let ticks = fr_ticks()
         guard let s = room() else { return }
-        appendRegionEnd(s, task: task, name: name, ticks: ticks)
+        appendRegionEnd(s, task: task, name: name, sync: sync, ticks: ticks)
     }
 
     /// regionEnd with a StaticString name.
@@ -224,13 +236,14 @@ enum Emit {
         appendRegionEnd(s, task: task, name: Names.id(name, state: s), ticks: ticks)
     }
 
-    /// The regionEnd record into `s`, which has room for it.
+    /// The regionEnd record into `s`, which has room for it; `sync` as for the begin.
     @inlinable @inline(__always)
-    static func appendRegionEnd(_ s: UnsafeMutablePointer<fr_thread_state>, task: UInt64, name: UInt64, ticks: UInt64) {
+    static func appendRegionEnd(_ s: UnsafeMutablePointer<fr_thread_state>, task: UInt64, name: UInt64, sync: Bool = false,
+                                ticks: UInt64) {
         let t = clamp(ticks, s)
         let end = EventRecord.regionEnd(dt: t &- s.pointee.last_ticks, task: task, nameRef: StringRef.interned(name),
                                         at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit(s, end, t)
+        if sync { fr_state_commit_sync_end(s, end, t) } else { fr_state_commit_stateful(s, end, t) }
     }
 
     /// regionEnd with the name written inline.
@@ -242,7 +255,7 @@ enum Emit {
         var q = EventRecord.header(.regionEnd, dt: t &- s.pointee.last_ticks, at: s.pointee.write.unsafelyUnwrapped)
         q = Varint.write(task, at: q)
         q = StringRef.writeInline(name, at: q)
-        fr_state_commit(s, q, t)
+        fr_state_commit_stateful(s, q, t)
     }
 
     // MARK: logs and counters
@@ -260,6 +273,19 @@ enum Emit {
         let text = clip(message)
         guard let s = room(extra: text.count) else { return }
         appendLog(s, task: task, category: Names.id(category, state: s), text: text, ticks: ticks)
+    }
+
+    /// log at `ticks` of a small String's message: its two words and byte count (see
+    /// `StringBytes.small`). The words are stored whole, straight from registers: copying the
+    /// bytes out of a stack copy of the words stalled on store-to-load forwarding (~5 ns).
+    @inlinable @inline(__always)
+    static func log(task: UInt64, category: StaticString, messageWords words: (UInt64, UInt64), count: Int, ticks: UInt64) {
+        guard let s = room(extra: 16) else { return }
+        let t = clamp(ticks, s)
+        let end = EventRecord.log(dt: t &- s.pointee.last_ticks, task: task,
+                                  categoryRef: StringRef.interned(Names.id(category, state: s)),
+                                  messageWords: words, count: count, at: s.pointee.write.unsafelyUnwrapped)
+        fr_state_commit(s, end, t)
     }
 
     /// log with the category given as a string id.
@@ -349,7 +375,7 @@ enum Emit {
         guard fr_state_has_room(s, UInt64(text.count)) else { return }
         let t = now(s)
         let q = EventRecord.header(.threadName, dt: t &- s.pointee.last_ticks, at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit(s, StringRef.writeInline(text, at: q), t)
+        fr_state_commit_stateful(s, StringRef.writeInline(text, at: q), t)
     }
 }
 

@@ -9,7 +9,8 @@
 //   decoded strings of every form it handles and found their bytes (`layoutChecked`: once per
 //   process, when a recorder first starts). Until then, or if the check fails, everything takes
 //   the standard accessor.
-// - Forms decoded: small (up to 15 bytes, held in the two words: copied to the stack) and
+// - Forms decoded: small (up to 15 bytes, held in the two words: copied to the stack, or
+//   handed over as the words themselves by `small`) and
 //   tail-allocated (native strings and literals: read in place). The caller borrows the String
 //   for the whole call, so in-place bytes stay alive and unchanged. Every other form (shared,
 //   bridged, foreign) takes the standard accessor.
@@ -54,6 +55,20 @@ enum StringBytes {
         }
         #endif
         return false
+    }
+
+    /// A small String's two words and byte count: its UTF-8 bytes are the first `count` bytes
+    /// of the words in memory order. nil for every other form, and until the layout is checked.
+    @inlinable @inline(__always)
+    static func small(_ text: String) -> (words: (UInt64, UInt64), count: Int)? {
+        #if (arch(x86_64) || arch(arm64)) && _endian(little)
+        guard fr_string_words_usable() else { return nil }
+        let words = unsafeBitCast(text, to: (UInt64, UInt64).self)
+        guard words.1 & smallFlag != 0 else { return nil }
+        return (words, Int(truncatingIfNeeded: (words.1 >> 56) & 0xF))
+        #else
+        return nil
+        #endif
     }
 
     /// The standard library's way (any form; a copy for strings without contiguous UTF-8).

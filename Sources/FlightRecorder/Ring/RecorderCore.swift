@@ -39,6 +39,31 @@ struct ChunkCut: @unchecked Sendable {
     var baseTicks: UInt64
 }
 
+/// What the window fold must read of a thread's active chunk once it is evicted (see
+/// FR_CHUNK_STATEFUL and fr_chunk's `fold_prefix_end` / `fold_suffix_start`).
+struct FoldParts {
+    var stateful = false
+    var prefixEnd: UInt32 = 0
+    var suffixStart: UInt32 = 0
+    var suffixTicks: UInt64 = 0
+
+    /// Taken from the thread's marks, as offsets into `c`'s payload; call before sealing.
+    init(of c: ChunkPointer, in s: ThreadStatePointer) {
+        guard s.pointee.stateful == 0 else {
+            stateful = true
+            return
+        }
+        let data = UnsafeRawPointer(fr_chunk_data(c))
+        prefixEnd = s.pointee.sync_lead_end.map { UInt32(UnsafeRawPointer($0) - data) } ?? 0
+        if s.pointee.sync_regions > 0, let start = s.pointee.sync_open_start {
+            suffixStart = UInt32(UnsafeRawPointer(start) - data)
+            suffixTicks = s.pointee.sync_open_ticks
+        } else {
+            suffixStart = UInt32(fr_chunk_published(c) & 0xFFFF_FFFF)
+        }
+    }
+}
+
 final class RecorderCore: @unchecked Sendable {
     // @unchecked Sendable: every mutable field is accessed only under `ringLock`, except `fold`,
     // which is accessed only under `foldLock` (see the file comment).
@@ -176,7 +201,7 @@ final class RecorderCore: @unchecked Sendable {
             if let c = s.pointee.chunk {
                 s.pointee.chunk = nil
                 if s.pointee.epoch == epoch && s.pointee.events > 0 {
-                    seal(c, lastTicks: s.pointee.last_ticks, final: false)
+                    seal(c, FoldParts(of: c, in: s), lastTicks: s.pointee.last_ticks, final: false)
                     outcome.evicted = evict(now: s.pointee.last_ticks) && !handOff()
                 } else {
                     release(c)
@@ -216,6 +241,7 @@ final class RecorderCore: @unchecked Sendable {
         s.pointee.write = end
         s.pointee.last_ticks = base
         s.pointee.events = 0
+        fr_state_reset_stateful(s)
         fr_state_set_limit(s, data + Int(c.pointee.capacity) - EventKind.maxFixedLength)
     }
 
@@ -228,7 +254,8 @@ final class RecorderCore: @unchecked Sendable {
                 if isRecording && s.pointee.epoch == epoch {
                     // The last chunk of the thread: kept (shrunk to its content) so the thread's
                     // events stay in the window and folding learns that the thread ended.
-                    seal(shrunk(c), lastTicks: s.pointee.last_ticks, final: true)
+                    let parts = FoldParts(of: c, in: s)  // before shrinking: offsets into `c`
+                    seal(shrunk(c), parts, lastTicks: s.pointee.last_ticks, final: true)
                     evicted = evict(now: s.pointee.last_ticks) && !handOff()
                 } else {
                     release(c)
@@ -299,8 +326,15 @@ final class RecorderCore: @unchecked Sendable {
         }
     }
 
-    private func seal(_ c: ChunkPointer, lastTicks: UInt64, final: Bool) {
+    private func seal(_ c: ChunkPointer, _ parts: FoldParts, lastTicks: UInt64, final: Bool) {
         c.pointee.last_ticks = lastTicks
+        if parts.stateful {
+            c.pointee.flags |= UInt64(FR_CHUNK_STATEFUL)
+        } else {
+            c.pointee.fold_prefix_end = parts.prefixEnd
+            c.pointee.fold_suffix_start = parts.suffixStart
+            c.pointee.fold_suffix_ticks = parts.suffixTicks
+        }
         if final { c.pointee.flags |= UInt64(FR_CHUNK_FINAL) }
         sealed.append(c)
         sealedBytes += Self.size(c)

@@ -21,6 +21,6 @@ extension Emit {
         let end = EventRecord.taskCreated(dt: t &- s.pointee.last_ticks, task: task, parent: parent,
                                           name: text, nameID: 0, group: text, groupID: 0,
                                           at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit(s, end, t)
+        fr_state_commit_stateful(s, end, t)
     }
 }

@@ -8,6 +8,9 @@
 // 2-core machine). This scanner reads the same encoding in place: no copy, no throwing, no
 // per-record value built (a specialized visitor receives the fields).
 //
+// The fold hands the runs of records that dominate chunks to a C loop (fold_scan.c) through
+// `consume`, and reads the rest here.
+//
 // Invariants:
 // - It follows EventRecord.swift's encoding exactly (a test checks it against EventDecoder on
 //   recorded chunks); it never reads outside the payload; on malformed input `next` returns
@@ -51,6 +54,16 @@ struct RecordScanner {
         self.end = end
         header = EventChunkHeader(thread: thread, sequence: sequence, baseTicks: baseTicks)
         ticks = baseTicks
+    }
+
+    /// A scanner of records cut from a chunk's payload (the window fold's suffix part):
+    /// `records` starts at a record whose time delta is from `previousTicks`.
+    init(records: UnsafeRawBufferPointer, thread: UInt64, previousTicks: UInt64) {
+        let base = (records.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!).assumingMemoryBound(to: UInt8.self)
+        p = base
+        end = base + records.count
+        header = EventChunkHeader(thread: thread, sequence: 0, baseTicks: previousTicks)
+        ticks = previousTicks
     }
 
     @inline(__always)
@@ -106,6 +119,16 @@ struct RecordScanner {
         return more
     }
 
+    /// The kind byte of the next record; nil at the end of the payload.
+    var nextKind: UInt8? { p < end ? p.pointee : nil }
+
+    /// Lets a fast path (WindowFold's, in C) read records in place: `body` gets the start of
+    /// the next record, the payload's end and the previous record's time, and moves the start
+    /// and the time past the whole records it consumed.
+    mutating func consume(_ body: (inout UnsafePointer<UInt8>, UnsafePointer<UInt8>, inout UInt64) -> Void) {
+        body(&p, end, &ticks)
+    }
+
     /// Hands every remaining record to `visitor`, in order; stops at the end or at damage.
     /// Generic so that each visitor gets its own specialized loop with its methods inlined.
     mutating func visitAll<V: RecordVisitor>(_ visitor: inout V) {
@@ -114,7 +137,7 @@ struct RecordScanner {
 
     /// Reads one record and hands it to `visitor`; false at the end of the payload or on damage.
     @inline(__always)
-    private mutating func step<V: RecordVisitor>(_ v: inout V) -> Bool {
+    mutating func step<V: RecordVisitor>(_ v: inout V) -> Bool {
         while p < end {
             let k = p.pointee
             p += 1

@@ -2,9 +2,18 @@
 // retained chunk began (live tasks with name/parent/group/state, open regions, thread names).
 //
 // Invariants:
-// - Chunks are folded in eviction order, off the per-event hot path (by the thread whose seal
-//   evicted them, or by a snapshot), with `RecordScanner` (no allocation per record; names
-//   stay string ids until `windowState()` resolves them).
+// - Chunks are folded in eviction order, off the per-event hot path (by the fold worker, the
+//   thread whose seal evicted them, or a snapshot), with `RecordScanner` (no allocation per
+//   record; names stay string ids until `windowState()` resolves them).
+// - Every recorded event is folded once, so the fold's cost per record is paid by every event:
+//   runs of the records that dominate chunks (one owner's region begins and ends with interned
+//   names, logs, counters) go through a C loop (fold_scan.c, ~3-4 ns a record against ~10 for
+//   the general path), which leaves the same state record for record (a test compares them).
+//   Of a chunk the writer did not mark FR_CHUNK_STATEFUL (its stateful records are only the
+//   begins and ends of synchronous closures' regions, which nest strictly on their thread) only
+//   the part up to the last end of a region begun earlier and the part from the outermost begin
+//   still open at the seal are read: what lies between cancels out. Most such chunks are
+//   read for a few records, or not at all.
 // - Eviction order is seal order, not time order: chunks of different threads overlap in
 //   time, so one task's events can be folded out of order (its end before its creation, a
 //   region's end before its begin). The fold cancels them in either order: an end with no
@@ -88,13 +97,8 @@ struct WindowFold {
         var thread: UInt64
     }
 
-    struct OpenRegion {
-        var thread: UInt64
-        var name: Name
-        var stack: UInt64
-        var beginTicks: UInt64
-        var blocking: Bool
-    }
+    /// An open region: the C struct, so the fast path (fold_scan.c) pushes and pops it in place.
+    typealias OpenRegion = fr_open_region
 
     struct RegionKey: Hashable {
         var owner: Owner
@@ -113,13 +117,52 @@ struct WindowFold {
     /// Region ends folded before their begin.
     private var pendingRegionEnds: [RegionKey: Int] = [:]
     private var pendingRegionEndCount = 0
+    /// Owners with region ends in `pendingRegionEnds`, and how many: the fast path does not
+    /// look ends up, so it stays off while the owner it would fold has any.
+    private var pendingOwners: [Owner: Int] = [:]
     /// Chunks whose payload did not decode to the end (kept up to the damage).
     private(set) var damagedChunks = 0
+    /// Whether runs of region, log and counter records go through the C fast path
+    /// (fold_scan.c); tests compare it against the general path.
+    var usesFastPath = true
+    /// Records the fast path folded (tests check that it ran).
+    private(set) var fastPathRecords = 0
+    /// Evicted chunks not read because they hold no stateful record (FR_CHUNK_STATEFUL).
+    private(set) var skippedChunks = 0
+    /// Evicted chunks of which only the parts the writer marked were read.
+    private(set) var partialChunks = 0
 
     mutating func apply(chunk c: ChunkPointer) {
+        let final = c.pointee.flags & UInt64(FR_CHUNK_FINAL) != 0
         let used = Int(fr_chunk_published(c) & 0xFFFF_FFFF)
-        apply(payload: UnsafeRawBufferPointer(start: fr_chunk_data(c), count: used),
-              final: c.pointee.flags & UInt64(FR_CHUNK_FINAL) != 0)
+        let data = UnsafeRawPointer(fr_chunk_data(c))
+        if c.pointee.flags & UInt64(FR_CHUNK_STATEFUL) != 0 {
+            apply(payload: UnsafeRawBufferPointer(start: data, count: used), final: final)
+            return
+        }
+        // Only the parts the writer marked: before them, between them and after them are
+        // regions that begin and end there, logs, counters and CPU times.
+        let prefixEnd = min(Int(c.pointee.fold_prefix_end), used)
+        let suffixStart = max(min(Int(c.pointee.fold_suffix_start), used), prefixEnd)
+        guard prefixEnd > 0 || suffixStart < used else {
+            if final { threads[c.pointee.thread] = nil }
+            skippedChunks += 1
+            return
+        }
+        partialChunks += 1
+        var prefix: RecordScanner? = nil
+        if prefixEnd > 0 {
+            prefix = RecordScanner(UnsafeRawBufferPointer(start: data, count: prefixEnd))
+            if prefix == nil {
+                damagedChunks += 1
+                return
+            }
+        }
+        let suffix = suffixStart < used
+            ? RecordScanner(records: UnsafeRawBufferPointer(start: data + suffixStart, count: used - suffixStart),
+                            thread: c.pointee.thread, previousTicks: c.pointee.fold_suffix_ticks)
+            : nil
+        fold(prefix, suffix, thread: c.pointee.thread, final: final)
     }
 
     mutating func apply(payload: [UInt8], final: Bool) {
@@ -127,17 +170,30 @@ struct WindowFold {
     }
 
     mutating func apply(payload: UnsafeRawBufferPointer, final: Bool) {
-        guard var scanner = RecordScanner(payload) else {
+        guard let scanner = RecordScanner(payload) else {
             damagedChunks += 1
             return
         }
-        var pass = Pass(fold: self, thread: scanner.header.thread)
+        fold(scanner, nil, thread: scanner.header.thread, final: final)
+    }
+
+    /// Folds the records of one chunk of `thread`: `first`, then `second` (parts of it).
+    private mutating func fold(_ first: RecordScanner?, _ second: RecordScanner?, thread: UInt64, final: Bool) {
+        var pass = Pass(fold: self, thread: thread)
         self = WindowFold()  // `pass` holds the only reference: no copy-on-write while folding
-        scanner.visitAll(&pass)
+        var damaged = false
+        if var scanner = first {
+            pass.run(&scanner)
+            damaged = scanner.damaged
+        }
+        if var scanner = second, !damaged {
+            pass.run(&scanner)
+            damaged = scanner.damaged
+        }
         pass.finish()
         self = pass.fold
-        if scanner.damaged { damagedChunks += 1 }
-        if final { threads[pass.thread] = nil }
+        if damaged { damagedChunks += 1 }
+        if final { threads[thread] = nil }
         trim()
     }
 
@@ -190,6 +246,47 @@ struct WindowFold {
             store()
         }
 
+        /// Folds the scanner's records: runs the fast path takes in C, each other record here.
+        mutating func run(_ scanner: inout RecordScanner) {
+            guard fold.usesFastPath else {
+                scanner.visitAll(&self)
+                return
+            }
+            repeat { fastForward(&scanner) } while scanner.step(&self)
+        }
+
+        /// Kinds the fast path may take: region begins and ends, logs, counters, job CPU times.
+        private static let fastKinds: UInt64 = 1 << 0x07 | 1 << 0x08 | 1 << 0x09 | 1 << 0x0A | 1 << 0x0B | 1 << 0x0D | 1 << 0x0E
+
+        /// Lets fold_scan.c consume the run of records ahead that it takes, with the cached
+        /// owner's stack. Only while no region end of that owner waits for its begin and the
+        /// owner's task has not ended early: the fast path checks neither, and only the general
+        /// path's methods here change them.
+        @inline(__always)
+        private mutating func fastForward(_ scanner: inout RecordScanner) {
+            guard let kind = scanner.nextKind, kind < 64, Self.fastKinds & (1 << UInt64(kind)) != 0 else { return }
+            if !fold.pendingOwners.isEmpty && fold.pendingOwners[cachedOwner] != nil { return }
+            let owner = cachedOwner.task
+            if owner != 0 && !fold.endedEarly.isEmpty && fold.endedEarly[owner] != nil { return }
+            let before = depth
+            var after = depth
+            var taken: UInt64 = 0
+            let thread = self.thread
+            cached.withUnsafeMutableBufferPointer { slots in
+                scanner.consume { p, end, ticks in
+                    var run = fr_fold_run(p: p, end: end, ticks: ticks, task: owner, thread: thread,
+                                          stack: slots.baseAddress, depth: UInt64(before), capacity: UInt64(slots.count))
+                    taken = fr_fold_fast(&run)
+                    p = run.p
+                    ticks = run.ticks
+                    after = Int(run.depth)
+                }
+            }
+            depth = after
+            fold.regionCount += after - before
+            fold.fastPathRecords &+= Int(taken)
+        }
+
         @inline(__always)
         private mutating func use(_ owner: Owner) {
             guard owner != cachedOwner else { return }
@@ -210,10 +307,12 @@ struct WindowFold {
             if !fold.pendingRegionEnds.isEmpty, let pending = fold.pendingRegionEnds[RegionKey(owner: cachedOwner, name: name)] {
                 fold.pendingRegionEnds[RegionKey(owner: cachedOwner, name: name)] = pending > 1 ? pending - 1 : nil
                 fold.pendingRegionEndCount -= 1
+                let left = fold.pendingOwners[cachedOwner, default: 1] - 1
+                fold.pendingOwners[cachedOwner] = left > 0 ? left : nil
                 return
             }
             if task != 0 && !fold.endedEarly.isEmpty && fold.endedEarly[task] != nil { return }
-            let region = OpenRegion(thread: thread, name: name, stack: stack, beginTicks: ticks, blocking: blocking)
+            let region = OpenRegion(thread: thread, name: name, stack: stack, begin_ticks: ticks, blocking: blocking ? 1 : 0)
             if depth < cached.count { cached[depth] = region } else { cached.append(region) }
             depth += 1
             fold.regionCount += 1
@@ -233,6 +332,7 @@ struct WindowFold {
             } else {
                 fold.pendingRegionEnds[RegionKey(owner: cachedOwner, name: name), default: 0] += 1
                 fold.pendingRegionEndCount += 1
+                fold.pendingOwners[cachedOwner, default: 0] += 1
             }
         }
 
@@ -302,7 +402,7 @@ struct WindowFold {
             }
         }
         if regionCount > Self.maxRegions {
-            var all = regions.flatMap { owner, list in list.map { (owner, $0.beginTicks) } }
+            var all = regions.flatMap { owner, list in list.map { (owner, $0.begin_ticks) } }
             all.sort { $0.1 < $1.1 }
             var drop: [Owner: Int] = [:]
             for (owner, _) in all.prefix(regionCount - Self.maxRegions * 3 / 4) { drop[owner, default: 0] += 1 }
@@ -319,6 +419,7 @@ struct WindowFold {
         if pendingRegionEndCount > Self.maxPendingEnds {
             pendingRegionEnds = [:]
             pendingRegionEndCount = 0
+            pendingOwners = [:]
         }
         if inlineNames.count > Self.maxInlineNames { compactInlineNames() }
     }
@@ -376,7 +477,7 @@ struct WindowFold {
         for (owner, open) in regions.sorted(by: { ($0.key.task, $0.key.thread) < ($1.key.task, $1.key.thread) }) {
             for r in open {
                 state.regions.append(.init(task: owner.task, thread: r.thread, name: resolve(r.name, strings),
-                                           stack: r.stack, beginTicks: r.beginTicks, blocking: r.blocking))
+                                           stack: r.stack, beginTicks: r.begin_ticks, blocking: r.blocking != 0))
             }
         }
         return state
