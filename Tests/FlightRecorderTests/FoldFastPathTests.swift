@@ -33,6 +33,15 @@ extension Recorder.WindowStart {
         var open: [(task: UInt64, name: UInt64)] = []
         var task = random.pick(tasks)
         let inlineNames = ["x", "yy", "zzz"]
+        /// A region begin (stack 0) or end with one of `inlineNames` written inline.
+        func inlineRegion(_ kind: EventKind, dt: UInt64, task: UInt64) {
+            random.pick(inlineNames).utf8CString.withUnsafeBytes { raw in
+                q = EventRecord.header(kind, dt: dt, at: q)
+                q = Varint.write(task, at: q)
+                q = StringRef.writeInline(UnsafeRawBufferPointer(rebasing: raw.dropLast()), at: q)
+                if kind == .regionBegin { q = Varint.write(0, at: q) }
+            }
+        }
         for _ in 0..<records {
             let dt = random.pick(deltas)
             if random.below(40) == 0 { task = random.pick(tasks) }
@@ -40,13 +49,7 @@ extension Recorder.WindowStart {
             case 0..<14:
                 let name = UInt64(1 + random.below(4))
                 if chaos && random.below(10) == 0 {
-                    random.pick(inlineNames).utf8CString.withUnsafeBytes { raw in
-                        let text = UnsafeRawBufferPointer(rebasing: raw.dropLast())
-                        q = EventRecord.header(.regionBegin, dt: dt, at: q)
-                        q = Varint.write(task, at: q)
-                        q = StringRef.writeInline(text, at: q)
-                        q = Varint.write(0, at: q)
-                    }
+                    inlineRegion(.regionBegin, dt: dt, task: task)
                 } else {
                     q = EventRecord.regionBegin(dt: dt, task: task, nameRef: StringRef.interned(name),
                                                 stack: UInt64(random.below(3)), blocking: random.below(5) == 0, at: q)
@@ -61,12 +64,7 @@ extension Recorder.WindowStart {
                     continue  // nothing of this task is open: no stray end in a clean chunk
                 }
                 if chaos && random.below(12) == 0 {
-                    random.pick(inlineNames).utf8CString.withUnsafeBytes { raw in
-                        let text = UnsafeRawBufferPointer(rebasing: raw.dropLast())
-                        q = EventRecord.header(.regionEnd, dt: dt, at: q)
-                        q = Varint.write(task, at: q)
-                        q = StringRef.writeInline(text, at: q)
-                    }
+                    inlineRegion(.regionEnd, dt: dt, task: task)
                 } else {
                     q = EventRecord.regionEnd(dt: dt, task: task, nameRef: StringRef.interned(name), at: q)
                 }
