@@ -1,5 +1,6 @@
 // A background thread that folds evicted chunks, so that the thread whose seal evicted them
-// does not pay a fold (tens of microseconds to a millisecond per chunk) in the middle of its work.
+// does not pay a fold in the middle of its work (nothing for a chunk of logs and counters; for
+// a 64 KiB chunk read whole, ~50 us of region records, ~100-150 us of scheduling records).
 //
 // Invariants:
 // - One worker per recording: created by `start()`, stopped and joined by `stop()` (after the
