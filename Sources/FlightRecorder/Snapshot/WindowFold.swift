@@ -153,10 +153,7 @@ struct WindowFold {
         var prefix: RecordScanner? = nil
         if prefixEnd > 0 {
             prefix = RecordScanner(UnsafeRawBufferPointer(start: data, count: prefixEnd))
-            if prefix == nil {
-                damagedChunks += 1
-                return
-            }
+            if prefix == nil { damagedChunks += 1 }  // no header: the suffix is still read
         }
         let suffix = suffixStart < used
             ? RecordScanner(records: UnsafeRawBufferPointer(start: data + suffixStart, count: used - suffixStart),
