@@ -16,6 +16,7 @@ import Glibc
 import Darwin
 #endif
 import Benchmark
+import CFlightRecorder
 import Dispatch
 import FlightRecorder
 
@@ -155,6 +156,33 @@ let benchmarks: @Sendable () -> Void = {
             Trace.withRegion("bench.region") { blackHole(i) }
             Trace.log(category: "bench.category", "request served")
             Trace.counter("bench.counter", i)
+        }
+    }
+
+    // MARK: the window fold's fast path (fold_scan.c), per record
+
+    // 1 M records of one thread's region pairs (interned names, one-byte fields), ~4.5 MB: read
+    // from memory, as the fold reads chunks evicted 16 MiB of events ago. The fold reads every
+    // chunk that holds task records or async regions this way (region, log and counter runs).
+    Benchmark("Fold.FastPath_RegionPairs",
+              configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .mega,
+                                   thresholds: timeTolerance)) { benchmark in
+        let records = benchmark.scaledIterations.count
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(records / 2 * 9)
+        for _ in 0..<records / 2 {
+            bytes += [0x07, 2, 0, 6, 0]  // region begin: dt 2, task 0, name id 3, no stack
+            bytes += [0x08, 2, 0, 6]     // region end
+        }
+        let stack = UnsafeMutablePointer<fr_open_region>.allocate(capacity: 8)
+        defer { stack.deallocate() }
+        bytes.withUnsafeBufferPointer { buffer in
+            var run = fr_fold_run(p: buffer.baseAddress!, end: buffer.baseAddress! + buffer.count, ticks: 0, task: 0,
+                                  thread: 1, stack: stack, depth: 0, capacity: 8)
+            benchmark.startMeasurement()
+            let folded = fr_fold_fast(&run)
+            benchmark.stopMeasurement()
+            precondition(folded == UInt64(records / 2 * 2) && run.depth == 0)
         }
     }
 
