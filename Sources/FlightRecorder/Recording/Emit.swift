@@ -136,18 +136,30 @@ enum Emit {
         withField(.jobCPUTime, task: task, cpuNs)
     }
 
+    /// taskEnded, taskRunnable (waker `task`: the job's own end) and taskBlocked at `ticks`, read
+    /// by the end stamp before it read the task's status: a thread that enqueues the task once
+    /// that status was read stamps its runnable record later, so the two stay in order.
+    @inlinable
+    static func jobEnd(_ kind: EventKind, task: UInt64, reason: UInt64 = 0, ticks: UInt64) {
+        switch kind {
+        case .taskRunnable: withField(.taskRunnable, task: task, task, ticks: ticks)
+        case .taskBlocked: withField(.taskBlocked, task: task, StringRef.interned(reason), ticks: ticks)
+        default: simple(kind, task: task, ticks: ticks)
+        }
+    }
+
     @inlinable @inline(__always)
-    static func simple(_ kind: EventKind, task: UInt64) {
+    static func simple(_ kind: EventKind, task: UInt64, ticks: UInt64? = nil) {
         guard let s = reserve() else { return }
-        let t = now(s)
+        let t = ticks.map { clamp($0, s) } ?? now(s)
         let end = EventRecord.task(kind, dt: t &- s.pointee.last_ticks, task: task, at: s.pointee.write.unsafelyUnwrapped)
         fr_state_commit_stateful(s, end, t)
     }
 
     @inlinable @inline(__always)
-    static func withField(_ kind: EventKind, task: UInt64, _ field: UInt64) {
+    static func withField(_ kind: EventKind, task: UInt64, _ field: UInt64, ticks: UInt64? = nil) {
         guard let s = reserve() else { return }
-        let t = now(s)
+        let t = ticks.map { clamp($0, s) } ?? now(s)
         let end = EventRecord.task(kind, dt: t &- s.pointee.last_ticks, task: task, field,
                                    at: s.pointee.write.unsafelyUnwrapped)
         fr_state_commit_stateful(s, end, t)

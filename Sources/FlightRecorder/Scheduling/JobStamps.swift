@@ -210,25 +210,29 @@ enum JobStamps {
         if stamp.cpuStart != 0 {
             Emit.jobCPUTime(task: task, cpuNs: ThreadCPUTime.now() &- stamp.cpuStart)
         }
+        // The end's time is read before the task's status: another thread that resumes the task
+        // after that read stamps its runnable record later still (the runtime marks the task
+        // enqueued before the enqueue hook stamps), so "blocked" never follows that "runnable".
+        let ticks = fr_ticks()
         guard RuntimeTask.layoutKnown else {
-            Emit.taskBlocked(task: task, reason: marks & SCHED_MARK_SLEEP != 0 ? sleepReason : 0)
+            Emit.jobEnd(.taskBlocked, task: task, reason: marks & SCHED_MARK_SLEEP != 0 ? sleepReason : 0, ticks: ticks)
             sched_job_ended(job, false)
             return
         }
         var yielded = false
         switch RuntimeTask.afterJob(job, markerAtStart: stamp.marker) {
         case .finished:
-            Emit.taskEnded(task: task)
+            Emit.jobEnd(.taskEnded, task: task, ticks: ticks)
         case .alreadyResumed:
             break
         case .movedAway:
-            Emit.taskRunnable(task: task, waker: task)
+            Emit.jobEnd(.taskRunnable, task: task, ticks: ticks)
         case .suspended:
             if marks & SCHED_MARK_YIELD != 0 {
-                Emit.taskRunnable(task: task, waker: task)
+                Emit.jobEnd(.taskRunnable, task: task, ticks: ticks)
                 yielded = true
             } else {
-                Emit.taskBlocked(task: task, reason: marks & SCHED_MARK_SLEEP != 0 ? sleepReason : 0)
+                Emit.jobEnd(.taskBlocked, task: task, reason: marks & SCHED_MARK_SLEEP != 0 ? sleepReason : 0, ticks: ticks)
             }
         }
         sched_job_ended(job, yielded)
