@@ -56,9 +56,11 @@ extension Recorder {
             // after each must overwrite the extra bytes, also across chunk boundaries.
             var messages = (0...17).map { String(repeating: "m", count: $0) }
             messages += ["é", "naïve ☕️", "😀😀😀", "1234567890abcde"]
+            let interned = TraceName("small")
             for round in 0..<300 {
                 for (i, message) in messages.enumerated() {
-                    Trace.log(category: "small", message)
+                    // Both category forms take the small-string path.
+                    if round % 2 == 0 { Trace.log(category: "small", message) } else { Trace.log(category: interned, message) }
                     Trace.counter("after", round * 100 + i)
                 }
             }

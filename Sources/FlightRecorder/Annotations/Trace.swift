@@ -154,7 +154,11 @@ public enum Trace {
     static func recordLog(category: TraceName, _ message: String) {
         let ticks = fr_ticks()
         let task = TaskIdentity.current
-        StringBytes.with(message) { Emit.log(task: task, category: category.id, message: $0, ticks: ticks) }
+        if let small = StringBytes.small(message) {
+            Emit.log(task: task, category: category.id, messageWords: small.words, count: small.count, ticks: ticks)
+        } else {
+            StringBytes.with(message) { Emit.log(task: task, category: category.id, message: $0, ticks: ticks) }
+        }
     }
 
     /// Records the value of counter `name`.

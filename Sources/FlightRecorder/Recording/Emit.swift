@@ -293,9 +293,22 @@ enum Emit {
     @inlinable @inline(__always)
     static func log(task: UInt64, category: StaticString, messageWords words: (UInt64, UInt64), count: Int, ticks: UInt64) {
         guard let s = room(extra: 16) else { return }
+        appendLog(s, task: task, category: Names.id(category, state: s), messageWords: words, count: count, ticks: ticks)
+    }
+
+    /// The same with the category given as a string id.
+    @inlinable @inline(__always)
+    static func log(task: UInt64, category: UInt64, messageWords words: (UInt64, UInt64), count: Int, ticks: UInt64) {
+        guard let s = room(extra: 16) else { return }
+        appendLog(s, task: task, category: category, messageWords: words, count: count, ticks: ticks)
+    }
+
+    /// The log record of a small String's message into `s`, which has room for it and 16 bytes.
+    @inlinable @inline(__always)
+    static func appendLog(_ s: UnsafeMutablePointer<fr_thread_state>, task: UInt64, category: UInt64,
+                          messageWords words: (UInt64, UInt64), count: Int, ticks: UInt64) {
         let t = clamp(ticks, s)
-        let end = EventRecord.log(dt: t &- s.pointee.last_ticks, task: task,
-                                  categoryRef: StringRef.interned(Names.id(category, state: s)),
+        let end = EventRecord.log(dt: t &- s.pointee.last_ticks, task: task, categoryRef: StringRef.interned(category),
                                   messageWords: words, count: count, at: s.pointee.write.unsafelyUnwrapped)
         fr_state_commit(s, end, t)
     }

@@ -41,16 +41,17 @@ public protocol LiveTaskPayload {
 }
 
 public struct LiveTask<Extra: LiveTaskPayload> {
-    public internal(set) var id: TaskID
-    public var parent: TaskID
-    public var name: StringID
-    public var group: StringID
-    public var createdNs: Int64
+    // Every field but `extra` is set by `begin`, for a new task and a recycled one alike.
+    public internal(set) var id = TaskID(0)
+    public var parent = TaskID(0)
+    public var name = StringID(0)
+    public var group = StringID(0)
+    public var createdNs: Int64 = 0
     /// Nil until the task's first state change.
     public var state: TaskState?
-    public var stateSinceNs: Int64
-    public var stateThread: ThreadID
-    public var stateStack: StackID
+    public var stateSinceNs: Int64 = 0
+    public var stateThread = ThreadID(0)
+    public var stateStack = StackID(0)
     /// Innermost last.
     public var regions: [OpenRegion] = []
     public var times = StateTimes()
@@ -60,34 +61,32 @@ public struct LiveTask<Extra: LiveTaskPayload> {
     public var groupOrName: StringID { group.isEmpty ? name : group }
 
     init(id: TaskID, parent: TaskID, name: StringID, group: StringID, at timeNs: Int64) {
-        self.id = id
-        self.parent = parent
-        self.name = name
-        self.group = group
-        self.createdNs = timeNs
-        self.state = nil
-        self.stateSinceNs = timeNs
-        self.stateThread = .none
-        self.stateStack = .none
-        self.extra = Extra(task: id)
+        extra = Extra(task: id)
+        begin(id: id, parent: parent, name: name, group: group, at: timeNs)
     }
 
     /// Turns the record of an ended task into that of a new one, as `init` would, keeping the
     /// storage of `regions` and `extra`.
     mutating func reuse(id: TaskID, parent: TaskID, name: StringID, group: StringID, at timeNs: Int64) {
+        begin(id: id, parent: parent, name: name, group: group, at: timeNs)
+        // (Guarded: removeAll(keepingCapacity:) on an empty array still replaces its buffer.)
+        if !regions.isEmpty { regions.removeAll(keepingCapacity: true) }
+        times = StateTimes()
+        extra.reuse(for: id)
+    }
+
+    /// The fields a task starts with, created at `timeNs` with no state yet.
+    @inline(__always)
+    private mutating func begin(id: TaskID, parent: TaskID, name: StringID, group: StringID, at timeNs: Int64) {
         self.id = id
         self.parent = parent
         self.name = name
         self.group = group
-        self.createdNs = timeNs
-        self.state = nil
-        self.stateSinceNs = timeNs
-        self.stateThread = ThreadID(0)  // not `.none`: a lazily initialized global, per task
-        self.stateStack = StackID(0)
-        // (Guarded: removeAll(keepingCapacity:) on an empty array still replaces its buffer.)
-        if !regions.isEmpty { regions.removeAll(keepingCapacity: true) }
-        self.times = StateTimes()
-        self.extra.reuse(for: id)
+        createdNs = timeNs
+        state = nil
+        stateSinceNs = timeNs
+        stateThread = ThreadID(0)  // not `.none`: a lazily initialized global, per task
+        stateStack = StackID(0)
     }
 }
 
