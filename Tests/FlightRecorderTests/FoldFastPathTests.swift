@@ -214,6 +214,13 @@ extension Recorder.WindowStart {
                     case 8 where depth < 8: Trace.withBlockingRegion("wait") { nest(depth + 1) }
                     case 9 where random.below(40) == 0:
                         Trace.withRegion(named: "inline \(n % 3)") { nest(depth + 1) }  // a stateful chunk
+                    case 9 where random.below(40) == 1:
+                        // The thread's name again, as worker threads announce it: read in the
+                        // prefix, or the chunk read whole when a region begun in it is open.
+                        "parts".utf8CString.withUnsafeBytes { name in
+                            let text = UnsafeRawBufferPointer(rebasing: name.dropLast())
+                            if let s = Emit.reserve(extra: text.count) { Emit.threadName(text, into: s) }
+                        }
                     case 10..<15: Trace.counter("count", n)
                     default: Trace.log(category: "log", "line")
                     }

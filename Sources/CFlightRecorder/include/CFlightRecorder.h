@@ -30,8 +30,9 @@ extern "C" {
 #define FR_CHUNK_FINAL 1u
 /// Set while a snapshot copies the chunk: releasing it is deferred until the snapshot ends.
 #define FR_CHUNK_PINNED 2u
-/// Set when the chunk holds a record that changes the state at window start (a task, region
-/// or thread-name record): chunks of logs, counters and CPU times only are not folded.
+/// Set when the window fold must read the whole chunk: it holds a task or async region record
+/// (or a thread name written inside a synchronous region). Without it the fold reads only the
+/// parts `fold_prefix_end` / `fold_suffix_start` mark, nothing at all for logs and counters.
 #define FR_CHUNK_STATEFUL 4u
 
 /// A chunk of one thread's events. The payload (an events frame payload: chunk header then
@@ -51,7 +52,7 @@ typedef struct fr_chunk {
     uint64_t eviction;
     /// For a chunk sealed without FR_CHUNK_STATEFUL, the only parts the window fold reads
     /// (payload offsets): `[0, fold_prefix_end)`, which ends after the last end of a
-    /// synchronous region begun in an earlier chunk (0: none), and `[fold_suffix_start, used)`,
+    /// synchronous region begun in an earlier chunk or thread-name record (0: none), and `[fold_suffix_start, used)`,
     /// from the begin of the outermost synchronous region still open at the seal (`used`:
     /// none), whose records take their time deltas from `fold_suffix_ticks`. Everything
     /// between is regions that begin and end in it, logs and counters.
@@ -103,7 +104,8 @@ typedef struct fr_thread_state {
     /// last end of a region begun earlier and the part from the outermost begin still open
     /// (fr_chunk's `fold_prefix_end` / `fold_suffix_start`).
     uint64_t sync_regions;
-    /// Just after the last end of a synchronous region begun in an earlier chunk (NULL: none).
+    /// Just after the last end of a synchronous region begun in an earlier chunk, or of a
+    /// thread-name record written while no such region was open (NULL: none).
     uint8_t *_Nullable sync_lead_end;
     /// The begin of the outermost synchronous region still open (valid while `sync_regions`
     /// > 0), and the time of the record before it.
@@ -191,6 +193,18 @@ static inline void fr_state_commit_sync_end(fr_thread_state *_Nonnull s, uint8_t
         s->sync_regions -= 1;
     } else {
         s->sync_lead_end = end;  // its begin is in an earlier chunk
+    }
+    fr_state_commit(s, end, ticks);
+}
+
+/// `fr_state_commit` for a thread-name record (usually a chunk's first): the fold reads it as
+/// part of the chunk's prefix when no synchronous region begun in this chunk is open (so the
+/// prefix still ends before the suffix), else the chunk is read whole.
+static inline void fr_state_commit_thread_name(fr_thread_state *_Nonnull s, uint8_t *_Nonnull end, uint64_t ticks) {
+    if (s->sync_regions == 0) {
+        s->sync_lead_end = end;
+    } else {
+        s->stateful = 1;
     }
     fr_state_commit(s, end, ticks);
 }

@@ -7,9 +7,10 @@
 //   the rest), reads the thread-local state pointer, checks room
 //   (`EventKind.maxFixedLength` + inline bytes), encodes with
 //   TraceFormat's `EventRecord` pointer encoders (time delta from the thread's previous
-//   record), and publishes the new length with a release store (`fr_state_commit`; task,
-//   region and thread-name records with `fr_state_commit_stateful`, which also marks the chunk
-//   as one the window fold must read).
+//   record), and publishes the new length with a release store (`fr_state_commit`; task and
+//   async region records with `fr_state_commit_stateful`, which also marks the chunk as one
+//   the window fold must read whole; synchronous regions and thread names with variants that
+//   mark only the parts of the chunk the fold must read).
 // - Only when the chunk is full (or on a thread's first event) does `ThreadBuffer.refill` run:
 //   it seals the chunk into the ring and takes a fresh one under the ring lock.
 // - Times never decrease within a chunk: a tick read earlier than the previous record's (TSC
@@ -400,7 +401,7 @@ enum Emit {
         guard fr_state_has_room(s, UInt64(text.count)) else { return }
         let t = now(s)
         let q = EventRecord.header(.threadName, dt: t &- s.pointee.last_ticks, at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit_stateful(s, StringRef.writeInline(text, at: q), t)
+        fr_state_commit_thread_name(s, StringRef.writeInline(text, at: q), t)
     }
 }
 

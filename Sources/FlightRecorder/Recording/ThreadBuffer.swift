@@ -40,7 +40,7 @@ enum ThreadBuffer {
         defer { state.pointee.in_slow_path = 0 }
 
         let outcome = core.refill(state, extra: extra)
-        if outcome.evicted { core.drainFoldQueue(wait: true) }
+        core.perform(outcome.fold)
         guard outcome.ready else { return nil }
         if outcome.announce { announceName(state) }
         return fr_state_has_room(state, UInt64(truncatingIfNeeded: extra)) ? state : nil

@@ -1,6 +1,8 @@
-// A background thread that folds evicted chunks, so that the thread whose seal evicted them
-// does not pay a fold in the middle of its work (nothing for a chunk of logs and counters; for
-// a 64 KiB chunk read whole, ~50 us of region records, ~100-150 us of scheduling records).
+// A background thread that folds evicted chunks that must be read whole (task, scheduling and
+// async-region records: ~50-150 us for a 64 KiB chunk), so that the thread whose seal evicted
+// them does not pay that in the middle of its work. Chunks that fold cheaply (logs, counters,
+// synchronous regions: a few KiB read at most) are folded by the evicting thread instead:
+// waking this thread would cost it more (`RecorderCore.inlineFoldCost`).
 //
 // Invariants:
 // - One worker per recording: created by `start()`, stopped and joined by `stop()` (after the
@@ -23,6 +25,7 @@ final class FoldWorker: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var pending = false
+    private var wakeUps = 0
     private var stopping = false
     #if canImport(Darwin)
     private var thread: pthread_t?
@@ -64,9 +67,17 @@ final class FoldWorker: @unchecked Sendable {
     /// Whether the thread runs (otherwise writers fold for themselves).
     var isRunning: Bool { started }
 
+    /// How many times `wake()` was called (for tests).
+    var wakeUpCount: Int {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return wakeUps
+    }
+
     func wake() {
         pthread_mutex_lock(mutex)
         pending = true
+        wakeUps += 1
         pthread_cond_signal(condition)
         pthread_mutex_unlock(mutex)
     }

@@ -9,6 +9,9 @@
 //   size and never exceeds `maxBytes` after `evict` returns (maxBytes wins over minAge).
 // - Evicted chunks go to `foldQueue` (numbered by `eviction`, increasing) and are folded into
 //   the window state, in eviction order, under `foldLock`, before they are released.
+//   `foldQueueCost` estimates what folding the queued chunks takes (`foldCost`): while it is
+//   small the evicting writer folds them itself; the fold worker is woken for chunks that
+//   must be read whole (or a long part).
 // - While a snapshot copies, the chunks it listed carry FR_CHUNK_PINNED: releasing one parks it
 //   in `deferred` instead of reusing or freeing it, so every listed chunk stays intact until the
 //   snapshot ends. Other chunks are recycled as usual.
@@ -25,8 +28,22 @@ struct RefillOutcome {
     var ready = false
     /// The chunk starts a new recording for this thread: write its name first.
     var announce = false
-    /// Chunks were evicted and the caller must fold them (no worker, or a long backlog).
-    var evicted = false
+    /// What the caller must do about the chunks its seal evicted, once the ring lock is released.
+    var fold = FoldDuty.none
+}
+
+/// Who folds chunks just evicted.
+enum FoldDuty {
+    /// Nothing was evicted, or the fold worker has them.
+    case none
+    /// Cheap to fold (a few KiB to read): the evicting thread folds them unless another thread
+    /// is folding already (that one drains the queue). Cheaper than waking the worker: the
+    /// wake-up is a futex call, and on a VM a woken vCPU was seen to slow the writer's own by
+    /// up to 1.8x for as long as wake-ups kept coming.
+    case ifNobodyIs
+    /// No worker, or a backlog longer than `RecorderCore.foldBacklog`: the evicting thread
+    /// waits for the fold lock and folds (back-pressure, so memory stays bounded).
+    case wait
 }
 
 /// A chunk as a snapshot found it: its bytes `[0, used)` hold `events` records.
@@ -78,6 +95,13 @@ final class RecorderCore: @unchecked Sendable {
     /// the worker folds a few chunks per wake-up. Queued chunks stay bounded by `foldBacklog`;
     /// a snapshot folds whatever is queued itself.
     static let foldWakeBatch = 4
+    /// Queued fold work (`foldCost`) up to which the evicting thread folds itself: ~5 us,
+    /// less than a wake-up costs the writer.
+    static let inlineFoldCost = 16 << 10
+    /// A byte of a chunk read whole costs about this many bytes of a chunk read in parts: the
+    /// parts are runs of region pairs, logs and counters that the fold's C loop reads at ~3 ns
+    /// a record, where task and scheduling records take the general path (~10 ns and more).
+    static let wholeChunkCostFactor = 4
     static let chunkOverhead = MemoryLayout<fr_chunk>.stride
 
     let ringLock = RecorderLock()
@@ -95,6 +119,8 @@ final class RecorderCore: @unchecked Sendable {
     private(set) var sealed: [ChunkPointer] = []
     private(set) var sealedBytes = 0
     private var foldQueue: [ChunkPointer] = []
+    /// Sum of `foldCost` over `foldQueue`.
+    private var foldQueueCost = 0
     private var nextEviction: UInt64 = 1
     private var threads: [ThreadStatePointer] = []
     private var pinned: [ChunkPointer] = []
@@ -166,6 +192,7 @@ final class RecorderCore: @unchecked Sendable {
                 let dropped = sealed + foldQueue
                 sealed = []
                 foldQueue = []
+                foldQueueCost = 0
                 sealedBytes = 0
                 for c in dropped { release(c) }
                 let idle = pool
@@ -192,6 +219,8 @@ final class RecorderCore: @unchecked Sendable {
     var registeredThreadCount: Int { ringLock.withLock { threads.count } }
     var liveChunkCount: Int { ringLock.withLock { liveChunks } }
     var liveChunkByteCount: Int { ringLock.withLock { liveChunkBytes } }
+    /// Wake-ups of this recording's fold worker so far (0 when there is none).
+    var foldWorkerWakeUps: Int { ringLock.withLock { worker }?.wakeUpCount ?? 0 }
 
     /// Seals the thread's full chunk (or drops one of an old recording) and installs a fresh one.
     func refill(_ s: ThreadStatePointer, extra: Int) -> RefillOutcome {
@@ -202,7 +231,7 @@ final class RecorderCore: @unchecked Sendable {
                 s.pointee.chunk = nil
                 if s.pointee.epoch == epoch && s.pointee.events > 0 {
                     seal(c, FoldParts(of: c, in: s), lastTicks: s.pointee.last_ticks, final: false)
-                    outcome.evicted = evict(now: s.pointee.last_ticks) && !handOff()
+                    if evict(now: s.pointee.last_ticks) { outcome.fold = handOff() }
                 } else {
                     release(c)
                 }
@@ -247,8 +276,8 @@ final class RecorderCore: @unchecked Sendable {
 
     /// Called (through the pthread-key destructor) when a registered thread exits.
     func threadExited(_ s: ThreadStatePointer) {
-        let evicted: Bool = ringLock.withLock {
-            var evicted = false
+        let fold: FoldDuty = ringLock.withLock {
+            var fold = FoldDuty.none
             if let c = s.pointee.chunk {
                 s.pointee.chunk = nil
                 if isRecording && s.pointee.epoch == epoch {
@@ -256,16 +285,17 @@ final class RecorderCore: @unchecked Sendable {
                     // events stay in the window and folding learns that the thread ended.
                     let parts = FoldParts(of: c, in: s)  // before shrinking: offsets into `c`
                     seal(shrunk(c), parts, lastTicks: s.pointee.last_ticks, final: true)
-                    evicted = evict(now: s.pointee.last_ticks) && !handOff()
+                    if evict(now: s.pointee.last_ticks) { fold = handOff() }
                 } else {
                     release(c)
                 }
             }
             fr_state_set_limit(s, nil)
             if let i = threads.firstIndex(of: s) { threads.remove(at: i) }
-            return evicted
+            return fold
         }
-        if evicted { drainFoldQueue(wait: false) }
+        // An exiting thread never waits for the fold lock: whoever holds it drains the queue.
+        if fold != .none { drainFoldQueue(wait: false) }
         fr_thread_attach(nil)
         fr_thread_state_free(s)
     }
@@ -290,12 +320,32 @@ final class RecorderCore: @unchecked Sendable {
 
     // MARK: ring
 
-    /// Gives queued evicted chunks to the fold worker; false when the caller must fold them
-    /// (no worker, or the backlog is too long: back-pressure).
-    private func handOff() -> Bool {
-        guard let worker, worker.isRunning, foldQueue.count <= Self.foldBacklog else { return false }
+    /// Decides who folds the queued evicted chunks: the evicting thread while that is cheap or
+    /// when it must (no worker, or back-pressure), else the fold worker, woken once per
+    /// `foldWakeBatch` queued chunks.
+    private func handOff() -> FoldDuty {
+        guard let worker, worker.isRunning, foldQueue.count <= Self.foldBacklog else { return .wait }
+        if foldQueueCost <= Self.inlineFoldCost { return .ifNobodyIs }
         if foldQueue.count >= Self.foldWakeBatch { worker.wake() }
-        return true
+        return .none
+    }
+
+    /// What folding `c` costs, in bytes of records read in parts (FoldParts): the prefix and
+    /// suffix of a chunk read in parts (nothing, for logs, counters and CPU times alone), all of
+    /// a stateful chunk times `wholeChunkCostFactor`.
+    private static func foldCost(_ c: ChunkPointer) -> Int {
+        let used = Int(fr_chunk_published(c) & 0xFFFF_FFFF)
+        guard c.pointee.flags & UInt64(FR_CHUNK_STATEFUL) == 0 else { return used * wholeChunkCostFactor }
+        return Int(c.pointee.fold_prefix_end) + max(0, used - Int(c.pointee.fold_suffix_start))
+    }
+
+    /// Carries out `duty` for a thread whose seal evicted chunks; call without the ring lock.
+    func perform(_ duty: FoldDuty) {
+        switch duty {
+        case .none: break
+        case .ifNobodyIs: drainFoldQueue(wait: false)
+        case .wait: drainFoldQueue(wait: true)
+        }
     }
 
     private static func size(_ c: ChunkPointer) -> Int { chunkOverhead + Int(c.pointee.capacity) }
@@ -364,6 +414,7 @@ final class RecorderCore: @unchecked Sendable {
             oldest.pointee.eviction = nextEviction
             nextEviction += 1
             foldQueue.append(oldest)
+            foldQueueCost += Self.foldCost(oldest)
             count += 1
         }
         if count > 0 { sealed.removeFirst(count) }
@@ -385,6 +436,7 @@ final class RecorderCore: @unchecked Sendable {
             let next: ChunkPointer? = ringLock.withLock {
                 guard let first = foldQueue.first, first.pointee.eviction <= upTo else { return nil }
                 foldQueue.removeFirst()
+                foldQueueCost -= Self.foldCost(first)
                 return first
             }
             guard let c = next else { return }

@@ -10,10 +10,10 @@
 //   names, logs, counters) go through a C loop (fold_scan.c, ~3-4 ns a record against ~10 for
 //   the general path), which leaves the same state record for record (a test compares them).
 //   Of a chunk the writer did not mark FR_CHUNK_STATEFUL (its stateful records are only the
-//   begins and ends of synchronous closures' regions, which nest strictly on their thread) only
-//   the part up to the last end of a region begun earlier and the part from the outermost begin
-//   still open at the seal are read: what lies between cancels out. Most such chunks are
-//   read for a few records, or not at all.
+//   begins and ends of synchronous closures' regions, which nest strictly on their thread, and
+//   thread names) only the part up to the last end of a region begun earlier (or thread name)
+//   and the part from the outermost begin still open at the seal are read: what lies between
+//   cancels out. Most such chunks are read for a few records, or not at all.
 // - Eviction order is seal order, not time order: chunks of different threads overlap in
 //   time, so one task's events can be folded out of order (its end before its creation, a
 //   region's end before its begin). The fold cancels them in either order: an end with no
