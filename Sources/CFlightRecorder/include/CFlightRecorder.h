@@ -126,6 +126,9 @@ typedef struct fr_thread_state {
     /// The Swift task whose job this thread is running, when an executor that records says so
     /// (0: unknown, ask the runtime). Saves a runtime call per annotation.
     uint64_t running_task;
+    /// This thread's copy of the runtime's current-task variable (see `fr_task_slot_refresh`),
+    /// NULL until found and verified, and whenever the direct read is off.
+    void *_Nullable const *_Nullable task_slot;
     uintptr_t name_keys[FR_NAME_CACHE_SIZE];
     uint64_t name_ids[FR_NAME_CACHE_SIZE];
     /// Bounds of this thread's stack, for the frame-pointer walk ([low, high); 0 unknown).
@@ -396,6 +399,34 @@ static inline uint64_t fr_current_task_id(void) {
     void *task = swift_task_getCurrent();
     return task != NULL ? swift_task_getJobTaskId(task) : 0;
 }
+
+/// `fr_current_task_id` for a thread with recorder state: the runtime's current-task variable
+/// read directly when the slow path found it for this thread (two loads instead of a call
+/// through `__tls_get_addr`, whose cost and variance dominated an annotation outside tasks).
+static inline uint64_t fr_state_task_id(const fr_thread_state *_Nonnull s) {
+    void *const *slot = s->task_slot;
+    if (slot == NULL) return fr_current_task_id();
+    void *task = __atomic_load_n(slot, __ATOMIC_RELAXED);
+    return task != NULL ? swift_task_getJobTaskId(task) : 0;
+}
+
+/// Finds, verifies or drops `s->task_slot`; the recorder's slow path calls it once per chunk.
+///
+/// The runtime keeps the current task in a thread-local variable of the module that defines
+/// `swift_task_getCurrent`. Its place in that module's TLS block is learned once per process,
+/// inside a task: the one word of the block equal to `swift_task_getCurrent()` (none or
+/// several: the direct read stays off). Each thread then gets its own block from the dynamic
+/// linker (`dl_iterate_phdr`). At every call the slot is checked against
+/// `swift_task_getCurrent()`; one mismatch turns the direct read off for the process (each
+/// thread drops its slot at its next chunk), so a runtime whose layout differs falls back to
+/// the runtime calls instead of recording wrong tasks. Linux with glibc only.
+void fr_task_slot_refresh(fr_thread_state *_Nonnull s);
+
+/// Where the direct read stands: -1 not learned yet, -2 off, else the variable's offset.
+intptr_t fr_task_slot_offset(void);
+
+/// Tests only: sets the learned offset (-1 forgets it).
+void fr_task_slot_set_offset_for_testing(intptr_t offset);
 
 /// The id of the task a job belongs to (0 for a job that is not a task).
 static inline uint64_t fr_job_task_id(void *_Nonnull job) {

@@ -30,14 +30,15 @@ enum TaskIdentity {
 
     /// The task annotations made here belong to: the innermost open logical task of the current
     /// Swift task (or thread), else the Swift task (as announced by a recording executor, or
-    /// asked of the runtime), else 0.
+    /// read from the runtime's thread-local variable, or asked of the runtime), else 0.
     @inlinable @inline(__always)
     static var current: UInt64 {
         if fr_any_logical_task_open() {
             if let logical = LogicalTask.current, logical != 0 { return logical }
         }
-        if let s = fr_current_state(), s.pointee.running_task != 0 { return s.pointee.running_task }
-        return currentSwiftTask
+        guard let s = fr_current_state() else { return currentSwiftTask }
+        if s.pointee.running_task != 0 { return s.pointee.running_task }
+        return fr_state_task_id(s)
     }
 
     /// Announces that the calling thread now runs a job of `task` (0: no job, or unknown), so

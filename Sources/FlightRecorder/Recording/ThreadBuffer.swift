@@ -9,6 +9,8 @@
 //   releasing it.
 // - A (re)registered thread's first record in a recording is `threadName` when the thread has
 //   a name.
+// - `refill` also finds or re-checks the thread's direct read of the runtime's current task
+//   (`fr_task_slot_refresh`), so that check runs once per chunk.
 // - On thread exit the pthread-key destructor hands the active chunk to the ring (marked
 //   final) and frees the state: a thread that exits leaks nothing.
 
@@ -38,6 +40,7 @@ enum ThreadBuffer {
         guard state.pointee.in_slow_path == 0 else { return nil }
         state.pointee.in_slow_path = 1
         defer { state.pointee.in_slow_path = 0 }
+        fr_task_slot_refresh(state)
 
         let outcome = core.refill(state, extra: extra)
         core.perform(outcome.fold)
