@@ -37,9 +37,8 @@ enum FoldDuty {
     /// Nothing was evicted, or the fold worker has them.
     case none
     /// Cheap to fold (a few KiB to read): the evicting thread folds them unless another thread
-    /// is folding already (that one drains the queue). Cheaper than waking the worker: the
-    /// wake-up is a futex call, and on a VM a woken vCPU was seen to slow the writer's own by
-    /// up to 1.8x for as long as wake-ups kept coming.
+    /// is folding already (that one drains the queue). Cheaper than waking the worker, which
+    /// is a futex call on the writer and a context switch on another core every few chunks.
     case ifNobodyIs
     /// No worker, or a backlog longer than `RecorderCore.foldBacklog`: the evicting thread
     /// waits for the fold lock and folds (back-pressure, so memory stays bounded).
