@@ -36,8 +36,9 @@ static void turn_off(fr_thread_state *s) {
 
 struct tls_search {
     uintptr_t address;  // an address inside the wanted module
+    int found;          // out: the module was found
     void *block;        // out: the calling thread's TLS block of that module
-    size_t size;        // out: its size
+    size_t size;        // out: its size (0: the module has no thread-local variables)
 };
 
 static int find_tls_block(struct dl_phdr_info *info, size_t size, void *context) {
@@ -52,20 +53,24 @@ static int find_tls_block(struct dl_phdr_info *info, size_t size, void *context)
         if (ph->p_type == PT_TLS) tls_size = ph->p_memsz;
     }
     if (!contains) return 0;
+    search->found = 1;
     search->block = info->dlpi_tls_data;  // NULL when not allocated for this thread (yet)
     search->size = tls_size;
     return 1;
 }
 
-/// The calling thread's TLS block of the module that defines swift_task_getCurrent.
-static void *runtime_tls_block(size_t *size) {
-    // dlsym finds the definition (a PLT stub's address would name the caller's module).
+/// The calling thread's TLS block of the module that defines swift_task_getCurrent, in
+/// `search`: not found, or without thread-local variables, is final; a block not allocated
+/// for this thread yet (NULL with a size) is worth asking again later.
+static struct tls_search runtime_tls_block(void) {
+    // dlsym finds the definition, where the address of the function could be a PLT stub in
+    // the caller's module; a statically linked runtime may not be exported, and then the
+    // address is the definition.
     void *definition = dlsym(RTLD_DEFAULT, "swift_task_getCurrent");
-    if (definition == NULL) return NULL;
-    struct tls_search search = {(uintptr_t)definition, NULL, 0};
+    if (definition == NULL) definition = (void *)&swift_task_getCurrent;
+    struct tls_search search = {(uintptr_t)definition, 0, NULL, 0};
     dl_iterate_phdr(find_tls_block, &search);
-    *size = search.size;
-    return search.block;
+    return search;
 }
 #endif
 
@@ -82,8 +87,13 @@ void fr_task_slot_refresh(fr_thread_state *s) {
         return;
     }
     if (offset == SLOT_UNKNOWN && current == NULL) return;  // learn inside a task only
-    size_t size = 0;
-    unsigned char *block = runtime_tls_block(&size);
+    struct tls_search search = runtime_tls_block();
+    if (!search.found || search.size == 0) {
+        turn_off(s);
+        return;
+    }
+    unsigned char *block = search.block;
+    size_t size = search.size;
     if (block == NULL) return;  // not allocated for this thread yet: try at the next chunk
     if (offset == SLOT_UNKNOWN) {
         intptr_t found = SLOT_UNKNOWN;
