@@ -9,9 +9,8 @@
 //   size and never exceeds `maxBytes` after `evict` returns (maxBytes wins over minAge).
 // - Evicted chunks go to `foldQueue` (numbered by `eviction`, increasing) and are folded into
 //   the window state, in eviction order, under `foldLock`, before they are released.
-//   `foldQueueCost` estimates what folding the queued chunks takes (`foldCost`): while it is
-//   small the evicting writer folds them itself; the fold worker is woken for chunks that
-//   must be read whole (or a long part).
+//   While folding the queued chunks is cheap (`foldCost`) the evicting writer folds them
+//   itself; the fold worker is woken for chunks that must be read whole (or a long part).
 // - While a snapshot copies, the chunks it listed carry FR_CHUNK_PINNED: releasing one parks it
 //   in `deferred` instead of reusing or freeing it, so every listed chunk stays intact until the
 //   snapshot ends. Other chunks are recycled as usual.
@@ -118,8 +117,6 @@ final class RecorderCore: @unchecked Sendable {
     private(set) var sealed: [ChunkPointer] = []
     private(set) var sealedBytes = 0
     private var foldQueue: [ChunkPointer] = []
-    /// Sum of `foldCost` over `foldQueue`.
-    private var foldQueueCost = 0
     private var nextEviction: UInt64 = 1
     private var threads: [ThreadStatePointer] = []
     private var pinned: [ChunkPointer] = []
@@ -191,7 +188,6 @@ final class RecorderCore: @unchecked Sendable {
                 let dropped = sealed + foldQueue
                 sealed = []
                 foldQueue = []
-                foldQueueCost = 0
                 sealedBytes = 0
                 for c in dropped { release(c) }
                 let idle = pool
@@ -324,7 +320,8 @@ final class RecorderCore: @unchecked Sendable {
     /// `foldWakeBatch` queued chunks.
     private func handOff() -> FoldDuty {
         guard let worker, worker.isRunning, foldQueue.count <= Self.foldBacklog else { return .wait }
-        if foldQueueCost <= Self.inlineFoldCost { return .ifNobodyIs }
+        // At most `foldBacklog` + 1 chunks to sum.
+        if foldQueue.reduce(0, { $0 + Self.foldCost($1) }) <= Self.inlineFoldCost { return .ifNobodyIs }
         if foldQueue.count >= Self.foldWakeBatch { worker.wake() }
         return .none
     }
@@ -413,7 +410,6 @@ final class RecorderCore: @unchecked Sendable {
             oldest.pointee.eviction = nextEviction
             nextEviction += 1
             foldQueue.append(oldest)
-            foldQueueCost += Self.foldCost(oldest)
             count += 1
         }
         if count > 0 { sealed.removeFirst(count) }
@@ -435,7 +431,6 @@ final class RecorderCore: @unchecked Sendable {
             let next: ChunkPointer? = ringLock.withLock {
                 guard let first = foldQueue.first, first.pointee.eviction <= upTo else { return nil }
                 foldQueue.removeFirst()
-                foldQueueCost -= Self.foldCost(first)
                 return first
             }
             guard let c = next else { return }
