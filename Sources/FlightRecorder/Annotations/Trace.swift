@@ -126,39 +126,47 @@ public enum Trace {
     // MARK: logs and counters
 
     /// Records `message` in `category` on the current task.
+    ///
+    /// A message of up to 15 UTF-8 bytes (a small String) is appended inline, from the String's
+    /// two words; a longer one is copied by an out-of-line call.
     @inlinable @inline(__always)
     public static func log(category: StaticString = "", _ message: String) {
         guard fr_is_recording() else { return }
-        recordLog(category: category, message)
+        let ticks = fr_ticks()
+        if let small = StringBytes.small(message) {
+            Emit.log(task: TaskIdentity.current, category: category, messageWords: small.words, count: small.count,
+                     ticks: ticks)
+        } else {
+            recordLog(category: category, message, ticks: ticks)
+        }
     }
 
     @inlinable @inline(__always)
     public static func log(category: TraceName, _ message: String) {
         guard fr_is_recording() else { return }
-        recordLog(category: category, message)
-    }
-
-    // The recording halves of `log`, kept out of line so the check above is all a caller inlines.
-    @usableFromInline @inline(never)
-    static func recordLog(category: StaticString, _ message: String) {
         let ticks = fr_ticks()
-        let task = TaskIdentity.current
         if let small = StringBytes.small(message) {
-            Emit.log(task: task, category: category, messageWords: small.words, count: small.count, ticks: ticks)
+            Emit.log(task: TaskIdentity.current, category: category.id, messageWords: small.words, count: small.count,
+                     ticks: ticks)
         } else {
-            StringBytes.with(message) { Emit.log(task: task, category: category, message: $0, ticks: ticks) }
+            recordLog(category: category.id, message, ticks: ticks)
         }
     }
 
+    // The halves of `log` for messages that are not small Strings, out of line: copying their
+    // bytes is a loop, and callers should inline only the common case. (Inlining the small case
+    // too, rather than calling one function for both, took ~3 ns off a log: 16 -> 12.5 ns at
+    // p0 in a task.)
     @usableFromInline @inline(never)
-    static func recordLog(category: TraceName, _ message: String) {
-        let ticks = fr_ticks()
+    static func recordLog(category: StaticString, _ message: String, ticks: UInt64) {
         let task = TaskIdentity.current
-        if let small = StringBytes.small(message) {
-            Emit.log(task: task, category: category.id, messageWords: small.words, count: small.count, ticks: ticks)
-        } else {
-            StringBytes.with(message) { Emit.log(task: task, category: category.id, message: $0, ticks: ticks) }
-        }
+        StringBytes.with(message) { Emit.log(task: task, category: category, message: $0, ticks: ticks) }
+    }
+
+    @usableFromInline @inline(never)
+    static func recordLog(category: UInt64, _ message: String, ticks: UInt64) {
+        let task = TaskIdentity.current
+        StringBytes.with(message) { Emit.log(task: task, category: category, message: $0, ticks: ticks) }
     }
 
     /// Records the value of counter `name`.
