@@ -30,6 +30,29 @@ extension Recorder {
             #expect(events.first { $0.kind == .counterFloat }?.floatValue == 7.5)
         }
 
+        @Test("a synchronous region whose body throws still ends, and the typed error reaches the caller")
+        func throwingBodyEndsItsRegion() throws {
+            struct Failure: Error, Equatable { let code: Int }
+            let recorder = FlightRecorder()
+            try recorder.start()
+            defer { recorder.stop() }
+            let route = TraceName("POST /orders")
+            #expect(throws: Failure(code: 7)) {
+                try Trace.withRegion("outer") { () throws(Failure) in
+                    try Trace.withRegion(route) { () throws(Failure) in
+                        try Trace.withBlockingRegion("lock") { () throws(Failure) in throw Failure(code: 7) }
+                    }
+                }
+            }
+            let value = Trace.withRegion("after") { 42 }
+            #expect(value == 42)
+            let events = try DecodedSnapshot(try recorder.snapshot()).allEvents.map(\.event)
+                .filter { [.regionBegin, .blockingRegionBegin, .regionEnd].contains($0.kind) }
+            #expect(events.map(\.kind) == [.regionBegin, .regionBegin, .blockingRegionBegin, .regionEnd, .regionEnd,
+                                          .regionEnd, .regionBegin, .regionEnd])
+            #expect(events.map(\.name) == ["outer", "POST /orders", "lock", "lock", "POST /orders", "outer", "after", "after"])
+        }
+
         @Test("a message longer than the inline limit is cut at a UTF-8 boundary")
         func longMessage() throws {
             let recorder = FlightRecorder(configuration: .init(chunkBytes: 4 << 10))

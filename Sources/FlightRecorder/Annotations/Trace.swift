@@ -22,14 +22,13 @@ public enum Trace {
     // MARK: regions
 
     /// Runs `body` inside a region named `name`.
-    @inlinable
+    @inlinable @inline(__always)
     public static func withRegion<R, E: Error>(_ name: StaticString, _ body: () throws(E) -> R) throws(E) -> R {
         guard fr_is_recording() else { return try body() }
         let ticks = fr_ticks()
         let task = TaskIdentity.current
         let recorded = Emit.regionBegin(task: task, name: name, stack: Self.stack(), sync: true, ticks: ticks)
-        defer { if let recorded { Emit.regionEnd(task: task, name: recorded, sync: true) } }
-        return try body()
+        return try inSyncRegion(task: task, name: recorded, body)
     }
 
     /// Runs the async `body` inside a region named `name`, on the caller's isolation.
@@ -44,14 +43,13 @@ public enum Trace {
         return try await body()
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public static func withRegion<R, E: Error>(_ name: TraceName, _ body: () throws(E) -> R) throws(E) -> R {
         guard fr_is_recording() else { return try body() }
         let ticks = fr_ticks()
         let task = TaskIdentity.current
         let recorded = Emit.regionBegin(task: task, name: name.id, stack: Self.stack(), sync: true, ticks: ticks)
-        defer { if let recorded { Emit.regionEnd(task: task, name: recorded, sync: true) } }
-        return try body()
+        return try inSyncRegion(task: task, name: recorded, body)
     }
 
     @inlinable
@@ -102,14 +100,13 @@ public enum Trace {
 
     /// Runs `body` inside a blocking region: waits (suspensions) of the task inside it are
     /// attributed to `reason` ("db query", "lock") by readers, across thread hops.
-    @inlinable
+    @inlinable @inline(__always)
     public static func withBlockingRegion<R, E: Error>(_ reason: StaticString, _ body: () throws(E) -> R) throws(E) -> R {
         guard fr_is_recording() else { return try body() }
         let ticks = fr_ticks()
         let task = TaskIdentity.current
         let recorded = Emit.regionBegin(task: task, name: reason, stack: Self.stack(), blocking: true, sync: true, ticks: ticks)
-        defer { if let recorded { Emit.regionEnd(task: task, name: recorded, sync: true) } }
-        return try body()
+        return try inSyncRegion(task: task, name: recorded, body)
     }
 
     @inlinable
@@ -246,6 +243,30 @@ public enum Trace {
             do throws(E) { return .success(try await body()) } catch { return .failure(error) }
         }
         return try result.get()
+    }
+
+    /// Runs `body` in the synchronous region whose begin recorded `name` (nil: the begin was
+    /// dropped, so no end either), then records the end. The end is inlined after a body that
+    /// returns: a `defer` became a function of its own, called for every region, which cost
+    /// ~5 ns of a region pair at p50 in the paired runs of BENCHMARKS.md. After a throw it is
+    /// an out-of-line call.
+    @inlinable @inline(__always)
+    static func inSyncRegion<R, E: Error>(task: UInt64, name: UInt64?, _ body: () throws(E) -> R) throws(E) -> R {
+        guard let name else { return try body() }
+        let result: R
+        do {
+            result = try body()
+        } catch {
+            endSyncRegionAfterThrow(task: task, name: name)
+            throw error
+        }
+        Emit.regionEnd(task: task, name: name, sync: true)
+        return result
+    }
+
+    @usableFromInline @inline(never)
+    static func endSyncRegionAfterThrow(task: UInt64, name: UInt64) {
+        Emit.regionEnd(task: task, name: name, sync: true)
     }
 
     /// The caller's stack id when the recording captures stacks, else 0 (one relaxed load).
