@@ -247,9 +247,9 @@ public enum Trace {
 
     /// Runs `body` in the synchronous region whose begin recorded `name` (nil: the begin was
     /// dropped, so no end either), then records the end. The end is inlined after a body that
-    /// returns: a `defer` became a function of its own, called for every region, which cost
-    /// ~5 ns of a region pair at p50 in the paired runs of BENCHMARKS.md. After a throw it is
-    /// an out-of-line call.
+    /// returns: a `defer` became a function of its own, called for every region, which cost a
+    /// region pair ~5 ns at p50 on one thread and ~12 ns on two in the paired runs of
+    /// BENCHMARKS.md. After a throw the end is an out-of-line call.
     @inlinable @inline(__always)
     static func inSyncRegion<R, E: Error>(task: UInt64, name: UInt64?, _ body: () throws(E) -> R) throws(E) -> R {
         guard let name else { return try body() }
