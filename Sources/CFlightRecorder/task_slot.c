@@ -118,7 +118,7 @@ void fr_task_slot_refresh(fr_thread_state *s) {
         }
         offset = found;
     }
-    if (offset < 0 || (size_t)offset + sizeof(void *) > size) {
+    if ((size_t)offset + sizeof(void *) > size) {  // a negative offset wraps past `size` too
         turn_off(s);
         return;
     }

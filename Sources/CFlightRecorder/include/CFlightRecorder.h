@@ -52,10 +52,11 @@ typedef struct fr_chunk {
     uint64_t eviction;
     /// For a chunk sealed without FR_CHUNK_STATEFUL, the only parts the window fold reads
     /// (payload offsets): `[0, fold_prefix_end)`, which ends after the last end of a
-    /// synchronous region begun in an earlier chunk or thread-name record (0: none), and `[fold_suffix_start, used)`,
-    /// from the begin of the outermost synchronous region still open at the seal (`used`:
-    /// none), whose records take their time deltas from `fold_suffix_ticks`. Everything
-    /// between is regions that begin and end in it, logs and counters.
+    /// synchronous region begun in an earlier chunk, or after a thread-name record (0: none),
+    /// and `[fold_suffix_start, used)`, from the begin of the outermost synchronous region
+    /// still open at the seal (`used`: none), whose records take their time deltas from
+    /// `fold_suffix_ticks`. Everything between is regions that begin and end in it, logs and
+    /// counters.
     uint32_t fold_prefix_end;
     uint32_t fold_suffix_start;
     uint64_t fold_suffix_ticks;

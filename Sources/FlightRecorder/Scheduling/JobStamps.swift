@@ -132,7 +132,8 @@ enum JobStamps {
         if sched_marks() & SCHED_MARK_TIMER != 0 { return 0 }
         let running = sched_running_task()
         if running != 0 { return running }
-        let current = fr_current_task_id()
+        // The same read annotations use (the runtime's variable, when this thread found it).
+        let current = fr_current_state().map { fr_state_task_id($0) } ?? fr_current_task_id()
         // A sleep's wake-up task, resuming the sleeper from the global executor's thread.
         return sched_is_timer_task(current) ? 0 : current
     }
