@@ -6,7 +6,10 @@
 //   (except through the testing setter).
 // - A thread's `task_slot` is set only after `*slot == swift_task_getCurrent()` held on that
 //   thread, and is re-checked at each of its chunks; a failed check sets OFF for all threads.
-// - Everything here runs on the recorder's slow path, never per event.
+// - Everything here runs on the recorder's slow path, never per event (the id cache's miss
+//   runs when the thread's current task changed, at most once per job).
+// - A thread's id cache holds a task only with the id the runtime gave for it, and only when
+//   the task's job-id word equalled that id's low half; every chunk empties it.
 #define _GNU_SOURCE
 #include "CFlightRecorder.h"
 
@@ -74,7 +77,19 @@ static struct tls_search runtime_tls_block(void) {
 }
 #endif
 
+uint64_t fr_state_task_id_miss(fr_thread_state *s, void *task) {
+    uint64_t id = swift_task_getJobTaskId(task);
+    uint32_t word = fr_job_id_word(task);
+    if (word == (uint32_t)id) {
+        s->cached_task = task;
+        s->cached_task_word = word;
+        s->cached_task_id = id;
+    }
+    return id;
+}
+
 void fr_task_slot_refresh(fr_thread_state *s) {
+    s->cached_task = NULL;
 #if FR_TASK_SLOT_SUPPORTED
     intptr_t offset = fr_task_slot_offset();
     if (offset == SLOT_OFF) {

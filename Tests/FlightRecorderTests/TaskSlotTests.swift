@@ -1,6 +1,8 @@
 // The runtime's current task, read straight from its thread-local variable: learned inside a
 // task, checked against the runtime at every chunk, and turned off (annotations ask the
-// runtime again) as soon as a check fails. Annotations record the same tasks either way.
+// runtime again) as soon as a check fails. Annotations record the same tasks either way. The
+// id of the task last seen is cached per thread; a task that reuses an ended task's memory is
+// never given the ended task's id.
 
 import CFlightRecorder
 @testable import FlightRecorder
@@ -80,6 +82,34 @@ extension Recorder {
             let ids = await Self.logInTasks(4, lines: 1_000, category: "later")
             let later = try DecodedSnapshot(try recorder.snapshot()).allEvents.map(\.event).filter { $0.name == "later" }
             #expect(Set(later.map(\.task)) == ids)
+        }
+
+        @Test("a task allocated where an ended task was records its own id, not the one cached for that address")
+        func reusedTaskMemoryGetsItsOwnID() async throws {
+            let recorder = FlightRecorder(configuration: .init(minAge: .seconds(3600), maxBytes: 64 << 20, chunkBytes: 64 << 10))
+            try recorder.start()
+            defer { recorder.stop() }
+            _ = await Self.logInTasks(2, lines: 500, category: "warm-up")  // learn the variable
+            // One task at a time, each logging twice: an ended task's memory is usually the next
+            // one's, on the same thread, within one chunk (so the cache is not cleared between).
+            var expected: [UInt64] = []
+            var addresses = Set<Int>()
+            for _ in 0..<500 {
+                let (id, address) = await Task.detached { () -> (UInt64, Int) in
+                    Trace.log(category: "short task", "first")
+                    Trace.log(category: "short task", "second")
+                    return (TaskIdentity.currentSwiftTask, withUnsafeCurrentTask { $0!.hashValue })
+                }.value
+                expected.append(id)
+                addresses.insert(address)
+            }
+            #expect(addresses.count < 250, "most tasks reuse an earlier task's memory: the case under test")
+            let logs = try DecodedSnapshot(try recorder.snapshot()).allEvents.map(\.event)
+                .filter { $0.kind == .log && $0.name == "short task" }
+            // Chunks come per thread, so compare the ids as multisets: each task's two logs.
+            let recorded = logs.map(\.task).sorted()
+            #expect(recorded.count == 1_000)
+            #expect(recorded == expected.flatMap { [$0, $0] }.sorted(), "\(zip(recorded, expected.flatMap { [$0, $0] }.sorted()).filter { $0 != $1 }.prefix(4))")
         }
     }
 }

@@ -15,9 +15,10 @@
 #ifndef CFLIGHTRECORDER_H
 #define CFLIGHTRECORDER_H
 
-#include <stdint.h>
-#include <stddef.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #ifdef __cplusplus
@@ -86,7 +87,20 @@ static inline uint64_t fr_chunk_published(const fr_chunk *_Nonnull c) {
 /// Entries of the per-thread direct-mapped cache from StaticString address to string id.
 #define FR_NAME_CACHE_SIZE 64
 
+/// One entry of a per-thread cache: key and value side by side, so a lookup touches one line.
+typedef struct fr_cache_entry {
+    uint64_t key;
+    uint64_t value;
+} fr_cache_entry;
+
+/// Fields are grouped by how often an annotation touches them: the first 64 bytes on every
+/// append, the next 64 on most, the rest on the slow path only. An append then touches few
+/// cache lines (this state's one or two, the name cache entry, the chunk's header and the
+/// write position), which keeps its cost near the clock read's when a second hardware thread
+/// shares the core's L1 cache (BENCHMARKS.md, "Cache lines per event").
 typedef struct fr_thread_state {
+    // MARK: every append (first cache line)
+
     /// Next byte to write in the active chunk.
     uint8_t *_Nullable write;
     /// Last position where a record of the largest fixed size may start; NULL sends the owner
@@ -96,23 +110,46 @@ typedef struct fr_thread_state {
     uint64_t last_ticks;
     /// Records in the active chunk.
     uint64_t events;
-    /// Non-zero once the active chunk holds a stateful record other than a synchronous
-    /// region's begin or end (see FR_CHUNK_STATEFUL).
-    uint64_t stateful;
+    fr_chunk *_Nullable chunk;
     /// Regions of synchronous closures begun in the active chunk and not yet ended. Such regions
     /// nest strictly on their thread (a closure's region ends before any region opened around
     /// it), so of a chunk with no other stateful record the fold needs only the part up to the
     /// last end of a region begun earlier and the part from the outermost begin still open
     /// (fr_chunk's `fold_prefix_end` / `fold_suffix_start`).
     uint64_t sync_regions;
-    /// Just after the last end of a synchronous region begun in an earlier chunk, or of a
-    /// thread-name record written while no such region was open (NULL: none).
-    uint8_t *_Nullable sync_lead_end;
     /// The begin of the outermost synchronous region still open (valid while `sync_regions`
     /// > 0), and the time of the record before it.
     uint8_t *_Nullable sync_open_start;
     uint64_t sync_open_ticks;
-    fr_chunk *_Nullable chunk;
+
+    // MARK: the task an annotation belongs to (second cache line)
+
+    /// The Swift task whose job this thread is running, when an executor that records says so
+    /// (0: unknown, ask the runtime). Saves a runtime call per annotation.
+    uint64_t running_task;
+    /// This thread's copy of the runtime's current-task variable (see `fr_task_slot_refresh`),
+    /// NULL until found and verified, and whenever the direct read is off.
+    void *_Nullable const *_Nullable task_slot;
+    /// The last task whose id this thread asked the runtime for, the job-id word it had then,
+    /// and the id (see `fr_state_task_id`). NULL: nothing cached.
+    void *_Nullable cached_task;
+    uint64_t cached_task_word;
+    uint64_t cached_task_id;
+    /// Non-zero once the active chunk holds a stateful record other than a synchronous
+    /// region's begin or end (see FR_CHUNK_STATEFUL).
+    uint64_t stateful;
+    /// Just after the last end of a synchronous region begun in an earlier chunk, or of a
+    /// thread-name record written while no such region was open (NULL: none).
+    uint8_t *_Nullable sync_lead_end;
+    /// Non-zero while the thread is inside the recorder's slow path (no re-entry).
+    uint64_t in_slow_path;
+
+    // MARK: the caches and the slow path
+
+    /// StaticString address -> string id.
+    fr_cache_entry names[FR_NAME_CACHE_SIZE];
+    /// A captured stack's hash -> its stack id.
+    fr_cache_entry stacks[FR_NAME_CACHE_SIZE];
     /// Operating-system thread id (gettid on Linux).
     uint64_t thread;
     /// Recording session the active chunk belongs to.
@@ -122,23 +159,14 @@ typedef struct fr_thread_state {
     /// Block of logical task ids reserved for this thread: [next, end).
     uint64_t next_logical_task;
     uint64_t logical_task_end;
-    /// Non-zero while the thread is inside the recorder's slow path (no re-entry).
-    uint64_t in_slow_path;
-    /// The Swift task whose job this thread is running, when an executor that records says so
-    /// (0: unknown, ask the runtime). Saves a runtime call per annotation.
-    uint64_t running_task;
-    /// This thread's copy of the runtime's current-task variable (see `fr_task_slot_refresh`),
-    /// NULL until found and verified, and whenever the direct read is off.
-    void *_Nullable const *_Nullable task_slot;
-    uintptr_t name_keys[FR_NAME_CACHE_SIZE];
-    uint64_t name_ids[FR_NAME_CACHE_SIZE];
     /// Bounds of this thread's stack, for the frame-pointer walk ([low, high); 0 unknown).
     uintptr_t stack_low;
     uintptr_t stack_high;
-    /// Per-thread cache from a captured stack's hash to its stack id.
-    uint64_t stack_hashes[FR_NAME_CACHE_SIZE];
-    uint64_t stack_ids[FR_NAME_CACHE_SIZE];
 } fr_thread_state;
+
+_Static_assert(offsetof(fr_thread_state, running_task) == 64, "the per-append fields fill the first cache line");
+_Static_assert(offsetof(fr_thread_state, names) == 128, "the task fields fill the second cache line");
+_Static_assert(offsetof(fr_thread_state, stacks) % 64 == 0, "a cache entry never straddles two lines");
 
 fr_thread_state *_Nullable fr_thread_state_alloc(void);
 void fr_thread_state_free(fr_thread_state *_Nullable state);
@@ -229,13 +257,13 @@ static inline uint64_t fr_name_cache_slot(uintptr_t key) {
 /// The string id cached for a StaticString address, 0 on a miss.
 static inline uint64_t fr_name_cache_lookup(const fr_thread_state *_Nonnull s, uintptr_t key) {
     uint64_t slot = fr_name_cache_slot(key);
-    return s->name_keys[slot] == key ? s->name_ids[slot] : 0;
+    const fr_cache_entry *e = &s->names[slot];
+    return e->key == key ? e->value : 0;
 }
 
 static inline void fr_name_cache_store(fr_thread_state *_Nonnull s, uintptr_t key, uint64_t id) {
     uint64_t slot = fr_name_cache_slot(key);
-    s->name_keys[slot] = key;
-    s->name_ids[slot] = id;
+    s->names[slot] = (fr_cache_entry){key, id};
 }
 
 /// Makes `state` this thread's state (NULL detaches) and arranges for `fr_thread_exit_hook`
@@ -259,13 +287,13 @@ size_t fr_capture_stack(const fr_thread_state *_Nonnull state, uintptr_t *_Nonnu
 /// The stack id cached for `hash` in this thread, 0 on a miss.
 static inline uint64_t fr_stack_cache_lookup(const fr_thread_state *_Nonnull s, uint64_t hash) {
     uint64_t slot = hash >> 58;
-    return s->stack_hashes[slot] == hash ? s->stack_ids[slot] : 0;
+    const fr_cache_entry *e = &s->stacks[slot];
+    return e->key == hash ? e->value : 0;
 }
 
 static inline void fr_stack_cache_store(fr_thread_state *_Nonnull s, uint64_t hash, uint64_t id) {
     uint64_t slot = hash >> 58;
-    s->stack_hashes[slot] = hash;
-    s->stack_ids[slot] = id;
+    s->stacks[slot] = (fr_cache_entry){hash, id};
 }
 
 extern uint32_t fr_capture_stacks_flag;
@@ -401,14 +429,39 @@ static inline uint64_t fr_current_task_id(void) {
     return task != NULL ? swift_task_getJobTaskId(task) : 0;
 }
 
-/// `fr_current_task_id` for a thread with recorder state: the runtime's current-task variable
-/// read directly when the slow path found it for this thread (two loads instead of a call
-/// through `__tls_get_addr`, whose cost and variance dominated an annotation outside tasks).
-static inline uint64_t fr_state_task_id(const fr_thread_state *_Nonnull s) {
+/// Where a job keeps its 32-bit id (`Job::Id`: after the heap object header, the scheduler's
+/// two private words and the job flags). For a task it holds the low half of the task id.
+#define FR_JOB_ID_OFFSET 0x24
+
+static inline uint32_t fr_job_id_word(const void *_Nonnull job) {
+    uint32_t word;
+    memcpy(&word, (const char *)job + FR_JOB_ID_OFFSET, sizeof word);
+    return word;
+}
+
+/// `fr_state_task_id` when the task is not the one cached: asks the runtime, and caches the
+/// answer when the task's job-id word holds the id's low half (as it does in the runtimes
+/// this was written against; otherwise nothing is cached and every annotation asks).
+uint64_t fr_state_task_id_miss(fr_thread_state *_Nonnull s, void *_Nonnull task);
+
+/// `fr_current_task_id` for a thread with recorder state. Reads the runtime's current-task
+/// variable directly when the slow path found it for this thread (two loads instead of a call
+/// through `__tls_get_addr`, whose cost and variance dominated an annotation outside tasks),
+/// then takes the id from the thread's one-entry cache when the task is the one cached.
+///
+/// A hit needs the same task address and the same job-id word as when the runtime gave the
+/// id, and the word then equalled the id's low half. A task allocated later at the same
+/// address has another id (ids are sequential), so its word differs unless 2^32 tasks were
+/// created in between; the cache is also cleared at every chunk (`fr_task_slot_refresh`).
+/// The runtime call this saves (through the PLT, ~1 ns) and the task's second cache line it
+/// would read cost far more when another hardware thread shares the core: BENCHMARKS.md.
+static inline uint64_t fr_state_task_id(fr_thread_state *_Nonnull s) {
     void *const *slot = s->task_slot;
     if (slot == NULL) return fr_current_task_id();
     void *task = __atomic_load_n(slot, __ATOMIC_RELAXED);
-    return task != NULL ? swift_task_getJobTaskId(task) : 0;
+    if (task == NULL) return 0;
+    if (task == s->cached_task && fr_job_id_word(task) == s->cached_task_word) return s->cached_task_id;
+    return fr_state_task_id_miss(s, task);
 }
 
 /// Finds, verifies or drops `s->task_slot`; the recorder's slow path calls it once per chunk.
