@@ -16,12 +16,8 @@
 #include <dlfcn.h>
 
 _Thread_local fr_thread_state *fr_tls_state = NULL;
-uint32_t fr_recording_flag = 0;
-uint64_t fr_logical_tasks_open = 0;
-uint32_t fr_clock_uses_tsc = 0;
-uint32_t fr_capture_stacks_flag = 0;
+uint64_t fr_switches = 0;
 uint32_t fr_thread_cpu_time_flag = 0;
-uint32_t fr_string_words_flag = 0;
 static uint64_t fr_next_logical_task = (1ull << 62) + 1;
 
 fr_chunk *fr_chunk_alloc(uint64_t capacity) {
@@ -79,12 +75,12 @@ uint32_t fr_clock_init(void) {
     if (__get_cpuid(0x80000000u, &eax, &ebx, &ecx, &edx) && eax >= 0x80000007u) {
         __get_cpuid(0x80000007u, &eax, &ebx, &ecx, &edx);
         if (edx & (1u << 8)) {
-            __atomic_store_n(&fr_clock_uses_tsc, 1u, __ATOMIC_RELAXED);
+            fr_switch(FR_SWITCH_TSC, true);
             return 1;
         }
     }
 #endif
-    __atomic_store_n(&fr_clock_uses_tsc, 0u, __ATOMIC_RELAXED);
+    fr_switch(FR_SWITCH_TSC, false);
     return 0;
 }
 

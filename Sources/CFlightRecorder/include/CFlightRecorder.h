@@ -82,6 +82,40 @@ static inline uint64_t fr_chunk_published(const fr_chunk *_Nonnull c) {
     return __atomic_load_n(&c->published, __ATOMIC_ACQUIRE);
 }
 
+// MARK: switches
+
+/// What every annotation must know before it appends, in one word so that it costs one load:
+/// whether a recorder records, which clock ticks, whether region begins capture stacks,
+/// whether a String's bytes may be read from its two words, and (above bit 8) how many logical
+/// tasks are open. Written rarely (start, stop, a logical task's begin and end), read by
+/// every annotation with a relaxed load.
+extern uint64_t fr_switches;
+
+#define FR_SWITCH_RECORDING 1ull
+#define FR_SWITCH_TSC 2ull
+#define FR_SWITCH_CAPTURE_STACKS 4ull
+#define FR_SWITCH_STRING_WORDS 8ull
+#define FR_SWITCHES_ONE_LOGICAL_TASK 256ull
+
+static inline uint64_t fr_switches_now(void) {
+    return __atomic_load_n(&fr_switches, __ATOMIC_RELAXED);
+}
+
+static inline bool fr_switches_recording(uint64_t switches) { return (switches & FR_SWITCH_RECORDING) != 0; }
+static inline bool fr_switches_capture_stacks(uint64_t switches) { return (switches & FR_SWITCH_CAPTURE_STACKS) != 0; }
+static inline bool fr_switches_string_words(uint64_t switches) { return (switches & FR_SWITCH_STRING_WORDS) != 0; }
+static inline bool fr_switches_logical_tasks(uint64_t switches) { return switches >= FR_SWITCHES_ONE_LOGICAL_TASK; }
+
+/// Turns one switch on or off (release: what was set up before turning recording on is seen
+/// by a thread that sees it on).
+static inline void fr_switch(uint64_t which, bool on) {
+    if (on) {
+        __atomic_fetch_or(&fr_switches, which, __ATOMIC_RELEASE);
+    } else {
+        __atomic_fetch_and(&fr_switches, ~which, __ATOMIC_RELEASE);
+    }
+}
+
 // MARK: per-thread state
 
 /// Entries of the per-thread direct-mapped cache from StaticString address to string id.
@@ -296,15 +330,13 @@ static inline void fr_stack_cache_store(fr_thread_state *_Nonnull s, uint64_t ha
     s->stacks[slot] = (fr_cache_entry){hash, id};
 }
 
-extern uint32_t fr_capture_stacks_flag;
-
 /// Whether region begins capture stacks (the recording's configuration).
 static inline bool fr_capture_stacks(void) {
-    return __atomic_load_n(&fr_capture_stacks_flag, __ATOMIC_RELAXED) != 0;
+    return fr_switches_capture_stacks(fr_switches_now());
 }
 
 static inline void fr_set_capture_stacks(bool on) {
-    __atomic_store_n(&fr_capture_stacks_flag, on ? 1u : 0u, __ATOMIC_RELAXED);
+    fr_switch(FR_SWITCH_CAPTURE_STACKS, on);
 }
 
 extern uint32_t fr_thread_cpu_time_flag;
@@ -328,45 +360,37 @@ bool fr_symbol_info(uintptr_t pc, const char *_Nullable *_Nonnull symbol, const 
 /// caller frees, or NULL when `name` is not a Swift symbol.
 char *_Nullable fr_demangle(const char *_Nonnull name);
 
-extern uint32_t fr_string_words_flag;
-
 /// Whether annotations may read a String's UTF-8 bytes from its two-word representation
 /// (set once the layout was checked: FlightRecorder's StringBytes.swift).
 static inline bool fr_string_words_usable(void) {
-    return __atomic_load_n(&fr_string_words_flag, __ATOMIC_RELAXED) != 0;
+    return fr_switches_string_words(fr_switches_now());
 }
 
 static inline void fr_set_string_words_usable(bool on) {
-    __atomic_store_n(&fr_string_words_flag, on ? 1u : 0u, __ATOMIC_RELAXED);
+    fr_switch(FR_SWITCH_STRING_WORDS, on);
 }
 
-// MARK: recording flag
-
-extern uint32_t fr_recording_flag;
+// MARK: recording, and the logical tasks open
 
 /// Whether a recorder is recording: one relaxed load, the whole cost of a disabled annotation.
 static inline bool fr_is_recording(void) {
-    return __atomic_load_n(&fr_recording_flag, __ATOMIC_RELAXED) != 0;
+    return fr_switches_recording(fr_switches_now());
 }
 
 static inline void fr_set_recording(bool on) {
-    __atomic_store_n(&fr_recording_flag, on ? 1u : 0u, __ATOMIC_RELEASE);
+    fr_switch(FR_SWITCH_RECORDING, on);
 }
 
-/// Non-zero while at least one logical task (Trace.withTask) is open: annotations then look
-/// up the logical task bound to the current Swift task.
-extern uint64_t fr_logical_tasks_open;
-
 static inline bool fr_any_logical_task_open(void) {
-    return __atomic_load_n(&fr_logical_tasks_open, __ATOMIC_RELAXED) != 0;
+    return fr_switches_logical_tasks(fr_switches_now());
 }
 
 static inline void fr_logical_task_opened(void) {
-    __atomic_fetch_add(&fr_logical_tasks_open, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&fr_switches, FR_SWITCHES_ONE_LOGICAL_TASK, __ATOMIC_RELAXED);
 }
 
 static inline void fr_logical_task_closed(void) {
-    __atomic_fetch_sub(&fr_logical_tasks_open, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_sub(&fr_switches, FR_SWITCHES_ONE_LOGICAL_TASK, __ATOMIC_RELAXED);
 }
 
 /// Reserves `count` ids from the global logical-task id space (above 2^62, apart from Swift
@@ -374,9 +398,6 @@ static inline void fr_logical_task_closed(void) {
 uint64_t fr_reserve_logical_task_ids(uint64_t count);
 
 // MARK: clocks
-
-/// 1 when `fr_ticks` reads the TSC, 0 when it reads CLOCK_MONOTONIC.
-extern uint32_t fr_clock_uses_tsc;
 
 /// Chooses the tick source (idempotent). Returns 1 for the TSC, 0 for CLOCK_MONOTONIC.
 uint32_t fr_clock_init(void);
@@ -392,15 +413,22 @@ static inline uint64_t fr_monotonic_ns(void) {
 /// stores (a 10 µs gap is 30,000 cycles, a 3-byte varint, but 1,875 ticks, 2 bytes).
 #define FR_TSC_SHIFT 4
 
-static inline uint64_t fr_ticks(void) {
+/// The tick clock, read with switches the caller loaded (`fr_switches_now`).
+static inline uint64_t fr_ticks_with(uint64_t switches) {
 #if defined(__x86_64__)
-    if (__builtin_expect(fr_clock_uses_tsc != 0, 1)) return __builtin_ia32_rdtsc() >> FR_TSC_SHIFT;
+    if (__builtin_expect((switches & FR_SWITCH_TSC) != 0, 1)) return __builtin_ia32_rdtsc() >> FR_TSC_SHIFT;
 #endif
+    (void)switches;
     return fr_monotonic_ns();
 }
 
+static inline uint64_t fr_ticks(void) {
+    return fr_ticks_with(fr_switches_now());
+}
+
+/// 1 when `fr_ticks` reads the TSC, 0 when it reads CLOCK_MONOTONIC.
 static inline bool fr_clock_is_tsc(void) {
-    return __atomic_load_n(&fr_clock_uses_tsc, __ATOMIC_RELAXED) != 0;
+    return (fr_switches_now() & FR_SWITCH_TSC) != 0;
 }
 
 int64_t fr_wall_clock_ns(void);

@@ -24,11 +24,12 @@ public enum Trace {
     /// Runs `body` inside a region named `name`.
     @inlinable @inline(__always)
     public static func withRegion<R, E: Error>(_ name: StaticString, _ body: () throws(E) -> R) throws(E) -> R {
-        guard fr_is_recording() else { return try body() }
-        let ticks = fr_ticks()
-        let task = TaskIdentity.current
-        let recorded = Emit.regionBegin(task: task, name: name, stack: Self.stack(), sync: true, ticks: ticks)
-        return try inSyncRegion(task: task, name: recorded, body)
+        let switches = fr_switches_now()
+        guard fr_switches_recording(switches) else { return try body() }
+        let ticks = fr_ticks_with(switches)
+        let task = TaskIdentity.current(switches)
+        let recorded = Emit.regionBegin(task: task, name: name, stack: Self.stack(switches), sync: true, ticks: ticks)
+        return try inSyncRegion(task: task, name: recorded, switches: switches, body)
     }
 
     /// Runs the async `body` inside a region named `name`, on the caller's isolation.
@@ -45,11 +46,12 @@ public enum Trace {
 
     @inlinable @inline(__always)
     public static func withRegion<R, E: Error>(_ name: TraceName, _ body: () throws(E) -> R) throws(E) -> R {
-        guard fr_is_recording() else { return try body() }
-        let ticks = fr_ticks()
-        let task = TaskIdentity.current
-        let recorded = Emit.regionBegin(task: task, name: name.id, stack: Self.stack(), sync: true, ticks: ticks)
-        return try inSyncRegion(task: task, name: recorded, body)
+        let switches = fr_switches_now()
+        guard fr_switches_recording(switches) else { return try body() }
+        let ticks = fr_ticks_with(switches)
+        let task = TaskIdentity.current(switches)
+        let recorded = Emit.regionBegin(task: task, name: name.id, stack: Self.stack(switches), sync: true, ticks: ticks)
+        return try inSyncRegion(task: task, name: recorded, switches: switches, body)
     }
 
     @inlinable
@@ -102,11 +104,13 @@ public enum Trace {
     /// attributed to `reason` ("db query", "lock") by readers, across thread hops.
     @inlinable @inline(__always)
     public static func withBlockingRegion<R, E: Error>(_ reason: StaticString, _ body: () throws(E) -> R) throws(E) -> R {
-        guard fr_is_recording() else { return try body() }
-        let ticks = fr_ticks()
-        let task = TaskIdentity.current
-        let recorded = Emit.regionBegin(task: task, name: reason, stack: Self.stack(), blocking: true, sync: true, ticks: ticks)
-        return try inSyncRegion(task: task, name: recorded, body)
+        let switches = fr_switches_now()
+        guard fr_switches_recording(switches) else { return try body() }
+        let ticks = fr_ticks_with(switches)
+        let task = TaskIdentity.current(switches)
+        let recorded = Emit.regionBegin(task: task, name: reason, stack: Self.stack(switches), blocking: true, sync: true,
+                                        ticks: ticks)
+        return try inSyncRegion(task: task, name: recorded, switches: switches, body)
     }
 
     @inlinable
@@ -128,11 +132,12 @@ public enum Trace {
     /// two words; a longer one is copied by an out-of-line call.
     @inlinable @inline(__always)
     public static func log(category: StaticString = "", _ message: String) {
-        guard fr_is_recording() else { return }
-        let ticks = fr_ticks()
-        if let small = StringBytes.small(message) {
-            Emit.log(task: TaskIdentity.current, category: category, messageWords: small.words, count: small.count,
-                     ticks: ticks)
+        let switches = fr_switches_now()
+        guard fr_switches_recording(switches) else { return }
+        let ticks = fr_ticks_with(switches)
+        if let small = StringBytes.small(message, switches: switches) {
+            Emit.log(task: TaskIdentity.current(switches), category: category, messageWords: small.words,
+                     count: small.count, ticks: ticks)
         } else {
             recordLog(category: category, message, ticks: ticks)
         }
@@ -140,11 +145,12 @@ public enum Trace {
 
     @inlinable @inline(__always)
     public static func log(category: TraceName, _ message: String) {
-        guard fr_is_recording() else { return }
-        let ticks = fr_ticks()
-        if let small = StringBytes.small(message) {
-            Emit.log(task: TaskIdentity.current, category: category.id, messageWords: small.words, count: small.count,
-                     ticks: ticks)
+        let switches = fr_switches_now()
+        guard fr_switches_recording(switches) else { return }
+        let ticks = fr_ticks_with(switches)
+        if let small = StringBytes.small(message, switches: switches) {
+            Emit.log(task: TaskIdentity.current(switches), category: category.id, messageWords: small.words,
+                     count: small.count, ticks: ticks)
         } else {
             recordLog(category: category.id, message, ticks: ticks)
         }
@@ -169,31 +175,26 @@ public enum Trace {
     /// Records the value of counter `name`.
     @inlinable
     public static func counter(_ name: StaticString, _ value: Int) {
-        guard fr_is_recording() else { return }
         Emit.counter(name: name, value: Int64(value))
     }
 
     @inlinable
     public static func counter(_ name: StaticString, _ value: Int64) {
-        guard fr_is_recording() else { return }
         Emit.counter(name: name, value: value)
     }
 
     @inlinable
     public static func counter(_ name: StaticString, _ value: Double) {
-        guard fr_is_recording() else { return }
         Emit.counter(name: name, value: value)
     }
 
     @inlinable
     public static func counter(_ name: TraceName, _ value: Int64) {
-        guard fr_is_recording() else { return }
         Emit.counter(name: name.id, value: value)
     }
 
     @inlinable
     public static func counter(_ name: TraceName, _ value: Double) {
-        guard fr_is_recording() else { return }
         Emit.counter(name: name.id, value: value)
     }
 
@@ -251,7 +252,8 @@ public enum Trace {
     /// region pair ~5 ns at p50 on one thread and ~12 ns on two in the paired runs of
     /// BENCHMARKS.md. After a throw the end is an out-of-line call.
     @inlinable @inline(__always)
-    static func inSyncRegion<R, E: Error>(task: UInt64, name: UInt64?, _ body: () throws(E) -> R) throws(E) -> R {
+    static func inSyncRegion<R, E: Error>(task: UInt64, name: UInt64?, switches: UInt64,
+                                          _ body: () throws(E) -> R) throws(E) -> R {
         guard let name else { return try body() }
         let result: R
         do {
@@ -260,7 +262,7 @@ public enum Trace {
             endSyncRegionAfterThrow(task: task, name: name)
             throw error
         }
-        Emit.regionEnd(task: task, name: name, sync: true)
+        Emit.syncRegionEnd(task: task, name: name, switches: switches)
         return result
     }
 
@@ -271,7 +273,10 @@ public enum Trace {
 
     /// The caller's stack id when the recording captures stacks, else 0 (one relaxed load).
     @inlinable @inline(__always)
-    static func stack() -> UInt64 {
-        fr_capture_stacks() ? Stacks.capture() : 0
+    static func stack() -> UInt64 { stack(fr_switches_now()) }
+
+    @inlinable @inline(__always)
+    static func stack(_ switches: UInt64) -> UInt64 {
+        fr_switches_capture_stacks(switches) ? Stacks.capture() : 0
     }
 }

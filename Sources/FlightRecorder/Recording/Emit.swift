@@ -240,6 +240,17 @@ enum Emit {
         appendRegionEnd(s, task: task, name: name, sync: sync, ticks: ticks)
     }
 
+    /// regionEnd of a synchronous closure's region, right after its body returned, with the
+    /// switches its begin loaded: the clock is the begin's, and a recorder stopped in between
+    /// needs no check here, since stopping takes every thread's room away (`limit` NULL) and the
+    /// slow path then drops the end.
+    @inlinable @inline(__always)
+    static func syncRegionEnd(task: UInt64, name: UInt64, switches: UInt64) {
+        let ticks = fr_ticks_with(switches)
+        guard let s = room() else { return }
+        appendRegionEnd(s, task: task, name: name, sync: true, ticks: ticks)
+    }
+
     /// regionEnd with a StaticString name.
     @inlinable @inline(__always)
     static func regionEnd(task: UInt64, name: StaticString) {
@@ -342,8 +353,9 @@ enum Emit {
     /// counterInt: counter `name` now has `value`.
     @inlinable @inline(__always)
     static func counter(name: StaticString, value: Int64) {
-        guard fr_is_recording() else { return }
-        let ticks = fr_ticks()
+        let switches = fr_switches_now()
+        guard fr_switches_recording(switches) else { return }
+        let ticks = fr_ticks_with(switches)
         guard let s = room() else { return }
         appendCounter(s, name: Names.id(name, state: s), value: value, ticks: ticks)
     }
@@ -351,8 +363,9 @@ enum Emit {
     /// counterFloat: counter `name` now has `value`.
     @inlinable @inline(__always)
     static func counter(name: StaticString, value: Double) {
-        guard fr_is_recording() else { return }
-        let ticks = fr_ticks()
+        let switches = fr_switches_now()
+        guard fr_switches_recording(switches) else { return }
+        let ticks = fr_ticks_with(switches)
         guard let s = room() else { return }
         appendCounter(s, name: Names.id(name, state: s), value: value, ticks: ticks)
     }
@@ -360,8 +373,9 @@ enum Emit {
     /// counterInt with the name as a string id.
     @inlinable
     static func counter(name: UInt64, value: Int64) {
-        guard fr_is_recording() else { return }
-        let ticks = fr_ticks()
+        let switches = fr_switches_now()
+        guard fr_switches_recording(switches) else { return }
+        let ticks = fr_ticks_with(switches)
         guard let s = room() else { return }
         appendCounter(s, name: name, value: value, ticks: ticks)
     }
@@ -369,8 +383,9 @@ enum Emit {
     /// counterFloat with the name as a string id.
     @inlinable
     static func counter(name: UInt64, value: Double) {
-        guard fr_is_recording() else { return }
-        let ticks = fr_ticks()
+        let switches = fr_switches_now()
+        guard fr_switches_recording(switches) else { return }
+        let ticks = fr_ticks_with(switches)
         guard let s = room() else { return }
         appendCounter(s, name: name, value: value, ticks: ticks)
     }

@@ -60,9 +60,9 @@ enum StringBytes {
     /// A small String's two words and byte count: its UTF-8 bytes are the first `count` bytes
     /// of the words in memory order. nil for every other form, and until the layout is checked.
     @inlinable @inline(__always)
-    static func small(_ text: String) -> (words: (UInt64, UInt64), count: Int)? {
+    static func small(_ text: String, switches: UInt64) -> (words: (UInt64, UInt64), count: Int)? {
         #if (arch(x86_64) || arch(arm64)) && _endian(little)
-        guard fr_string_words_usable() else { return nil }
+        guard fr_switches_string_words(switches) else { return nil }
         let words = unsafeBitCast(text, to: (UInt64, UInt64).self)
         guard words.1 & smallFlag != 0 else { return nil }
         return (words, Int(truncatingIfNeeded: (words.1 >> 56) & 0xF))

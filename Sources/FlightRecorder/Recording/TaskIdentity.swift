@@ -32,8 +32,12 @@ enum TaskIdentity {
     /// Swift task (or thread), else the Swift task (as announced by a recording executor, or
     /// read from the runtime's thread-local variable, or asked of the runtime), else 0.
     @inlinable @inline(__always)
-    static var current: UInt64 {
-        if fr_any_logical_task_open() {
+    static var current: UInt64 { current(fr_switches_now()) }
+
+    /// `current` with the switches the annotation loaded (`fr_switches_now`).
+    @inlinable @inline(__always)
+    static func current(_ switches: UInt64) -> UInt64 {
+        if fr_switches_logical_tasks(switches) {
             if let logical = LogicalTask.current, logical != 0 { return logical }
         }
         guard let s = fr_current_state() else { return currentSwiftTask }
