@@ -30,6 +30,20 @@ let package = Package(
             path: "Support/BenchmarkFixtures",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // The recorder's append in C, the floor under the annotations (also a program alone).
+        .target(
+            name: "AppendLoop",
+            path: "Support/ClockCost",
+            exclude: ["rdtsc-cost.c"],
+            sources: ["append-loop.c"]
+        ),
+        // The annotations beside the C loop, batch by batch in one process.
+        .executableTarget(
+            name: "AppendBesideC",
+            dependencies: ["AppendLoop", .product(name: "FlightRecorder", package: "tracexport")],
+            path: "Support/AppendBesideC",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         benchmarkTarget("FormatBenchmarks", [
             .product(name: "TraceFormat", package: "tracexport"),
             .product(name: "TraceReaders", package: "tracexport"),

@@ -3,11 +3,17 @@
 // the new length with a release store. "pair" writes a region begin and end per iteration,
 // "log" one record with a 14-byte message stored as two words. What the Swift annotations
 // cost beyond this is their own; this loop is the floor on this machine, and a control for
-// the host's moods (it runs beside the Swift benchmarks in the same minutes).
+// the host's moods. Alone, as a program:
 //
-//   cc -O2 Benchmarks/Support/ClockCost/append-loop.c -o /tmp/append-loop && /tmp/append-loop
+//   cc -O2 -DAPPEND_LOOP_MAIN Benchmarks/Support/ClockCost/append-loop.c -o /tmp/append-loop && /tmp/append-loop
 //
-// x86_64 only (rdtsc). 40 iterations of 1 M per mode; ns per iteration unit, percentiles.
+// (40 iterations of 1 M per mode; ns per iteration unit, percentiles), or in the same process
+// as the Swift annotations, batch by batch (the AppendBesideC tool: Support/AppendBesideC).
+//
+// x86_64 only (rdtsc); elsewhere the functions do nothing.
+#include "include/append_loop.h"
+
+#if defined(__x86_64__)
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,31 +86,49 @@ __attribute__((noinline)) static void log_event(uint64_t w0, uint64_t w1, int co
     commit(r, q + count, t);
 }
 
+static struct ring shared_ring;
+static uint64_t message_words[2];
+
+int append_loop_setup(void) {
+    size_t capacity = 16u << 20;
+    uint8_t *memory = aligned_alloc(64, capacity + 128);
+    if (memory == NULL) return -1;
+    memset(memory, 0, capacity + 128);  // touch every page now, not in the first batch
+    shared_ring = (struct ring){memory + 64, memory + capacity, __rdtsc() >> 4, 0, (uint64_t *)memory};
+    memcpy(&message_words[0], "request ", 8);
+    memcpy(&message_words[1], "served\0\0", 8);
+    return 0;
+}
+
+void append_loop_pairs(long count) {
+    current = &shared_ring;
+    for (long i = 0; i < count; i++) {
+        region_event(0x07);
+        region_event(0x08);
+    }
+}
+
+void append_loop_logs(long count) {
+    current = &shared_ring;
+    for (long i = 0; i < count; i++) log_event(message_words[0], message_words[1], 14);
+}
+
+#if defined(APPEND_LOOP_MAIN)
 static int by_value(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
 int main(void) {
-    size_t capacity = 16u << 20;
-    uint8_t *memory = aligned_alloc(64, capacity + 128);
-    if (memory == NULL) return 1;
-    struct ring r = {memory + 64, memory + capacity, __rdtsc() >> 4, 0, (uint64_t *)memory};
-    current = &r;
-    uint64_t w0, w1;
-    memcpy(&w0, "request ", 8);
-    memcpy(&w1, "served\0\0", 8);
+    if (append_loop_setup() != 0) return 1;
     for (int mode = 0; mode < 2; mode++) {
         double samples[40];
         for (int it = 0; it < 40; it++) {
             uint64_t start = now_ns();
-            for (int i = 0; i < 1000000; i++) {
-                if (mode == 0) {
-                    region_event(0x07);
-                    region_event(0x08);
-                } else {
-                    log_event(w0, w1, 14);
-                }
+            if (mode == 0) {
+                append_loop_pairs(1000000);
+            } else {
+                append_loop_logs(1000000);
             }
             samples[it] = (double)(now_ns() - start) / 1e6;
         }
@@ -112,6 +136,14 @@ int main(void) {
         printf("%-4s ns: p0 %.1f p25 %.1f p50 %.1f p75 %.1f p90 %.1f\n", mode == 0 ? "pair" : "log", samples[0],
                samples[10], samples[20], samples[30], samples[36]);
     }
-    free(memory);
     return 0;
 }
+#endif  // APPEND_LOOP_MAIN
+
+#else  // not x86_64
+
+int append_loop_setup(void) { return -1; }
+void append_loop_pairs(long count) { (void)count; }
+void append_loop_logs(long count) { (void)count; }
+
+#endif
