@@ -371,7 +371,7 @@ enum Emit {
     }
 
     /// counterInt with the name as a string id.
-    @inlinable
+    @inlinable @inline(__always)
     static func counter(name: UInt64, value: Int64) {
         let switches = fr_switches_now()
         guard fr_switches_recording(switches) else { return }
@@ -381,7 +381,7 @@ enum Emit {
     }
 
     /// counterFloat with the name as a string id.
-    @inlinable
+    @inlinable @inline(__always)
     static func counter(name: UInt64, value: Double) {
         let switches = fr_switches_now()
         guard fr_switches_recording(switches) else { return }
