@@ -88,6 +88,51 @@ uint64_t fr_state_task_id_miss(fr_thread_state *s, void *task) {
     return id;
 }
 
+#if FR_TASK_SLOT_SUPPORTED
+/// Learns the variable's offset in `block` (the runtime's TLS block of a thread running the
+/// task `current`): the one word equal to `current`. Returns the offset all threads now use,
+/// or SLOT_OFF.
+static intptr_t learn(const unsigned char *block, size_t size, void *current) {
+    intptr_t found = SLOT_UNKNOWN;
+    int matches = 0;
+    for (size_t at = 0; at + sizeof(void *) <= size; at += sizeof(void *)) {
+        void *word;
+        memcpy(&word, block + at, sizeof word);
+        if (word == current) {
+            found = (intptr_t)at;
+            matches += 1;
+        }
+    }
+    if (matches != 1) {
+        __atomic_store_n(&slot_offset, SLOT_OFF, __ATOMIC_RELEASE);
+        return SLOT_OFF;
+    }
+    intptr_t expected = SLOT_UNKNOWN;
+    if (!__atomic_compare_exchange_n(&slot_offset, &expected, found, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) &&
+        expected != found) {
+        // Another thread learned a different place, or turned the direct read off.
+        __atomic_store_n(&slot_offset, SLOT_OFF, __ATOMIC_RELEASE);
+        return SLOT_OFF;
+    }
+    return found;
+}
+#endif
+
+void fr_task_slot_learn(void) {
+#if FR_TASK_SLOT_SUPPORTED
+    if (fr_task_slot_offset() != SLOT_UNKNOWN) return;
+    void *current = swift_task_getCurrent();
+    if (current == NULL) return;
+    struct tls_search search = runtime_tls_block();
+    if (!search.found || search.size == 0) {
+        __atomic_store_n(&slot_offset, SLOT_OFF, __ATOMIC_RELEASE);
+        return;
+    }
+    if (search.block == NULL) return;  // not allocated for this thread: a later task may learn
+    (void)learn(search.block, search.size, current);
+#endif
+}
+
 void fr_task_slot_refresh(fr_thread_state *s) {
     s->cached_task = NULL;
 #if FR_TASK_SLOT_SUPPORTED
@@ -111,27 +156,11 @@ void fr_task_slot_refresh(fr_thread_state *s) {
     size_t size = search.size;
     if (block == NULL) return;  // not allocated for this thread yet: try at the next chunk
     if (offset == SLOT_UNKNOWN) {
-        intptr_t found = SLOT_UNKNOWN;
-        int matches = 0;
-        for (size_t at = 0; at + sizeof(void *) <= size; at += sizeof(void *)) {
-            void *word;
-            memcpy(&word, block + at, sizeof word);
-            if (word == current) {
-                found = (intptr_t)at;
-                matches += 1;
-            }
-        }
-        if (matches != 1) {
-            turn_off(s);
+        offset = learn(block, size, current);
+        if (offset == SLOT_OFF) {
+            s->task_slot = NULL;
             return;
         }
-        intptr_t expected = SLOT_UNKNOWN;
-        if (!__atomic_compare_exchange_n(&slot_offset, &expected, found, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) &&
-            expected != found) {
-            turn_off(s);  // another thread learned a different place, or turned it off
-            return;
-        }
-        offset = found;
     }
     if ((size_t)offset + sizeof(void *) > size) {  // a negative offset wraps past `size` too
         turn_off(s);

@@ -111,5 +111,36 @@ extension Recorder {
             #expect(recorded.count == 1_000)
             #expect(recorded == expected.flatMap { [$0, $0] }.sorted(), "\(zip(recorded, expected.flatMap { [$0, $0] }.sorted()).filter { $0 != $1 }.prefix(4))")
         }
+
+        @Test("starting a recorder learns the variable, so threads that never run a task read it directly too")
+        func startLearnsTheVariableForPlainThreads() async throws {
+            let learned = fr_task_slot_offset()
+            fr_task_slot_set_offset_for_testing(-1)  // as in a process that never annotated in a task
+            defer { fr_task_slot_set_offset_for_testing(learned) }
+            let recorder = FlightRecorder(configuration: .init(minAge: .seconds(3600), maxBytes: 64 << 20, chunkBytes: 4 << 10))
+            try recorder.start()
+            defer { recorder.stop() }
+            #if os(Linux)
+            var waited = 0
+            while fr_task_slot_offset() == -1 && waited < 200 {
+                try await Task.sleep(for: .milliseconds(10))
+                waited += 1
+            }
+            #expect(fr_task_slot_offset() >= 0, "the detached task at start learned the place")
+            if learned >= 0 { #expect(fr_task_slot_offset() == learned) }
+            let (direct, ids) = await withCheckedContinuation { continuation in
+                TestThread {
+                    for _ in 0..<2_000 { Trace.log(category: "plain", "line") }  // several 4 KiB chunks
+                    let direct = fr_current_state()!.pointee.task_slot != nil
+                    continuation.resume(returning: (direct, TaskIdentity.currentSwiftTask))
+                }.join()
+            }
+            #expect(direct, "a plain thread found its copy of the variable")
+            #expect(ids == 0)
+            let logs = try DecodedSnapshot(try recorder.snapshot()).allEvents.map(\.event).filter { $0.name == "plain" }
+            #expect(logs.count == 2_000)
+            #expect(logs.allSatisfy { $0.task == 0 })
+            #endif
+        }
     }
 }

@@ -504,6 +504,11 @@ static inline uint64_t fr_state_task_id(fr_thread_state *_Nonnull s) {
 /// the runtime calls instead of recording wrong tasks. Linux with glibc only.
 void fr_task_slot_refresh(fr_thread_state *_Nonnull s);
 
+/// Learns the variable's place from inside a task, for threads that never run one (the
+/// recorder's start runs it in a detached task); does nothing once learned or off, or outside
+/// a task.
+void fr_task_slot_learn(void);
+
 /// Where the direct read stands: -1 not learned yet, -2 off, else the variable's offset.
 intptr_t fr_task_slot_offset(void);
 

@@ -170,6 +170,11 @@ final class RecorderCore: @unchecked Sendable {
             }
         }
         if let refusal { throw refusal }
+        if fr_task_slot_offset() == -1 {
+            // Learned inside a task; a program whose annotations all run on plain threads
+            // would otherwise never learn it, and each of them would ask the runtime.
+            Task.detached(priority: .utility) { fr_task_slot_learn() }
+        }
     }
 
     /// Stops recording if `owner` is recording; drops the ring. Threads keep their active
