@@ -1,7 +1,9 @@
 // Appending one record of each EventKind to the calling thread's active chunk: the hot path.
 //
 // Invariants:
-// - Every function here is a no-op when nothing records (`fr_is_recording`, one relaxed load).
+// - Every function here is a no-op when nothing records (the switches word, one relaxed
+//   load); `syncRegionEnd` instead relies on its begin's check and on the room check, since
+//   stopping a recorder takes every thread's room away.
 // - Appending takes no lock, does no shared atomic read-modify-write, allocates nothing and
 //   touches no reference count: it reads the tick clock first (its ~11 ns then overlap with
 //   the rest), reads the thread-local state pointer, checks room
