@@ -47,6 +47,12 @@ func regionPairs(count: Int, threads: Int) {
     }
 }
 
+/// Appends one region begin+end pair per iteration around an async body that does not
+/// suspend, from an async function, as a server's handler wraps its steps.
+func asyncRegionPairs(count: Int) async {
+    for i in 0..<count { await Trace.withRegion("bench.region") { blackHole(i) } }
+}
+
 func logs(count: Int, threads: Int) {
     let body: @Sendable () -> Void = {
         for _ in 0..<count { Trace.log(category: "bench.category", "request served") }
@@ -126,6 +132,12 @@ let benchmarks: @Sendable () -> Void = {
                                        setup: startRecording, teardown: stopRecording)) { benchmark in
             counters(count: benchmark.scaledIterations.count, threads: threads)
         }
+    }
+
+    Benchmark("Recording.AsyncRegionBeginEndPair.1thread",
+              configuration: .init(metrics: appendMetrics, scalingFactor: .mega, thresholds: timeTolerance,
+                                   setup: startRecording, teardown: stopRecording)) { benchmark in
+        await asyncRegionPairs(count: benchmark.scaledIterations.count)
     }
 
     // MARK: the same region pairs with nothing evicted (no fold work), 1 and 2 threads
