@@ -329,11 +329,8 @@ static inline void fr_stack_cache_store(fr_thread_state *_Nonnull s, uint64_t ha
     s->stacks[slot] = (fr_cache_entry){hash, id};
 }
 
-/// Whether region begins capture stacks (the recording's configuration).
-static inline bool fr_capture_stacks(void) {
-    return fr_switches_capture_stacks(fr_switches_now());
-}
-
+/// Turns stack capture at region begins on or off (the recording's configuration; annotations
+/// read it with `fr_switches_capture_stacks`).
 static inline void fr_set_capture_stacks(bool on) {
     fr_switch(FR_SWITCH_CAPTURE_STACKS, on);
 }
@@ -380,10 +377,8 @@ static inline void fr_set_recording(bool on) {
     fr_switch(FR_SWITCH_RECORDING, on);
 }
 
-static inline bool fr_any_logical_task_open(void) {
-    return fr_switches_logical_tasks(fr_switches_now());
-}
-
+/// A logical task (Trace.withTask) opened or closed: while any is open, annotations look up
+/// the logical task bound to the current Swift task (`fr_switches_logical_tasks`).
 static inline void fr_logical_task_opened(void) {
     __atomic_fetch_add(&fr_switches, FR_SWITCHES_ONE_LOGICAL_TASK, __ATOMIC_RELAXED);
 }
