@@ -82,7 +82,6 @@ uint64_t fr_state_task_id_miss(fr_thread_state *s, void *task) {
     uint32_t word = fr_job_id_word(task);
     if (word == (uint32_t)id) {
         s->cached_task = task;
-        s->cached_task_word = word;
         s->cached_task_id = id;
     }
     return id;

@@ -155,7 +155,7 @@ typedef struct fr_thread_state {
     uint8_t *_Nullable sync_open_start;
     uint64_t sync_open_ticks;
 
-    // MARK: the task an annotation belongs to (second cache line)
+    // MARK: the task an annotation belongs to, the chunk's other marks (second cache line)
 
     /// The Swift task whose job this thread is running, when an executor that records says so
     /// (0: unknown, ask the runtime). Saves a runtime call per annotation.
@@ -163,10 +163,9 @@ typedef struct fr_thread_state {
     /// This thread's copy of the runtime's current-task variable (see `fr_task_slot_refresh`),
     /// NULL until found and verified, and whenever the direct read is off.
     void *_Nullable const *_Nullable task_slot;
-    /// The last task whose id this thread asked the runtime for, the job-id word it had then,
-    /// and the id (see `fr_state_task_id`). NULL: nothing cached.
+    /// The last task whose id this thread asked the runtime for, and the id (see
+    /// `fr_state_task_id`). NULL: nothing cached.
     void *_Nullable cached_task;
-    uint64_t cached_task_word;
     uint64_t cached_task_id;
     /// Non-zero once the active chunk holds a stateful record other than a synchronous
     /// region's begin or end (see FR_CHUNK_STATEFUL).
@@ -176,6 +175,8 @@ typedef struct fr_thread_state {
     uint8_t *_Nullable sync_lead_end;
     /// Non-zero while the thread is inside the recorder's slow path (no re-entry).
     uint64_t in_slow_path;
+    /// Operating-system thread id (gettid on Linux).
+    uint64_t thread;
 
     // MARK: the caches and the slow path
 
@@ -183,8 +184,6 @@ typedef struct fr_thread_state {
     fr_cache_entry names[FR_NAME_CACHE_SIZE];
     /// A captured stack's hash -> its stack id.
     fr_cache_entry stacks[FR_NAME_CACHE_SIZE];
-    /// Operating-system thread id (gettid on Linux).
-    uint64_t thread;
     /// Recording session the active chunk belongs to.
     uint64_t epoch;
     /// Sequence number the next chunk of this thread gets.
@@ -471,8 +470,8 @@ uint64_t fr_state_task_id_miss(fr_thread_state *_Nonnull s, void *_Nonnull task)
 /// through `__tls_get_addr`, whose cost and variance dominated an annotation outside tasks),
 /// then takes the id from the thread's one-entry cache when the task is the one cached.
 ///
-/// A hit needs the same task address and the same job-id word as when the runtime gave the
-/// id, and the word then equalled the id's low half. A task allocated later at the same
+/// A hit needs the same task address and a job-id word equal to the id's low half, as it
+/// was when the runtime gave the id. A task allocated later at the same
 /// address has another id (ids are sequential), so its word differs unless 2^32 tasks were
 /// created in between; the cache is also cleared at every chunk (`fr_task_slot_refresh`).
 /// The runtime call this saves (through the PLT, and a second cache line of the task) costs
@@ -483,7 +482,7 @@ static inline uint64_t fr_state_task_id(fr_thread_state *_Nonnull s) {
     if (slot == NULL) return fr_current_task_id();
     void *task = __atomic_load_n(slot, __ATOMIC_RELAXED);
     if (task == NULL) return 0;
-    if (task == s->cached_task && fr_job_id_word(task) == s->cached_task_word) return s->cached_task_id;
+    if (task == s->cached_task && fr_job_id_word(task) == (uint32_t)s->cached_task_id) return s->cached_task_id;
     return fr_state_task_id_miss(s, task);
 }
 
