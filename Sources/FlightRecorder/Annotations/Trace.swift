@@ -36,10 +36,11 @@ public enum Trace {
     @inlinable
     public static func withRegion<R, E: Error>(_ name: StaticString, isolation: isolated (any Actor)? = #isolation,
                                                _ body: () async throws(E) -> R) async throws(E) -> R {
-        guard fr_is_recording() else { return try await body() }
-        let ticks = fr_ticks()
-        let task = TaskIdentity.current
-        let recorded = Emit.regionBegin(task: task, name: name, stack: Self.stack(), ticks: ticks)
+        let switches = fr_switches_now()
+        guard fr_switches_recording(switches) else { return try await body() }
+        let ticks = fr_ticks_with(switches)
+        let task = TaskIdentity.current(switches)
+        let recorded = Emit.regionBegin(task: task, name: name, stack: Self.stack(switches), ticks: ticks)
         defer { if let recorded { Emit.regionEnd(task: task, name: recorded) } }
         return try await body()
     }
@@ -57,10 +58,11 @@ public enum Trace {
     @inlinable
     public static func withRegion<R, E: Error>(_ name: TraceName, isolation: isolated (any Actor)? = #isolation,
                                                _ body: () async throws(E) -> R) async throws(E) -> R {
-        guard fr_is_recording() else { return try await body() }
-        let ticks = fr_ticks()
-        let task = TaskIdentity.current
-        let recorded = Emit.regionBegin(task: task, name: name.id, stack: Self.stack(), ticks: ticks)
+        let switches = fr_switches_now()
+        guard fr_switches_recording(switches) else { return try await body() }
+        let ticks = fr_ticks_with(switches)
+        let task = TaskIdentity.current(switches)
+        let recorded = Emit.regionBegin(task: task, name: name.id, stack: Self.stack(switches), ticks: ticks)
         defer { if let recorded { Emit.regionEnd(task: task, name: recorded) } }
         return try await body()
     }
@@ -116,10 +118,11 @@ public enum Trace {
     @inlinable
     public static func withBlockingRegion<R, E: Error>(_ reason: StaticString, isolation: isolated (any Actor)? = #isolation,
                                                        _ body: () async throws(E) -> R) async throws(E) -> R {
-        guard fr_is_recording() else { return try await body() }
-        let ticks = fr_ticks()
-        let task = TaskIdentity.current
-        let recorded = Emit.regionBegin(task: task, name: reason, stack: Self.stack(), blocking: true, ticks: ticks)
+        let switches = fr_switches_now()
+        guard fr_switches_recording(switches) else { return try await body() }
+        let ticks = fr_ticks_with(switches)
+        let task = TaskIdentity.current(switches)
+        let recorded = Emit.regionBegin(task: task, name: reason, stack: Self.stack(switches), blocking: true, ticks: ticks)
         defer { if let recorded { Emit.regionEnd(task: task, name: recorded) } }
         return try await body()
     }
