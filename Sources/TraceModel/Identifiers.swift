@@ -26,6 +26,16 @@ public struct ThreadID: Hashable, Comparable, Sendable, CustomStringConvertible 
     public var description: String { String(raw) }
 }
 
+/// An actor instance (Swift: the actor object's address while the trace was recorded).
+public struct ActorID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var raw: UInt64
+    @inlinable public init(_ raw: UInt64) { self.raw = raw }
+    public static let none = ActorID(0)
+    @inlinable public var isNone: Bool { raw == 0 }
+    @inlinable public static func < (a: ActorID, b: ActorID) -> Bool { a.raw < b.raw }
+    public var description: String { String(raw) }
+}
+
 /// An interned string; look it up in `TraceTables.strings`.
 public struct StringID: Hashable, Sendable {
     public var raw: UInt32

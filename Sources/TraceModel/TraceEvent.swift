@@ -67,5 +67,22 @@ public struct TraceEvent: Hashable, Sendable {
 
         /// A counter's value changed (heap bytes, queue depth, goroutine count...).
         case counter(name: StringID, value: Double)
+
+        /// An actor was seen for the first time. `name` is its label, unique in the stream: the
+        /// type name (`Inventory`, `MainActor`), then `Inventory #2`, ... for further instances.
+        case actorCreated(ActorID, name: StringID)
+
+        /// `task` asked to run on the actor and waits for it. It comes right after the task's
+        /// `taskState(.blocked(reason: "actor <type name>"))`, and ends with the task's
+        /// `actorAcquired` of the same actor (or with the task's next state change).
+        case actorEnqueued(ActorID, task: TaskID)
+
+        /// `task` runs on the actor on `thread` from now on: it holds the actor (no other task
+        /// runs on it) until the matching `actorReleased`. It comes right after the task's
+        /// `taskState(.running)` on that thread.
+        case actorAcquired(ActorID, task: TaskID, thread: ThreadID)
+
+        /// `task` stopped holding the actor: it hopped off, suspended inside it, or ended.
+        case actorReleased(ActorID, task: TaskID)
     }
 }

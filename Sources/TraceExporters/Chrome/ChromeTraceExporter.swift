@@ -99,6 +99,9 @@ public struct ChromeTraceExporter: TraceExporter {
                                     message: message, tables: tables)
             }
 
+        case .actorCreated, .actorEnqueued, .actorAcquired, .actorReleased:
+            break
+
         case .taskCPU:
             // Per-job CPU time has no slice of its own; `info` counts these events.
             break

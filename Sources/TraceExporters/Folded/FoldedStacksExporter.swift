@@ -84,7 +84,7 @@ public struct FoldedStacksExporter: TraceExporter {
             while tracker[slot].regions.count > depth { _ = tracker.popRegion(slot) }
             updateWeightNode(slot, tables: tables)
 
-        case .threadName, .log, .counter, .taskCPU:
+        case .threadName, .log, .counter, .taskCPU, .actorCreated, .actorEnqueued, .actorAcquired, .actorReleased:
             return
         }
     }

@@ -71,6 +71,8 @@ public struct InfoExporter: TraceExporter {
             see(thread)
         case .counter:
             counts[6] += 1
+        case .actorCreated, .actorEnqueued, .actorAcquired, .actorReleased:
+            break
         case .taskCPU(let task, _, let thread):
             counts[7] += 1
             see(task)

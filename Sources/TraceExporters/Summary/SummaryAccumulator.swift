@@ -120,7 +120,7 @@ public struct SummaryAccumulator {
                 while tracker[slot].regions.count > depth { record(tracker.popRegion(slot), endNs: t) }
             }
 
-        case .threadName, .log, .counter, .taskCPU:
+        case .threadName, .log, .counter, .taskCPU, .actorCreated, .actorEnqueued, .actorAcquired, .actorReleased:
             return
         }
     }
