@@ -146,4 +146,13 @@ public struct EventChunkBuilder {
             Varint.write(StringRef.interned(name), at: EventRecord.header(.threadName, dt: dt, at: p))
         }
     }
+
+    /// actorWait or actorRun of `task` on `actor` (0: the generic executor), type name `type`.
+    public mutating func actor(_ kind: EventKind, at t: UInt64, task: UInt64, actor: UInt64, type: UInt64) {
+        precondition(kind == .actorWait || kind == .actorRun, "not an actor record")
+        let dt = delta(t)
+        append(maxLength: EventKind.maxFixedLength) {
+            EventRecord.actor(kind, dt: dt, task: task, actor: actor, typeRef: StringRef.interned(type), at: $0)
+        }
+    }
 }

@@ -18,9 +18,11 @@ public struct DecodedEvent: Equatable, Sendable {
     public var ticks: UInt64
     /// The task the record is about (0 none).
     public var task: UInt64 = 0
-    /// parent (taskCreated), waker (taskRunnable), stack (regionBegin), cpuNs (jobCPUTime).
+    /// parent (taskCreated), waker (taskRunnable), stack (regionBegin), cpuNs (jobCPUTime),
+    /// actor (actorWait, actorRun).
     public var other: UInt64 = 0
-    /// name (taskCreated, region*, counter*, threadName), reason (taskBlocked), category (log).
+    /// name (taskCreated, region*, counter*, threadName), reason (taskBlocked), category (log),
+    /// type name (actorWait, actorRun).
     public var name: DecodedString = .none
     /// group (taskCreated).
     public var group: DecodedString = .none
@@ -119,6 +121,17 @@ public struct EventDecoder {
                 e.isFloat = true
             case .threadName:
                 e.name = try stringRef()
+            case .actorWait, .actorRun:
+                // Extension kinds: fields within their length; a newer minor version may add more.
+                let length = try cursor.count(limit: cursor.remaining)
+                let fieldsEnd = cursor.offset + length
+                e.task = try cursor.uvarint()
+                e.other = try cursor.uvarint()
+                e.name = try stringRef()
+                guard cursor.offset <= fieldsEnd else {
+                    throw FormatError(offset: start, "actor record runs past its length")
+                }
+                try cursor.skip(fieldsEnd - cursor.offset)
             }
             return e
         }

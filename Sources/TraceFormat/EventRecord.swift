@@ -46,6 +46,16 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
     /// (readers apply it, so it holds across thread hops). Closed by `regionEnd`.
     case blockingRegionBegin = 0x0E
 
+    // Extension kinds (format 1.1): a length of the fields follows `dt`, so 1.0 readers skip
+    // them. An actor is its executor's identity (the object's address) with its type's name.
+
+    /// task, actor, type name: the task asked to run on the actor and waits for it (blocked,
+    /// reason `actor <type name>`) until its `actorRun` of that actor.
+    case actorWait = 0x40
+    /// task, actor (0: the generic executor), type name: the task runs on this chunk's thread,
+    /// on that actor (holding it until its next state record or hop) or on no actor.
+    case actorRun = 0x41
+
     /// The largest number of bytes any record takes, inline strings excluded.
     public static let maxFixedLength = 1 + 5 * Varint.maxLength
 }
@@ -162,6 +172,18 @@ public enum EventRecord {
         bytes.storeBytes(of: messageWords.0.littleEndian, as: UInt64.self)
         bytes.storeBytes(of: messageWords.1.littleEndian, toByteOffset: 8, as: UInt64.self)
         return q + 1 + count
+    }
+
+    /// actorWait or actorRun: `task`, the executor identity `actor`, the interned type name.
+    /// The fields' length is one byte: three varints never reach 128 bytes.
+    @inlinable @inline(__always)
+    public static func actor(_ kind: EventKind, dt: UInt64, task: UInt64, actor: UInt64, typeRef: UInt64,
+                             at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let lengthAt = header(kind, dt: dt, at: p)
+        let fields = lengthAt + 1
+        let end = Varint.write(typeRef, at: Varint.write(actor, at: Varint.write(task, at: fields)))
+        lengthAt.pointee = UInt8(truncatingIfNeeded: end - fields)
+        return end
     }
 
     /// Task creation with inline or interned name and group references already encoded by

@@ -75,6 +75,8 @@ struct GoReaderTests {
                 seeThread(thread)
             case .taskCPU:
                 problems.append("Go traces carry no per-job CPU time")
+            case .actorCreated, .actorEnqueued, .actorAcquired, .actorReleased:
+                problems.append("Go traces have no actors")
             case .counter:
                 break
             }

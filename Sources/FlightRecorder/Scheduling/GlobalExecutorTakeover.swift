@@ -48,6 +48,7 @@ import Glibc
 import Darwin
 #endif
 import CFlightRecorder
+import Logging
 import Synchronization
 
 public enum GlobalExecutorTakeover {
@@ -69,6 +70,10 @@ public enum GlobalExecutorTakeover {
             guard !installed.load(ordering: .acquiring),
                   sched_takeover_install(onEnqueue, onTimer) else { throw .alreadyInstalled }
             installed.store(true, ordering: .releasing)
+            actorHops = ActorHops.enable()
+            if !actorHops {
+                logger.notice("actor hops are not recorded: swift_task_switch is not interposed in this process or the runtime's task layout is unknown")
+            }
         }
     }
 
@@ -76,12 +81,19 @@ public enum GlobalExecutorTakeover {
     public static func uninstall() {
         installLock.withLock { _ in
             guard installed.load(ordering: .acquiring) else { return }
+            ActorHops.disable()
             sched_takeover_uninstall()
             installed.store(false, ordering: .releasing)
         }
     }
 
     public static var isInstalled: Bool { installed.load(ordering: .acquiring) }
+
+    /// Whether hops onto actors are recorded while installed (Linux, a known runtime layout).
+    public static var recordsActorHops: Bool { installLock.withLock { _ in actorHops } }
+
+    nonisolated(unsafe) private static var actorHops = false  // guarded by installLock
+    private static let logger = Logger(label: "FlightRecorder.GlobalExecutorTakeover")
 
     /// Returns once every job handed to Dispatch before the call has returned, and so has
     /// written its end stamp (for tests: a snapshot taken after it sees every job's end).

@@ -185,6 +185,10 @@ enum JobStamps {
             return JobStamp.none
         }
         if RuntimeTask.layoutKnown { sched_retain(job) }
+        // What this thread ran outside stamped jobs (actor queues drained here) is over.
+        ActorHops.closeAdoptedIfAny()
+        fr_hop_set_pending(nil)
+        fr_hop_set_holder(nil)
         Emit.taskRunning(task: task)
         if let threadName, sched_thread_needs_name() { announce(threadName) }
         sched_job_started(job, task)
@@ -198,6 +202,8 @@ enum JobStamps {
     static func ended(_ job: UnsafeMutableRawPointer, _ stamp: JobStamp) {
         guard stamp.task != 0 else {
             sched_continuation_ended()
+            // A job that drained an actor's queue: the last task it ran there is done here.
+            ActorHops.closeAdoptedIfAny()
             return
         }
         endedWhileRecording(job, stamp)
@@ -218,6 +224,14 @@ enum JobStamps {
         guard RuntimeTask.layoutKnown else {
             Emit.jobEnd(.taskBlocked, task: task, reason: marks & SCHED_MARK_SLEEP != 0 ? sleepReason : 0, ticks: ticks)
             sched_job_ended(job, false)
+            return
+        }
+        if fr_hop_pending() == job {
+            // The job ended by hopping to a busy executor: the wait (or the enqueue) recorded
+            // then is the task's last record here; the thread that runs it there goes on.
+            fr_hop_set_pending(nil)
+            sched_job_ended(job, false)
+            sched_release(job)
             return
         }
         var yielded = false

@@ -37,6 +37,9 @@ public struct SnapshotTraceReader: TraceReader {
     private var pending: [TraceEvent] = []
     private var pendingIndex = 0
     private var live: [UInt64: LiveTask] = [:]
+    private var actors = ActorTracker()
+    /// Events a record maps to before its last one (actor hops), reused.
+    private var mapped: [TraceEvent] = []
     /// Open regions of task-less code, per thread: names, innermost last.
     private var threadRegions: [UInt64: [StringID]] = [:]
     private var unmatchedRegionEnds = 0
@@ -305,7 +308,42 @@ public struct SnapshotTraceReader: TraceReader {
                                                            group: createdBeforeWindow, stack: .none)))
     }
 
+    /// The model events of one record: the last is returned, those before it are queued.
     private mutating func map(_ e: DecodedEvent, slot: Int, thread: ThreadID, ns: Int64) -> TraceEvent? {
+        switch e.kind {
+        case .actorWait, .actorRun:
+            ensureKnown(e.task, ns: ns)
+            mapped.removeAll(keepingCapacity: true)
+            let type = string(e.name, slot: slot)
+            if e.kind == .actorWait {
+                actors.wait(task: e.task, actor: e.other, type: type, thread: thread, ns: ns, tables: tables, into: &mapped)
+            } else {
+                actors.run(task: e.task, actor: e.other, type: type, thread: thread, ns: ns, tables: tables, into: &mapped)
+            }
+            return queueAllButLast(mapped)
+        case .taskEnded, .taskRunnable, .taskRunning, .taskBlocked, .taskSyscall:
+            guard actors.isActive else { return mapRecord(e, slot: slot, thread: thread, ns: ns) }
+            // A hold of an actor ends with the task's next state (releases come first).
+            let event = mapRecord(e, slot: slot, thread: thread, ns: ns)
+            mapped.removeAll(keepingCapacity: true)
+            actors.stateChanged(task: e.task, syscall: e.kind == .taskSyscall,
+                                runningOn: e.kind == .taskRunning ? thread.raw : 0, ended: e.kind == .taskEnded,
+                                ns: ns, into: &mapped)
+            guard let event else { return queueAllButLast(mapped) }
+            mapped.append(event)
+            return queueAllButLast(mapped)
+        default:
+            return mapRecord(e, slot: slot, thread: thread, ns: ns)
+        }
+    }
+
+    private mutating func queueAllButLast(_ events: [TraceEvent]) -> TraceEvent? {
+        guard let last = events.last else { return nil }
+        pending.append(contentsOf: events.dropLast())
+        return last
+    }
+
+    private mutating func mapRecord(_ e: DecodedEvent, slot: Int, thread: ThreadID, ns: Int64) -> TraceEvent? {
         let task = TaskID(e.task)
         switch e.kind {
         case .taskCreated:
@@ -370,6 +408,8 @@ public struct SnapshotTraceReader: TraceReader {
         case .jobCPUTime:
             ensureKnown(e.task, ns: ns)
             return TraceEvent(timeNs: ns, .taskCPU(task, cpuNs: Int64(clamping: e.other), thread: thread))
+        case .actorWait, .actorRun:
+            return nil  // mapped by `map`
         }
     }
 

@@ -1,0 +1,184 @@
+// Actor hops under the global executor takeover, with no annotation in the tasks: waiting for
+// an actor is blocked time with reason `actor <Type>`, running on it is execution, and the
+// actor's held time is the work done inside it.
+
+import CFlightRecorder
+@testable import FlightRecorder
+import Testing
+import TraceModel
+
+actor Inventory {
+    private var reserved = 0
+    func reserve(spinning nanoseconds: UInt64) -> Int {
+        _ = spin(nanoseconds: nanoseconds)
+        reserved += 1
+        return reserved
+    }
+    func count() -> Int { reserved }
+}
+
+actor Ledger {
+    let inventory: Inventory
+    init(inventory: Inventory) { self.inventory = inventory }
+    /// Calls another actor from inside this one.
+    func record(spinning nanoseconds: UInt64) async -> Int {
+        _ = spin(nanoseconds: nanoseconds)
+        return await inventory.reserve(spinning: nanoseconds)
+    }
+}
+
+actor Reentrant {
+    private(set) var entries = 0
+    /// Suspends inside the actor: the actor is free while the task sleeps.
+    func work(spinning nanoseconds: UInt64) async {
+        entries += 1
+        _ = spin(nanoseconds: nanoseconds)
+        try? await Task.sleep(for: .milliseconds(5))
+        _ = spin(nanoseconds: nanoseconds)
+    }
+}
+
+extension Recorder {
+    @Suite struct ActorHops {
+        static func recorder() -> FlightRecorder {
+            FlightRecorder(configuration: .init(minAge: .seconds(60), maxBytes: 64 << 20))
+        }
+
+        /// Records `body` under the takeover and returns the snapshot read into the model.
+        static func recorded(_ body: @Sendable () async -> [TaskID]) async throws -> (ModelTimeline, [TaskID]) {
+            let recorder = recorder()
+            try recorder.start()
+            defer { recorder.stop() }
+            try GlobalExecutorTakeover.install()
+            #expect(GlobalExecutorTakeover.recordsActorHops)
+            let ids = await body()
+            GlobalExecutorTakeover.uninstall()
+            await GlobalExecutorTakeover.handedJobsHaveRun()
+            let timeline = try ModelTimeline(snapshot: recorder.snapshot())
+            #expect(timeline.damage == nil)
+            return (timeline, ids)
+        }
+
+        @Test("40 children taking turns on one actor: ~80 ms of execution, waits for `actor Inventory`, ~80 ms held")
+        func contendedActor() async throws {
+            let inventory = Inventory()
+            let (timeline, ids) = try await Self.recorded {
+                await Task.detached {
+                    await withTaskGroup(of: TaskID.self) { group in
+                        for _ in 0..<40 {
+                            group.addTask {
+                                _ = await inventory.reserve(spinning: 2_000_000)
+                                return TaskID(TaskIdentity.currentSwiftTask)
+                            }
+                        }
+                        return await group.reduce(into: []) { $0.append($1) }
+                    }
+                }.value
+            }
+            #expect(await inventory.count() == 40)
+            let children = ids.compactMap { timeline.tasks[$0] }
+            #expect(children.count == 40)
+            let running = children.reduce(0) { $0 + $1.runningNs }
+            let actorWait = children.reduce(0) { $0 + ($1.blockedNs["actor Inventory"] ?? 0) }
+            let schedulingWait = children.reduce(0) { $0 + $1.runnableNs }
+            // 40 x 2 ms of work inside the actor is the children's execution, within 10%.
+            #expect(running >= 72_000_000 && running <= 88_000_000 * 12 / 10, "execution \(running) ns")
+            // They queue for the actor, not for a thread.
+            #expect(actorWait > schedulingWait, "actor wait \(actorWait) ns, scheduling wait \(schedulingWait) ns")
+            #expect(actorWait > 200_000_000, "actor wait \(actorWait) ns")
+            let actor = try #require(timeline.actor(named: "Inventory"))
+            #expect(actor.acquisitions >= 40)
+            #expect(actor.heldNs >= 72_000_000 && actor.heldNs <= 110_000_000, "held \(actor.heldNs) ns")
+            #expect(actor.overlappingHolds == 0)
+            #expect(children.allSatisfy { $0.ended })
+        }
+
+        @Test("a hop onto a free actor waits for nothing and is execution on the same thread")
+        func freeActor() async throws {
+            let inventory = Inventory()
+            let (timeline, ids) = try await Self.recorded {
+                await Task.detached {
+                    var ids: [TaskID] = []
+                    for _ in 0..<5 {
+                        ids.append(await Task {
+                            _ = await inventory.reserve(spinning: 1_000_000)
+                            return TaskID(TaskIdentity.currentSwiftTask)
+                        }.value)
+                    }
+                    return ids
+                }.value
+            }
+            let actor = try #require(timeline.actor(named: "Inventory"))
+            #expect(actor.acquisitions == 5)
+            #expect(actor.longestWaitNs < 1_000_000, "longest wait \(actor.longestWaitNs) ns")
+            for id in ids {
+                let task = try #require(timeline.tasks[id])
+                #expect(task.runningNs >= 1_000_000)
+                #expect((task.blockedNs["actor Inventory"] ?? 0) < 1_000_000)
+            }
+        }
+
+        @Test("an actor calling another actor holds each in turn; both are named")
+        func actorCallsActor() async throws {
+            let inventory = Inventory()
+            let ledger = Ledger(inventory: inventory)
+            let (timeline, _) = try await Self.recorded {
+                await Task.detached {
+                    await withTaskGroup(of: Void.self) { group in
+                        for _ in 0..<8 { group.addTask { _ = await ledger.record(spinning: 1_000_000) } }
+                    }
+                    return []
+                }.value
+            }
+            let ledgerTimes = try #require(timeline.actor(named: "Ledger"))
+            let inventoryTimes = try #require(timeline.actor(named: "Inventory"))
+            #expect(ledgerTimes.acquisitions >= 8)
+            #expect(inventoryTimes.acquisitions >= 8)
+            #expect(ledgerTimes.heldNs >= 7_000_000)
+            #expect(inventoryTimes.heldNs >= 7_000_000)
+            #expect(ledgerTimes.overlappingHolds == 0 && inventoryTimes.overlappingHolds == 0)
+        }
+
+        @Test("a method that suspends inside its actor releases it while it sleeps")
+        func reentrantActor() async throws {
+            let reentrant = Reentrant()
+            let (timeline, ids) = try await Self.recorded {
+                await Task.detached {
+                    await withTaskGroup(of: TaskID.self) { group in
+                        for _ in 0..<4 {
+                            group.addTask {
+                                await reentrant.work(spinning: 1_000_000)
+                                return TaskID(TaskIdentity.currentSwiftTask)
+                            }
+                        }
+                        return await group.reduce(into: []) { $0.append($1) }
+                    }
+                }.value
+            }
+            #expect(await reentrant.entries == 4)
+            let actor = try #require(timeline.actor(named: "Reentrant"))
+            #expect(actor.overlappingHolds == 0)
+            // The sleeps (4 x 5 ms, overlapping) are not held time: the work is 4 x 2 ms.
+            #expect(actor.heldNs >= 7_000_000 && actor.heldNs < 20_000_000, "held \(actor.heldNs) ns")
+            for id in ids {
+                let task = try #require(timeline.tasks[id])
+                #expect(task.runningNs >= 2_000_000)
+                #expect(task.ended)
+            }
+        }
+
+        @Test("the main actor is named MainActor")
+        func mainActor() async throws {
+            let (timeline, _) = try await Self.recorded {
+                await Task.detached {
+                    for _ in 0..<3 {
+                        await MainActor.run { _ = spin(nanoseconds: 500_000) }
+                    }
+                    return []
+                }.value
+            }
+            let main = try #require(timeline.actor(named: "MainActor"))
+            #expect(main.acquisitions >= 3)
+        }
+    }
+}
