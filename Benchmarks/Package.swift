@@ -51,6 +51,7 @@ let package = Package(
         ]),
         benchmarkTarget("RecorderBenchmarks", [.product(name: "FlightRecorder", package: "tracexport")]),
         benchmarkTarget("SchedulingBenchmarks", [.product(name: "FlightRecorder", package: "tracexport")]),
+        benchmarkTarget("ActorHopBenchmarks", [.product(name: "FlightRecorder", package: "tracexport")]),
         benchmarkTarget("ExporterBenchmarks", [.product(name: "TraceExporters", package: "tracexport")]),
     ]
 )

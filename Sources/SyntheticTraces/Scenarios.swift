@@ -43,6 +43,7 @@ public enum Scenarios {
     public static let fixtures: [(name: String, make: @Sendable () throws -> [UInt8])] = [
         ("ping-slow-request.out", pingSlowRequest),
         ("small.out", small),
+        ("actor-contention.out", actorContention),
     ]
 
     /// The article: one /ping request does 100 sleeps of 10 ms, then spawns 100 tasks onto
@@ -93,7 +94,7 @@ public enum Scenarios {
         return try out.snapshotBytes()
     }
 
-    /// Small and dense: every record kind, a blocking region giving a wait its reason, tiny
+    /// Small and dense: every record kind (actor hops included), a blocking region giving a wait its reason, tiny
     /// chunks (many frames), for byte-by-byte truncation and corruption tests.
     public static func small() throws -> [UInt8] {
         let chunkBytes = 40
@@ -122,6 +123,7 @@ public enum Scenarios {
                 .wait(reason: "", ns: rng.next(in: 1...3) * ms),
                 .run(ns: 15 * us),
                 .endRegion("db query"),
+                .actor("OrderStore", ns: rng.next(in: 30...90) * us),
                 .spawn(count: 3, name: i == 0 ? "audit; \"log\" 42" : "", script: [.run(ns: 7 * us)]),
                 .log(category: "orders", message: "order \(i) stored"),
                 .sleep(ns: 2 * ms),
@@ -129,6 +131,47 @@ public enum Scenarios {
                 .endRegion("POST /orders"),
             ])
         }
+        sim.run(until: end)
+        return try out.snapshotBytes()
+    }
+
+    /// Actor contention: one `GET /order` spawns 40 tasks that each spend 2 ms inside one
+    /// `Inventory` actor, then sleeps 50 ms; ~80 ms of the request is the tasks taking turns on
+    /// the actor, not waiting for one of the 2 worker threads.
+    public static func actorContention() throws -> [UInt8] {
+        let chunkBytes = 8 << 10
+        let out = SnapshotAssembler(chunkBytes: chunkBytes)
+        var rng = SeededRandom(seed: 0x5EED_0003)
+        let main: UInt64 = 5150, worker0: UInt64 = 5151, worker1: UInt64 = 5152, timer: UInt64 = 5153
+        let start = 1 * second, end = 1 * second + 400 * ms
+        out.header = baseHeader(chunkBytes: chunkBytes)
+        out.header.pid = 5150
+        out.header.executable = "/srv/shop"
+        out.header.windowStartTicks = start
+        out.header.windowEndTicks = end
+        out.header.trigger = "slow request GET /order 0.136 s"
+        out.header.triggerFields = [
+            SnapshotField("method", "GET"), SnapshotField("path", "/order"),
+            SnapshotField("status", "200"), SnapshotField("duration_ms", "136"),
+        ]
+        out.window = WindowState(
+            threads: [.init(thread: main, name: "main"), .init(thread: worker0, name: "worker-0"),
+                      .init(thread: worker1, name: "worker-1"), .init(thread: timer, name: "timer")],
+            tasks: [.init(task: 1, parent: 0, name: "accept loop", group: "accept loop", state: .blocked(reason: "accept"))],
+            regions: [])
+        let sim = ServerSimulation(out: out, workerThreads: [worker0, worker1], timerThread: timer,
+                                   acceptThread: main, firstTaskID: 100, seed: 0x5EED_1003)
+        sim.request(at: start + 20 * ms, parent: 1, name: "GET /health", steps: [.run(ns: 12 * us)])
+        sim.request(at: start + 100 * ms, parent: 1, name: "GET /order", steps: [
+            .region("GET /order"),
+            .run(ns: rng.next(in: 30...60) * us),
+            .spawn(count: 40, name: "", script: [.run(ns: 5 * us), .actor("Inventory", ns: 2 * ms), .run(ns: 3 * us)]),
+            .sleep(ns: 50 * ms),
+            .actor("Inventory", ns: 20 * us),
+            .log(category: "http", message: "GET /order 200"),
+            .endRegion("GET /order"),
+        ])
+        sim.request(at: start + 300 * ms, parent: 1, name: "GET /health", steps: [.run(ns: 11 * us)])
         sim.run(until: end)
         return try out.snapshotBytes()
     }

@@ -8,6 +8,10 @@
 //   running/blocked/ended on the worker, wake-ups on the timer thread).
 // - A task runs on at most one worker at a time; a worker runs one task at a time; runnable
 //   tasks are served first in, first out.
+// - Actors are default actors: a task that finds one free runs on it at once on its worker;
+//   one that finds it held waits in the actor's queue (off its worker), and the holder's hop
+//   back schedules a drain of the queue through the run queue, whose worker runs the next
+//   waiter on the actor; each waiter's hop back goes on on that worker.
 // - A worker starts a task 1-4 µs after it became runnable at the earliest (a real executor's
 //   wake-up latency), so a task's `running` never shares a timestamp with the `runnable` that
 //   another thread recorded for it: the file's cross-thread order is then fully determined.
@@ -26,6 +30,10 @@ indirect enum Step {
     case wait(reason: String, ns: UInt64)
     /// Spawns children (anonymous when `name` is empty) and goes on without waiting.
     case spawn(count: Int, name: String, script: [Step])
+    /// Calls a method of the actor `name` that runs `ns` on it, then hops back.
+    case actor(String, ns: UInt64)
+    /// The hop back from an actor (the second half of `.actor`).
+    case leaveActor(String)
 }
 
 final class ServerSimulation {
@@ -56,6 +64,11 @@ final class ServerSimulation {
     private var seq = 0
     private(set) var now: UInt64 = 0
     private var nextTaskID: UInt64
+    /// Per actor name: its identity, whether a task holds it or a drain is scheduled, waiters.
+    private var actors: [String: (identity: UInt64, busy: Bool, waiters: [UInt64])] = [:]
+    /// Run-queue entries that drain an actor instead of starting a task, by entry id.
+    private var drains: [UInt64: String] = [:]
+    private var nextDrainID: UInt64 = 1 << 62
 
     init(out: SnapshotAssembler, workerThreads: [UInt64], timerThread: UInt64, acceptThread: UInt64,
          firstTaskID: UInt64, seed: UInt64 = 1) {
@@ -103,8 +116,17 @@ final class ServerSimulation {
             case .wake(let task):
                 out.record(thread: timerThread, at: t) { $0.taskRunnable(at: t, task: task) }
                 enqueue(task)
-            case .start(let w, let task):
-                out.record(thread: workerThreads[w], at: t) { $0.taskRunning(at: t, task: task) }
+            case .start(let w, let entry):
+                if let name = drains.removeValue(forKey: entry) {
+                    let waiter = actors[name]!.waiters.removeFirst()
+                    let identity = actors[name]!.identity, type = out.id(name)
+                    running[w] = waiter
+                    out.record(thread: workerThreads[w], at: t) {
+                        $0.actor(.actorRun, at: t, task: waiter, actor: identity, type: type)
+                    }
+                } else {
+                    out.record(thread: workerThreads[w], at: t) { $0.taskRunning(at: t, task: entry) }
+                }
                 schedule(t, .step(worker: w))
             case .step(let w):
                 step(worker: w)
@@ -176,6 +198,31 @@ final class ServerSimulation {
             out.record(thread: thread, at: t) { $0.taskBlocked(at: t, task: id, reason: r) }
             schedule(t + ns, .wake(task: id))
             release(w)
+        case .actor(let name, let ns):
+            if actors[name] == nil {
+                actors[name] = (0x7F00_0000_1000 + UInt64(actors.count) * 0x100, false, [])
+            }
+            let identity = actors[name]!.identity, type = out.id(name)
+            tasks[id]!.steps.insert(contentsOf: [.run(ns: ns), .leaveActor(name)], at: tasks[id]!.pc)
+            out.record(thread: thread, at: t) { $0.actor(.actorWait, at: t, task: id, actor: identity, type: type) }
+            if actors[name]!.busy {
+                actors[name]!.waiters.append(id)
+                release(w)
+            } else {
+                actors[name]!.busy = true
+                out.record(thread: thread, at: t) { $0.actor(.actorRun, at: t, task: id, actor: identity, type: type) }
+                schedule(t, .step(worker: w))
+            }
+        case .leaveActor(let name):
+            out.record(thread: thread, at: t) { $0.actor(.actorRun, at: t, task: id, actor: 0, type: 0) }
+            if actors[name]!.waiters.isEmpty {
+                actors[name]!.busy = false
+            } else {
+                drains[nextDrainID] = name
+                runQueue.append((nextDrainID, t))
+                nextDrainID += 1
+            }
+            schedule(t, .step(worker: w))
         case .spawn(let count, let name, let script):
             for _ in 0..<count {
                 let child = nextTaskID

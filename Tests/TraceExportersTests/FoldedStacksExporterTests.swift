@@ -107,3 +107,15 @@ import TraceModel
         }
     }
 }
+
+@Suite struct FoldedActorWaitTests {
+    @Test func waitingForAnActorIsABlockedLeafNamingTheActor() throws {
+        let lines = checkFolded(try export(FoldedStacksExporter(), ActorContention.script()))
+        let text = lines.map { $0.frames.joined(separator: ";") + " \($0.weight)" }
+        // ("buyer 2" ends in a number flamegraph.pl would read as a weight: escaped to "buyer_2".)
+        #expect(text.contains("buyer_2;[blocked: actor Inventory] 3000"))
+        #expect(text.contains("(unnamed);[blocked: actor Inventory] 5000"))
+        let blocked = try export(FoldedStacksExporter(options: FoldedOptions(state: .blocked)), ActorContention.script())
+        #expect(blocked == "(unnamed);[blocked: actor Inventory] 5000\nbuyer_2;[blocked: actor Inventory] 3000\n")
+    }
+}

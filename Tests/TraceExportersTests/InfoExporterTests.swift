@@ -52,6 +52,27 @@ import TraceModel
         #expect(text.contains("window:             10000 .. 2000010000 ns (2.000s)\n"))
         #expect(text.contains("damage:             x.out: offset 77: truncated\n"))
         #expect(text.contains("  path:             /ping\n"))
+        #expect(!text.contains("actors:"), "no actors line for a trace without actors")
+    }
+
+    @Test func actorEventsAreCountedByKindAndActorsOnlyWhenPresent() throws {
+        let s = ActorContention.script()
+        let text = try export(InfoExporter(options: InfoOptions(format: .json)), s)
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let byKind = try #require(root["eventsByKind"] as? [String: Int])
+        #expect(byKind["actorCreated"] == 2 && byKind["actorEnqueued"] == 2 && byKind["actorAcquired"] == 4
+                && byKind["actorReleased"] == 4)
+        #expect(root["actors"] as? Int == 2)
+        #expect(root["events"] as? Int == byKind.values.reduce(0, +))
+
+        let plain = try export(InfoExporter(), s)
+        #expect(plain.contains("actors:             2\n"))
+        #expect(plain.contains("actorCreated 2, actorEnqueued 2, actorAcquired 4, actorReleased 4)\n"))
+
+        let withoutActors = try export(InfoExporter(options: InfoOptions(format: .json)), script())
+        let other = try #require(try JSONSerialization.jsonObject(with: Data(withoutActors.utf8)) as? [String: Any])
+        #expect(other["actors"] == nil)
+        #expect((other["eventsByKind"] as? [String: Int])?.keys.contains { $0.hasPrefix("actor") } == false)
     }
 }
 

@@ -136,7 +136,7 @@ struct Normalized: Equatable {
         var b = EventChunkBuilder(thread: 1, sequence: 0, baseTicks: 100)
         b.taskRunning(at: 100, task: 5)
         var bytes = b.bytes
-        bytes += [0x41, 0x03, 0x02, 0xAA, 0xBB]  // kind 0x41, dt 3, 2 bytes of fields
+        bytes += [0x7E, 0x03, 0x02, 0xAA, 0xBB]  // kind 0x7E, dt 3, 2 bytes of fields
         var tail = EventChunkBuilder(thread: 1, sequence: 0, baseTicks: 0)
         tail.taskEnded(at: 7, task: 5)
         bytes += tail.bytes.dropFirst(3)  // its records, without its chunk header
@@ -146,6 +146,61 @@ struct Normalized: Equatable {
         #expect(end?.kind == .taskEnded)
         #expect(end?.ticks == 110)
         #expect(d.skippedRecords == 1)
+    }
+
+    @Test("actor records: task, actor and type read back; a 1.0 reader skips them by their length")
+    func actorRecords() throws {
+        var b = EventChunkBuilder(thread: 1, sequence: 0, baseTicks: 100)
+        b.actor(.actorWait, at: 100, task: 300, actor: 0x7F12_3456_7890, type: 9)
+        b.actor(.actorRun, at: 140, task: 300, actor: 0x7F12_3456_7890, type: 9)
+        b.actor(.actorRun, at: 150, task: 300, actor: 0, type: 0)
+        b.taskEnded(at: 160, task: 300)
+        var d = try EventDecoder(payload: b.bytes)
+        var got: [DecodedEvent] = []
+        while let e = try d.next() { got.append(e) }
+        #expect(got.map(\.kind) == [.actorWait, .actorRun, .actorRun, .taskEnded])
+        #expect(got.map(\.task) == [300, 300, 300, 300])
+        #expect(got.map(\.other) == [0x7F12_3456_7890, 0x7F12_3456_7890, 0, 0])
+        #expect(got[0].name == .interned(9) && got[2].name == .interned(0))
+        #expect(got.map(\.ticks) == [100, 140, 150, 160])
+
+        // What a reader that knows no actor record does (7.3): kind, dt, length, skip.
+        var c = ByteCursor(b.bytes)
+        _ = try EventChunkHeader.decode(&c)
+        var kinds: [UInt8] = []
+        while !c.isAtEnd {
+            let kind = try c.byte()
+            _ = try c.uvarint()
+            kinds.append(kind)
+            if kind >= 0x40 { try c.skip(try c.count(limit: c.remaining)) } else { _ = try c.uvarint() }
+        }
+        #expect(kinds == [0x40, 0x41, 0x41, 0x02])
+    }
+
+    @Test("an actor record with fields a later minor version appends reads its own and skips the rest")
+    func actorRecordWithMoreFields() throws {
+        var b = EventChunkBuilder(thread: 1, sequence: 0, baseTicks: 100)
+        b.taskRunning(at: 100, task: 5)
+        // kind 0x41, dt 1, length 5: task 5, actor 8, type 2 (id 1), then 2 bytes more.
+        var bytes = b.bytes + [0x41, 0x01, 0x05, 0x05, 0x08, 0x02, 0xEE, 0xEE]
+        var tail = EventChunkBuilder(thread: 1, sequence: 0, baseTicks: 0)
+        tail.taskEnded(at: 1, task: 5)
+        bytes += tail.bytes.dropFirst(3)
+        var d = try EventDecoder(payload: bytes)
+        _ = try d.next()
+        let run = try d.next()
+        #expect(run?.kind == .actorRun && run?.task == 5 && run?.other == 8 && run?.name == .interned(1))
+        #expect(try d.next()?.kind == .taskEnded)
+    }
+
+    @Test("an actor record whose fields run past its length is damage")
+    func actorRecordCutShortIsDamage() throws {
+        var b = EventChunkBuilder(thread: 1, sequence: 0, baseTicks: 100)
+        b.taskRunning(at: 100, task: 5)
+        // length 2, but three fields follow.
+        var d = try EventDecoder(payload: b.bytes + [0x40, 0x01, 0x02, 0x05, 0x08, 0x02])
+        _ = try d.next()
+        #expect(throws: FormatError.self) { try d.next() }
     }
 
     @Test func unknownFixedKindIsDamage() throws {

@@ -179,7 +179,14 @@ struct RecordScanner {
             case 0x0C:
                 guard let name = string() else { return fail() }
                 v.threadName(name, ticks: t)
-            case 0x40...0x7F:
+            case 0x40, 0x41:
+                // Actor hops: task, actor, type within the record's length.
+                guard let length = field(), length <= UInt64(end - p) else { return fail() }
+                let fieldsEnd = p + Int(length)
+                guard let task = field(), let actor = field(), let type = string(), p <= fieldsEnd else { return fail() }
+                p = fieldsEnd
+                v.taskState(k == 0x40 ? .actorWait : .actorRun, task: task, other: actor, reason: type, ticks: t)
+            case 0x42...0x7F:
                 if skip(field()) { continue }
                 return fail()
             default:
@@ -202,7 +209,7 @@ struct RecordScanner {
 protocol RecordVisitor {
     mutating func taskCreated(task: UInt64, parent: UInt64, name: ScannedString, group: ScannedString, ticks: UInt64)
     /// taskEnded, taskRunnable (other: waker), taskRunning, taskBlocked (reason), taskSyscall,
-    /// jobCPUTime (other: cpuNs).
+    /// jobCPUTime (other: cpuNs), actorWait and actorRun (other: actor, reason: type name).
     mutating func taskState(_ kind: EventKind, task: UInt64, other: UInt64, reason: ScannedString, ticks: UInt64)
     mutating func regionBegin(task: UInt64, name: ScannedString, stack: UInt64, blocking: Bool, ticks: UInt64)
     mutating func regionEnd(task: UInt64, name: ScannedString, ticks: UInt64)

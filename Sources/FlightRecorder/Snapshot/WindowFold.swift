@@ -41,6 +41,8 @@ struct WindowFold {
 
     private var inlineNames: [String] = []
     private var inlineIndex: [String: UInt64] = [:]
+    /// Wait reasons of actor types seen, by the type's string id.
+    private var actorReasons: [UInt64: Name] = [:]
 
     @inline(__always)
     private mutating func name(_ s: ScannedString) -> Name {
@@ -56,6 +58,16 @@ struct WindowFold {
     private struct ScannedStringText {
         var text: String
         init(_ text: String) { self.text = text }
+    }
+
+    /// The reason of a wait for an actor of type `type`: `actor <type>`.
+    mutating func actorReason(_ type: ScannedString) -> Name {
+        let key = type.inline == nil ? type.id : UInt64.max
+        if let known = actorReasons[key] { return known }
+        let typeName = type.inline.map { String(decoding: $0, as: UTF8.self) } ?? StringTable.shared.text(type.id)
+        let reason = name(ScannedStringText("actor \(typeName)"))
+        if type.inline == nil { actorReasons[key] = reason }
+        return reason
     }
 
     private mutating func name(_ s: ScannedStringText) -> Name {
@@ -363,6 +375,8 @@ struct WindowFold {
             case .taskRunning: fold.setState(task, .running(thread: thread), ticks)
             case .taskBlocked: fold.setState(task, .blocked(reason: fold.name(reason)), ticks)
             case .taskSyscall: fold.setState(task, .syscall(thread: thread), ticks)
+            case .actorWait: fold.setState(task, .blocked(reason: fold.actorReason(reason)), ticks)
+            case .actorRun: fold.setState(task, .running(thread: thread), ticks)
             default: break  // jobCPUTime: no state
             }
         }

@@ -17,6 +17,14 @@ enum ChromeProcess {
     static let tasks: UInt8 = 1
     static let threads: UInt8 = 2
     static let counters: UInt8 = 3
+    static let actors: UInt8 = 4
+}
+
+/// What a flow arrow shows: a wake-up (waker to woken task) or an actor hand-off (the hold that
+/// released the actor to the hold of the task that was waiting for it).
+enum ChromeFlowKind {
+    case wake
+    case handOff
 }
 
 struct ChromeEventWriter {
@@ -147,22 +155,47 @@ struct ChromeEventWriter {
         blockedNames[i].withUnsafeBufferPointer { out.write(bytes: $0) }
     }
 
-    mutating func writeFlowStart(id: UInt64, track: InlineBytes, timeNs: Int64) {
+    mutating func writeFlowStart(id: UInt64, track: InlineBytes, timeNs: Int64, kind: ChromeFlowKind = .wake) {
         open()
         out.write("{\"ph\":\"s\",\"id\":")
         out.write(uint: id)
         out.write(track)
         writeTimestamp(timeNs)
-        out.write(",\"name\":\"wake\",\"cat\":\"wake\"}")
+        writeFlowName(kind)
     }
 
-    mutating func writeFlowEnd(id: UInt64, track: InlineBytes, timeNs: Int64) {
+    mutating func writeFlowEnd(id: UInt64, track: InlineBytes, timeNs: Int64, kind: ChromeFlowKind = .wake) {
         open()
         out.write("{\"ph\":\"f\",\"bp\":\"e\",\"id\":")
         out.write(uint: id)
         out.write(track)
         writeTimestamp(timeNs)
-        out.write(",\"name\":\"wake\",\"cat\":\"wake\"}")
+        writeFlowName(kind)
+    }
+
+    @inline(__always)
+    private mutating func writeFlowName(_ kind: ChromeFlowKind) {
+        switch kind {
+        case .wake: out.write(",\"name\":\"wake\",\"cat\":\"wake\"}")
+        case .handOff: out.write(",\"name\":\"hand-off\",\"cat\":\"actor\"}")
+        }
+    }
+
+    /// A hold's slice on an actor track: named like the holder's task track (its name, or
+    /// "task <id>"), with the task id in args.
+    mutating func writeHoldBegin(track: InlineBytes, timeNs: Int64, task: TaskID, name: StringID, tables: TraceTables) {
+        out.write(",\n{\"ph\":\"B\"")
+        out.write(track)
+        writeTimestamp(timeNs)
+        out.write(",\"name\":")
+        if name.isEmpty || !strings.writeNonEmpty(name, tables: tables, to: &out) {
+            out.write("\"task ")
+            out.write(uint: task.raw)
+            out.write(byte: UInt8(ascii: "\""))
+        }
+        out.write(",\"args\":{\"task\":")
+        out.write(uint: task.raw)
+        out.write("}}")
     }
 
     /// A thread-scoped instant (`tid` given) or a global one.

@@ -8,7 +8,8 @@ public struct ChromeOptions: Sendable, Equatable {
     /// A "Threads" process with one track per thread showing which task ran there (and the
     /// regions opened on the thread alone).
     public var threadTracks: Bool
-    /// Flow arrows from a waker to the task it woke.
+    /// Flow arrows from a waker to the task it woke, and from an actor hold to the next one it
+    /// handed the actor to.
     public var flows: Bool
     /// `stackFrames` (written once) and `sf` on slices whose event carried a stack.
     public var stackFrames: Bool

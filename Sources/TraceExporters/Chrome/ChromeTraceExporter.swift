@@ -6,6 +6,9 @@
 // - process 2 "Threads": one track per thread (tid = thread id) with a slice per task that ran
 //   there (args.task = its id) inside the regions opened on the thread alone;
 // - process 3 "Counters": one `C` series per counter name;
+// - process 4 "Actors", written once an actor appears: one track per actor (tid = order of
+//   first sight, named by its label) with a slice per hold, named by the holding task
+//   (args.task = its id), and hand-off arrows between holds (ChromeActorTrack);
 // - flow arrows ("s" on the waker, "f" with bp "e" on the woken task's next running slice),
 //   numeric ids; logs as thread-scoped instants on the task's (or thread's) track;
 // - `displayTimeUnit`, `otherData` (format, version, trigger, window, damage) and
@@ -15,7 +18,8 @@
 // - Every track is strictly nested, ordered by time, with ends before begins at equal times
 //   (ChromeTrack). Slices open at the window end are closed at `metadata.endNs`; what began
 //   before the window arrives from the reader as begins at `startNs` (ts 0).
-// - Streaming: live tasks, threads and open slices only; the event list is never held.
+// - Streaming: live tasks, threads, actors and open slices only; the event list is never held.
+// - A trace without actors gets no "Actors" process: its output is what it was before actors.
 
 import TraceModel
 
@@ -26,6 +30,9 @@ public struct ChromeTraceExporter: TraceExporter {
     private var threadSlots = IDTable()
     private var threads: [ChromeTrack] = []
     private var nextFlowID: UInt64 = 1
+    private var actors = ActorStateTracker()
+    /// Per actor slot of `actors`.
+    private var actorTracks: [ChromeActorTrack] = []
     private var wroteCounterProcess = false
     private var skippedCounters = 0
 
@@ -99,8 +106,30 @@ public struct ChromeTraceExporter: TraceExporter {
                                     message: message, tables: tables)
             }
 
-        case .actorCreated, .actorEnqueued, .actorAcquired, .actorReleased:
-            break
+        case .actorCreated(let actor, let name):
+            guard !actor.isNone else { break }
+            let found = actors.create(actor, name: name)
+            if found.isNew { addActorTrack() }
+            writer.writeThreadName(pid: ChromeProcess.actors, tid: actorTracks[found.slot].tid,
+                                   name: actorLabel(actor, name, tables: tables))
+
+        case .actorEnqueued(let actor, let task):
+            guard !actor.isNone, !task.isNone else { break }
+            _ = actors.enqueue(actorSlot(actor), task: task, at: t)
+
+        case .actorAcquired(let actor, let task, _):
+            guard !actor.isNone, !task.isNone else { break }
+            let slot = actorSlot(actor)
+            if let displaced = actors.endHold(slot, at: t) { actorHoldEnded(displaced, tables: tables) }
+            let waited = actors.endWait(of: task, at: t)?.actor == slot
+            actors.acquire(slot, task: task, at: t)
+            let name = tracker.slot(of: task).map { tracker[$0].name } ?? StringID(0)
+            actorTracks[slot].acquired(task, name: name, waited: waited, at: t, writer: &writer)
+
+        case .actorReleased(let actor, let task):
+            guard !actor.isNone, !task.isNone else { break }
+            let slot = actorSlot(actor)
+            if let hold = actors.release(slot, task: task, at: t) { actorHoldEnded(hold, tables: tables) }
 
         case .taskCPU:
             // Per-job CPU time has no slice of its own; `info` counts these events.
@@ -148,6 +177,8 @@ public struct ChromeTraceExporter: TraceExporter {
         }
         // Chrome shows states, not their durations: no time to attribute.
         tracker.enter(slot, state, thread: thread, stack: stack, at: t)
+        // Only whether a task was queued matters here (hand-offs), not how long.
+        _ = actors.stateChanged(id, state, at: t)
 
         if options.flows, !waker.isNone, waker != id, let wakerSlot = tracker.slot(of: waker) {
             if tracker[slot].extra.pendingFlowEnd != 0 {
@@ -190,6 +221,35 @@ public struct ChromeTraceExporter: TraceExporter {
         return s
     }
 
+    /// The actor's slot; an actor never announced by `actorCreated` gets an unnamed track.
+    private mutating func actorSlot(_ actor: ActorID) -> Int {
+        let found = actors.slot(of: actor)
+        if found.isNew {
+            addActorTrack()
+            writer.writeThreadName(pid: ChromeProcess.actors, tid: actorTracks[found.slot].tid, name: "actor \(actor)")
+        }
+        return found.slot
+    }
+
+    /// The track of the actor just given the next slot (its tid: the slot + 1).
+    private mutating func addActorTrack() {
+        if actorTracks.isEmpty { writer.writeProcessMetadata(pid: ChromeProcess.actors, name: "Actors") }
+        let tid = UInt64(actorTracks.count + 1)
+        actorTracks.append(ChromeActorTrack(tid: tid))
+        writer.writeThreadSortIndex(pid: ChromeProcess.actors, tid: tid)
+    }
+
+    /// The actor's label, or "actor <id>" when it has none (as in the summary).
+    private func actorLabel(_ actor: ActorID, _ name: StringID, tables: TraceTables) -> String {
+        let label = tables.string(name)
+        return label.isEmpty ? "actor \(actor)" : label
+    }
+
+    private mutating func actorHoldEnded(_ hold: ActorStateTracker.HoldEnd, tables: TraceTables) {
+        actorTracks[hold.actor].holdEnded(at: hold.endNs, waiting: hold.waiting, flows: options.flows,
+                                          nextFlowID: &nextFlowID, writer: &writer, tables: tables)
+    }
+
     public mutating func finish(metadata: TraceMetadata, tables: TraceTables, damage: TraceDamage?,
                                 output: inout OutputBuffer) throws {
         let endNs = max(metadata.endNs, tracker.nowNs)
@@ -202,6 +262,9 @@ public struct ChromeTraceExporter: TraceExporter {
         }
         for (_, s) in threadSlots.entries.sorted(by: { $0.key < $1.key }) {
             threads[Int(s)].closeAll(at: endNs, writer: &writer, tables: tables)
+        }
+        for slot in actorTracks.indices {
+            actorTracks[slot].close(at: endNs, nextFlowID: &nextFlowID, writer: &writer, tables: tables)
         }
         writer.out.write("\n],\"displayTimeUnit\":\"ns\",\"otherData\":{\"format\":")
         writer.out.writeJSONString(metadata.format)

@@ -4,13 +4,16 @@
 // Invariants:
 // - Holds counters, the ids of live tasks (a task counts once from its first event to its
 //   end; an id seen again after its end is a new task, as for the other exporters) and the
-//   thread ids seen: memory follows live tasks and threads, never events or ended tasks.
-//   Writes only in `finish`, from the final metadata.
+//   thread and actor ids seen: memory follows live tasks, threads and actors, never events or
+//   ended tasks. Writes only in `finish`, from the final metadata.
 // - JSON keys always present: format, version, events, eventsByKind (every kind, zeros
 //   included, fixed order), startNs, endNs, durationNs, tasks, threads, fileBytes,
 //   uncompressedBytes, bytesPerEvent (file bytes per event, 2 decimals), trigger,
 //   triggerFields; optional metadata is null when unknown; damage is null or its one-line
 //   description.
+// - Actors only where the trace has actor events: then eventsByKind also lists the four actor
+//   kinds (zeros included) and `actors` counts the actors, in JSON after `threads`, in text as
+//   an "actors" line. A trace without actors is reported exactly as before actors existed.
 
 import TraceModel
 
@@ -34,9 +37,12 @@ public struct InfoExporter: TraceExporter {
     private var liveTasks = IDTable()
     private var taskCount = 0
     private var threadIDs = IDTable()
+    private var actorIDs = IDTable()
 
     static let kindNames = ["threadName", "taskCreated", "taskState", "regionBegin", "regionEnd", "log", "counter",
-                            "taskCPU"]
+                            "taskCPU", "actorCreated", "actorEnqueued", "actorAcquired", "actorReleased"]
+    /// Kinds listed whatever the trace holds; the others (actors) only when present.
+    static let baseKindCount = 8
 
     public init(options: InfoOptions = InfoOptions()) {
         self.options = options
@@ -71,8 +77,22 @@ public struct InfoExporter: TraceExporter {
             see(thread)
         case .counter:
             counts[6] += 1
-        case .actorCreated, .actorEnqueued, .actorAcquired, .actorReleased:
-            break
+        case .actorCreated(let actor, _):
+            counts[8] += 1
+            see(actor)
+        case .actorEnqueued(let actor, let task):
+            counts[9] += 1
+            see(actor)
+            see(task)
+        case .actorAcquired(let actor, let task, let thread):
+            counts[10] += 1
+            see(actor)
+            see(task)
+            see(thread)
+        case .actorReleased(let actor, let task):
+            counts[11] += 1
+            see(actor)
+            see(task)
         case .taskCPU(let task, _, let thread):
             counts[7] += 1
             see(task)
@@ -93,7 +113,17 @@ public struct InfoExporter: TraceExporter {
         if !thread.isNone && threadIDs[thread.raw] == nil { threadIDs.insert(thread.raw, 0) }
     }
 
+    @inline(__always)
+    private mutating func see(_ actor: ActorID) {
+        if !actor.isNone && actorIDs[actor.raw] == nil { actorIDs.insert(actor.raw, 0) }
+    }
+
     var totalEvents: Int64 { counts.reduce(0, +) }
+
+    var hasActorEvents: Bool { counts[Self.baseKindCount...].contains { $0 > 0 } }
+
+    /// The kinds a report lists: the base kinds, and the actor kinds when the trace has any.
+    var reportedKinds: Range<Int> { 0..<(hasActorEvents ? Self.kindNames.count : Self.baseKindCount) }
 
     /// File bytes per event, rounded to two decimals.
     static func bytesPerEvent(fileBytes: Int64, events: Int64) -> Double {
@@ -119,9 +149,9 @@ public struct InfoExporter: TraceExporter {
         output.write(",\"events\":")
         output.write(int: events)
         output.write(",\"eventsByKind\":{")
-        for (i, name) in Self.kindNames.enumerated() {
+        for i in reportedKinds {
             if i > 0 { output.write(byte: UInt8(ascii: ",")) }
-            output.writeJSONString(name)
+            output.writeJSONString(Self.kindNames[i])
             output.write(byte: UInt8(ascii: ":"))
             output.write(int: counts[i])
         }
@@ -135,6 +165,10 @@ public struct InfoExporter: TraceExporter {
         output.write(int: Int64(taskCount))
         output.write(",\"threads\":")
         output.write(int: Int64(threadIDs.count))
+        if hasActorEvents {
+            output.write(",\"actors\":")
+            output.write(int: Int64(actorIDs.count))
+        }
         output.write(",\"fileBytes\":")
         output.write(int: m.fileBytes)
         output.write(",\"uncompressedBytes\":")
@@ -180,6 +214,7 @@ public struct InfoExporter: TraceExporter {
         lines.append(("events", byKind.isEmpty ? "0" : "\(events) (\(byKind.joined(separator: ", ")))"))
         lines.append(("tasks", String(taskCount)))
         lines.append(("threads", String(threadIDs.count)))
+        if hasActorEvents { lines.append(("actors", String(actorIDs.count))) }
         lines.append(("file bytes", String(m.fileBytes)))
         lines.append(("uncompressed bytes", String(m.uncompressedBytes)))
         lines.append(("bytes per event", Self.bytesPerEvent(fileBytes: m.fileBytes, events: events).description))

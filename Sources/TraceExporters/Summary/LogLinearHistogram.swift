@@ -27,9 +27,15 @@ public struct LogLinearHistogram: Sendable, Equatable {
     }
 
     public mutating func record(_ value: Int64) {
+        record(value, times: 1)
+    }
+
+    /// Records `value` `times` times (no-op for times <= 0).
+    public mutating func record(_ value: Int64, times: Int64) {
+        guard times > 0 else { return }
         let v = Swift.max(0, value)
-        counts[Self.bucket(of: v)] += 1
-        count += 1
+        counts[Self.bucket(of: v)] += times
+        count += times
         if v < min { min = v }
         if v > max { max = v }
     }

@@ -1,4 +1,5 @@
-// Accumulates state time per task, per group and per region name while events stream by.
+// Accumulates state time per task, per group and per region name, and per actor
+// (ActorStatistics), while events stream by.
 //
 // Invariants:
 // - Time is settled at every state change and region boundary (TaskStateTracker), so a
@@ -67,6 +68,7 @@ public struct SummaryAccumulator {
     private var regions: [RegionAggregate] = []
     private var regionNames: [StringID] = []
     private var regionIndex: [Int32] = []
+    private var actors = ActorStatistics()
 
     public init(startNs: Int64, sort: SummaryOptions.SortKey = .total, maxTasks: Int = 0) {
         tracker = TaskStateTracker(startNs: startNs)
@@ -93,6 +95,7 @@ public struct SummaryAccumulator {
             let slot = tracker.slotCreatingIfNeeded(id, at: t).slot
             settle(slot, at: t)
             tracker.changeState(slot, to: state, thread: thread, stack: stack, at: t)
+            actors.stateChanged(id, state, at: t)
             if state == .ended { endTask(slot, at: t) }
 
         case .regionBegin(let task, let thread, let name, let stack):
@@ -120,7 +123,10 @@ public struct SummaryAccumulator {
                 while tracker[slot].regions.count > depth { record(tracker.popRegion(slot), endNs: t) }
             }
 
-        case .threadName, .log, .counter, .taskCPU, .actorCreated, .actorEnqueued, .actorAcquired, .actorReleased:
+        case .actorCreated, .actorEnqueued, .actorAcquired, .actorReleased:
+            actors.consume(event.kind, at: t)
+
+        case .threadName, .log, .counter, .taskCPU:
             return
         }
     }
@@ -207,6 +213,7 @@ public struct SummaryAccumulator {
                           execNs: r.times.runningNs, schedWaitNs: r.times.runnableNs,
                           blockedNs: r.times.blockedNs, syscallNs: r.times.syscallNs)
         }
-        return SummaryReport(tasks: tasks, groups: groupRows, regions: regionRows, taskCount: finished.offered)
+        return SummaryReport(tasks: tasks, groups: groupRows, regions: regionRows, taskCount: finished.offered,
+                             actors: actors.finish(endNs: end, tables: tables))
     }
 }

@@ -7,6 +7,9 @@
 // - Blocked reasons are listed by name, ascending (deterministic output).
 // - Task `startNs`/`endNs` are on the trace's clock (like `info`'s startNs): creation (or the
 //   window start) and end (or the window end).
+// - Actors: one row per actor (instances of one type are separate rows, told apart by their
+//   labels), sorted by total wait, largest first, whatever the sort key; empty when the trace
+//   has no actors.
 
 public struct BlockedTime: Sendable, Equatable {
     public var reason: String
@@ -96,6 +99,36 @@ public struct RegionSummary: Sendable, Equatable {
     }
 }
 
+/// One actor: how often tasks hopped onto it and how long they queued for it.
+public struct ActorSummary: Sendable, Equatable {
+    /// The actor's label ("Inventory", "Inventory #2", "MainActor").
+    public var name: String
+    /// Acquisitions, queued or not.
+    public var hops: Int64
+    /// Distinct tasks that queued on the actor for a nonzero time.
+    public var waitedTasks: Int64
+    /// Queueing time summed over every wait: enqueue to acquisition; a wait that never ended in
+    /// an acquisition counts until it was abandoned or the window ended.
+    public var waitNs: Int64
+    /// Over the same waits, a hop onto a free actor counting as a wait of 0 (LogLinearHistogram).
+    public var p99WaitNs: Int64
+    /// Time some task held the actor.
+    public var heldNs: Int64
+    /// The most tasks queued on the actor at once.
+    public var longestQueue: Int64
+
+    public init(name: String, hops: Int64, waitedTasks: Int64, waitNs: Int64, p99WaitNs: Int64, heldNs: Int64,
+                longestQueue: Int64) {
+        self.name = name
+        self.hops = hops
+        self.waitedTasks = waitedTasks
+        self.waitNs = waitNs
+        self.p99WaitNs = p99WaitNs
+        self.heldNs = heldNs
+        self.longestQueue = longestQueue
+    }
+}
+
 public struct SummaryReport: Sendable, Equatable {
     /// Every task, or the `maxTasks` largest by the sort key.
     public var tasks: [TaskSummary]
@@ -103,6 +136,7 @@ public struct SummaryReport: Sendable, Equatable {
     public var regions: [RegionSummary]
     /// Number of tasks in the window (`tasks` may hold fewer).
     public var taskCount: Int
+    public var actors: [ActorSummary] = []
 
     /// Sums over all tasks, from the groups (what folded weights per state add up to).
     public var totals: StateTotals {
@@ -128,5 +162,6 @@ public struct SummaryReport: Sendable, Equatable {
             let a = $0.sortValue(key), b = $1.sortValue(key)
             return a != b ? a > b : $0.name < $1.name
         }
+        actors.sort { $0.waitNs != $1.waitNs ? $0.waitNs > $1.waitNs : $0.name < $1.name }
     }
 }

@@ -2,11 +2,15 @@
 // aligned text table.
 //
 // Invariants:
-// - JSON: exactly the keys "tasks", "groups", "regions"; every time an integer in ns; one
-//   record per line; strings escaped by writeJSONString. No Foundation encoder.
-// - CSV (RFC 4180): one header line, then task, group and region rows, told apart by the
-//   `kind` column; one `blocked:<reason>` column per reason seen anywhere; a field holding a
-//   comma, quote or line break is quoted with its quotes doubled.
+// - JSON: exactly the keys "tasks", "groups", "regions", and "actors" when the trace has
+//   actors; every time an integer in ns; one record per line; strings escaped by
+//   writeJSONString. No Foundation encoder.
+// - CSV (RFC 4180): one header line, then task, group, region and actor rows, told apart by the
+//   `kind` column; one `blocked:<reason>` column per reason seen anywhere; the actor columns
+//   (after p99Ns) only when the trace has actors; a field holding a comma, quote or line break
+//   is quoted with its quotes doubled.
+// - Text: the Actors table only when the trace has actors.
+// - A trace without actors is written exactly as before actors existed.
 // - The rows keep the report's order (SummaryReport.sort).
 
 import TraceModel
@@ -67,6 +71,26 @@ enum SummaryJSONWriter {
             output.write(int: region.syscallNs)
             output.write(byte: UInt8(ascii: "}"))
         }
+        if !report.actors.isEmpty {
+            output.write("],\n\"actors\":[")
+            for (i, actor) in report.actors.enumerated() {
+                output.write(i == 0 ? "\n{\"name\":" : ",\n{\"name\":")
+                output.writeJSONString(actor.name)
+                output.write(",\"hops\":")
+                output.write(int: actor.hops)
+                output.write(",\"waitedTasks\":")
+                output.write(int: actor.waitedTasks)
+                output.write(",\"waitNs\":")
+                output.write(int: actor.waitNs)
+                output.write(",\"p99WaitNs\":")
+                output.write(int: actor.p99WaitNs)
+                output.write(",\"heldNs\":")
+                output.write(int: actor.heldNs)
+                output.write(",\"longestQueue\":")
+                output.write(int: actor.longestQueue)
+                output.write(byte: UInt8(ascii: "}"))
+            }
+        }
         output.write("]}\n")
     }
 
@@ -92,8 +116,11 @@ enum SummaryJSONWriter {
 enum SummaryCSVWriter {
     static func write(_ report: SummaryReport, to output: inout OutputBuffer) {
         let reasons = report.totals.blockedNs.map(\.reason)
+        let actorHeader = report.actors.isEmpty ? [] : ["waitedTasks", "waitNs", "p99WaitNs", "heldNs", "longestQueue"]
+        let noActorCells = actorHeader.map { _ in "" }
         var header = ["kind", "id", "name", "group", "count", "startNs", "endNs", "execNs", "schedWaitNs",
                       "blockedNs", "syscallNs", "totalNs", "meanNs", "p50Ns", "p99Ns"]
+        header += actorHeader
         header += reasons.map { "blocked:" + $0 }
         writeRow(header, to: &output)
 
@@ -106,18 +133,25 @@ enum SummaryCSVWriter {
             let t = task.times
             writeRow(["task", String(task.id), task.name, task.group, "", String(task.startNs), String(task.endNs),
                       String(t.execNs), String(t.schedWaitNs), String(t.blockedTotalNs), String(t.syscallNs),
-                      String(t.totalNs), "", "", ""] + byReason(t), to: &output)
+                      String(t.totalNs), "", "", ""] + noActorCells + byReason(t), to: &output)
         }
         for group in report.groups {
             let t = group.times
             writeRow(["group", "", group.name, group.name, String(group.count), "", "",
                       String(t.execNs), String(t.schedWaitNs), String(t.blockedTotalNs), String(t.syscallNs),
-                      String(t.totalNs), "", "", ""] + byReason(t), to: &output)
+                      String(t.totalNs), "", "", ""] + noActorCells + byReason(t), to: &output)
         }
         for r in report.regions {
             writeRow(["region", "", r.name, "", String(r.count), "", "",
                       String(r.execNs), String(r.schedWaitNs), String(r.blockedNs), String(r.syscallNs),
                       String(r.totalNs), String(r.meanNs), String(r.p50Ns), String(r.p99Ns)]
+                     + noActorCells + reasons.map { _ in "" }, to: &output)
+        }
+        // `count` is the actor's hops; its own figures are in the actor columns.
+        for a in report.actors {
+            writeRow(["actor", "", a.name, "", String(a.hops), "", "", "", "", "", "", "", "", "", "",
+                      String(a.waitedTasks), String(a.waitNs), String(a.p99WaitNs), String(a.heldNs),
+                      String(a.longestQueue)]
                      + reasons.map { _ in "" }, to: &output)
         }
     }
@@ -177,6 +211,16 @@ enum SummaryTextWriter {
                            .map(DurationText.format))
         }
         regions.write(to: &output)
+
+        guard !report.actors.isEmpty else { return }
+        output.write("\nActors (by total wait)\n")
+        var actors = TextTable([("actor", .left), ("hops", .right), ("tasks waited", .right), ("wait", .right),
+                                ("p99 wait", .right), ("held", .right), ("longest queue", .right)])
+        for a in report.actors {
+            actors.append([display(a.name), String(a.hops), String(a.waitedTasks), DurationText.format(a.waitNs),
+                           DurationText.format(a.p99WaitNs), DurationText.format(a.heldNs), String(a.longestQueue)])
+        }
+        actors.write(to: &output)
     }
 
     private static let timeColumns: [(String, TextTable.Alignment)] = [

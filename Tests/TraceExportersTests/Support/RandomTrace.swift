@@ -7,6 +7,10 @@
 // - Mostly what readers promise (taskCreated first, regions nested), with a few deliberate
 //   violations (unknown task, region end with a name that is not innermost) that exporters
 //   must survive without breaking their own invariants.
+// - With `actors`, a fifth of the steps are actor events on three actors: blocked then
+//   enqueued, running then acquired (by a queued task, or onto a free actor), released; with
+//   violations too (a release by a task that does not hold the actor, an acquisition of a held
+//   actor, an actor never announced). Without, the script is what it was before actors.
 
 import SyntheticTraces
 
@@ -22,7 +26,7 @@ struct RandomTrace {
         rng = SeededRandom(seed: seed)
     }
 
-    func script(events count: Int) -> TraceScript {
+    func script(events count: Int, actors: Bool = false) -> TraceScript {
         var rng = self.rng
         let s = TraceScript(startNs: 5_000_000_000 + Int64(rng.below(1000)), durationNs: Int64(count) * 400)
         let names = ["GET /ping", "db;query", "worker 3", "retry 1.5", "a\nb", "[x]", ""]
@@ -34,8 +38,43 @@ struct RandomTrace {
         var nextTask: UInt64 = 1
         var running: [UInt64: Bool] = [:]
         for i in 0..<20 { s.threadName(0, UInt64(i % 4 + 1), "thread \(i % 4 + 1)") }
+        let actorLabels = ["Inventory", "Inventory #2", "MainActor"]
+        var holders: [UInt64] = [0, 0, 0]
+        var queues: [[UInt64]] = [[], [], []]
+        if actors {
+            for (i, label) in actorLabels.enumerated() { s.actorCreated(0, UInt64(0xA0 + i), label) }
+        }
         for _ in 0..<count {
             if !rng.chance(25) { t += Int64(rng.below(900)) }
+            if actors, !live.isEmpty, rng.chance(20) {
+                let a = rng.below(actorLabels.count)
+                let actor = UInt64(0xA0 + a)
+                let task = live[rng.below(live.count)]
+                let thread = UInt64(rng.below(4) + 1)
+                switch rng.below(10) {
+                case 0..<3:
+                    s.enqueue(t, actor, task: task, reason: "actor " + String(actorLabels[a].prefix { $0 != " " }))
+                    queues[a].append(task)
+                case 3..<6:
+                    if holders[a] == 0 || rng.chance(10) {
+                        let next = queues[a].isEmpty || rng.chance(20) ? task : queues[a].removeFirst()
+                        s.acquire(t, actor, task: next, thread: thread)
+                        holders[a] = next
+                    }
+                case 6..<9:
+                    if holders[a] != 0 {
+                        s.release(t, actor, task: holders[a])
+                        holders[a] = 0
+                    }
+                default:
+                    if rng.chance(50) {
+                        s.release(t, actor, task: task)  // maybe not the holder
+                    } else {
+                        s.acquired(t, 0xF0, task: task, thread: thread)  // never announced
+                    }
+                }
+                continue
+            }
             let roll = rng.below(100)
             if live.isEmpty || roll < 8 {
                 let id = nextTask

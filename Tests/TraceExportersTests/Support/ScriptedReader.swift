@@ -103,6 +103,32 @@ final class TraceScript {
         add(t, .counter(name: s(name), value: value))
     }
 
+    func actorCreated(_ t: Int64, _ actor: UInt64, _ label: String) {
+        add(t, .actorCreated(ActorID(actor), name: s(label)))
+    }
+
+    /// The task blocks on the actor and queues, as readers report it: the blocked state
+    /// ("actor <type>"), then the enqueue.
+    func enqueue(_ t: Int64, _ actor: UInt64, task: UInt64, reason: String) {
+        state(t, task, .blocked(reason))
+        add(t, .actorEnqueued(ActorID(actor), task: TaskID(task)))
+    }
+
+    /// The task runs on `thread` holding the actor: its running state, then the acquisition.
+    func acquire(_ t: Int64, _ actor: UInt64, task: UInt64, thread: UInt64) {
+        state(t, task, .running, thread: thread)
+        add(t, .actorAcquired(ActorID(actor), task: TaskID(task), thread: ThreadID(thread)))
+    }
+
+    /// The acquisition alone (a task already running hops onto the actor).
+    func acquired(_ t: Int64, _ actor: UInt64, task: UInt64, thread: UInt64) {
+        add(t, .actorAcquired(ActorID(actor), task: TaskID(task), thread: ThreadID(thread)))
+    }
+
+    func release(_ t: Int64, _ actor: UInt64, task: UInt64) {
+        add(t, .actorReleased(ActorID(actor), task: TaskID(task)))
+    }
+
     func reader(damage: TraceDamage? = nil) -> ScriptedReader {
         ScriptedReader(metadata: metadata, tables: tables, events: events, damage: damage)
     }
