@@ -7,7 +7,7 @@ input, and checks its outputs:
   (pid, tid) is strictly nested: B/E balanced, time never going back, no end after a begin at
   the same ts, every flow id started and finished once;
 - `summary --format json` validates against Schemas/summary.schema.json and each task's and
-  group's totalNs is the sum of its parts;
+  group's totalNs is the sum of its parts (the slow request's too, and equals its wall time);
 - `folded` weights per state add up to the summary's totals (ns, --state all).
 
 Usage: python3 .ci/validate-schemas.py   (after `swift build`; needs python3 jsonschema)
@@ -92,6 +92,11 @@ def summary_problems(summary):
             parts = row["execNs"] + row["schedWaitNs"] + sum(row["blockedNs"].values()) + row["syscallNs"]
             if parts != row["totalNs"]:
                 problems.append(f"{kind} {row.get('id', row['name'])}: totalNs {row['totalNs']} != parts {parts}")
+    request = summary.get("request")
+    if request is not None:
+        parts = request["execNs"] + request["schedWaitNs"] + sum(request["blockedNs"].values()) + request["syscallNs"]
+        if not parts == request["totalNs"] == request["wallNs"] == request["endNs"] - request["startNs"]:
+            problems.append(f"request: parts {parts}, totalNs {request['totalNs']}, wallNs {request['wallNs']} differ")
     return problems
 
 

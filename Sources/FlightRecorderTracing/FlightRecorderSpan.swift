@@ -9,6 +9,15 @@
 //   (name as given then, kind, trace and span ids, parent id) and category "span" when it ends:
 //   the final operation name, kind, ids, status, start (ns since the epoch), duration, events,
 //   links and attributes. Nothing is written while no recorder records.
+// - A span of kind `.server` (a request as the server sees it) is also a logical task, begun
+//   when the span starts (child of the starting task) and ended at `end()`, so the request's
+//   task and its span coincide; both span logs are that task's. The format names a task once,
+//   when it is created, so the task carries the operation name the span starts with: a rename
+//   cannot reach it (Hummingbird's TracingMiddleware starts with `HTTP GET route not found` and
+//   renames its span to the route only after the handler returned), and the final name is in
+//   the `span` log that closes the task. Work inside the span is not bound to the task (a span
+//   brackets no closure): its regions and logs stay on the Swift tasks that make them. A server
+//   span dropped without `end()` still ends its task.
 // - `end()` takes effect once; later calls, and mutations after it, change nothing.
 // - State is behind a Mutex: a span may be ended on a different task or thread than the one
 //   that started it (Hummingbird ends its span after the response body was written).
@@ -24,6 +33,8 @@ public final class FlightRecorderSpan: Span {
     /// When the span started, ns since the Unix epoch (the tracer clock's instant).
     public let startNanosecondsSinceEpoch: UInt64
     private let state: Mutex<State>
+    /// The logical task of a server span; nil for other kinds, and when not recorded.
+    private let task: OpenTask?
 
     struct State {
         var operationName: String
@@ -43,13 +54,20 @@ public final class FlightRecorderSpan: Span {
         var context = context
         context.flightRecorderSpanContext = spanContext
         self.context = context
+        let task = kind == .server ? Trace.beginTask(named: operationName) : nil
+        self.task = task?.id == 0 ? nil : task
         state = Mutex(State(operationName: operationName, region: Trace.beginRegion(named: operationName)))
         if Trace.isRecording {
             var record = SpanRecordText()
             record.add("name", operationName)
             addIdentity(to: &record)
-            Trace.log(category: "span.start", record.text)
+            log(category: "span.start", record.text)
         }
+    }
+
+    deinit {
+        // A span dropped without `end()` must not leave its task open in every later snapshot.
+        if let task, state.withLock({ !$0.ended }) { Trace.endTask(task) }
     }
 
     public var operationName: String {
@@ -99,6 +117,7 @@ public final class FlightRecorderSpan: Span {
         }
         guard let final else { return }
         Trace.endRegion(final.region)
+        defer { if let task { Trace.endTask(task) } }
         guard Trace.isRecording else { return }
         let endNs = instant().nanosecondsSinceEpoch
         var record = SpanRecordText()
@@ -118,7 +137,13 @@ public final class FlightRecorderSpan: Span {
         }
         for link in final.links { record.add("link", link.traceID + "-" + link.spanIDText) }
         record.add(attributes: final.attributes)
-        Trace.log(category: "span", record.text)
+        log(category: "span", record.text)
+    }
+
+    /// Logs on the span's own task when it has one, else on the current task.
+    private func log(category: StaticString, _ text: String) {
+        guard let task else { return Trace.log(category: category, text) }
+        Trace.inTask(task) { Trace.log(category: category, text) }
     }
 
     private func addIdentity(to record: inout SpanRecordText) {

@@ -4,12 +4,11 @@
 //
 // Invariants:
 // - Keys are written as given when they contain no space, '=' or '"'; otherwise such characters
-//   become '_'. Values are quoted when empty or containing a space, '=', '"', '\' or a control
-//   character; inside quotes '"' and '\' are escaped with '\', newline/tab/CR as \n \t \r and
-//   other control characters as \u{XX}. One record is one line.
+//   become '_'. Values are quoted as `Logfmt` says. One record is one line.
 // - Fixed keys come first in a fixed order (name, kind, trace, span, parent, ...), attributes
 //   after them, prefixed `attr.`, sorted by key so the text is stable.
 
+import FlightRecorder
 import Tracing
 
 struct SpanRecordText {
@@ -35,25 +34,7 @@ struct SpanRecordText {
     }
 
     static func value(_ value: String) -> String {
-        let needsQuotes = value.isEmpty || value.utf8.contains { $0 <= 0x20 || $0 == 0x3D || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }
-        guard needsQuotes else { return value }
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += "\\u{" + Hex.fixed(UInt64(scalar.value), digits: 2) + "}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        Logfmt.value(value)
     }
 
     static func describe(_ attribute: SpanAttribute) -> String {

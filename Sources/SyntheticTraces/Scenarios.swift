@@ -149,10 +149,12 @@ public enum Scenarios {
         out.header.executable = "/srv/shop"
         out.header.windowStartTicks = start
         out.header.windowEndTicks = end
-        out.header.trigger = "slow request GET /order 0.136 s"
+        out.header.trigger = "slow request GET /order 200 136ms"
+        // As the Hummingbird middleware writes them: the request's task is task 101.
         out.header.triggerFields = [
-            SnapshotField("method", "GET"), SnapshotField("path", "/order"),
-            SnapshotField("status", "200"), SnapshotField("duration_ms", "136"),
+            SnapshotField("method", "GET"), SnapshotField("path", "/order"), SnapshotField("status", "200"),
+            SnapshotField("durationMs", "136"), SnapshotField("thresholdMs", "100"),
+            SnapshotField("route", "/order"), SnapshotField("task", "101"),
         ]
         out.window = WindowState(
             threads: [.init(thread: main, name: "main"), .init(thread: worker0, name: "worker-0"),

@@ -155,4 +155,12 @@ public struct EventChunkBuilder {
             EventRecord.actor(kind, dt: dt, task: task, actor: actor, typeRef: StringRef.interned(type), at: $0)
         }
     }
+
+    /// taskOrigin of `task`: its creation stack id and the logical task it is created in.
+    public mutating func taskOrigin(at t: UInt64, task: UInt64, stack: UInt64, scope: UInt64 = 0) {
+        let dt = delta(t)
+        append(maxLength: EventKind.maxFixedLength) {
+            EventRecord.taskOrigin(dt: dt, task: task, stack: stack, scope: scope, at: $0)
+        }
+    }
 }

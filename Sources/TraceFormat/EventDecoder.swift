@@ -18,14 +18,16 @@ public struct DecodedEvent: Equatable, Sendable {
     public var ticks: UInt64
     /// The task the record is about (0 none).
     public var task: UInt64 = 0
-    /// parent (taskCreated), waker (taskRunnable), stack (regionBegin), cpuNs (jobCPUTime),
-    /// actor (actorWait, actorRun).
+    /// parent (taskCreated), waker (taskRunnable), stack (regionBegin, taskOrigin), cpuNs
+    /// (jobCPUTime), actor (actorWait, actorRun).
     public var other: UInt64 = 0
     /// name (taskCreated, region*, counter*, threadName), reason (taskBlocked), category (log),
     /// type name (actorWait, actorRun).
     public var name: DecodedString = .none
     /// group (taskCreated).
     public var group: DecodedString = .none
+    /// scope (taskOrigin): the logical task the task is created in.
+    public var scope: UInt64 = 0
     /// message (log): a range of the payload.
     public var message: Range<Int> = 0..<0
     public var intValue: Int64 = 0
@@ -121,15 +123,15 @@ public struct EventDecoder {
                 e.isFloat = true
             case .threadName:
                 e.name = try stringRef()
-            case .actorWait, .actorRun:
+            case .actorWait, .actorRun, .taskOrigin:
                 // Extension kinds: fields within their length; a newer minor version may add more.
                 let length = try cursor.count(limit: cursor.remaining)
                 let fieldsEnd = cursor.offset + length
                 e.task = try cursor.uvarint()
                 e.other = try cursor.uvarint()
-                e.name = try stringRef()
+                if kind == .taskOrigin { e.scope = try cursor.uvarint() } else { e.name = try stringRef() }
                 guard cursor.offset <= fieldsEnd else {
-                    throw FormatError(offset: start, "actor record runs past its length")
+                    throw FormatError(offset: start, "\(kind) record runs past its length")
                 }
                 try cursor.skip(fieldsEnd - cursor.offset)
             }

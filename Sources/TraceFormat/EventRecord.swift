@@ -55,6 +55,10 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
     /// task, actor (0: the generic executor), type name: the task runs on this chunk's thread,
     /// on that actor (holding it until its next state record or hop) or on no actor.
     case actorRun = 0x41
+    /// task, stack (0 none), scope (0 none): where the task is being created (the creating
+    /// call site and its callers) and the logical task it is created in; written right before
+    /// the task's `taskCreated`, on the same thread.
+    case taskOrigin = 0x42
 
     /// The largest number of bytes any record takes, inline strings excluded.
     public static let maxFixedLength = 1 + 5 * Varint.maxLength
@@ -179,9 +183,24 @@ public enum EventRecord {
     @inlinable @inline(__always)
     public static func actor(_ kind: EventKind, dt: UInt64, task: UInt64, actor: UInt64, typeRef: UInt64,
                              at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        threeFields(kind, dt: dt, task, actor, typeRef, at: p)
+    }
+
+    /// taskOrigin: `task`, its creation `stack` id, the logical task `scope` it is created in.
+    @inlinable @inline(__always)
+    public static func taskOrigin(dt: UInt64, task: UInt64, stack: UInt64, scope: UInt64,
+                                  at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        threeFields(.taskOrigin, dt: dt, task, stack, scope, at: p)
+    }
+
+    /// An extension record of three varint fields, its length in one byte (three varints never
+    /// reach 128 bytes).
+    @inlinable @inline(__always)
+    static func threeFields(_ kind: EventKind, dt: UInt64, _ a: UInt64, _ b: UInt64, _ c: UInt64,
+                            at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         let lengthAt = header(kind, dt: dt, at: p)
         let fields = lengthAt + 1
-        let end = Varint.write(typeRef, at: Varint.write(actor, at: Varint.write(task, at: fields)))
+        let end = Varint.write(c, at: Varint.write(b, at: Varint.write(a, at: fields)))
         lengthAt.pointee = UInt8(truncatingIfNeeded: end - fields)
         return end
     }

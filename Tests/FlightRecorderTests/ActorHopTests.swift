@@ -102,11 +102,13 @@ extension Recorder {
             let actor = try #require(timeline.actor(named: "Inventory"))
             let running = children.reduce(0) { $0 + $1.runningNs }
             let actorWait = children.reduce(0) { $0 + ($1.blockedNs["actor Inventory"] ?? 0) }
-            // 40 x 2 ms of work inside the actor is the children's execution (on a quiet
-            // machine ~80 ms; a loaded one preempts threads, which stretches both alike).
+            // 40 x 2 ms of work inside the actor is the children's execution: ~80 ms on a quiet
+            // machine. A loaded one (the rest of the test suite running beside) preempts
+            // threads, which stretches the holds and, between a child's hop back and its end,
+            // its running time outside the actor: hence the margin on the upper bound.
             #expect(running >= 80_000_000, "execution \(running) ns")
             #expect(actor.heldNs >= 80_000_000, "held \(actor.heldNs) ns")
-            #expect(Double(running) <= Double(actor.heldNs) * 1.1 + 2_000_000,
+            #expect(Double(running) <= Double(actor.heldNs) * 1.5 + 10_000_000,
                     "execution \(running) ns, held \(actor.heldNs) ns")
             // Each waits for the ones ahead of it in the actor's queue: 2 ms x (0 + 1 + ... + 39).
             #expect(actorWait >= 1_400_000_000, "actor wait \(actorWait) ns")

@@ -148,12 +148,16 @@ func stateTimes(_ events: [TraceEvent], endNs: Int64) -> [TaskID: [String: Int64
             c.taskRunnable(at: 1_300, task: 5)
             c.taskRunning(at: 1_400, task: 5)
             c.taskBlocked(at: 1_500, task: 5, reason: 1)
+            c.taskRunnable(at: 1_600, task: 5)
+            c.taskRunning(at: 1_700, task: 5)
+            c.actor(.actorWait, at: 1_800, task: 5, actor: 0x7000, type: 1)
         }
         let (events, reader) = try readAll(bytes)
         let reasons = events.compactMap { e -> String? in
             if case .taskState(TaskID(5), .blocked(let r), _, _, _) = e.kind { reader.tables.string(r) } else { nil }
         }
-        #expect(reasons == ["db query", "sleep"], "an explicit reason wins over the region")
+        #expect(reasons == ["db query", "db query", "db query"],
+                "inside a blocking region, a sleep and an actor wait are the region's waits")
         #expect(reader.metadata.startNs == 1_000)
     }
 

@@ -9,7 +9,7 @@
 // - Names are written inline, not interned: span names are run-time text.
 // - Renaming closes the region under its old name and opens the rest under the new one at that
 //   instant (the format names a region once, at its begin). Hummingbird renames its request
-//   span right after routing, before any child span opens, so the split keeps nesting.
+//   span once its handler returned, when its child spans have ended, so the split keeps nesting.
 // - While no recorder records, nothing is written and the calls cost a load and a branch.
 
 import CFlightRecorder

@@ -11,6 +11,8 @@
 //   caller's actor without a hop.
 // - Names given as `StaticString` are interned once per thread (cached by address); `TraceName`
 //   is interned ahead of time; the `named:` variants write the text inline in the event.
+// - A logical task's id (`withTask(named:)` hands it to its body) is what readers call the
+//   task: above 2^62, never a Swift task's id; 0 means "not recorded".
 
 import CFlightRecorder
 
@@ -217,6 +219,39 @@ public enum Trace {
                                              _ body: () async throws(E) -> R) async throws(E) -> R {
         guard fr_is_recording() else { return try await body() }
         return try await recordTask(name, isolation: isolation, body)
+    }
+
+    /// Runs `body` as a logical task named by run-time text (a request's `GET /users/{id}`),
+    /// a child of the current task, and passes it the task's id (0 while nothing records, or
+    /// when the task was not recorded). `name` is evaluated only while recording.
+    @inlinable
+    public static func withTask<R, E: Error>(named name: @autoclosure () -> String,
+                                             _ body: (_ task: UInt64) throws(E) -> R) throws(E) -> R {
+        guard fr_is_recording() else { return try body(0) }
+        return try recordTask(named: name(), body)
+    }
+
+    @inlinable
+    public static func withTask<R, E: Error>(named name: @autoclosure () -> String,
+                                             isolation: isolated (any Actor)? = #isolation,
+                                             _ body: (_ task: UInt64) async throws(E) -> R) async throws(E) -> R {
+        guard fr_is_recording() else { return try await body(0) }
+        return try await recordTask(named: name(), isolation: isolation, body)
+    }
+
+    @usableFromInline
+    static func recordTask<R, E: Error>(named name: String, _ body: (UInt64) throws(E) -> R) throws(E) -> R {
+        let task = beginTask(named: name)
+        defer { endTask(task) }
+        return try inTask(task) { () throws(E) -> R in try body(task.id) }
+    }
+
+    @usableFromInline
+    static func recordTask<R, E: Error>(named name: String, isolation: isolated (any Actor)?,
+                                        _ body: (UInt64) async throws(E) -> R) async throws(E) -> R {
+        let task = beginTask(named: name)
+        defer { endTask(task) }
+        return try await inTask(task, isolation: isolation) { () async throws(E) -> R in try await body(task.id) }
     }
 
     @usableFromInline

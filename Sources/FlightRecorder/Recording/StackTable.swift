@@ -49,17 +49,22 @@ enum Stacks {
         return withUnsafeTemporaryAllocation(of: UInt.self, capacity: StackTable.maxFrames) { buffer -> UInt64 in
             let n = fr_capture_stack(s, buffer.baseAddress!, StackTable.maxFrames)
             guard n > 0 else { return 0 }
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for i in 0..<n {
-                hash = (hash ^ UInt64(buffer[i])) &* 0x0000_0100_0000_01B3
-                hash ^= hash >> 29
-            }
-            let cached = fr_stack_cache_lookup(s, hash)
-            if cached != 0 { return cached }
-            let id = StackTable.shared.intern(hash: hash, pcs: UnsafeBufferPointer(rebasing: buffer[0..<n]))
-            if id != 0 { fr_stack_cache_store(s, hash, id) }
-            return id
+            return intern(UnsafeBufferPointer(rebasing: buffer[0..<n]), s)
         }
+    }
+
+    /// The stack id of return addresses `pcs` (leaf first), through the thread's cache.
+    static func intern(_ pcs: UnsafeBufferPointer<UInt>, _ s: UnsafeMutablePointer<fr_thread_state>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for pc in pcs {
+            hash = (hash ^ UInt64(pc)) &* 0x0000_0100_0000_01B3
+            hash ^= hash >> 29
+        }
+        let cached = fr_stack_cache_lookup(s, hash)
+        if cached != 0 { return cached }
+        let id = StackTable.shared.intern(hash: hash, pcs: pcs)
+        if id != 0 { fr_stack_cache_store(s, hash, id) }
+        return id
     }
 
     /// The stacks frame entries for a snapshot, with function names added to `strings` as
@@ -78,11 +83,14 @@ enum Stacks {
             guard fr_symbol_info(pc &- 1, &symbol, &image, &offset) else { return (0, false) }
             var isRecorder = false
             let text: String
-            if let symbol {
-                let mangled = String(cString: symbol)
+            // dladdr names exported functions only; the image's symbol table names the rest.
+            let symbolName = symbol.map { String(cString: $0) }
+                ?? image.flatMap { ElfSymbols.shared.name(image: String(cString: $0), pc: pc &- 1, offset: offset) }
+            if let symbolName {
+                let mangled = symbolName
                 isRecorder = mangled.hasPrefix("$s14FlightRecorder") || mangled.hasPrefix("fr_")
-                if let demangled = fr_demangle(symbol) {
-                    text = String(cString: demangled)
+                if let demangled = fr_demangle(mangled) {
+                    text = SwiftSymbolName.simplified(String(cString: demangled))
                     free(demangled)
                 } else {
                     text = mangled

@@ -139,6 +139,7 @@ enum JobStamps {
     }
 
     static func created(task: UInt64, parent: UInt64, job: UnsafeMutableRawPointer) {
+        TaskOrigins.record(task: task)
         if let name = RuntimeTask.name(job) {
             Emit.namedTaskCreated(task: task, parent: parent, name: name)
         } else {

@@ -186,7 +186,7 @@ struct RecordScanner {
                 guard let task = field(), let actor = field(), let type = string(), p <= fieldsEnd else { return fail() }
                 p = fieldsEnd
                 v.taskState(k == 0x40 ? .actorWait : .actorRun, task: task, other: actor, reason: type, ticks: t)
-            case 0x42...0x7F:
+            case 0x42...0x7F:  // task origins: nothing the window fold keeps
                 if skip(field()) { continue }
                 return fail()
             default:

@@ -34,6 +34,8 @@ struct ChromeEventWriter {
     /// `"blocked: <reason>"` per reason StringID raw value; empty = not built yet.
     private var blockedNames: [[UInt8]] = []
     var stackTree = StackFrameTree()
+    /// The escaped name of the slow request's slice (SliceFrame.Kind.request).
+    var requestSliceName: [UInt8] = []
     private var wroteEvent = false
     /// The last timestamp written (absolute ns) and its text; nil before the first.
     private var cachedTimeNs: Int64?
@@ -119,6 +121,9 @@ struct ChromeEventWriter {
             strings.write(frame.name, tables: tables, to: &out)
         case .task:
             if frame.name.isEmpty { out.write("\"task\"") } else { strings.write(frame.name, tables: tables, to: &out) }
+        case .request:
+            requestSliceName.withUnsafeBufferPointer { out.write(bytes: $0) }
+            out.write(",\"cat\":\"request\"")
         case .state:
             switch frame.id {
             case 0: out.write("\"running\"")
@@ -135,7 +140,7 @@ struct ChromeEventWriter {
                 out.write(uint: UInt64(node))
             }
         }
-        if frame.kind == .task {
+        if frame.kind == .task || frame.kind == .request {
             out.write(",\"args\":{\"task\":")
             out.write(uint: frame.id)
             out.write(byte: UInt8(ascii: "}"))
@@ -212,6 +217,17 @@ struct ChromeEventWriter {
             out.write(byte: UInt8(ascii: "}"))
         }
         out.write(byte: UInt8(ascii: "}"))
+    }
+
+    /// The slow request's trigger: a global instant (on the request task's track in viewers that
+    /// place instants), named by the trigger's text.
+    mutating func writeTriggerInstant(task: TaskID, timeNs: Int64, name: String) {
+        open()
+        out.write("{\"ph\":\"i\",\"s\":\"g\"")
+        writeTrack(ChromeProcess.tasks, task.raw, timeNs)
+        out.write(",\"name\":")
+        out.writeJSONString(name.isEmpty ? "trigger" : name)
+        out.write(",\"cat\":\"request\"}")
     }
 
     mutating func writeCounter(name: StringID, value: Double, timeNs: Int64, tables: TraceTables) {

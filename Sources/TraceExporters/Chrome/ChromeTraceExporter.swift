@@ -11,6 +11,10 @@
 //   (args.task = its id), and hand-off arrows between holds (ChromeActorTrack);
 // - flow arrows ("s" on the waker, "f" with bp "e" on the woken task's next running slice),
 //   numeric ids; logs as thread-scoped instants on the task's (or thread's) track;
+// - when the trigger names a task in the trace (RequestTrigger), a slice "slow request <name>
+//   <duration>" (cat "request", args.task) around everything on that task's track, from its
+//   creation to its end, and a global instant (cat "request") named by the trigger at the window
+//   end: a snapshot is cut when its trigger fires, and the metadata holds no other trigger time;
 // - `displayTimeUnit`, `otherData` (format, version, trigger, window, damage) and
 //   `stackFrames` written once, after the events.
 //
@@ -34,6 +38,9 @@ public struct ChromeTraceExporter: TraceExporter {
     /// Per actor slot of `actors`.
     private var actorTracks: [ChromeActorTrack] = []
     private var wroteCounterProcess = false
+    /// The request the trigger names, and whether its slice was begun (once, on its first task).
+    private var request: RequestTrigger?
+    private var markedRequest = false
     private var skippedCounters = 0
 
     public init(options: ChromeOptions = ChromeOptions()) {
@@ -43,6 +50,8 @@ public struct ChromeTraceExporter: TraceExporter {
     public mutating func begin(metadata: TraceMetadata, tables: TraceTables, output: inout OutputBuffer) throws {
         tracker = TaskStateTracker(startNs: metadata.startNs)
         writer = ChromeEventWriter(startNs: metadata.startNs, withStacks: options.stackFrames)
+        request = RequestTrigger(metadata)
+        markedRequest = false
         writer.out.write("{\"traceEvents\":[\n")
         writer.writeProcessMetadata(pid: ChromeProcess.tasks, name: "Tasks")
         if options.threadTracks {
@@ -62,6 +71,7 @@ public struct ChromeTraceExporter: TraceExporter {
             guard !id.isNone else { break }
             let created = tracker.create(id, parent: parent, name: name, group: group, at: t)
             writeTaskMetadata(id, name: name, isNew: created.isNew, tables: tables)
+            if created.isNew { markRequest(id, slot: created.slot, name: name, at: t, tables: tables) }
 
         case .taskState(let id, let state, let thread, let waker, let stack):
             guard !id.isNone else { break }
@@ -203,8 +213,23 @@ public struct ChromeTraceExporter: TraceExporter {
     /// The task's slot; a task never announced by `taskCreated` gets its track named here.
     private mutating func taskSlot(_ id: TaskID, at t: Int64, tables: TraceTables) -> TaskStateTracker<ChromeTrack>.Slot {
         let found = tracker.slotCreatingIfNeeded(id, at: t)
-        if found.isNew { writeTaskMetadata(id, name: .empty, isNew: true, tables: tables) }
+        if found.isNew {
+            writeTaskMetadata(id, name: .empty, isNew: true, tables: tables)
+            markRequest(id, slot: found.slot, name: StringID(0), at: t, tables: tables)
+        }
         return found.slot
+    }
+
+    /// Opens the request slice when `id`, just created, is the request's task: the track is new
+    /// and empty, so the slice is outermost and lasts until the task ends (or the window does).
+    private mutating func markRequest(_ id: TaskID, slot: TaskStateTracker<ChromeTrack>.Slot, name: StringID,
+                                      at t: Int64, tables: TraceTables) {
+        guard let request, !markedRequest, id == request.task else { return }
+        markedRequest = true
+        writer.requestSliceName = JSONText.escaped(request.sliceName(taskName: tables.string(name)))
+        tracker[slot].extra.regions.insert(SliceFrame(kind: .request, id: id.raw, name: StringID(0), stack: StackID(0)),
+                                           at: 0)
+        tracker[slot].extra.changed(at: t)
     }
 
     private mutating func writeTaskMetadata(_ id: TaskID, name: StringID, isNew: Bool, tables: TraceTables) {
@@ -265,6 +290,9 @@ public struct ChromeTraceExporter: TraceExporter {
         }
         for slot in actorTracks.indices {
             actorTracks[slot].close(at: endNs, nextFlowID: &nextFlowID, writer: &writer, tables: tables)
+        }
+        if let request, markedRequest {
+            writer.writeTriggerInstant(task: request.task, timeNs: endNs, name: metadata.trigger)
         }
         writer.out.write("\n],\"displayTimeUnit\":\"ns\",\"otherData\":{\"format\":")
         writer.out.writeJSONString(metadata.format)

@@ -1,7 +1,8 @@
 // One Chrome track (pid + tid) and the slices open on it, kept strictly nested.
 //
 // Invariants:
-// - A track is a stack: regions (outermost first) with at most one leaf on top: on a task's
+// - A track is a stack: on the slow request's task track a request slice (outermost, from the
+//   task's creation to its end), then regions (outermost first) with at most one leaf on top: on a task's
 //   track the leaf is its state (running, runnable, blocked: <reason>, syscall); on a thread's
 //   track it is the task running there. A state slice is therefore always inside the innermost
 //   open region: when a region opens or closes, the leaf is ended and begun again around it.
@@ -18,9 +19,11 @@ struct SliceFrame: Equatable {
         case region
         case state
         case task
+        /// The slow request's slice, outermost on its task's track (ChromeEventWriter names it).
+        case request
     }
     var kind: Kind
-    /// Region: its serial; state: `stateCode`; task (on a thread track): the task id.
+    /// Region: its serial; state: `stateCode`; task (on a thread track) and request: the task id.
     var id: UInt64
     /// Region name, blocked reason, or task name.
     var name: StringID
@@ -95,9 +98,10 @@ struct ChromeTrack: LiveTaskPayload {
         dirty = true
     }
 
-    /// Removes the innermost region of that name and every region inside it.
+    /// Removes the innermost region of that name and every region inside it (a request slice is
+    /// no region: it ends with its task).
     mutating func closeRegion(named name: StringID) -> Bool {
-        guard let i = regions.lastIndex(where: { $0.name == name }) else { return false }
+        guard let i = regions.lastIndex(where: { $0.kind == .region && $0.name == name }) else { return false }
         regions.removeSubrange(i...)
         return true
     }

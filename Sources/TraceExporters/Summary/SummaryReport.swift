@@ -10,6 +10,7 @@
 // - Actors: one row per actor (instances of one type are separate rows, told apart by their
 //   labels), sorted by total wait, largest first, whatever the sort key; empty when the trace
 //   has no actors.
+// - `request` is set only when the trigger names a task that appears in the trace.
 
 public struct BlockedTime: Sendable, Equatable {
     public var reason: String
@@ -137,6 +138,8 @@ public struct SummaryReport: Sendable, Equatable {
     /// Number of tasks in the window (`tasks` may hold fewer).
     public var taskCount: Int
     public var actors: [ActorSummary] = []
+    /// The slow request the trigger names, when its task is in the trace.
+    public var request: RequestSummary?
 
     /// Sums over all tasks, from the groups (what folded weights per state add up to).
     public var totals: StateTotals {

@@ -2,15 +2,17 @@
 // aligned text table.
 //
 // Invariants:
-// - JSON: exactly the keys "tasks", "groups", "regions", and "actors" when the trace has
-//   actors; every time an integer in ns; one record per line; strings escaped by
+// - JSON: exactly the keys "request" (first) when the trigger names a task in the trace, "tasks",
+//   "groups", "regions", and "actors" when the trace has actors; every time an integer in ns; one record per line; strings escaped by
 //   writeJSONString. No Foundation encoder.
-// - CSV (RFC 4180): one header line, then task, group, region and actor rows, told apart by the
-//   `kind` column; one `blocked:<reason>` column per reason seen anywhere; the actor columns
+// - CSV (RFC 4180): one header line, then request and request-contributor rows (first, when
+//   there is a request), task, group, region and actor rows, told apart by the `kind` column; one `blocked:<reason>` column per reason seen anywhere; the actor columns
 //   (after p99Ns) only when the trace has actors; a field holding a comma, quote or line break
 //   is quoted with its quotes doubled.
-// - Text: the Actors table only when the trace has actors.
-// - A trace without actors is written exactly as before actors existed.
+// - Text: the Slow request section first, only when there is a request; the Actors table only
+//   when the trace has actors.
+// - A trace without actors, and a trigger that names no task in the trace, are written exactly
+//   as before actors and requests existed.
 // - The rows keep the report's order (SummaryReport.sort).
 
 import TraceModel
@@ -19,7 +21,9 @@ enum SummaryJSONWriter {
     static func write(_ report: SummaryReport, to target: inout OutputBuffer) throws {
         var output = StagingBuffer()
         defer { output.drain(into: &target) }
-        output.write("{\"tasks\":[")
+        output.write(byte: UInt8(ascii: "{"))
+        if let request = report.request { writeRequest(request, to: &output) }
+        output.write("\"tasks\":[")
         for (i, task) in report.tasks.enumerated() {
             output.write(i == 0 ? "\n{\"id\":" : ",\n{\"id\":")
             output.write(uint: task.id)
@@ -94,6 +98,39 @@ enum SummaryJSONWriter {
         output.write("]}\n")
     }
 
+    /// `"request":{...},` and a line break; contributors one per line.
+    private static func writeRequest(_ request: RequestSummary, to output: inout StagingBuffer) {
+        output.write("\"request\":{\"task\":")
+        output.write(uint: request.task)
+        output.write(",\"name\":")
+        output.writeJSONString(request.name)
+        output.write(",\"startNs\":")
+        output.write(int: request.startNs)
+        output.write(",\"endNs\":")
+        output.write(int: request.endNs)
+        output.write(request.ended ? ",\"ended\":true" : ",\"ended\":false")
+        output.write(",\"wallNs\":")
+        output.write(int: request.wallNs)
+        output.write(",\"tasks\":")
+        output.write(int: Int64(request.tasks))
+        writeTimes(request.times, to: &output)
+        output.write(",\"top\":[")
+        for (i, c) in request.top.enumerated() {
+            output.write(i == 0 ? "\n{\"group\":" : ",\n{\"group\":")
+            output.writeJSONString(c.group)
+            output.write(",\"state\":")
+            output.writeJSONString(c.state.name)
+            if let reason = c.state.reason {
+                output.write(",\"reason\":")
+                output.writeJSONString(reason)
+            }
+            output.write(",\"ns\":")
+            output.write(int: c.ns)
+            output.write(byte: UInt8(ascii: "}"))
+        }
+        output.write("]},\n")
+    }
+
     private static func writeTimes(_ times: StateTotals, to output: inout StagingBuffer) {
         output.write(",\"execNs\":")
         output.write(int: times.execNs)
@@ -115,7 +152,8 @@ enum SummaryJSONWriter {
 
 enum SummaryCSVWriter {
     static func write(_ report: SummaryReport, to output: inout OutputBuffer) {
-        let reasons = report.totals.blockedNs.map(\.reason)
+        var reasons = report.totals.blockedNs.map(\.reason)
+        for b in report.request?.times.blockedNs ?? [] where !reasons.contains(b.reason) { reasons.append(b.reason) }
         let actorHeader = report.actors.isEmpty ? [] : ["waitedTasks", "waitNs", "p99WaitNs", "heldNs", "longestQueue"]
         let noActorCells = actorHeader.map { _ in "" }
         var header = ["kind", "id", "name", "group", "count", "startNs", "endNs", "execNs", "schedWaitNs",
@@ -127,6 +165,27 @@ enum SummaryCSVWriter {
         func byReason(_ times: StateTotals) -> [String] {
             reasons.map { reason in
                 String(times.blockedNs.first { $0.reason == reason }?.ns ?? 0)
+            }
+        }
+        if let request = report.request {
+            // `count` is the request's tasks; a contributor (group, state) has its time in that
+            // state's column (and its reason's) and in totalNs.
+            let t = request.times
+            writeRow(["request", String(request.task), request.name, "", String(request.tasks),
+                      String(request.startNs), String(request.endNs), String(t.execNs), String(t.schedWaitNs),
+                      String(t.blockedTotalNs), String(t.syscallNs), String(t.totalNs), "", "", ""]
+                     + noActorCells + byReason(t), to: &output)
+            for c in request.top {
+                var cells = ["", "", "", ""]
+                switch c.state {
+                case .running: cells[0] = String(c.ns)
+                case .runnable: cells[1] = String(c.ns)
+                case .blocked: cells[2] = String(c.ns)
+                case .syscall: cells[3] = String(c.ns)
+                }
+                let reasonCells = reasons.map { $0 == c.state.reason ? String(c.ns) : "" }
+                writeRow(["request contributor", "", c.group, c.group, "", "", ""] + cells
+                         + [String(c.ns), "", "", ""] + noActorCells + reasonCells, to: &output)
             }
         }
         for task in report.tasks {
@@ -177,6 +236,10 @@ enum SummaryCSVWriter {
 
 enum SummaryTextWriter {
     static func write(_ report: SummaryReport, sortedBy key: SummaryOptions.SortKey, to output: inout OutputBuffer) {
+        if let request = report.request {
+            writeRequest(request, to: &output)
+            output.write(byte: UInt8(ascii: "\n"))
+        }
         let totals = report.totals
         output.write("\(report.taskCount) tasks in \(report.groups.count) groups, \(report.regions.count) region names;")
         output.write(" exec \(DurationText.format(totals.execNs)), sched wait \(DurationText.format(totals.schedWaitNs)),")
@@ -223,6 +286,45 @@ enum SummaryTextWriter {
         actors.write(to: &output)
     }
 
+    /// The request's wall time by state (every instant shared equally among the request's tasks
+    /// alive then), and its five largest (group, state) contributors.
+    private static func writeRequest(_ r: RequestSummary, to output: inout OutputBuffer) {
+        output.write("Slow request: \(display(r.name)) (task \(r.task)), wall time \(DurationText.format(r.wallNs))")
+        output.write(r.ended ? "" : " (still running at the window end)")
+        output.write(", \(r.tasks) \(r.tasks == 1 ? "task" : "tasks")\n")
+        output.write("Each instant shared equally among the request's tasks alive then (the request and the tasks it spawned)\n")
+        var states = TextTable([("state", .left), ("time", .right), ("share", .right)])
+        func row(_ label: String, _ ns: Int64) {
+            states.append([label, DurationText.format(ns), percent(ns, of: r.wallNs)])
+        }
+        row("running", r.times.execNs)
+        row("waiting for a thread", r.times.schedWaitNs)
+        let reasons = r.times.blockedNs.sorted { $0.ns != $1.ns ? $0.ns > $1.ns : $0.reason < $1.reason }
+        for b in reasons { row(RequestState.blocked(reason: display(b.reason, empty: "")).label, b.ns) }
+        row("syscall", r.times.syscallNs)
+        row("total", r.wallNs)
+        states.write(to: &output)
+        guard !r.top.isEmpty else { return }
+        output.write("\nLargest contributors\n")
+        var top = TextTable([("group", .left), ("state", .left), ("time", .right), ("share", .right)])
+        for c in r.top {
+            let state = if case .blocked(let reason) = c.state {
+                RequestState.blocked(reason: display(reason, empty: "")).label
+            } else {
+                c.state.label
+            }
+            top.append([display(c.group), state, DurationText.format(c.ns), percent(c.ns, of: r.wallNs)])
+        }
+        top.write(to: &output)
+    }
+
+    /// "37.5%": one decimal, rounded half up.
+    private static func percent(_ ns: Int64, of whole: Int64) -> String {
+        guard whole > 0, ns >= 0 else { return "0.0%" }
+        let tenths = Int64((Double(ns) * 1000 / Double(whole)).rounded())
+        return "\(tenths / 10).\(tenths % 10)%"
+    }
+
     private static let timeColumns: [(String, TextTable.Alignment)] = [
         ("exec", .right), ("sched wait", .right), ("blocked", .right), ("syscall", .right), ("total", .right),
         ("blocked by reason", .left),
@@ -235,8 +337,8 @@ enum SummaryTextWriter {
     }
 
     /// Names on one line: control characters shown as spaces, empty as "(unnamed)".
-    private static func display(_ s: String) -> String {
-        if s.isEmpty { return "(unnamed)" }
+    private static func display(_ s: String, empty: String = "(unnamed)") -> String {
+        if s.isEmpty { return empty }
         return String(s.map { $0.isNewline || $0 == "\t" ? " " : $0 })
     }
 }

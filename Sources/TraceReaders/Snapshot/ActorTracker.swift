@@ -8,7 +8,8 @@
 //   next hop or its next state record other than syscall (a blocked, runnable, running or ended
 //   record from the executor ends its time on the actor); `actorReleased` comes before the
 //   state event that ends the hold, at the same time.
-// - A wait is a blocked state with reason `actor <type name>`, followed by `actorEnqueued`.
+// - A wait is a blocked state with reason `actor <type name>` (or the innermost blocking region
+//   open on the task: the user's word wins), followed by `actorEnqueued`.
 // - A run is a running state on the record's thread (omitted when the task already runs
 //   there: a hop that keeps its thread splits nothing), followed by `actorAcquired` unless the
 //   executor is the generic one.
@@ -37,15 +38,16 @@ struct ActorTracker {
     /// Whether any task hopped (until then, state records need no look-up here).
     var isActive: Bool { !hoppers.isEmpty }
 
-    /// actorWait: `task` asks for `actor` (of type `type`) and waits.
-    mutating func wait(task: UInt64, actor: UInt64, type: StringID, thread: ThreadID, ns: Int64,
+    /// actorWait: `task` asks for `actor` (of type `type`) and waits; `reason` replaces the
+    /// wait's reason (a blocking region open on the task: the user's word wins).
+    mutating func wait(task: UInt64, actor: UInt64, type: StringID, reason: StringID?, thread: ThreadID, ns: Int64,
                        tables: TraceTables, into events: inout [TraceEvent]) {
         let known = self.actor(actor, type: type, ns: ns, tables: tables, into: &events)
         var hopper = hoppers[task] ?? Hopper()
         release(&hopper, task: task, ns: ns, into: &events)
         hopper.runningOn = 0
         hoppers[task] = hopper
-        events.append(TraceEvent(timeNs: ns, .taskState(TaskID(task), .blocked(reason: known.reason), thread: thread,
+        events.append(TraceEvent(timeNs: ns, .taskState(TaskID(task), .blocked(reason: reason ?? known.reason), thread: thread,
                                                         waker: .none, stack: .none)))
         events.append(TraceEvent(timeNs: ns, .actorEnqueued(ActorID(actor), task: TaskID(task))))
     }

@@ -38,6 +38,9 @@ public struct SnapshotTraceReader: TraceReader {
     private var pendingIndex = 0
     private var live: [UInt64: LiveTask] = [:]
     private var actors = ActorTracker()
+    /// Origins of tasks whose taskCreated comes next (taskOrigin records): stack, scope.
+    private var origins: [UInt64: (stack: UInt64, scope: UInt64)] = [:]
+    private var originNames = TaskOriginNames()
     /// Events a record maps to before its last one (actor hops), reused.
     private var mapped: [TraceEvent] = []
     /// Open regions of task-less code, per thread: names, innermost last.
@@ -55,6 +58,8 @@ public struct SnapshotTraceReader: TraceReader {
     struct LiveTask {
         /// Open regions, innermost last: (name, isBlocking).
         var regions: [(name: StringID, blocking: Bool)] = []
+        /// The task that created this one (0: unknown).
+        var parent: UInt64 = 0
     }
 
     /// Opens `path` ("-" for standard input).
@@ -316,7 +321,8 @@ public struct SnapshotTraceReader: TraceReader {
             mapped.removeAll(keepingCapacity: true)
             let type = string(e.name, slot: slot)
             if e.kind == .actorWait {
-                actors.wait(task: e.task, actor: e.other, type: type, thread: thread, ns: ns, tables: tables, into: &mapped)
+                actors.wait(task: e.task, actor: e.other, type: type, reason: openBlockingRegion(e.task), thread: thread,
+                            ns: ns, tables: tables, into: &mapped)
             } else {
                 actors.run(task: e.task, actor: e.other, type: type, thread: thread, ns: ns, tables: tables, into: &mapped)
             }
@@ -337,6 +343,11 @@ public struct SnapshotTraceReader: TraceReader {
         }
     }
 
+    /// The name of the innermost blocking region open on `task`, if any.
+    private func openBlockingRegion(_ task: UInt64) -> StringID? {
+        live[task]?.regions.last(where: { $0.blocking })?.name
+    }
+
     private mutating func queueAllButLast(_ events: [TraceEvent]) -> TraceEvent? {
         guard let last = events.last else { return nil }
         pending.append(contentsOf: events.dropLast())
@@ -349,13 +360,23 @@ public struct SnapshotTraceReader: TraceReader {
         case .taskCreated:
             let name = string(e.name, slot: slot)
             var group = string(e.group, slot: slot)
+            var parent = e.other
+            var stack = StackID.none
+            if let origin = origins.removeValue(forKey: e.task) {
+                stack = stackMap[origin.stack] ?? .none
+                // Created inside a logical task (a request) by the task that opened it: the
+                // logical task is the parent. Tasks its children create keep their creator.
+                if origin.scope != 0, let scope = live[origin.scope], scope.parent == e.other { parent = origin.scope }
+            }
             if group.isEmpty {
-                // Anonymous tasks group by the region that spawned them, else by name.
-                group = live[e.other]?.regions.last?.name ?? name
+                // Anonymous tasks group by the region that spawned them (the user's word), else
+                // by the function that created them, else by name.
+                group = live[e.other]?.regions.last?.name
+                    ?? (stack.isNone ? nil : originNames.function(of: stack, tables: tables)) ?? name
             }
             if group.isEmpty { group = anonymousGroup }
-            live[e.task] = LiveTask()
-            return TraceEvent(timeNs: ns, .taskCreated(task, parent: TaskID(e.other), name: name, group: group, stack: .none))
+            live[e.task] = LiveTask(parent: e.other)
+            return TraceEvent(timeNs: ns, .taskCreated(task, parent: TaskID(parent), name: name, group: group, stack: stack))
         case .taskEnded:
             ensureKnown(e.task, ns: ns)
             forget(e.task)
@@ -369,10 +390,10 @@ public struct SnapshotTraceReader: TraceReader {
         case .taskBlocked:
             ensureKnown(e.task, ns: ns)
             var reason = string(e.name, slot: slot)
-            if reason.isEmpty || reason == suspendedReason {
-                if let region = live[e.task]?.regions.last(where: { $0.blocking }) { reason = region.name }
-                else if reason.isEmpty { reason = suspendedReason }
-            }
+            // The user's word wins: inside a blocking region every wait is that region's
+            // (a sleep inside `withBlockingRegion("db query")` is the query's wait).
+            if let region = openBlockingRegion(e.task) { reason = region }
+            else if reason.isEmpty { reason = suspendedReason }
             return TraceEvent(timeNs: ns, .taskState(task, .blocked(reason: reason), thread: thread, waker: .none, stack: .none))
         case .taskSyscall:
             ensureKnown(e.task, ns: ns)
@@ -410,6 +431,10 @@ public struct SnapshotTraceReader: TraceReader {
             return TraceEvent(timeNs: ns, .taskCPU(task, cpuNs: Int64(clamping: e.other), thread: thread))
         case .actorWait, .actorRun:
             return nil  // mapped by `map`
+        case .taskOrigin:
+            // For the task's taskCreated, which follows on this thread.
+            origins[e.task] = (e.other, e.scope)
+            return nil
         }
     }
 

@@ -1,0 +1,61 @@
+// Logical tasks opened in one call and closed in another, for work that no single closure
+// brackets: a request whose response body is written after its handler returned, a server span
+// from `startSpan` to `end()`. For the package's integrations; users have `Trace.withTask`.
+//
+// Invariants:
+// - `beginTask` records taskCreated (name and group written inline) with the current task as
+//   parent; `endTask` records taskEnded. Each task must be ended exactly once: until then it
+//   stays live in every snapshot's window state, and annotations keep looking up the bound
+//   logical task (`fr_logical_task_opened`).
+// - `inTask` binds the task for its body, so annotations made inside (on the calling Swift task,
+//   or synchronously on the calling thread) belong to it. Bodies may run in several `inTask`
+//   calls, on different tasks and threads, between the begin and the end.
+// - A task begun while nothing records has id 0: nothing is bound, nothing is ended, and the
+//   calls cost a load and a branch.
+
+import CFlightRecorder
+
+package struct OpenTask: Sendable {
+    /// The logical task's id as readers see it; 0 when it was not recorded.
+    package let id: UInt64
+
+    init(id: UInt64) {
+        self.id = id
+    }
+}
+
+extension Trace {
+    /// Opens a logical task named `name` (evaluated only while recording); close it with `endTask`.
+    package static func beginTask(named name: @autoclosure () -> String) -> OpenTask {
+        guard fr_is_recording() else { return OpenTask(id: 0) }
+        var id: UInt64 = 0
+        StringBytes.with(name()) { id = Emit.logicalTaskBegin(inlineName: $0) }
+        if id != 0 { fr_logical_task_opened() }
+        return OpenTask(id: id)
+    }
+
+    /// Closes `task`, from any thread. Balances the begin even when the recorder stopped since.
+    package static func endTask(_ task: OpenTask) {
+        guard task.id != 0 else { return }
+        fr_logical_task_closed()
+        Emit.taskEnded(task: task.id)
+    }
+
+    /// Runs `body` with `task` bound: what it records belongs to the task.
+    package static func inTask<R, E: Error>(_ task: OpenTask, _ body: () throws(E) -> R) throws(E) -> R {
+        guard task.id != 0 else { return try body() }
+        let result: Result<R, E> = LogicalTask.$bound.withValue(task.id) {
+            do throws(E) { return .success(try body()) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    package static func inTask<R, E: Error>(_ task: OpenTask, isolation: isolated (any Actor)? = #isolation,
+                                            _ body: () async throws(E) -> R) async throws(E) -> R {
+        guard task.id != 0 else { return try await body() }
+        let result: Result<R, E> = await LogicalTask.$bound.withValue(task.id) {
+            do throws(E) { return .success(try await body()) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+}

@@ -1,0 +1,30 @@
+// The logical task a request runs as, from the middleware's entry to the end of its response
+// body's write.
+//
+// Invariants:
+// - The task ends exactly once: at `end()`, or when the holder is released without it (a
+//   response whose body is never written drops its body writer, and with it this holder), so
+//   no request leaves a task open in later snapshots.
+// - Made only for a task that was recorded (id nonzero): while nothing records, the middleware
+//   allocates nothing for it.
+
+import FlightRecorder
+import Synchronization
+
+final class RequestTask: Sendable {
+    let task: OpenTask
+    private let ended = Atomic<Bool>(false)
+
+    init(_ task: OpenTask) {
+        self.task = task
+    }
+
+    func end() {
+        guard !ended.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        Trace.endTask(task)
+    }
+
+    deinit {
+        end()
+    }
+}

@@ -1,0 +1,244 @@
+// Specification of the slow request the trigger names (field `task`): the summary's
+// "Slow request" section (its wall time split by state over the request's task and every task
+// it spawned, each instant shared equally among those alive then) in text, JSON and CSV, and
+// the Chrome request slice and trigger instant.
+
+import Foundation
+import Testing
+@testable import TraceExporters
+import TraceModel
+
+@Suite struct SlowRequestTests {
+    /// Request R (task 7, `GET /order`) from 10 µs to 80 µs, amid another request and a
+    /// background task. Times in µs:
+    ///
+    ///     10-20  R running alone
+    ///     20-50  R sleeps; children A running, B blocked on actor Inventory, C runnable (4 members)
+    ///     50     A ends; C runs and creates grandchild G (runnable)
+    ///     50-56  R sleep, B actor, C running, G runnable (4 members)
+    ///     56-62  R sleep, B actor, C running, G syscall (4 members)
+    ///     62     B, C, G end
+    ///     62-70  R sleeps alone; 70-72 R runnable; 72-80 R running; 80 R ends
+    ///
+    /// Split of the 70 µs: running 10 + 7.5 + 1.5 + 1.5 + 8 = 28.5; runnable 7.5 + 1.5 + 2 = 11;
+    /// sleep 7.5 + 1.5 + 1.5 + 8 = 18.5; actor Inventory 7.5 + 1.5 + 1.5 = 10.5; syscall 1.5.
+    static func script(task: String? = "7") -> TraceScript {
+        let s = TraceScript(durationNs: 100_000)
+        s.metadata.trigger = "slow request GET /order 200 0.136 s"
+        s.metadata.triggerFields = [KeyValue("method", "GET"), KeyValue("path", "/order"), KeyValue("route", "/order"),
+                                    KeyValue("status", "200"), KeyValue("durationMs", "136")]
+        if let task { s.metadata.triggerFields.append(KeyValue("task", task)) }
+        // Not members: created before the request, by another request, or by a non-member.
+        s.created(0, 40, "housekeeping", group: "background")
+        s.state(0, 40, .running, thread: 3)
+        s.created(0, 50, "GET /other")
+        s.state(0, 50, .blocked("suspended"))
+        s.created(30_000, 51, "lookup", group: "compute", parent: 50)
+        s.state(30_000, 51, .running, thread: 4)
+        s.created(25_000, 41, "flush", group: "compute", parent: 40)
+        s.state(25_000, 41, .runnable)
+
+        s.created(10_000, 7, "GET /order")
+        s.state(10_000, 7, .running, thread: 1)
+        s.state(20_000, 7, .blocked("sleep"))
+        s.created(20_000, 8, "price", group: "compute", parent: 7)
+        s.state(20_000, 8, .running, thread: 2)
+        s.created(20_000, 9, "reserve", group: "stock", parent: 7)
+        s.state(20_000, 9, .blocked("actor Inventory"))
+        s.created(20_000, 10, "tax", group: "compute", parent: 7)
+        s.state(20_000, 10, .runnable)
+        s.state(50_000, 8, .ended)
+        s.state(50_000, 10, .running, thread: 2)
+        s.created(50_000, 11, "audit", group: "compute", parent: 10)
+        s.state(56_000, 11, .syscall)
+        for id: UInt64 in [9, 10, 11] { s.state(62_000, id, .ended) }
+        s.state(70_000, 7, .runnable)
+        s.state(72_000, 7, .running, thread: 1)
+        s.state(80_000, 7, .ended)
+        // A child of R created after R ended does not count either.
+        s.created(85_000, 12, "late", group: "compute", parent: 7)
+        return s
+    }
+
+    /// The section alone, as the summary computes it.
+    func report(_ s: TraceScript) -> RequestSummary? {
+        guard let trigger = RequestTrigger(s.metadata) else { return nil }
+        var breakdown = RequestBreakdown(trigger: trigger, startNs: s.metadata.startNs)
+        for event in s.events { breakdown.consume(event) }
+        return breakdown.finish(endNs: s.metadata.endNs, tables: s.tables)
+    }
+
+    func summary(_ s: TraceScript, _ format: SummaryOptions.Format) throws -> String {
+        try export(SummaryExporter(options: SummaryOptions(format: format)), s)
+    }
+
+    @Test func wallTimeIsSplitByStateSharingEachInstantAmongTheMembersAliveThen() throws {
+        let r = try #require(report(Self.script()))
+        #expect(r.task == 7 && r.name == "GET /order" && r.ended)
+        #expect(r.startNs == Self.script().startNs + 10_000 && r.wallNs == 70_000)
+        #expect(r.tasks == 5, "R, its three children and its grandchild")
+        #expect(r.times.execNs == 28_500)
+        #expect(r.times.schedWaitNs == 11_000)
+        #expect(r.times.blockedNs == [BlockedTime(reason: "actor Inventory", ns: 10_500),
+                                      BlockedTime(reason: "sleep", ns: 18_500)])
+        #expect(r.times.syscallNs == 1_500)
+        #expect(r.times.totalNs == r.wallNs)
+    }
+
+    @Test func theFiveLargestContributorsAreGroupAndStatePairs() throws {
+        let r = try #require(report(Self.script()))
+        #expect(r.top == [
+            RequestContributor(group: "GET /order", state: .blocked(reason: "sleep"), ns: 18_500),
+            RequestContributor(group: "GET /order", state: .running, ns: 18_000),
+            // Equal times: by group.
+            RequestContributor(group: "compute", state: .running, ns: 10_500),
+            RequestContributor(group: "stock", state: .blocked(reason: "actor Inventory"), ns: 10_500),
+            RequestContributor(group: "compute", state: .runnable, ns: 9_000),
+        ])
+    }
+
+    @Test func partsAddUpToTheWallTimeWhenSharesAreFractional() throws {
+        // Three members over 10 ns: 10/3 each, rounded so that the parts still sum to 10.
+        let s = TraceScript(durationNs: 100)
+        s.metadata.triggerFields = [KeyValue("task", "1")]
+        s.created(0, 1, "GET /x")
+        s.state(0, 1, .blocked("suspended"))
+        s.created(0, 2, "a", parent: 1)
+        s.state(0, 2, .running, thread: 1)
+        s.created(0, 3, "b", parent: 1)
+        s.state(0, 3, .syscall)
+        s.state(10, 1, .ended)
+        let r = try #require(report(s))
+        #expect(r.wallNs == 10 && r.times.totalNs == 10)
+        for part in [r.times.execNs, r.times.syscallNs, r.times.blockedTotalNs] { #expect(part == 3 || part == 4) }
+    }
+
+    @Test func aRequestStillRunningCountsUntilTheWindowEnd() throws {
+        let s = TraceScript(durationNs: 1_000)
+        s.metadata.triggerFields = [KeyValue("task", "1")]
+        s.created(200, 1, "GET /slow")
+        s.state(200, 1, .running, thread: 1)
+        let r = try #require(report(s))
+        #expect(!r.ended && r.endNs == s.metadata.endNs && r.wallNs == 800 && r.times.execNs == 800)
+    }
+
+    @Test func aTaskNotYetInAnyStateWaitsForAThread() throws {
+        let s = TraceScript(durationNs: 1_000)
+        s.metadata.triggerFields = [KeyValue("task", "1")]
+        s.created(0, 1, "GET /x")
+        s.state(100, 1, .running, thread: 1)
+        s.state(300, 1, .ended)
+        let r = try #require(report(s))
+        #expect(r.times.schedWaitNs == 100 && r.times.execNs == 200)
+    }
+
+    @Test func textStartsWithTheSlowRequestSection() throws {
+        let text = try summary(Self.script(), .text)
+        #expect(text.hasPrefix("""
+            Slow request: GET /order (task 7), wall time 70.000µs, 5 tasks
+            Each instant shared equally among the request's tasks alive then (the request and the tasks it spawned)
+            state                         time   share
+            running                   28.500µs   40.7%
+            waiting for a thread      11.000µs   15.7%
+            blocked: sleep            18.500µs   26.4%
+            blocked: actor Inventory  10.500µs   15.0%
+            syscall                    1.500µs    2.1%
+            total                     70.000µs  100.0%
+
+            Largest contributors
+            group       state                         time  share
+            GET /order  blocked: sleep            18.500µs  26.4%
+            GET /order  running                   18.000µs  25.7%
+            compute     running                   10.500µs  15.0%
+            stock       blocked: actor Inventory  10.500µs  15.0%
+            compute     waiting for a thread       9.000µs  12.9%
+
+            10 tasks in
+            """))
+    }
+
+    @Test func jsonHasARequestObjectFirstThatValidatesAgainstTheSchema() throws {
+        let text = try summary(Self.script(), .json)
+        #expect(text.hasPrefix("{\"request\":{\"task\":7,"))
+        let root = try #require(try checkSchema(text, "summary.schema.json") as? [String: Any])
+        let request = try #require(root["request"] as? [String: Any])
+        #expect(request["wallNs"] as? Int == 70_000 && request["totalNs"] as? Int == 70_000)
+        #expect(request["execNs"] as? Int == 28_500 && request["schedWaitNs"] as? Int == 11_000)
+        #expect(request["blockedNs"] as? [String: Int] == ["sleep": 18_500, "actor Inventory": 10_500])
+        let top = try #require(request["top"] as? [[String: Any]])
+        #expect(top.count == 5)
+        #expect(top[0]["group"] as? String == "GET /order" && top[0]["state"] as? String == "blocked"
+                && top[0]["reason"] as? String == "sleep" && top[0]["ns"] as? Int == 18_500)
+        #expect(top[1]["reason"] == nil, "a reason only for blocked states")
+    }
+
+    @Test func csvHasARequestRowAndItsContributors() throws {
+        let rows = try summary(Self.script(), .csv).split(separator: "\n").map(String.init)
+        #expect(rows[0] == "kind,id,name,group,count,startNs,endNs,execNs,schedWaitNs,blockedNs,syscallNs,totalNs,"
+                + "meanNs,p50Ns,p99Ns,blocked:actor Inventory,blocked:sleep,blocked:suspended")
+        let start = Self.script().startNs + 10_000
+        #expect(rows[1] == "request,7,GET /order,,5,\(start),\(start + 70_000),28500,11000,29000,1500,70000,,,,10500,18500,0")
+        #expect(rows[2] == "request contributor,,GET /order,GET /order,,,,,,18500,,18500,,,,,18500,")
+        #expect(rows[3] == "request contributor,,GET /order,GET /order,,,,18000,,,,18000,,,,,,")
+        #expect(rows.filter { $0.hasPrefix("request contributor,") }.count == 5)
+        #expect(Set(rows.map { $0.split(separator: ",", omittingEmptySubsequences: false).count }).count == 1)
+    }
+
+    @Test(arguments: [SummaryOptions.Format.text, .json, .csv])
+    func aTriggerNamingNoTaskInTheTraceChangesNothing(format: SummaryOptions.Format) throws {
+        let plain = try summary(Self.script(task: nil), format)
+        #expect(try summary(Self.script(task: "999"), format) == plain)
+        #expect(try summary(Self.script(task: "not a number"), format) == plain)
+        #expect(!plain.contains("request"))
+    }
+
+    @Test func goTracesNameNoRequest() {
+        var metadata = TraceMetadata(format: "go", version: "1.25")
+        #expect(RequestTrigger(metadata) == nil)
+        metadata.triggerFields = [KeyValue("task", "0")]
+        #expect(RequestTrigger(metadata) == nil)
+    }
+
+    @Test func chromeMarksTheRequestWithASliceAndTheTriggerInstant() throws {
+        let text = try export(ChromeTraceExporter(), Self.script())
+        let trace = checkChrome(text)
+        try checkSchema(text, "chrome-trace.schema.json")
+        let track = trace.slices(pid: 1, tid: 7)
+        let request = try #require(track.first)
+        #expect(request == ChromeSlice(pid: 1, tid: 7, name: "slow request GET /order 136 ms", beginUs: 10, endUs: 80,
+                                       depth: 0))
+        #expect(track.dropFirst().allSatisfy { $0.depth > 0 && $0.beginUs >= 10 && $0.endUs <= 80 })
+        #expect(trace.slices.filter { $0.name.hasPrefix("slow request") }.count == 1)
+        let begin = try #require(trace.events(ph: "B").first { $0["name"] as? String == request.name })
+        #expect(begin["cat"] as? String == "request" && (begin["args"] as? [String: Any])?["task"] as? Int == 7)
+
+        let instants = trace.events(ph: "i").filter { $0["s"] as? String == "g" }
+        #expect(instants.count == 1)
+        #expect(instants.first?["ts"] as? Double == 100, "the window end, when the snapshot was taken")
+        #expect(instants.first?["name"] as? String == "slow request GET /order 200 0.136 s")
+        #expect(instants.first?["cat"] as? String == "request")
+    }
+
+    @Test func chromeWithoutTheRequestTaskIsUnchanged() throws {
+        var missing = try export(ChromeTraceExporter(), Self.script(task: "999"))
+        let plain = try export(ChromeTraceExporter(), Self.script(task: nil))
+        missing = missing.replacingOccurrences(of: ",\"trigger.task\":\"999\"", with: "")
+        #expect(missing == plain)
+    }
+
+    @Test func chromeRequestSliceStaysOutermostAroundRegionsAndEndsAtTheWindowEndForATaskLeftOpen() throws {
+        let s = TraceScript(durationNs: 1_000)
+        s.metadata.triggerFields = [KeyValue("task", "1"), KeyValue("method", "GET"), KeyValue("route", "/r")]
+        s.state(100, 1, .running, thread: 1)  // never announced: named from the trigger
+        s.regionBegin(200, task: 1, "parse")
+        s.regionEnd(300, task: 1, "")  // a stray end of an unnamed region closes no request slice
+        s.regionEnd(300, task: 1, "parse")
+        s.regionBegin(400, task: 1, "load")
+        let text = try export(ChromeTraceExporter(), s)
+        let trace = checkChrome(text)
+        try checkSchema(text, "chrome-trace.schema.json")
+        let track = trace.slices(pid: 1, tid: 1)
+        #expect(track.first == ChromeSlice(pid: 1, tid: 1, name: "slow request GET /r", beginUs: 0.1, endUs: 1, depth: 0))
+        #expect(track.dropFirst().allSatisfy { $0.depth > 0 })
+    }
+}
