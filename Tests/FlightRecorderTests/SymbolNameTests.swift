@@ -22,6 +22,8 @@ import Testing
               ("implicit closure #2 () -> () in closure #1 @Sendable () async -> () in Shop.main() async -> ()",
                "implicit closure #2 in closure #1 in Shop.main()"),
               ("swift_task_create", "swift_task_create"),
+              ("closure #2 in ServiceLifecycle.ServiceGroup.(_run in _D0EAF477062406CACED18D16156D185B)(services: inout Swift.Array, gracefulShutdownStream: Swift.AsyncStream) async throws -> ()",
+               "closure #2 in ServiceLifecycle.ServiceGroup._run(services:gracefulShutdownStream:)"),
           ])
     func shortened(_ demangled: String, _ expected: String) {
         #expect(SwiftSymbolName.simplified(demangled) == expected)

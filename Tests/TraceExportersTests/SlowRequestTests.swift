@@ -50,6 +50,7 @@ import TraceModel
         s.state(50_000, 8, .ended)
         s.state(50_000, 10, .running, thread: 2)
         s.created(50_000, 11, "audit", group: "compute", parent: 10)
+        s.state(50_000, 11, .runnable)
         s.state(56_000, 11, .syscall)
         for id: UInt64 in [9, 10, 11] { s.state(62_000, id, .ended) }
         s.state(70_000, 7, .runnable)
@@ -70,6 +71,35 @@ import TraceModel
 
     func summary(_ s: TraceScript, _ format: SummaryOptions.Format) throws -> String {
         try export(SummaryExporter(options: SummaryOptions(format: format)), s)
+    }
+
+    /// A request that is a logical task (no states of its own), opened by the connection's
+    /// task: it runs, waits and blocks as that task does. Times in µs:
+    ///
+    ///     10-20  connection task running (the request with it)
+    ///     20-30  connection task suspended; child K running (2 members)
+    ///     30     K ends; 30-40 connection task running; 40 the request ends
+    static func logicalRequestScript() -> TraceScript {
+        let s = TraceScript(durationNs: 100_000)
+        s.metadata.triggerFields = [KeyValue("task", "100")]
+        s.created(0, 1, "connection")
+        s.state(0, 1, .running, thread: 1)
+        s.created(10_000, 100, "GET /order", parent: 1)
+        s.state(20_000, 1, .blocked("suspended"))
+        s.created(20_000, 2, "reserve", group: "stock", parent: 100)
+        s.state(20_000, 2, .running, thread: 2)
+        s.state(30_000, 2, .ended)
+        s.state(30_000, 1, .running, thread: 1)
+        s.state(40_000, 100, .ended)
+        return s
+    }
+
+    @Test func aRequestWithoutStatesOfItsOwnTakesTheStatesOfTheTaskServingIt() throws {
+        let r = try #require(report(Self.logicalRequestScript()))
+        #expect(r.wallNs == 30_000)
+        #expect(r.times.execNs == 25_000, "10 alone, 5 of 10 shared with K, 10 alone: \(r.times)")
+        #expect(r.times.schedWaitNs == 0)
+        #expect(r.times.blockedNs.map(\.ns).reduce(0, +) == 5_000)
     }
 
     @Test func wallTimeIsSplitByStateSharingEachInstantAmongTheMembersAliveThen() throws {

@@ -34,6 +34,25 @@ func timedHops(_ count: Int) async -> Int {
     return Int(elapsed / .nanoseconds(1)) / count
 }
 
+/// Nanoseconds per child task created (group.addTask: creation and enqueue, with everything
+/// the recorder writes for it while recording: origin, creation, runnable) for `count` children.
+/// The children cannot run during the timed loop: the executor's one thread runs the creator.
+func timedCreations(_ count: Int) async -> Int {
+    await withTaskExecutorPreference(executor) {
+        await withDiscardingTaskGroup { group in
+            let start = ContinuousClock.now
+            for _ in 0..<count { group.addTask { blackHole(0) } }
+            let elapsed = ContinuousClock.now - start
+            return Int(elapsed / .nanoseconds(1)) / count
+        }
+    }
+}
+
+let createOff = BenchmarkMetric.custom("ns per task created, recording off", polarity: .prefersSmaller,
+                                       useScalingFactor: false)
+let createOn = BenchmarkMetric.custom("ns per task created, recording on", polarity: .prefersSmaller,
+                                      useScalingFactor: false)
+
 let hopOff = BenchmarkMetric.custom("ns per hop, recording off", polarity: .prefersSmaller, useScalingFactor: false)
 let hopOn = BenchmarkMetric.custom("ns per hop, recording on", polarity: .prefersSmaller, useScalingFactor: false)
 
@@ -83,6 +102,21 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.measurement(hopOff, await timedHops(1_000))
             try recorder.start()
             benchmark.measurement(hopOn, await timedHops(1_000))
+            recorder.stop()
+        }
+    }
+
+    // Task creation off and on in alternating rounds of 1,000 children.
+    Benchmark("TaskCreation.OffOnAlternatingRounds",
+              configuration: .init(metrics: [createOff, createOn], maxDuration: .seconds(4), maxIterations: 300,
+                                   thresholds: [createOff: .init(relative: [.p90: 200]),
+                                                createOn: .init(relative: [.p90: 200])])) { benchmark in
+        for _ in benchmark.scaledIterations {
+            _ = await timedCreations(50)
+            benchmark.measurement(createOff, await timedCreations(1_000))
+            try recorder.start()
+            _ = await timedCreations(50)
+            benchmark.measurement(createOn, await timedCreations(1_000))
             recorder.stop()
         }
     }

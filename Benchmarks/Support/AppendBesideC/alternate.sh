@@ -1,6 +1,6 @@
 #!/bin/bash
 # Runs two builds of AppendBesideC by turns and pools their batches: the comparison of two
-# versions of the recorder under the same host levels (BENCHMARKS.md, "The host's levels").
+# versions of the recorder under the same host levels (docs/performance-notes.md, "The host's levels").
 #
 #   alternate.sh A_BINARY B_BINARY [ROUNDS=12] [BATCHES=50]
 #

@@ -95,6 +95,12 @@ enum SwiftSymbolName {
                 i = nextIn(i)
                 continue
             }
+            if c == "(", let name = privateName(s, at: i) {
+                // "(_run in _D0EAF4...)": a private declaration, by its name alone.
+                out += name.text
+                i = name.end
+                continue
+            }
             if c == "<" && !(i > 0 && s[i - 1] == "-") {
                 i = skipGroup(i)
                 continue
@@ -112,6 +118,23 @@ enum SwiftSymbolName {
             i += 1
         }
         return out
+    }
+
+    /// The name of a private declaration's discriminated form `(name in _HEX)` at `i`, and the
+    /// index after it.
+    private static func privateName(_ s: [Character], at i: Int) -> (text: [Character], end: Int)? {
+        var k = i + 1
+        var name: [Character] = []
+        while k < s.count, s[k].isLetter || s[k].isNumber || s[k] == "_" {
+            name.append(s[k])
+            k += 1
+        }
+        let marker = Array(" in _")
+        guard !name.isEmpty, k + marker.count <= s.count, Array(s[k..<k + marker.count]) == marker else { return nil }
+        k += marker.count
+        while k < s.count, s[k].isHexDigit { k += 1 }
+        guard k < s.count, s[k] == ")" else { return nil }
+        return (name, k + 1)
     }
 
     /// `(label:label:)` of a parameter list's content ("_: Swift.Int, in: Shop.Inventory").

@@ -6,15 +6,18 @@
 // lasts, with a live member as `parent` (children, grandchildren...: membership is decided at
 // creation, from what is known then). At each instant of the wall time, that instant is shared
 // equally among the members alive then, and each share goes to (member's group, member's state
-// at that instant). A member not yet in any state counts as runnable: created, it waits for a
-// thread. The shares at each instant sum to the instant, so the parts sum to the wall time.
+// at that instant). A member with no state of its own is doing what the task that created it
+// does: a logical task (the request's, opened by the task serving the connection) runs, waits
+// and blocks with that task; a Swift task's own runnable state follows its creation at once.
+// The shares at each instant sum to the instant, so the parts sum to the wall time.
 //
 // Invariants:
 // - O(1) per event: `share` is the running integral of 1 / (members alive), so a member's state
 //   interval [a, b) receives share(b) - share(a), settled when the member changes state, ends,
 //   or the request ends. Nothing is recomputed per member when another one comes or goes.
-// - Memory: the live members, and one bucket per (group, state, reason) seen among members;
-//   never the number of events. Ended members are forgotten.
+// - Memory: the live members, the last state of each live task (a stateless member's creator
+//   may be no member), and one bucket per (group, state, reason) seen among members; never the
+//   number of events. Ended tasks are forgotten.
 // - Exact sums: buckets hold fractional ns (Double); `finish` rounds their cumulative sums, in
 //   bucket order, to integers ending at the wall time exactly, so every part is within 1 ns of
 //   its exact share and the parts add up to the wall time.
@@ -40,6 +43,8 @@ struct RequestBreakdown {
         var bucket: Int
         /// `share` when the current state began (or when the member was last settled).
         var sinceShare: Double
+        /// Whether the member had a state of its own (until then it takes its creator's).
+        var hasOwnState = false
     }
 
     let trigger: RequestTrigger
@@ -56,6 +61,10 @@ struct RequestBreakdown {
     private var startNs: Int64 = 0
     private var endNs: Int64 = 0
     private var memberCount = 0
+    /// The last state of every live task, members or not.
+    private var states: [UInt64: TaskState] = [:]
+    /// Members without a state of their own, by the task whose state they take.
+    private var followers: [UInt64: [UInt64]] = [:]
 
     init(trigger: RequestTrigger, startNs: Int64) {
         self.trigger = trigger
@@ -69,44 +78,64 @@ struct RequestBreakdown {
         switch event.kind {
         case .taskCreated(let id, let parent, let name, let group, _):
             if phase == .waiting {
-                if id == trigger.task { begin(at: t, name: name, group: group.isEmpty ? name : group) }
+                if id == trigger.task { begin(at: t, name: name, group: group.isEmpty ? name : group, creator: parent) }
             } else if members[id.raw] == nil, members[parent.raw] != nil {
-                add(id, group: group.isEmpty ? name : group, at: t)
+                add(id, group: group.isEmpty ? name : group, creator: parent, at: t)
             }
 
         case .taskState(let id, let state, _, _, _):
+            if state == .ended { states[id.raw] = nil } else { states[id.raw] = state }
             if phase == .waiting {
                 // A reader that never announced the task: it appears with its first state.
                 guard id == trigger.task else { return }
-                begin(at: t, name: StringID(0), group: StringID(0))
+                begin(at: t, name: StringID(0), group: StringID(0), creator: .none)
             }
-            guard var member = members[id.raw] else { return }
+            guard phase == .active else { return }
             advance(to: t)
-            settle(&member)
-            guard state != .ended else {
-                members[id.raw] = nil
-                if id == trigger.task { end(at: t) }
-                return
+            if var member = members[id.raw] {
+                settle(&member)
+                if state == .ended {
+                    members[id.raw] = nil
+                    if id == trigger.task { end(at: t) }
+                } else {
+                    member.bucket = bucket(member.group, state)
+                    member.hasOwnState = true
+                    members[id.raw] = member
+                }
             }
-            member.bucket = bucket(member.group, state)
-            members[id.raw] = member
+            guard phase == .active else { return }
+            // Members that take this task's state.
+            if let waiting = followers[id.raw] {
+                for follower in waiting {
+                    guard var member = members[follower], !member.hasOwnState else { continue }
+                    settle(&member)
+                    member.bucket = bucket(member.group, state == .ended ? .runnable : state)
+                    members[follower] = member
+                }
+                if state == .ended { followers[id.raw] = nil }
+            }
 
         default:
             return
         }
     }
 
-    private mutating func begin(at t: Int64, name: StringID, group: StringID) {
+    private mutating func begin(at t: Int64, name: StringID, group: StringID, creator: TaskID) {
         phase = .active
         self.name = name
         startNs = t
         lastNs = t
-        add(trigger.task, group: group, at: t)
+        add(trigger.task, group: group, creator: creator, at: t)
     }
 
-    private mutating func add(_ id: TaskID, group: StringID, at t: Int64) {
+    /// A new member: until it has a state of its own, it takes its creator's (runnable when
+    /// the creator's is not known).
+    private mutating func add(_ id: TaskID, group: StringID, creator: TaskID, at t: Int64) {
         advance(to: t)
-        members[id.raw] = Member(group: group, bucket: bucket(group, .runnable), sinceShare: share)
+        let state = states[id.raw] ?? states[creator.raw] ?? .runnable
+        members[id.raw] = Member(group: group, bucket: bucket(group, state), sinceShare: share,
+                                 hasOwnState: states[id.raw] != nil)
+        if !creator.isNone { followers[creator.raw, default: []].append(id.raw) }
         memberCount += 1
     }
 
@@ -131,6 +160,8 @@ struct RequestBreakdown {
             buckets[member.bucket].ns += share - member.sinceShare
         }
         members = [:]
+        followers = [:]
+        states = [:]
         endNs = t
         phase = .done
     }
