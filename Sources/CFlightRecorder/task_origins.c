@@ -70,7 +70,10 @@ FR_SWIFTCALL fr_task_and_context swift_task_create(size_t flags, void *options, 
             abort();
         }
     }
-    if (__builtin_expect(!fr_is_recording(), 1)) return runtime(flags, options, result_type, closure_entry, closure_context);
+    const uint64_t both = FR_SWITCH_RECORDING | FR_SWITCH_TASK_ORIGINS;
+    if (__builtin_expect((fr_switches_now() & both) != both, 1)) {
+        return runtime(flags, options, result_type, closure_entry, closure_context);
+    }
     fr_capture_origin();
     fr_task_and_context created = runtime(flags, options, result_type, closure_entry, closure_context);
     fr_origin_tls.count = 0;

@@ -106,10 +106,14 @@ public final class FlightRecorder: Sendable {
             core.foldLocked(upTo: cut.evictedUpTo)
             return core.fold.windowState(strings: StringTable.shared.all())
         }
+        let started = ContinuousClock.now
         let summary = try SnapshotBuilder.write(cut: cut, windowState: windowState, trigger: trigger, sink: sink)
+        let elapsed = ContinuousClock.now - started
         logger.info("snapshot written", metadata: [
             "destination": "\(destination)", "bytes": "\(summary.bytes)", "events": "\(summary.events)",
-            "windowMs": "\(summary.windowNs / 1_000_000)", "trigger": "\(trigger.reason)",
+            "stacks": "\(summary.stacks)", "symbolizeMs": "\(summary.symbolizeNs / 1_000_000)", "windowMs": "\(summary.windowNs / 1_000_000)",
+            "writeMs": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+            "trigger": "\(trigger.reason)",
         ])
         if cut.droppedChunkRequests > 0 {
             logger.warning("events dropped: no memory for a chunk", metadata: ["times": "\(cut.droppedChunkRequests)"])

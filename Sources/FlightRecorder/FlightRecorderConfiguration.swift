@@ -22,14 +22,18 @@ public struct FlightRecorderConfiguration: Sendable, Equatable {
     public var captureStacks: Bool
     /// Whether executors stamp each job with the CPU time its thread spent (jobCPUTime).
     public var threadCPUTime: Bool
+    /// Whether a task created while recording keeps where it was created (a short frame-pointer
+    /// walk per task), so unnamed tasks group by their creating function (Linux).
+    public var taskOrigins: Bool
 
     public init(minAge: Duration = .seconds(5), maxBytes: Int = 16 << 20, chunkBytes: Int = 64 << 10,
-                captureStacks: Bool = false, threadCPUTime: Bool = false) {
+                captureStacks: Bool = false, threadCPUTime: Bool = false, taskOrigins: Bool = true) {
         self.minAge = minAge
         self.maxBytes = maxBytes
         self.chunkBytes = chunkBytes
         self.captureStacks = captureStacks
         self.threadCPUTime = threadCPUTime
+        self.taskOrigins = taskOrigins
     }
 
     /// Chunk size actually used.

@@ -52,6 +52,10 @@ let createOff = BenchmarkMetric.custom("ns per task created, recording off", pol
                                        useScalingFactor: false)
 let createOn = BenchmarkMetric.custom("ns per task created, recording on", polarity: .prefersSmaller,
                                       useScalingFactor: false)
+let createOnNoOrigin = BenchmarkMetric.custom("ns per task created, recording on, no origins",
+                                              polarity: .prefersSmaller, useScalingFactor: false)
+let noOrigins = FlightRecorder(configuration: FlightRecorderConfiguration(minAge: .zero, maxBytes: 16 << 20,
+                                                                          taskOrigins: false))
 
 let hopOff = BenchmarkMetric.custom("ns per hop, recording off", polarity: .prefersSmaller, useScalingFactor: false)
 let hopOn = BenchmarkMetric.custom("ns per hop, recording on", polarity: .prefersSmaller, useScalingFactor: false)
@@ -106,14 +110,21 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    // Task creation off and on in alternating rounds of 1,000 children.
+    // Task creation off, on without task origins and on (the default) in alternating rounds of
+    // 1,000 children: on minus on-without-origins is what identity capture adds.
     Benchmark("TaskCreation.OffOnAlternatingRounds",
-              configuration: .init(metrics: [createOff, createOn], maxDuration: .seconds(4), maxIterations: 300,
+              configuration: .init(metrics: [createOff, createOnNoOrigin, createOn], maxDuration: .seconds(6),
+                                   maxIterations: 300,
                                    thresholds: [createOff: .init(relative: [.p90: 200]),
+                                                createOnNoOrigin: .init(relative: [.p90: 200]),
                                                 createOn: .init(relative: [.p90: 200])])) { benchmark in
         for _ in benchmark.scaledIterations {
             _ = await timedCreations(50)
             benchmark.measurement(createOff, await timedCreations(1_000))
+            try noOrigins.start()
+            _ = await timedCreations(50)
+            benchmark.measurement(createOnNoOrigin, await timedCreations(1_000))
+            noOrigins.stop()
             try recorder.start()
             _ = await timedCreations(50)
             benchmark.measurement(createOn, await timedCreations(1_000))

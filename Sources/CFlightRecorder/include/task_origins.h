@@ -6,12 +6,13 @@
 //   task_origins.c defines it in this library, so an executable's calls bind to it, and calls
 //   the runtime's definition (found once with `dlsym(RTLD_NEXT)`) with the same arguments,
 //   returning its result unchanged.
-// - While a recorder records, it first walks a few frames up the caller's frame-pointer chain
-//   (the first return address lands in `Task.init`/`addTask`, specialized into the caller's
-//   module; the next ones in the function that created the task) into this thread's origin
-//   buffer, which the task's first enqueue (inside the runtime's call, on this thread) reads.
-//   The buffer is cleared when the call returns: a task created without an enqueue stamp here
-//   (another executor's) leaves nothing behind for the next one.
+// - While a recorder records with task origins on (FR_SWITCH_TASK_ORIGINS, the configuration's
+//   `taskOrigins`), it first walks a few frames up the caller's frame-pointer chain (the first
+//   return address lands in `Task.init`/`addTask`, specialized into the caller's module; the
+//   next ones in the function that created the task) into this thread's origin buffer, which
+//   the task's first enqueue (inside the runtime's call, on this thread) reads. The buffer is
+//   cleared when the call returns: a task created without an enqueue stamp here (another
+//   executor's) leaves nothing behind for the next one.
 // - The walk reads only this thread's stack, within its bounds, and stops at the first frame
 //   of an async function (its saved frame pointer is tagged) or at a non-increasing pointer.
 // - Linux only (as actor_hops.h); elsewhere nothing is captured and tasks have no origin.
@@ -25,6 +26,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/// Set in `fr_switches` while creations capture their origin (with FR_SWITCH_RECORDING).
+#define FR_SWITCH_TASK_ORIGINS 32ull
 
 /// Return addresses kept per creation: the creating call site and its callers.
 #define FR_ORIGIN_FRAMES 6

@@ -164,6 +164,7 @@ final class RecorderCore: @unchecked Sendable {
                 isRecording = true
                 fr_set_capture_stacks(configuration.captureStacks)
                 fr_set_thread_cpu_time(configuration.threadCPUTime)
+                fr_switch(UInt64(FR_SWITCH_TASK_ORIGINS), configuration.taskOrigins)
                 fr_set_recording(true)
                 worker = FoldWorker(core: self)
                 return nil
@@ -186,6 +187,7 @@ final class RecorderCore: @unchecked Sendable {
                 fr_set_recording(false)
                 fr_set_capture_stacks(false)
                 fr_set_thread_cpu_time(false)
+                fr_switch(UInt64(FR_SWITCH_TASK_ORIGINS), false)
                 isRecording = false
                 self.owner = nil
                 epoch += 1

@@ -6,7 +6,7 @@
 //   memory (no intermediate copy of the ring).
 // - Frames follow TraceFormat's order: strings (the whole process table, so every id any
 //   chunk uses resolves, plus the function names of captured stacks under ids after it),
-//   stacks (every captured stack, symbolized with dladdr and the Swift demangler), window
+//   stacks (every captured stack, symbolized with dladdr, the images' ELF symbol tables and the Swift demangler), window
 //   state (when not empty), events sorted by chunk base time, end.
 // - The window is [oldest retained chunk's base time, time of the cut].
 
@@ -25,6 +25,10 @@ public struct SnapshotSummary: Sendable, Equatable {
     public var chunks: Int
     /// Covered time, in nanoseconds.
     public var windowNs: Int64
+    /// Stacks written (task origins and annotation stacks), and the time spent naming their
+    /// frames, in nanoseconds.
+    public var stacks: Int = 0
+    public var symbolizeNs: Int64 = 0
 }
 
 enum SnapshotBuilder {
@@ -56,7 +60,9 @@ enum SnapshotBuilder {
         let strings = StringTable.shared.all()
         var entries = strings.enumerated().map { (id: UInt64($0.offset + 1), string: $0.element) }
         let capturedStacks = StackTable.shared.all()
+        let symbolizing = ContinuousClock.now
         let stacks = Stacks.symbolize(capturedStacks, firstStringID: UInt64(strings.count + 1), strings: &entries)
+        let symbolized = ContinuousClock.now - symbolizing
         if !entries.isEmpty {
             try writer.writeFrame(.strings, payload: StringsFrame.encode(entries))
         }
@@ -74,7 +80,9 @@ enum SnapshotBuilder {
         try writer.finish(eventCount: events)
         let windowNs = Double(header.windowEndTicks &- header.windowStartTicks) * 1e9 / header.ticksPerSecond
         return SnapshotSummary(bytes: writer.bytesWritten, events: events, chunks: chunks.count,
-                               windowNs: Int64(windowNs.rounded()))
+                               windowNs: Int64(windowNs.rounded()), stacks: stacks.count,
+                               symbolizeNs: symbolized.components.seconds * 1_000_000_000
+                                   + symbolized.components.attoseconds / 1_000_000_000)
     }
 }
 
