@@ -8,7 +8,7 @@
 _Thread_local fr_hop_thread fr_hop_tls = {NULL, NULL, 0, 0, NULL};
 
 #if defined(__linux__) && __has_attribute(swiftasynccall) && __has_attribute(musttail)
-#include <dlfcn.h>
+#include "interposition.h"
 
 #define FR_ASYNC __attribute__((swiftasynccall))
 #define FR_ASYNC_CONTEXT __attribute__((swift_async_context))
@@ -27,10 +27,8 @@ static fr_actor_hop_callback fr_hop_asked = NULL;
 static fr_actor_hop_callback fr_hop_resumed = NULL;
 
 __attribute__((constructor)) static void fr_actor_hops_resolve(void) {
-    void *next = dlsym(RTLD_NEXT, "swift_task_switch");
-    if (next != NULL && next != (void *)&swift_task_switch) {
-        __atomic_store_n(&fr_runtime_switch, (fr_switch_function)next, __ATOMIC_RELEASE);
-    }
+    void *next = fr_next_definition("swift_task_switch", (const void *)&swift_task_switch);
+    __atomic_store_n(&fr_runtime_switch, (fr_switch_function)next, __ATOMIC_RELEASE);
 }
 
 bool fr_actor_hops_available(void) { return __atomic_load_n(&fr_runtime_switch, __ATOMIC_ACQUIRE) != NULL; }
@@ -117,11 +115,10 @@ FR_ASYNC void swift_task_switch(void *FR_ASYNC_CONTEXT context, fr_resume_functi
                                 const void *identity, uintptr_t implementation) {
     fr_switch_function runtime = __atomic_load_n(&fr_runtime_switch, __ATOMIC_RELAXED);
     if (__builtin_expect(runtime == NULL, 0)) {
-        // Called before this library's constructor ran: resolve now (there is always a next
-        // definition, the runtime's, when this one is called at all).
+        // Called before this library's constructor ran: resolve now.
         fr_actor_hops_resolve();
         runtime = __atomic_load_n(&fr_runtime_switch, __ATOMIC_ACQUIRE);
-        if (runtime == NULL) fr_hop_lost(context);
+        if (runtime == NULL) fr_no_next_definition("swift_task_switch");
     }
     uint64_t both = FR_SWITCH_RECORDING | FR_SWITCH_ACTOR_HOPS;
     if (__builtin_expect((fr_switches_now() & both) != both, 1)) {

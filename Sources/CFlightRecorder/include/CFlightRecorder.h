@@ -465,6 +465,13 @@ static inline uint32_t fr_job_id_word(const void *_Nonnull job) {
 /// this was written against; otherwise nothing is cached and every annotation asks).
 uint64_t fr_state_task_id_miss(fr_thread_state *_Nonnull s, void *_Nonnull task);
 
+/// The id of `task` (a live task the caller holds, usually the current one) through the
+/// thread's one-entry cache described below.
+static inline uint64_t fr_state_task_id_of(fr_thread_state *_Nonnull s, void *_Nonnull task) {
+    if (task == s->cached_task && fr_job_id_word(task) == (uint32_t)s->cached_task_id) return s->cached_task_id;
+    return fr_state_task_id_miss(s, task);
+}
+
 /// `fr_current_task_id` for a thread with recorder state. Reads the runtime's current-task
 /// variable directly when the slow path found it for this thread (two loads instead of a call
 /// through `__tls_get_addr`, whose cost and variance dominated an annotation outside tasks),
@@ -482,8 +489,7 @@ static inline uint64_t fr_state_task_id(fr_thread_state *_Nonnull s) {
     if (slot == NULL) return fr_current_task_id();
     void *task = __atomic_load_n(slot, __ATOMIC_RELAXED);
     if (task == NULL) return 0;
-    if (task == s->cached_task && fr_job_id_word(task) == (uint32_t)s->cached_task_id) return s->cached_task_id;
-    return fr_state_task_id_miss(s, task);
+    return fr_state_task_id_of(s, task);
 }
 
 /// Finds, verifies or drops `s->task_slot`; the recorder's slow path calls it once per chunk.

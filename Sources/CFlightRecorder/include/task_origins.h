@@ -13,8 +13,9 @@
 //   the task's first enqueue (inside the runtime's call, on this thread) reads. The buffer is
 //   cleared when the call returns: a task created without an enqueue stamp here (another
 //   executor's) leaves nothing behind for the next one.
-// - The walk reads only this thread's stack, within its bounds, and stops at the first frame
-//   of an async function (its saved frame pointer is tagged) or at a non-increasing pointer.
+// - The walk is the recorder's stack capture (`fr_capture_stack`): only this thread's stack,
+//   within its bounds, so it stops at the first frame of an async function (its saved frame
+//   pointer is tagged, outside the stack) or at a non-increasing pointer.
 // - Linux only (as actor_hops.h); elsewhere nothing is captured and tasks have no origin.
 #ifndef TASK_ORIGINS_H
 #define TASK_ORIGINS_H

@@ -1,6 +1,7 @@
 // Logical tasks opened in one call and closed in another, for work that no single closure
 // brackets: a request whose response body is written after its handler returned, a server span
-// from `startSpan` to `end()`. For the package's integrations; users have `Trace.withTask`.
+// from `startSpan` to `end()`. For the package's integrations; users have `Trace.withTask`,
+// which brackets its body with the same three calls.
 //
 // Invariants:
 // - `beginTask` records taskCreated (name and group written inline) with the current task as
@@ -30,6 +31,13 @@ extension Trace {
         guard fr_is_recording() else { return OpenTask(id: 0) }
         var id: UInt64 = 0
         StringBytes.with(name()) { id = Emit.logicalTaskBegin(inlineName: $0) }
+        if id != 0 { fr_logical_task_opened() }
+        return OpenTask(id: id)
+    }
+
+    /// Opens a logical task with a static name (interned); close it with `endTask`.
+    static func beginTask(_ name: StaticString) -> OpenTask {
+        let id = Emit.logicalTaskBegin(name: name)
         if id != 0 { fr_logical_task_opened() }
         return OpenTask(id: id)
     }

@@ -256,33 +256,17 @@ public enum Trace {
 
     @usableFromInline
     static func recordTask<R, E: Error>(_ name: StaticString, _ body: () throws(E) -> R) throws(E) -> R {
-        let id = Emit.logicalTaskBegin(name: name)
-        guard id != 0 else { return try body() }
-        fr_logical_task_opened()
-        defer {
-            fr_logical_task_closed()
-            Emit.taskEnded(task: id)
-        }
-        let result: Result<R, E> = LogicalTask.$bound.withValue(id) {
-            do throws(E) { return .success(try body()) } catch { return .failure(error) }
-        }
-        return try result.get()
+        let task = beginTask(name)
+        defer { endTask(task) }
+        return try inTask(task, body)
     }
 
     @usableFromInline
     static func recordTask<R, E: Error>(_ name: StaticString, isolation: isolated (any Actor)?,
                                         _ body: () async throws(E) -> R) async throws(E) -> R {
-        let id = Emit.logicalTaskBegin(name: name)
-        guard id != 0 else { return try await body() }
-        fr_logical_task_opened()
-        defer {
-            fr_logical_task_closed()
-            Emit.taskEnded(task: id)
-        }
-        let result: Result<R, E> = await LogicalTask.$bound.withValue(id) {
-            do throws(E) { return .success(try await body()) } catch { return .failure(error) }
-        }
-        return try result.get()
+        let task = beginTask(name)
+        defer { endTask(task) }
+        return try await inTask(task, isolation: isolation, body)
     }
 
     /// Runs `body` in the synchronous region whose begin recorded `name` (nil: the begin was

@@ -72,10 +72,17 @@ enum Stacks {
     /// dropped; functions that cannot be named get id 0 (readers show the address).
     static func symbolize(_ stacks: [[UInt]], firstStringID: UInt64,
                           strings: inout [(id: UInt64, string: String)]) -> [(id: UInt64, frames: [SnapshotStackFrame])] {
-        var names: [UInt: UInt64] = [:]
+        // Each distinct address is named once: stacks share most of their frames.
+        var names: [UInt: (id: UInt64, isRecorder: Bool)] = [:]
         var nameIDs: [String: UInt64] = [:]
         var next = firstStringID
         func function(_ pc: UInt) -> (id: UInt64, isRecorder: Bool) {
+            if let known = names[pc] { return known }
+            let named = name(pc)
+            names[pc] = named
+            return named
+        }
+        func name(_ pc: UInt) -> (id: UInt64, isRecorder: Bool) {
             var symbol: UnsafePointer<CChar>?
             var image: UnsafePointer<CChar>?
             var offset: UInt = 0
@@ -86,8 +93,7 @@ enum Stacks {
             // dladdr names exported functions only; the image's symbol table names the rest.
             let symbolName = symbol.map { String(cString: $0) }
                 ?? image.flatMap { ElfSymbols.shared.name(image: String(cString: $0), pc: pc &- 1, offset: offset) }
-            if let symbolName {
-                let mangled = symbolName
+            if let mangled = symbolName {
                 isRecorder = mangled.hasPrefix("$s14FlightRecorder") || mangled.hasPrefix("fr_")
                 if let demangled = fr_demangle(mangled) {
                     text = SwiftSymbolName.simplified(String(cString: demangled))
@@ -104,15 +110,11 @@ enum Stacks {
             } else {
                 return (0, false)
             }
-            if let id = names[pc] { return (id, isRecorder) }
-            let id: UInt64
-            if let known = nameIDs[text] { id = known } else {
-                id = next
-                next += 1
-                nameIDs[text] = id
-                strings.append((id, text))
-            }
-            names[pc] = id
+            if let known = nameIDs[text] { return (known, isRecorder) }
+            let id = next
+            next += 1
+            nameIDs[text] = id
+            strings.append((id, text))
             return (id, isRecorder)
         }
         var out: [(id: UInt64, frames: [SnapshotStackFrame])] = []

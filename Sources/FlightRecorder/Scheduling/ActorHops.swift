@@ -56,11 +56,11 @@ enum ActorHops {
             // Back to the generic executor: only a task known to hold an actor here says so.
             guard fr_hop_holder() == task, let s = Emit.reserve() else { return }
             fr_hop_set_holder(nil)
-            appendLeave(taskID(task, s), s)
+            append(.actorRun, task: fr_state_task_id_of(s, task), actor: 0, type: 0, s)
             return
         }
         guard let s = Emit.reserve() else { return }
-        let id = taskID(task, s)
+        let id = fr_state_task_id_of(s, task)
         if id != sched_running_task() && fr_hop_adopted() != task {
             // Running here unseen (resumed by a continuation onto an actor): from now on.
             closeAdopted()
@@ -68,20 +68,29 @@ enum ActorHops {
             Emit.taskRunning(task: id)
         }
         if fr_hop_holder() == task { fr_hop_set_holder(nil) }
-        if let s = Emit.reserve() { append(.actorWait, task: id, identity: identity, s) }
+        if let s = Emit.room() { append(.actorWait, task: id, identity: identity, s) }
         fr_hop_set_pending(task)
     }
 
     static func hopResumed(_ task: UnsafeMutableRawPointer, _ identity: UnsafeRawPointer?) {
         guard let identity, let s = Emit.reserve() else { return }
         if fr_hop_pending() == task { fr_hop_set_pending(nil) }
-        let id = taskID(task, s)
+        let id = fr_state_task_id_of(s, task)
         if id != sched_running_task() && fr_hop_adopted() != task {
             closeAdopted()
             adopt(task, id)
         }
         fr_hop_set_holder(task)
-        if let s = Emit.reserve() { append(.actorRun, task: id, identity: identity, s) }
+        if let s = Emit.room() { append(.actorRun, task: id, identity: identity, s) }
+    }
+
+    /// A stamped job starts on this thread: what it ran outside stamped jobs (an actor's queue
+    /// drained here) is over, and no hop of an earlier job is pending or holding here.
+    @inlinable @inline(__always)
+    static func jobStarting() {
+        closeAdoptedIfAny()
+        fr_hop_set_pending(nil)
+        fr_hop_set_holder(nil)
     }
 
     // MARK: adopted tasks
@@ -121,27 +130,17 @@ enum ActorHops {
 
     // MARK: records
 
-    @inline(__always)
-    private static func taskID(_ task: UnsafeMutableRawPointer, _ s: UnsafeMutablePointer<fr_thread_state>) -> UInt64 {
-        if UnsafeMutableRawPointer(s.pointee.cached_task) == task { return s.pointee.cached_task_id }
-        return fr_job_task_id(task)
-    }
-
-    /// actorRun onto the generic executor: the task runs on, holding no actor.
-    private static func appendLeave(_ task: UInt64, _ s: UnsafeMutablePointer<fr_thread_state>) {
-        let t = Emit.now(s)
-        let end = EventRecord.actor(.actorRun, dt: t &- s.pointee.last_ticks, task: task, actor: 0, typeRef: 0,
-                                    at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit_stateful(s, end, t)
-    }
-
     private static func append(_ kind: EventKind, task: UInt64, identity: UnsafeRawPointer,
                                _ s: UnsafeMutablePointer<fr_thread_state>) {
-        let type = typeName(identity, s)
+        append(kind, task: task, actor: UInt64(UInt(bitPattern: identity)), type: typeName(identity, s), s)
+    }
+
+    /// An actor record; `actor` 0 (with `type` 0) is the generic executor.
+    private static func append(_ kind: EventKind, task: UInt64, actor: UInt64, type: UInt64,
+                               _ s: UnsafeMutablePointer<fr_thread_state>) {
         let t = Emit.now(s)
-        let end = EventRecord.actor(kind, dt: t &- s.pointee.last_ticks, task: task,
-                                    actor: UInt64(UInt(bitPattern: identity)), typeRef: StringRef.interned(type),
-                                    at: s.pointee.write.unsafelyUnwrapped)
+        let end = EventRecord.actor(kind, dt: t &- s.pointee.last_ticks, task: task, actor: actor,
+                                    typeRef: StringRef.interned(type), at: s.pointee.write.unsafelyUnwrapped)
         fr_state_commit_stateful(s, end, t)
     }
 

@@ -186,10 +186,7 @@ enum JobStamps {
             return JobStamp.none
         }
         if RuntimeTask.layoutKnown { sched_retain(job) }
-        // What this thread ran outside stamped jobs (actor queues drained here) is over.
-        ActorHops.closeAdoptedIfAny()
-        fr_hop_set_pending(nil)
-        fr_hop_set_holder(nil)
+        ActorHops.jobStarting()
         Emit.taskRunning(task: task)
         if let threadName, sched_thread_needs_name() { announce(threadName) }
         sched_job_started(job, task)

@@ -92,13 +92,12 @@ final class ElfSymbols: @unchecked Sendable {
 
         /// The name of the function containing `address` (a symbol value of this image).
         func name(at address: UInt64) -> String? {
-            let offset = address
             var low = 0, high = symbols.count
             while low < high {
                 let mid = (low + high) / 2
-                if symbols[mid].start <= offset { low = mid + 1 } else { high = mid }
+                if symbols[mid].start <= address { low = mid + 1 } else { high = mid }
             }
-            guard low > 0, offset < symbols[low - 1].end else { return nil }
+            guard low > 0, address < symbols[low - 1].end else { return nil }
             let start = symbols[low - 1].name
             var end = start
             while end < names.count && names[end] != 0 { end += 1 }
@@ -107,8 +106,13 @@ final class ElfSymbols: @unchecked Sendable {
     }
 }
 
+/// Little-endian fields of an ELF64 file read into memory (bounds are the caller's checks).
 private extension Array where Element == UInt8 {
-    func u16(_ at: Int) -> UInt16 { UInt16(self[at]) | UInt16(self[at + 1]) << 8 }
-    func u32(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(self[at + $1]) << (8 * $1) } }
-    func u64(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(self[at + $1]) << (8 * $1) } }
+    func u16(_ at: Int) -> UInt16 { field(at) }
+    func u32(_ at: Int) -> UInt32 { field(at) }
+    func u64(_ at: Int) -> UInt64 { field(at) }
+
+    private func field<T: FixedWidthInteger>(_ at: Int) -> T {
+        withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: T.self)) }
+    }
 }

@@ -62,11 +62,10 @@ struct WindowFold {
 
     /// The reason of a wait for an actor of type `type`: `actor <type>`.
     mutating func actorReason(_ type: ScannedString) -> Name {
-        let key = type.inline == nil ? type.id : UInt64.max
-        if let known = actorReasons[key] { return known }
+        if type.inline == nil, let known = actorReasons[type.id] { return known }
         let typeName = type.inline.map { String(decoding: $0, as: UTF8.self) } ?? StringTable.shared.text(type.id)
         let reason = name(ScannedStringText("actor \(typeName)"))
-        if type.inline == nil { actorReasons[key] = reason }
+        if type.inline == nil { actorReasons[type.id] = reason }
         return reason
     }
 

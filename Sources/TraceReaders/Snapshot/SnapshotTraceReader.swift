@@ -41,8 +41,6 @@ public struct SnapshotTraceReader: TraceReader {
     /// Origins of tasks whose taskCreated comes next (taskOrigin records): stack, scope.
     private var origins: [UInt64: (stack: UInt64, scope: UInt64)] = [:]
     private var originNames = TaskOriginNames()
-    /// Events a record maps to before its last one (actor hops), reused.
-    private var mapped: [TraceEvent] = []
     /// Open regions of task-less code, per thread: names, innermost last.
     private var threadRegions: [UInt64: [StringID]] = [:]
     private var unmatchedRegionEnds = 0
@@ -313,31 +311,29 @@ public struct SnapshotTraceReader: TraceReader {
                                                            group: createdBeforeWindow, stack: .none)))
     }
 
-    /// The model events of one record: the last is returned, those before it are queued.
+    /// The model event of one record, or nil when it maps to none or to several (actor hops,
+    /// actor releases before a state change): those are queued in `pending`, in order.
     private mutating func map(_ e: DecodedEvent, slot: Int, thread: ThreadID, ns: Int64) -> TraceEvent? {
         switch e.kind {
         case .actorWait, .actorRun:
             ensureKnown(e.task, ns: ns)
-            mapped.removeAll(keepingCapacity: true)
             let type = string(e.name, slot: slot)
             if e.kind == .actorWait {
                 actors.wait(task: e.task, actor: e.other, type: type, reason: openBlockingRegion(e.task), thread: thread,
-                            ns: ns, tables: tables, into: &mapped)
+                            ns: ns, tables: tables, into: &pending)
             } else {
-                actors.run(task: e.task, actor: e.other, type: type, thread: thread, ns: ns, tables: tables, into: &mapped)
+                actors.run(task: e.task, actor: e.other, type: type, thread: thread, ns: ns, tables: tables, into: &pending)
             }
-            return queueAllButLast(mapped)
+            return nil
         case .taskEnded, .taskRunnable, .taskRunning, .taskBlocked, .taskSyscall:
-            guard actors.isActive else { return mapRecord(e, slot: slot, thread: thread, ns: ns) }
-            // A hold of an actor ends with the task's next state (releases come first).
             let event = mapRecord(e, slot: slot, thread: thread, ns: ns)
-            mapped.removeAll(keepingCapacity: true)
+            guard actors.isActive else { return event }
+            // A hold of an actor ends with the task's next state (releases come first).
             actors.stateChanged(task: e.task, syscall: e.kind == .taskSyscall,
                                 runningOn: e.kind == .taskRunning ? thread.raw : 0, ended: e.kind == .taskEnded,
-                                ns: ns, into: &mapped)
-            guard let event else { return queueAllButLast(mapped) }
-            mapped.append(event)
-            return queueAllButLast(mapped)
+                                ns: ns, into: &pending)
+            if let event { pending.append(event) }
+            return nil
         default:
             return mapRecord(e, slot: slot, thread: thread, ns: ns)
         }
@@ -346,12 +342,6 @@ public struct SnapshotTraceReader: TraceReader {
     /// The name of the innermost blocking region open on `task`, if any.
     private func openBlockingRegion(_ task: UInt64) -> StringID? {
         live[task]?.regions.last(where: { $0.blocking })?.name
-    }
-
-    private mutating func queueAllButLast(_ events: [TraceEvent]) -> TraceEvent? {
-        guard let last = events.last else { return nil }
-        pending.append(contentsOf: events.dropLast())
-        return last
     }
 
     private mutating func mapRecord(_ e: DecodedEvent, slot: Int, thread: ThreadID, ns: Int64) -> TraceEvent? {
