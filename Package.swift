@@ -101,7 +101,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "IntegrationTests",
                     dependencies: ["RecorderExclusion", "FlightRecorderHummingbird", "FlightRecorderTracing", "FlightRecorder", "ping-server",
-                                   "TraceReaders", "TraceModel",
+                                   "TraceReaders", "TraceModel", "TraceExporters",
                                    .product(name: "Hummingbird", package: "hummingbird"),
                                    .product(name: "NIOCore", package: "swift-nio"),
                                    .product(name: "Tracing", package: "swift-distributed-tracing"),

@@ -52,6 +52,7 @@ let package = Package(
         benchmarkTarget("RecorderBenchmarks", [.product(name: "FlightRecorder", package: "tracexport")]),
         benchmarkTarget("SchedulingBenchmarks", [.product(name: "FlightRecorder", package: "tracexport")]),
         benchmarkTarget("ActorHopBenchmarks", [.product(name: "FlightRecorder", package: "tracexport")]),
+        benchmarkTarget("SymbolizationBenchmarks", [.product(name: "FlightRecorder", package: "tracexport")]),
         benchmarkTarget("ExporterBenchmarks", [.product(name: "TraceExporters", package: "tracexport")]),
     ]
 )

@@ -171,6 +171,38 @@ size_t fr_capture_stack(const fr_thread_state *state, uintptr_t *pcs, size_t cap
     return n;
 }
 
+#if defined(__linux__)
+#include <link.h>
+
+/// The main program's load address (its ELF header) and its file's absolute path: dladdr names
+/// the main program by argv[0], which may be relative to a directory the process has left.
+static const void *fr_main_base = NULL;
+static char fr_main_path[4096];
+static pthread_once_t fr_main_once = PTHREAD_ONCE_INIT;
+
+static int fr_first_image(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    (void)data;
+    // The first object dl_iterate_phdr reports is the main program; its lowest PT_LOAD maps
+    // the ELF header.
+    uintptr_t lowest = UINTPTR_MAX;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        if (info->dlpi_phdr[i].p_type == PT_LOAD && info->dlpi_phdr[i].p_vaddr < lowest) {
+            lowest = info->dlpi_phdr[i].p_vaddr & ~(uintptr_t)0xFFF;
+        }
+    }
+    if (lowest != UINTPTR_MAX) fr_main_base = (const void *)(info->dlpi_addr + lowest);
+    return 1;
+}
+
+static void fr_find_main_image(void) {
+    ssize_t n = readlink("/proc/self/exe", fr_main_path, sizeof fr_main_path - 1);
+    if (n <= 0) return;
+    fr_main_path[n] = 0;
+    dl_iterate_phdr(fr_first_image, NULL);
+}
+#endif
+
 bool fr_symbol_info(uintptr_t pc, const char **symbol, const char **image, uintptr_t *image_offset) {
     Dl_info info;
     *symbol = NULL;
@@ -180,12 +212,31 @@ bool fr_symbol_info(uintptr_t pc, const char **symbol, const char **image, uintp
     *symbol = info.dli_sname;
     *image = info.dli_fname;
     *image_offset = pc - (uintptr_t)info.dli_fbase;
+#if defined(__linux__)
+    pthread_once(&fr_main_once, fr_find_main_image);
+    if (fr_main_base != NULL && info.dli_fbase == fr_main_base) *image = fr_main_path;
+#endif
     return true;
 }
 
 extern char *swift_demangle(const char *mangledName, size_t mangledNameLength, char *outputBuffer,
                             size_t *outputBufferSize, uint32_t flags);
 
+typedef char *(*fr_cxa_demangle_function)(const char *, char *, size_t *, int *);
+
 char *fr_demangle(const char *name) {
+    if (name[0] == '_' && name[1] == 'Z') {
+        // The C++ runtime's demangler, found at run time: the Swift runtime loads the C++
+        // library, but this library does not link it.
+        static fr_cxa_demangle_function cxa = NULL;
+        static int looked = 0;
+        if (!__atomic_load_n(&looked, __ATOMIC_ACQUIRE)) {
+            __atomic_store_n(&cxa, (fr_cxa_demangle_function)dlsym(RTLD_DEFAULT, "__cxa_demangle"), __ATOMIC_RELAXED);
+            __atomic_store_n(&looked, 1, __ATOMIC_RELEASE);
+        }
+        fr_cxa_demangle_function demangle = __atomic_load_n(&cxa, __ATOMIC_RELAXED);
+        int status = 0;
+        return demangle != NULL ? demangle(name, NULL, NULL, &status) : NULL;
+    }
     return swift_demangle(name, strlen(name), NULL, NULL, 0);
 }

@@ -163,4 +163,12 @@ public struct EventChunkBuilder {
             EventRecord.taskOrigin(dt: dt, task: task, stack: stack, scope: scope, at: $0)
         }
     }
+
+    /// taskSuspension of `task`: the stack id of the point it will resume at.
+    public mutating func taskSuspension(at t: UInt64, task: UInt64, stack: UInt64) {
+        let dt = delta(t)
+        append(maxLength: EventKind.maxFixedLength) {
+            EventRecord.taskSuspension(dt: dt, task: task, stack: stack, at: $0)
+        }
+    }
 }

@@ -123,13 +123,17 @@ public struct EventDecoder {
                 e.isFloat = true
             case .threadName:
                 e.name = try stringRef()
-            case .actorWait, .actorRun, .taskOrigin:
+            case .actorWait, .actorRun, .taskOrigin, .taskSuspension:
                 // Extension kinds: fields within their length; a newer minor version may add more.
                 let length = try cursor.count(limit: cursor.remaining)
                 let fieldsEnd = cursor.offset + length
                 e.task = try cursor.uvarint()
                 e.other = try cursor.uvarint()
-                if kind == .taskOrigin { e.scope = try cursor.uvarint() } else { e.name = try stringRef() }
+                switch kind {
+                case .taskOrigin: e.scope = try cursor.uvarint()
+                case .taskSuspension: break
+                default: e.name = try stringRef()
+                }
                 guard cursor.offset <= fieldsEnd else {
                     throw FormatError(offset: start, "\(kind) record runs past its length")
                 }

@@ -59,6 +59,10 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
     /// call site and its callers) and the logical task it is created in; written right before
     /// the task's `taskCreated`, on the same thread.
     case taskOrigin = 0x42
+    /// task, stack: the task's next `taskBlocked` on this thread (with no reason) suspends it
+    /// awaiting in the function of `stack`'s one frame (where it will resume); readers name
+    /// the wait by it.
+    case taskSuspension = 0x43
 
     /// The largest number of bytes any record takes, inline strings excluded.
     public static let maxFixedLength = 1 + 5 * Varint.maxLength
@@ -191,6 +195,18 @@ public enum EventRecord {
     public static func taskOrigin(dt: UInt64, task: UInt64, stack: UInt64, scope: UInt64,
                                   at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         threeFields(.taskOrigin, dt: dt, task, stack, scope, at: p)
+    }
+
+    /// taskSuspension: `task`, the `stack` id of its resume point.
+    @inlinable @inline(__always)
+    public static func taskSuspension(dt: UInt64, task: UInt64, stack: UInt64,
+                                      at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var q = header(.taskSuspension, dt: dt, at: p)
+        let lengthByte = q
+        q = Varint.write(task, at: q + 1)
+        q = Varint.write(stack, at: q)
+        lengthByte.pointee = UInt8(truncatingIfNeeded: q - lengthByte - 1)  // two varints: < 128 bytes
+        return q
     }
 
     /// An extension record of three varint fields, its length in one byte (three varints never

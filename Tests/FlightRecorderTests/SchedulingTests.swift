@@ -295,7 +295,8 @@ extension Recorder {
             }
             // A sleep suspends its task unless the wake-up comes first (a thread preempted for
             // longer than the sleep): most tasks have two jobs with a block between them. On
-            // Swift 6.3 a global task's sleep bypasses the delay hooks: a block with no reason.
+            // Swift 6.3 a global task's sleep bypasses the delay hooks: the block has no reason
+            // of its own, and its suspension point (Task._sleep) names it for readers.
             let suspended = ids.compactMap { timeline.tasks[$0] }.filter { $0.jobs >= 2 && $0.blocks.values.reduce(0, +) >= 1 }
             #expect(suspended.count >= ids.count / 2)
             #expect(timeline.tasks[after] == nil)

@@ -347,12 +347,14 @@ static inline void fr_set_thread_cpu_time(bool on) {
 
 /// What dladdr knows about `pc`: the symbol containing it (NULL when not exported: functions of
 /// an executable linked without --export-dynamic), the file of its image, and pc's offset from
-/// the image base (for offline symbolization). Returns false when `pc` is in no image.
+/// the image base (for offline symbolization). Returns false when `pc` is in no image. The main
+/// program's file is its absolute path (/proc/self/exe's target), not dladdr's argv[0].
 bool fr_symbol_info(uintptr_t pc, const char *_Nullable *_Nonnull symbol, const char *_Nullable *_Nonnull image,
                     uintptr_t *_Nonnull image_offset);
 
-/// The Swift runtime's demangler (libswiftCore, C calling convention): a malloc'd string the
-/// caller frees, or NULL when `name` is not a Swift symbol.
+/// The Swift runtime's demangler (libswiftCore, C calling convention), or the C++ runtime's for
+/// `_Z` names (the concurrency runtime's own functions): a malloc'd string the caller frees, or
+/// NULL when `name` is neither.
 char *_Nullable fr_demangle(const char *_Nonnull name);
 
 /// Whether annotations may read a String's UTF-8 bytes from its two-word representation

@@ -27,6 +27,9 @@ extern "C" {
 
 /// Job header: HeapObject (16), SchedulerPrivate[2] (16), then the 32-bit flags.
 #define SCHED_JOB_FLAGS_OFFSET 32
+/// Job::RunJob / AsyncTask's ResumeTask (one slot): after the flags and id (8), Voucher (8) and
+/// Reserved (8). For a suspended task, the function it resumes in (its await's continuation).
+#define SCHED_RESUME_FUNCTION_OFFSET 56
 /// AsyncTask::ResumeContext follows Voucher, Reserved and the run function.
 #define SCHED_RESUME_CONTEXT_OFFSET 64
 /// ActiveTaskStatus: after ResumeContext, Reserved64 and the exclusivity access set.
@@ -70,6 +73,39 @@ static inline bool sched_job_is_task(const void *_Nonnull job) {
 
 static inline uint32_t sched_task_status(const void *_Nonnull task) {
     return __atomic_load_n((const uint32_t *)((const char *)task + SCHED_STATUS_FLAGS_OFFSET), __ATOMIC_ACQUIRE);
+}
+
+/// AsyncContext (public ABI): Parent, then ResumeParent.
+#define SCHED_CONTEXT_PARENT_OFFSET 0
+#define SCHED_CONTEXT_RESUME_PARENT_OFFSET 8
+
+/// The await chain of a suspended task, innermost first: the function it will resume in (the
+/// continuation of the await it suspended at, a partial function of the awaiting function),
+/// then the functions its callers resume in, read up its async contexts (each context's
+/// ResumeParent, then its Parent), at most `capacity`, repeats dropped. Read right after its
+/// job ended, while the caller holds the task. The task's own fields are safe to read; a
+/// context is read only while the task's status still says it is suspended (nothing pops a
+/// suspended task's contexts) and only if its address is plausible (nonzero, 16-byte aligned):
+/// a task resumed meanwhile ends the walk.
+static inline size_t sched_task_await_chain(const void *_Nonnull task, uintptr_t *_Nonnull out, size_t capacity) {
+    if (capacity == 0) return 0;
+    uintptr_t function = __atomic_load_n((const uintptr_t *)((const char *)task + SCHED_RESUME_FUNCTION_OFFSET),
+                                         __ATOMIC_RELAXED);
+    if (function == 0) return 0;
+    size_t n = 0;
+    out[n++] = function;
+    const char *context = __atomic_load_n((const char *const *)((const char *)task + SCHED_RESUME_CONTEXT_OFFSET),
+                                          __ATOMIC_ACQUIRE);
+    for (int level = 0; level < 8 && n < capacity; level++) {
+        if (context == NULL || ((uintptr_t)context & 15) != 0) break;
+        if ((sched_task_status(task) & (SCHED_STATUS_RUNNING | SCHED_STATUS_ENQUEUED | SCHED_STATUS_COMPLETE)) != 0) break;
+        uintptr_t resume = *(const uintptr_t *)(context + SCHED_CONTEXT_RESUME_PARENT_OFFSET);
+        const char *parent = *(const char *const *)(context + SCHED_CONTEXT_PARENT_OFFSET);
+        if (resume == 0) break;
+        if (resume != out[n - 1]) out[n++] = resume;
+        context = parent;
+    }
+    return n;
 }
 
 /// Whether the task has never run: its resume context is still the initial context that task

@@ -67,69 +67,95 @@ enum Stacks {
         return id
     }
 
-    /// The stacks frame entries for a snapshot, with function names added to `strings` as
-    /// snapshot-local ids after `firstStringID - 1`. Leading frames inside the recorder are
-    /// dropped; functions that cannot be named get id 0 (readers show the address).
+    /// The stacks frame entries for a snapshot, with function and file names added to
+    /// `strings` as snapshot-local ids after `firstStringID - 1`. Leading frames inside the
+    /// recorder are dropped; functions that cannot be named get id 0 (readers show the
+    /// address); file and line are those of the call (the return address's instruction) where
+    /// the image has a line table, else 0.
     static func symbolize(_ stacks: [[UInt]], firstStringID: UInt64,
                           strings: inout [(id: UInt64, string: String)]) -> [(id: UInt64, frames: [SnapshotStackFrame])] {
+        var table = SnapshotStrings(next: firstStringID)
         // Each distinct address is named once: stacks share most of their frames.
-        var names: [UInt: (id: UInt64, isRecorder: Bool)] = [:]
-        var nameIDs: [String: UInt64] = [:]
-        var next = firstStringID
-        func function(_ pc: UInt) -> (id: UInt64, isRecorder: Bool) {
-            if let known = names[pc] { return known }
-            let named = name(pc)
-            names[pc] = named
-            return named
-        }
-        func name(_ pc: UInt) -> (id: UInt64, isRecorder: Bool) {
-            var symbol: UnsafePointer<CChar>?
-            var image: UnsafePointer<CChar>?
-            var offset: UInt = 0
-            // pc - 1: a return address may be the first byte of the next function.
-            guard fr_symbol_info(pc &- 1, &symbol, &image, &offset) else { return (0, false) }
-            var isRecorder = false
-            let text: String
-            // dladdr names exported functions only; the image's symbol table names the rest.
-            let symbolName = symbol.map { String(cString: $0) }
-                ?? image.flatMap { ElfSymbols.shared.name(image: String(cString: $0), pc: pc &- 1, offset: offset) }
-            if let mangled = symbolName {
-                isRecorder = mangled.hasPrefix("$s14FlightRecorder") || mangled.hasPrefix("fr_")
-                if let demangled = fr_demangle(mangled) {
-                    text = SwiftSymbolName.simplified(String(cString: demangled))
-                    free(demangled)
-                } else {
-                    text = mangled
-                }
-            } else if let image {
-                // Not exported (executables need --export-dynamic for dladdr to name their
-                // functions): image and offset, for addr2line or llvm-symbolizer later.
-                let path = String(cString: image)
-                let file = path.split(separator: "/").last.map(String.init) ?? path
-                text = "\(file)+0x\(String(UInt(offset) &+ 1, radix: 16))"
-            } else {
-                return (0, false)
+        var functions: [UInt: (id: UInt64, isRecorder: Bool)] = [:]
+        var byImage: [String: [(pc: UInt, offset: UInt)]] = [:]
+        for pcs in stacks {
+            for pc in pcs where functions[pc] == nil {
+                functions[pc] = function(pc, &table, &byImage)
             }
-            if let known = nameIDs[text] { return (known, isRecorder) }
-            let id = next
-            next += 1
-            nameIDs[text] = id
-            strings.append((id, text))
-            return (id, isRecorder)
+        }
+        var lines: [UInt: (file: UInt64, line: UInt64)] = [:]
+        for (image, addresses) in byImage {
+            for (pc, location) in ElfSymbols.shared.locations(image: image, addresses) {
+                lines[pc &+ 1] = (table.id(location.file), UInt64(location.line))
+            }
         }
         var out: [(id: UInt64, frames: [SnapshotStackFrame])] = []
         for (index, pcs) in stacks.enumerated() {
             var frames: [SnapshotStackFrame] = []
             var leading = true
             for pc in pcs {
-                let (id, isRecorder) = function(pc)
+                let (id, isRecorder) = functions[pc] ?? (0, false)
                 if leading && isRecorder { continue }
                 leading = false
-                frames.append(SnapshotStackFrame(pc: UInt64(pc), function: id))
+                let line = lines[pc]
+                frames.append(SnapshotStackFrame(pc: UInt64(pc), function: id, file: line?.file ?? 0, line: line?.line ?? 0))
             }
             out.append((UInt64(index + 1), frames))
         }
+        strings.append(contentsOf: table.added)
         return out
+    }
+
+    /// The function containing the call that returns to `pc`, named (id 0: unknown), and
+    /// whether it is the recorder's own; its address is added to `byImage` for file and line.
+    private static func function(_ pc: UInt, _ table: inout SnapshotStrings,
+                                 _ byImage: inout [String: [(pc: UInt, offset: UInt)]]) -> (id: UInt64, isRecorder: Bool) {
+        var symbol: UnsafePointer<CChar>?
+        var image: UnsafePointer<CChar>?
+        var offset: UInt = 0
+        // pc - 1: a return address may be the first byte of the next function.
+        guard fr_symbol_info(pc &- 1, &symbol, &image, &offset) else { return (0, false) }
+        let path = image.map { String(cString: $0) }
+        if let path { byImage[path, default: []].append((pc &- 1, offset)) }
+        var isRecorder = false
+        let text: String
+        // dladdr names exported functions only; the image's symbol table names the rest.
+        let symbolName = symbol.map { String(cString: $0) }
+            ?? path.flatMap { ElfSymbols.shared.name(image: $0, pc: pc &- 1, offset: offset) }
+        if let mangled = symbolName {
+            isRecorder = mangled.hasPrefix("$s14FlightRecorder") || mangled.hasPrefix("fr_")
+            if let demangled = fr_demangle(mangled) {
+                // C++ names (the concurrency runtime's) as demangled; Swift names shortened.
+                let name = String(cString: demangled)
+                text = mangled.hasPrefix("_Z") ? name : SwiftSymbolName.simplified(name)
+                free(demangled)
+            } else {
+                text = mangled
+            }
+        } else if let path {
+            // No symbol covers it: image and offset, for addr2line or llvm-symbolizer later.
+            let file = path.split(separator: "/").last.map(String.init) ?? path
+            text = "\(file)+0x\(String(UInt(offset) &+ 1, radix: 16))"
+        } else {
+            return (0, false)
+        }
+        return (table.id(text), isRecorder)
+    }
+}
+
+/// Strings a snapshot's stacks frame adds to its strings frame, each once.
+private struct SnapshotStrings {
+    var next: UInt64
+    var ids: [String: UInt64] = [:]
+    var added: [(id: UInt64, string: String)] = []
+
+    mutating func id(_ text: String) -> UInt64 {
+        if let known = ids[text] { return known }
+        let id = next
+        next += 1
+        ids[text] = id
+        added.append((id, text))
+        return id
     }
 }
 

@@ -122,7 +122,9 @@ enum ActorHops {
         let ticks = fr_ticks()
         switch RuntimeTask.afterJob(task, markerAtStart: marker) {
         case .finished: Emit.jobEnd(.taskEnded, task: id, ticks: ticks)
-        case .suspended: Emit.jobEnd(.taskBlocked, task: id, ticks: ticks)
+        case .suspended:
+            SuspensionPoints.record(task: id, job: task, ticks: ticks)
+            Emit.jobEnd(.taskBlocked, task: id, ticks: ticks)
         case .movedAway: Emit.jobEnd(.taskRunnable, task: id, ticks: ticks)
         case .alreadyResumed: break
         }

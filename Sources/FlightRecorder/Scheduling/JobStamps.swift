@@ -244,8 +244,11 @@ enum JobStamps {
             if marks & SCHED_MARK_YIELD != 0 {
                 Emit.jobEnd(.taskRunnable, task: task, ticks: ticks)
                 yielded = true
+            } else if marks & SCHED_MARK_SLEEP != 0 {
+                Emit.jobEnd(.taskBlocked, task: task, reason: sleepReason, ticks: ticks)
             } else {
-                Emit.jobEnd(.taskBlocked, task: task, reason: marks & SCHED_MARK_SLEEP != 0 ? sleepReason : 0, ticks: ticks)
+                SuspensionPoints.record(task: task, job: job, ticks: ticks)
+                Emit.jobEnd(.taskBlocked, task: task, ticks: ticks)
             }
         }
         sched_job_ended(job, yielded)

@@ -40,6 +40,11 @@ public struct SnapshotTraceReader: TraceReader {
     private var actors = ActorTracker()
     /// Origins of tasks whose taskCreated comes next (taskOrigin records): stack, scope.
     private var origins: [UInt64: (stack: UInt64, scope: UInt64)] = [:]
+    /// Per task, the stack of the point its next reasonless block suspends it at (taskSuspension).
+    private var suspensions: [UInt64: UInt64] = [:]
+    /// Per snapshot stack id of a suspension point: the reason it gives a wait.
+    private var suspensionReasons: [UInt64: StringID] = [:]
+    private let sleepReason: StringID
     private var originNames = TaskOriginNames()
     /// Open regions of task-less code, per thread: names, innermost last.
     private var threadRegions: [UInt64: [StringID]] = [:]
@@ -88,6 +93,7 @@ public struct SnapshotTraceReader: TraceReader {
         metadata.minAgeNs = header.minAgeNs == 0 ? nil : Int64(header.minAgeNs)
         metadata.maxBytes = header.maxBytes == 0 ? nil : Int64(header.maxBytes)
         suspendedReason = tables.intern("suspended")
+        sleepReason = tables.intern("sleep")
         createdBeforeWindow = tables.intern("(created before the window)")
         anonymousGroup = tables.intern("(anonymous)")
         lastNs = 0
@@ -293,6 +299,42 @@ public struct SnapshotTraceReader: TraceReader {
         let slot = Int(truncatingIfNeeded: task & 1023)
         if knownLive[slot] == task { knownLive[slot] = 0 }
         live[task] = nil
+        if !suspensions.isEmpty { suspensions[task] = nil }
+    }
+
+    /// Whether a function is the standard library's or the concurrency runtime's (its C++
+    /// functions, such as the task group's resume adapter): not where the application waits.
+    private static func isStandardLibrary(_ function: String) -> Bool {
+        // A closure is where the function that contains it is; a witness is the protocol's.
+        var name = Substring(function)
+        while true {
+            var rest = name
+            if rest.hasPrefix("implicit ") { rest = rest.dropFirst(9) }
+            guard rest.hasPrefix("closure #"), let enclosing = rest.firstRange(of: " in ") else { break }
+            name = rest[enclosing.upperBound...]
+        }
+        for thunk in ["protocol witness for ", "dispatch thunk of "] where name.hasPrefix(thunk) { name = name.dropFirst(thunk.count) }
+        return name.hasPrefix("Swift.") || name.hasPrefix("_Z") || name.hasPrefix("swift_") || name.contains("swift::")
+    }
+
+    /// The reason a wait suspended at the await chain of snapshot stack `stack` has: "sleep" in
+    /// the standard library's sleeps; else "suspended in <function>", the innermost function of
+    /// the chain outside the standard library and the concurrency runtime (else the outermost);
+    /// else "suspended" when the chain has no names.
+    private mutating func suspensionReason(_ stack: UInt64) -> StringID {
+        if let known = suspensionReasons[stack] { return known }
+        var reason = suspendedReason
+        if let model = stackMap[stack] {
+            let functions = tables.stack(model).map { tables.string($0.function) }
+                .filter { !$0.isEmpty && !$0.hasPrefix("0x") }
+            if functions.contains(where: { $0.contains("Task._sleep(") || $0.contains("Task.sleep(") || $0.contains("Clock.sleep(") }) {
+                reason = sleepReason
+            } else if let function = functions.first(where: { !Self.isStandardLibrary($0) }) ?? functions.last {
+                reason = tables.intern("suspended in " + function)
+            }
+        }
+        suspensionReasons[stack] = reason
+        return reason
     }
 
     /// Introduces a task seen for the first time without a creation record.
@@ -380,11 +422,13 @@ public struct SnapshotTraceReader: TraceReader {
         case .taskBlocked:
             ensureKnown(e.task, ns: ns)
             var reason = string(e.name, slot: slot)
+            let point = suspensions.isEmpty ? nil : suspensions.removeValue(forKey: e.task)
             // The user's word wins: inside a blocking region every wait is that region's
             // (a sleep inside `withBlockingRegion("db query")` is the query's wait).
             if let region = openBlockingRegion(e.task) { reason = region }
-            else if reason.isEmpty { reason = suspendedReason }
-            return TraceEvent(timeNs: ns, .taskState(task, .blocked(reason: reason), thread: thread, waker: .none, stack: .none))
+            else if reason.isEmpty { reason = point.map { suspensionReason($0) } ?? suspendedReason }
+            return TraceEvent(timeNs: ns, .taskState(task, .blocked(reason: reason), thread: thread, waker: .none,
+                                                     stack: point.flatMap { stackMap[$0] } ?? .none))
         case .taskSyscall:
             ensureKnown(e.task, ns: ns)
             return TraceEvent(timeNs: ns, .taskState(task, .syscall, thread: thread, waker: .none, stack: .none))
@@ -424,6 +468,10 @@ public struct SnapshotTraceReader: TraceReader {
         case .taskOrigin:
             // For the task's taskCreated, which follows on this thread.
             origins[e.task] = (e.other, e.scope)
+            return nil
+        case .taskSuspension:
+            // For the task's taskBlocked, which follows on this thread.
+            suspensions[e.task] = e.other
             return nil
         }
     }
