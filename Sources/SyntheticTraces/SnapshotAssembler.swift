@@ -22,6 +22,8 @@ public final class SnapshotAssembler {
     private let chunkBytes: Int
     public private(set) var eventCount = 0
     public var window = WindowState()
+    /// Stacks the events refer to by id (written in a stacks frame when not empty).
+    public var stacks: [(id: UInt64, frames: [SnapshotStackFrame])] = []
     public var header = SnapshotHeader()
 
     public init(chunkBytes: Int) {
@@ -75,6 +77,7 @@ public final class SnapshotAssembler {
         let sink = ByteSink()
         let writer = try SnapshotWriter(header: header, sink: { sink.append($0) })
         try writer.writeFrame(.strings, payload: StringsFrame.encode(strings))
+        if !stacks.isEmpty { try writer.writeFrame(.stacks, payload: StacksFrame.encode(stacks)) }
         if !window.isEmpty { try writer.writeFrame(.windowState, payload: window.encoded()) }
         for chunk in drainChunks() { try writer.writeFrame(.events, payload: chunk.bytes) }
         try writer.finish(eventCount: eventCount)
