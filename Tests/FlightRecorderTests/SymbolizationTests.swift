@@ -133,6 +133,14 @@ extension Recorder {
             }
         }
 
+        @Test("an image whose file cannot be read as ELF names nothing: its addresses stay image and offset")
+        func unreadableImages() throws {
+            #expect(ElfSymbols.Image(path: "/nonexistent/libgone.so") == nil)
+            #expect(ElfSymbols.Image(path: "/proc/self/status") == nil, "not ELF")
+            #expect(ElfSymbols.shared.name(image: "/nonexistent/libgone.so", pc: 0x1234, offset: 0x234) == nil)
+            #expect(ElfSymbols.shared.locations(image: "/nonexistent/libgone.so", [(0x1234, 0x234)]).isEmpty)
+        }
+
         @Test("an address in no image is unknown: no name, no file")
         func addressInNoImage() {
             let frames = Self.symbolized([16])
