@@ -112,10 +112,14 @@ static FR_SWIFTCALL void sched_deadline_hook_fn(long long sec, long long nsec, l
     else original(sec, nsec, tsec, tnsec, clock, job);
 }
 
-bool sched_takeover_install(sched_enqueue_callback onEnqueue, sched_timer_callback onTimer) {
+int sched_takeover_install(sched_enqueue_callback onEnqueue, sched_timer_callback onTimer) {
     int expected = 0;
     if (!__atomic_compare_exchange_n(&sched_installed, &expected, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-        return false;
+        return SCHED_ALREADY_INSTALLED;
+    }
+    if (__atomic_load_n(&swift_task_enqueueGlobal_hook, __ATOMIC_ACQUIRE) != NULL) {
+        __atomic_store_n(&sched_installed, 0, __ATOMIC_RELEASE);
+        return SCHED_OTHER_EXECUTOR;
     }
     __atomic_store_n(&sched_on_enqueue, onEnqueue, __ATOMIC_RELEASE);
     __atomic_store_n(&sched_on_timer, onTimer, __ATOMIC_RELEASE);
@@ -125,7 +129,7 @@ bool sched_takeover_install(sched_enqueue_callback onEnqueue, sched_timer_callba
     __atomic_store_n(&swift_task_enqueueGlobalWithDelay_hook, sched_delay_hook_fn, __ATOMIC_RELEASE);
     __atomic_store_n(&swift_task_enqueueGlobalWithDeadline_hook, sched_deadline_hook_fn, __ATOMIC_RELEASE);
     __atomic_store_n(&swift_task_enqueueGlobal_hook, sched_global_hook_fn, __ATOMIC_RELEASE);
-    return true;
+    return SCHED_INSTALLED;
 }
 
 void sched_takeover_uninstall(void) {

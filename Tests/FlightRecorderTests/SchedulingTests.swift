@@ -259,7 +259,10 @@ extension Recorder {
                 return true
             }.value
             #expect(resumed)
-            while !executor.hasStopped { try await Task.sleep(for: .milliseconds(1)) }
+            // Bounded: a regression fails here instead of hanging the run.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !executor.hasStopped && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
+            #expect(executor.hasStopped, "the executor stops after shutdown")
         }
 
         @Test("the global executor takeover records tasks that prefer no executor, and uninstall gives the executor back")

@@ -274,8 +274,16 @@ typedef void (*sched_enqueue_callback)(void *_Nonnull job);
 /// Called when a task on this thread enqueues a job on the global executor after a delay.
 typedef void (*sched_timer_callback)(void);
 
-/// Installs the enqueue hooks (saving the ones in place). Returns false if already installed.
-bool sched_takeover_install(sched_enqueue_callback _Nonnull onEnqueue, sched_timer_callback _Nonnull onTimer);
+/// `sched_takeover_install`'s answers.
+#define SCHED_INSTALLED 0
+#define SCHED_ALREADY_INSTALLED 1
+/// Another global executor (a hook of someone else's, such as SwiftNIO's event-loop takeover)
+/// is in place: ours would silently move its jobs off it, so nothing is installed.
+#define SCHED_OTHER_EXECUTOR 2
+
+/// Installs the enqueue hooks (saving the delay and deadline hooks in place, which ours pass
+/// through). Returns SCHED_INSTALLED, or why not.
+int sched_takeover_install(sched_enqueue_callback _Nonnull onEnqueue, sched_timer_callback _Nonnull onTimer);
 /// Restores the hooks saved by install; jobs enqueued afterwards go to the runtime again.
 void sched_takeover_uninstall(void);
 

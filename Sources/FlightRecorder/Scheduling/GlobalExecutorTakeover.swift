@@ -18,9 +18,11 @@
 // "sleep".
 //
 // Invariants and caveats:
-// - Off by default; `install` throws if a takeover is already installed. Hooks that were set
-//   before are saved and restored by `uninstall` (ours are only taken back if nobody replaced
-//   them since).
+// - Off by default; `install` throws if a takeover is already installed, or if another global
+//   executor's hook is in place (SwiftNIO's event-loop takeover, say: ours would move its jobs
+//   off its threads without a word). The delay and deadline hooks in place are saved, called
+//   by ours, and restored by `uninstall` (ours are only taken back if nobody replaced them
+//   since).
 // - Every job the hook receives runs exactly once, on a Dispatch worker thread; it is stamped
 //   if a recorder records when it starts (stamps are skipped with one load otherwise).
 // - Jobs already in the runtime's global queue when `install` runs still run there, unrecorded.
@@ -54,9 +56,16 @@ import Synchronization
 public enum GlobalExecutorTakeover {
     public enum Failure: Error, Equatable, Sendable, CustomStringConvertible {
         case alreadyInstalled
+        /// Another global executor is installed (a hook of someone else's on the global queue).
+        case anotherExecutorInstalled
 
         public var description: String {
-            "the global executor is already taken over (GlobalExecutorTakeover.install was called twice)"
+            switch self {
+            case .alreadyInstalled:
+                "the global executor is already taken over (GlobalExecutorTakeover.install was called twice)"
+            case .anotherExecutorInstalled:
+                "another global executor is installed (e.g. SwiftNIO's event-loop takeover); jobs stay on it, unrecorded"
+            }
         }
     }
 
@@ -67,8 +76,12 @@ public enum GlobalExecutorTakeover {
     /// running on Dispatch's worker pool, as they would without the takeover.
     public static func install() throws(Failure) {
         try installLock.withLock { _ throws(Failure) in
-            guard !installed.load(ordering: .acquiring),
-                  sched_takeover_install(onEnqueue, onTimer) else { throw .alreadyInstalled }
+            guard !installed.load(ordering: .acquiring) else { throw .alreadyInstalled }
+            switch sched_takeover_install(onEnqueue, onTimer) {
+            case SCHED_INSTALLED: break
+            case SCHED_OTHER_EXECUTOR: throw .anotherExecutorInstalled
+            default: throw .alreadyInstalled
+            }
             installed.store(true, ordering: .releasing)
             actorHops = ActorHops.enable()
             if !actorHops {
