@@ -16,8 +16,10 @@
 //   at most one actor, and stops waiting once it acquires one or blocks, enters a syscall or
 //   ends; an actor has at most one holder, until its release (a task's end does not release
 //   it: the reader sends the release).
-// - `carriedEvents(at:)` is deterministic: threads and tasks in id order, actors and counters in
-//   order of first sight. A task's `taskCreated` comes first, then its regions (outermost
+// - `carriedEvents(at:)` is deterministic: threads in id order, actors and counters in order of
+//   first sight, tasks in the order they entered their current state (then by id), so that
+//   whatever follows from that order in the stream (the task a thread shows last) follows the
+//   same way from the carried events. A task's `taskCreated` comes first, then its regions (outermost
 //   first), then its state; actor holds and waits follow every task's state, as they follow
 //   the holder's running and the waiter's blocked state in a reader's stream.
 
@@ -40,6 +42,8 @@ package struct LiveTraceState {
         var state: TaskState?
         var thread: ThreadID
         var stateStack: StackID
+        /// When the task entered its state.
+        var stateSinceNs: Int64
         /// Innermost last.
         var regions: [Region]
     }
@@ -98,6 +102,7 @@ package struct LiveTraceState {
             tasks[slot].state = state
             tasks[slot].thread = thread
             tasks[slot].stateStack = stack
+            tasks[slot].stateSinceNs = event.timeNs
 
         case .regionBegin(let task, let thread, let name, let stack):
             let region = Region(name: name, stack: stack, thread: thread)
@@ -165,8 +170,11 @@ package struct LiveTraceState {
         for name in counterOrder {
             events.append(TraceEvent(timeNs: timeNs, .counter(name: name, value: counterValues[name] ?? 0)))
         }
-        for (_, found) in slotOfTask.entries.sorted(by: { $0.key < $1.key }) {
-            let task = tasks[Int(found)]
+        let slots = slotOfTask.entries.map { Int($0.value) }.sorted {
+            (tasks[$0].stateSinceNs, tasks[$0].id) < (tasks[$1].stateSinceNs, tasks[$1].id)
+        }
+        for slot in slots {
+            let task = tasks[slot]
             events.append(TraceEvent(timeNs: timeNs, .taskCreated(task.id, parent: task.parent, name: task.name,
                                                                   group: task.group, stack: task.stack)))
             for region in task.regions {
@@ -197,7 +205,7 @@ package struct LiveTraceState {
     private mutating func taskSlot(_ id: TaskID) -> Int {
         if let found = slotOfTask[id.raw] { return Int(found) }
         let record = Task(id: id, parent: TaskID(0), name: StringID(0), group: StringID(0), stack: StackID(0),
-                          state: nil, thread: ThreadID(0), stateStack: StackID(0), regions: [])
+                          state: nil, thread: ThreadID(0), stateStack: StackID(0), stateSinceNs: 0, regions: [])
         let slot: Int
         if let free = freeSlots.popLast() {
             slot = Int(free)
