@@ -92,7 +92,9 @@ let package = Package(
         .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat", "SyntheticTraces"], swiftSettings: strict),
         .testTarget(name: "TraceReadersTests", dependencies: ["TraceReaders", "TraceFormat", "TraceModel", "SyntheticTraces"],
                     resources: [], swiftSettings: strict),
-        .testTarget(name: "TraceExportersTests", dependencies: ["TraceExporters", "TraceReaders", "TraceModel", "SyntheticTraces"],
+        // (tracexport: the CLI's tests run the built binary, so the tests build it.)
+        .testTarget(name: "TraceExportersTests", dependencies: ["TraceExporters", "TraceReaders", "TraceModel", "SyntheticTraces",
+                                                                "tracexport"],
                     swiftSettings: strict),
         // Test support: one recorder per process, so tests that record take turns.
         .target(name: "RecorderExclusion", path: "Tests/RecorderExclusion", swiftSettings: strict),

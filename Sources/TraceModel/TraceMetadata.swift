@@ -27,6 +27,13 @@ public struct TraceMetadata: Sendable, Equatable {
     /// Bytes of the input file (compressed), and of its content once decompressed.
     public var fileBytes: Int64
     public var uncompressedBytes: Int64
+    /// Set when the events are a window cut from a longer trace (`--start`, `--end`, `--split`):
+    /// the start of the whole trace. Outputs keep measuring time from it, so a window's times
+    /// read as in the whole trace. Nil: the window is the whole trace.
+    public var traceStartNs: Int64?
+    /// Whether the window runs to the end of the trace (a whole trace does). A snapshot's
+    /// trigger fires at the end of the trace: only such a window holds the moment it fired.
+    public var reachesTraceEnd = true
 
     public init(format: String, version: String, startNs: Int64 = 0, endNs: Int64 = 0) {
         self.format = format
@@ -41,6 +48,9 @@ public struct TraceMetadata: Sendable, Equatable {
     }
 
     public var durationNs: Int64 { max(0, endNs - startNs) }
+
+    /// What outputs measure time from: the trace's start, also for a window cut from it.
+    public var originNs: Int64 { traceStartNs ?? startNs }
 }
 
 public struct KeyValue: Sendable, Equatable {

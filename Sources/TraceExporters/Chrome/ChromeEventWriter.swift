@@ -3,8 +3,8 @@
 // Invariants:
 // - Events are separated by ",\n" (one event per line, no other whitespace): compact, and
 //   still diffable and greppable.
-// - `ts` is microseconds relative to the window start with nanosecond precision; no event
-//   carries a negative or non-finite number.
+// - `ts` is microseconds from `startNs` (the trace's start, also for a window cut from it) with
+//   nanosecond precision; no event carries a negative or non-finite number.
 // - Names are written from per-StringID caches of escaped JSON; no per-event String is built
 //   except for log messages, which are not interned.
 // - Repeated pieces are copied, not formatted again: a track's `,"pid":P,"tid":T,"ts":` is

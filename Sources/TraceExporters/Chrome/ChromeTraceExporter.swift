@@ -14,14 +14,17 @@
 // - when the trigger names a task in the trace (RequestTrigger), a slice "slow request <name>
 //   <duration>" (cat "request", args.task) around everything on that task's track, from its
 //   creation to its end, and a global instant (cat "request") named by the trigger at the window
-//   end: a snapshot is cut when its trigger fires, and the metadata holds no other trigger time;
+//   end: a snapshot is cut when its trigger fires, and the metadata holds no other trigger time
+//   (a window that ends before the trace does has no trigger instant);
 // - `displayTimeUnit`, `otherData` (format, version, trigger, window, damage) and
 //   `stackFrames` written once, after the events.
 //
 // Invariants:
 // - Every track is strictly nested, ordered by time, with ends before begins at equal times
 //   (ChromeTrack). Slices open at the window end are closed at `metadata.endNs`; what began
-//   before the window arrives from the reader as begins at `startNs` (ts 0).
+//   before the window arrives from the reader as begins at `startNs`. `ts` counts from the
+//   trace's start (`metadata.originNs`): ts 0 for a whole trace, the window's offset for a
+//   window cut from it (`--start`, `--split`), so windows line up with the whole trace.
 // - Streaming: live tasks, threads, actors and open slices only; the event list is never held.
 // - A trace without actors gets no "Actors" process: its output is what it was before actors.
 
@@ -30,7 +33,7 @@ import TraceModel
 public struct ChromeTraceExporter: TraceExporter {
     public var options: ChromeOptions
     private var tracker = TaskStateTracker<ChromeTrack>(startNs: 0)
-    private var writer = ChromeEventWriter(startNs: 0, withStacks: false)
+    private(set) var writer = ChromeEventWriter(startNs: 0, withStacks: false)
     private var threadSlots = IDTable()
     private var threads: [ChromeTrack] = []
     private var nextFlowID: UInt64 = 1
@@ -49,7 +52,7 @@ public struct ChromeTraceExporter: TraceExporter {
 
     public mutating func begin(metadata: TraceMetadata, tables: TraceTables, output: inout OutputBuffer) throws {
         tracker = TaskStateTracker(startNs: metadata.startNs)
-        writer = ChromeEventWriter(startNs: metadata.startNs, withStacks: options.stackFrames)
+        writer = ChromeEventWriter(startNs: metadata.originNs, withStacks: options.stackFrames)
         request = RequestTrigger(metadata)
         markedRequest = false
         writer.out.write("{\"traceEvents\":[\n")
@@ -275,6 +278,20 @@ public struct ChromeTraceExporter: TraceExporter {
                                           nextFlowID: &nextFlowID, writer: &writer, tables: tables)
     }
 
+    /// The bytes still to come if the output were finished now: what is staged, then what
+    /// `finish` would write (the ends of open slices, otherData, stackFrames). Measured by
+    /// finishing a copy into memory, at a cost that follows the live tracks and the stack frames
+    /// (for cutting `--split` parts).
+    package func bytesToFinish(metadata: TraceMetadata, tables: TraceTables, damage: TraceDamage?) throws -> Int64 {
+        var copy = self
+        // The copy gets its own staging storage before writing anything: StagingBuffer copies
+        // share one allocation, and this exporter's staged bytes must stay its own.
+        copy.writer.out = StagingBuffer()
+        var output = OutputBuffer()
+        try copy.finish(metadata: metadata, tables: tables, damage: damage, output: &output)
+        return Int64(writer.out.count) + output.totalBytes
+    }
+
     public mutating func finish(metadata: TraceMetadata, tables: TraceTables, damage: TraceDamage?,
                                 output: inout OutputBuffer) throws {
         let endNs = max(metadata.endNs, tracker.nowNs)
@@ -291,7 +308,7 @@ public struct ChromeTraceExporter: TraceExporter {
         for slot in actorTracks.indices {
             actorTracks[slot].close(at: endNs, nextFlowID: &nextFlowID, writer: &writer, tables: tables)
         }
-        if let request, markedRequest {
+        if let request, markedRequest, metadata.reachesTraceEnd {
             writer.writeTriggerInstant(task: request.task, timeNs: endNs, name: metadata.trigger)
         }
         writer.out.write("\n],\"displayTimeUnit\":\"ns\",\"otherData\":{\"format\":")
@@ -302,6 +319,10 @@ public struct ChromeTraceExporter: TraceExporter {
         writer.out.write(int: metadata.startNs)
         writer.out.write(",\"endNs\":")
         writer.out.write(int: endNs)
+        if let traceStartNs = metadata.traceStartNs {
+            writer.out.write(",\"traceStartNs\":")
+            writer.out.write(int: traceStartNs)
+        }
         if !metadata.trigger.isEmpty {
             writer.out.write(",\"trigger\":")
             writer.out.writeJSONString(metadata.trigger)

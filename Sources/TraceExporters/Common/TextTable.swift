@@ -54,9 +54,9 @@ struct TextTable {
     }
 }
 
-enum DurationText {
+package enum DurationText {
     /// "0", "850ns", "12.345µs", "3.500ms", "2.100s" (three decimals, rounded half up).
-    static func format(_ ns: Int64) -> String {
+    package static func format(_ ns: Int64) -> String {
         if ns == 0 { return "0" }
         if ns < 0 { return "-" + format(-ns) }
         if ns < 1_000 { return "\(ns)ns" }

@@ -21,7 +21,7 @@ struct ChromeCommand: ParsableCommand {
             A track per task with its states (running, runnable, blocked: <reason>, syscall) \
             inside its regions, a track per thread showing which task ran, flow arrows from \
             waker to woken task, logs as instants, counters. Times are microseconds from the \
-            window start.
+            trace's start, also with --start or --split.
             """)
 
     @OptionGroup var io: InputOptions
@@ -35,9 +35,17 @@ struct ChromeCommand: ParsableCommand {
     @Flag(name: .customLong("no-stacks"), help: "Leave out stackFrames and the slices' sf.")
     var noStacks = false
 
+    @Option(help: ArgumentHelp("Write numbered files of at most this size (100MB, 1GB, 64MiB): -o out.json gives out.1.json, out.2.json, ..., each a whole trace of its time range that carries the state at its start.",
+                               valueName: "size"))
+    var split: ByteSize?
+
     func run() throws {
         let options = ChromeOptions(threadTracks: !noThreadTracks, flows: !noFlows, stackFrames: !noStacks)
-        try Conversion.run(ChromeTraceExporter(options: options), options: io)
+        if let split {
+            try Conversion.runSplit({ ChromeTraceExporter(options: options) }, size: split, options: io)
+        } else {
+            try Conversion.run(ChromeTraceExporter(options: options), options: io)
+        }
     }
 }
 

@@ -3,6 +3,10 @@
 // Invariants:
 // - Streaming end to end: events go from the reader to the exporter one at a time; the output
 //   buffer flushes in bounded chunks (OutputBuffer).
+// - A time window (--start, --end) is a stage between reader and exporter
+//   (WindowedTraceReader): every exporter converts a window as it would a whole trace. With a
+//   window, nothing is written before the window is known to lie inside the trace: a window
+//   outside it is a one-line error, exit 1, with no output.
 // - Damaged input: everything before the damage is converted; one line on stderr says where
 //   the damage is and what was lost; --strict turns it into exit 1 (and no -o file).
 // - Reader warnings (non-fatal observations) go to stderr after the conversion.
@@ -20,8 +24,10 @@ enum Conversion {
     }
 
     static func run<E: TraceExporter>(_ exporter: E, options: InputOptions) throws {
+        let window: TraceWindow?
         let reader: any TraceReader
         do {
+            window = try options.window()
             reader = try TraceInput.open(path: options.input)
         } catch {
             throw CLIError(reading: options.input, error).exit()
@@ -34,39 +40,50 @@ enum Conversion {
         }
         let outcome: Outcome
         do {
-            outcome = try convert(reader, with: exporter, input: options.input, target: target)
+            outcome = try convert(reader, window: window, with: exporter, input: options.input, target: target)
         } catch {
             target.discard()
             throw error.exit()
         }
-        if let damage = outcome.damage {
-            StandardError.print("tracexport: \(damage.description); converted the \(outcome.events) events before it,"
-                                + " the rest of the input is lost")
-            if options.strict {
-                target.discard()
-                throw ExitCode.failure
-            }
+        guard report(outcome, options: options) else {
+            target.discard()
+            throw ExitCode.failure
         }
         do {
             try target.commit()
         } catch {
             throw error.exit()
         }
-        for warning in outcome.warnings {
-            let subject = warning.hasPrefix(options.input + ": ") ? "" : options.input + ": "
-            StandardError.print("tracexport: \(subject)warning: \(warning.replacingPrefix(options.input + ": "))")
-        }
     }
 
-    private static func convert<R: TraceReader, E: TraceExporter>(_ reader: R, with exporter: E, input: String,
+    private static func convert<R: TraceReader, E: TraceExporter>(_ reader: R, window: TraceWindow?, with exporter: E,
+                                                                input: String,
                                                                 target: OutputTarget) throws(CLIError) -> Outcome {
+        if let window {
+            return try stream(WindowedTraceReader(reader, window: window), with: exporter, input: input, target: target,
+                              readFirst: true)
+        }
+        return try stream(reader, with: exporter, input: input, target: target, readFirst: false)
+    }
+
+    /// `readFirst`: read the first event before the exporter writes anything (a window's reader
+    /// refuses a window outside the trace there).
+    private static func stream<R: TraceReader, E: TraceExporter>(_ reader: R, with exporter: E, input: String,
+                                                               target: OutputTarget,
+                                                               readFirst: Bool) throws(CLIError) -> Outcome {
         var reader = reader
         var exporter = exporter
         var output = OutputBuffer(fileDescriptor: target.fileDescriptor)
         var progress = Progress(input: input)
         var events: Int64 = 0
         do {
+            var first: TraceEvent? = nil
+            if readFirst { first = try reader.next() }
             try exporter.begin(metadata: reader.metadata, tables: reader.tables, output: &output)
+            if let first {
+                try exporter.consume(first, tables: reader.tables, output: &output)
+                events += 1
+            }
             while let event = try reader.next() {
                 try exporter.consume(event, tables: reader.tables, output: &output)
                 events += 1
@@ -83,6 +100,20 @@ enum Conversion {
             throw CLIError(reading: input, error)
         }
         return Outcome(events: events, damage: reader.damage, warnings: reader.warnings)
+    }
+
+    /// Reports damage and warnings after a conversion; false when --strict refuses the output.
+    static func report(_ outcome: Outcome, options: InputOptions) -> Bool {
+        if let damage = outcome.damage {
+            StandardError.print("tracexport: \(damage.description); converted the \(outcome.events) events before it,"
+                                + " the rest of the input is lost")
+            if options.strict { return false }
+        }
+        for warning in outcome.warnings {
+            let subject = warning.hasPrefix(options.input + ": ") ? "" : options.input + ": "
+            StandardError.print("tracexport: \(subject)warning: \(warning.replacingPrefix(options.input + ": "))")
+        }
+        return true
     }
 }
 

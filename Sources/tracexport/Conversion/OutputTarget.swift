@@ -4,7 +4,8 @@
 // - A file is written to a temporary sibling (same directory, so rename stays on one file
 //   system) and renamed over the destination only by `commit`: a failed or refused
 //   conversion never leaves a partial file, and never clobbers an existing one.
-// - `discard` removes the temporary file; calling it after `commit` does nothing.
+// - `discard` removes the temporary file; calling it after `commit` does nothing. `closeFile`
+//   only closes the descriptor: the file stays temporary until `commit` or `discard`.
 
 #if canImport(Glibc)
 import Glibc
@@ -19,6 +20,7 @@ struct OutputTarget {
     private let destination: String?
     private let temporaryPath: String?
     private var finished = false
+    private var closed = false
 
     static func standardOutput() -> OutputTarget {
         OutputTarget(fileDescriptor: 1, displayName: "stdout", destination: nil, temporaryPath: nil)
@@ -41,13 +43,22 @@ struct OutputTarget {
         self.temporaryPath = temporaryPath
     }
 
-    mutating func commit() throws(CLIError) {
-        guard !finished, let destination, let temporaryPath else { return }
-        finished = true
+    /// Closes a file written in full, to be committed (or discarded) later: a conversion that
+    /// writes many files (`--split`) keeps one open at a time.
+    mutating func closeFile() throws(CLIError) {
+        guard !finished, !closed, let destination, let temporaryPath else { return }
+        closed = true
         guard close(fileDescriptor) == 0 else {
+            finished = true
             unlink(temporaryPath)
             throw CLIError(subject: destination, message: "write failed: \(String(cString: strerror(errno)))")
         }
+    }
+
+    mutating func commit() throws(CLIError) {
+        guard !finished, let destination, let temporaryPath else { return }
+        try closeFile()
+        finished = true
         guard rename(temporaryPath, destination) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
@@ -58,7 +69,7 @@ struct OutputTarget {
     mutating func discard() {
         guard !finished, let temporaryPath else { return }
         finished = true
-        close(fileDescriptor)
+        if !closed { close(fileDescriptor) }
         unlink(temporaryPath)
     }
 }
