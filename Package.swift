@@ -45,8 +45,8 @@ let package = Package(
         // Readers: our snapshot format and Go execution traces, both into TraceModel.
         .target(name: "TraceReaders", dependencies: ["TraceFormat", "TraceModel"], swiftSettings: strict),
 
-        // Exporters: chrome, folded, summary, info.
-        .target(name: "TraceExporters", dependencies: ["TraceModel"], swiftSettings: strict),
+        // Exporters: chrome, folded, summary, info, pprof, flame graph (zlib: pprof's gzip).
+        .target(name: "TraceExporters", dependencies: ["TraceModel", "CZlib"], swiftSettings: strict),
 
         // The recorder: per-thread buffers, ring, snapshots, annotations, recording executor.
         .target(name: "CFlightRecorder", path: "Sources/CFlightRecorder",
@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "TraceFormatTests", dependencies: ["TraceFormat", "SyntheticTraces"], swiftSettings: strict),
         .testTarget(name: "TraceReadersTests", dependencies: ["TraceReaders", "TraceFormat", "TraceModel", "SyntheticTraces"],
                     resources: [], swiftSettings: strict),
-        .testTarget(name: "TraceExportersTests", dependencies: ["TraceExporters", "TraceReaders", "TraceModel", "SyntheticTraces"],
+        .testTarget(name: "TraceExportersTests", dependencies: ["TraceExporters", "TraceReaders", "TraceModel", "SyntheticTraces", "CZlib"],
                     swiftSettings: strict),
         // Test support: one recorder per process, so tests that record take turns.
         .target(name: "RecorderExclusion", path: "Tests/RecorderExclusion", swiftSettings: strict),
