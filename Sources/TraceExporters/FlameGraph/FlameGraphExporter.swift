@@ -21,10 +21,16 @@ public struct FlameGraphExporter: TraceExporter {
 
     public init(options: FlameGraphOptions = FlameGraphOptions()) {
         self.options = options
-        stacks = StackTimeAggregator(filter: options.state, stateLeaves: options.state.hasStateLeaf, identity: .function)
+        stacks = Self.stacks(for: options)
+    }
+
+    /// Built again at `begin`, so options changed after `init` apply.
+    private static func stacks(for options: FlameGraphOptions) -> StackTimeAggregator {
+        StackTimeAggregator(filter: options.state, stateLeaves: options.state.hasStateLeaf, identity: .function)
     }
 
     public mutating func begin(metadata: TraceMetadata, tables: TraceTables, output: inout OutputBuffer) throws {
+        stacks = Self.stacks(for: options)
         stacks.begin(startNs: metadata.startNs)
     }
 

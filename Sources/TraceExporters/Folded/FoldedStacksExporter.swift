@@ -23,10 +23,16 @@ public struct FoldedStacksExporter: TraceExporter {
 
     public init(options: FoldedOptions = FoldedOptions()) {
         self.options = options
-        stacks = StackTimeAggregator(filter: options.state, stateLeaves: options.state.hasStateLeaf, identity: .function)
+        stacks = Self.stacks(for: options)
+    }
+
+    /// Built again at `begin`, so options changed after `init` apply.
+    private static func stacks(for options: FoldedOptions) -> StackTimeAggregator {
+        StackTimeAggregator(filter: options.state, stateLeaves: options.state.hasStateLeaf, identity: .function)
     }
 
     public mutating func begin(metadata: TraceMetadata, tables: TraceTables, output: inout OutputBuffer) throws {
+        stacks = Self.stacks(for: options)
         stacks.begin(startNs: metadata.startNs)
     }
 

@@ -31,10 +31,16 @@ public struct PprofExporter: TraceExporter {
 
     public init(options: PprofOptions = PprofOptions()) {
         self.options = options
-        stacks = StackTimeAggregator(filter: options.state, stateLeaves: true, identity: .location)
+        stacks = Self.stacks(for: options)
+    }
+
+    /// Built again at `begin`, so options changed after `init` apply.
+    private static func stacks(for options: PprofOptions) -> StackTimeAggregator {
+        StackTimeAggregator(filter: options.state, stateLeaves: true, identity: .location)
     }
 
     public mutating func begin(metadata: TraceMetadata, tables: TraceTables, output: inout OutputBuffer) throws {
+        stacks = Self.stacks(for: options)
         stacks.begin(startNs: metadata.startNs)
     }
 
