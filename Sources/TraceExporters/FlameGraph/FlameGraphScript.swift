@@ -61,7 +61,9 @@ enum FlameGraphScript {
       }
 
       function share(part, whole) {
-        return whole > 0 ? (part * 100 / whole).toFixed(1) + "%" : "0%";
+        if (!(whole > 0) || !(part > 0)) return "0%";
+        var percent = (part * 100 / whole).toFixed(1);
+        return percent === "0.0" ? "<0.1%" : percent + "%";
       }
 
       function fit(name, width) {

@@ -33,11 +33,12 @@ enum FlameGraphText {
         return "\(ns) ns"
     }
 
-    /// `part / whole` as a percentage with one decimal (`12.3%`).
+    /// `part / whole` as a percentage with one decimal (`12.3%`); `<0.1%` for a share that
+    /// is not zero but rounds to it.
     static func share(_ part: Int64, of whole: Int64) -> String {
-        guard whole > 0 else { return "0%" }
+        guard whole > 0, part > 0 else { return "0%" }
         let tenths = (Double(part) * 1000 / Double(whole)).rounded()
-        return decimal(Int64(tenths), fractionDigits: 1) + "%"
+        return tenths == 0 ? "<0.1%" : decimal(Int64(tenths), fractionDigits: 1) + "%"
     }
 
     /// `value / divisor` (value >= divisor) with two, one or no decimals: three significant digits.
