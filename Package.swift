@@ -45,8 +45,8 @@ let package = Package(
         // Readers: our snapshot format and Go execution traces, both into TraceModel.
         .target(name: "TraceReaders", dependencies: ["TraceFormat", "TraceModel"], swiftSettings: strict),
 
-        // Exporters: chrome, folded, summary, info.
-        .target(name: "TraceExporters", dependencies: ["TraceModel"], swiftSettings: strict),
+        // Exporters: chrome, folded, summary, info, pprof, flame graph (zlib: pprof's gzip).
+        .target(name: "TraceExporters", dependencies: ["TraceModel", "CZlib"], swiftSettings: strict),
 
         // The recorder: per-thread buffers, ring, snapshots, annotations, recording executor.
         .target(name: "CFlightRecorder", path: "Sources/CFlightRecorder",
@@ -94,7 +94,7 @@ let package = Package(
                     resources: [], swiftSettings: strict),
         // (tracexport: the CLI's tests run the built binary, so the tests build it.)
         .testTarget(name: "TraceExportersTests", dependencies: ["TraceExporters", "TraceReaders", "TraceModel", "SyntheticTraces",
-                                                                "tracexport"],
+                                                                "CZlib", "tracexport"],
                     swiftSettings: strict),
         // Test support: one recorder per process, so tests that record take turns.
         .target(name: "RecorderExclusion", path: "Tests/RecorderExclusion", swiftSettings: strict),

@@ -10,4 +10,11 @@ static inline int tx_deflateInit(z_streamp strm, int level) {
 static inline int tx_inflateInit(z_streamp strm) {
     return inflateInit(strm);
 }
+/* gzip (RFC 1952) framing instead of zlib's: windowBits 15 + 16 (deflateInit2 is a macro too). */
+static inline int tx_deflateInitGzip(z_streamp strm, int level) {
+    return deflateInit2(strm, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+}
+static inline int tx_inflateInitGzip(z_streamp strm) {
+    return inflateInit2(strm, 15 + 16);
+}
 #endif

@@ -73,6 +73,30 @@ import TraceModel
         #expect(lines(try folded(s)) == ["g;main;handler;Task.sleep;[blocked: sleep] 10", "g;region;[running] 20"])
     }
 
+    @Test func aFrameNamingTheGroupIsNotRepeatedUnderIt() throws {
+        let s = TraceScript()
+        // A request task named after its route, in a region of the same name.
+        s.created(0, 1, "GET /ping")
+        s.state(0, 1, .running, thread: 1)
+        s.regionBegin(0, task: 1, "GET /ping")
+        s.regionBegin(10, task: 1, "doBlockingWork")
+        s.state(20, 1, .blocked("sleep"))
+        s.regionEnd(30, task: 1, "doBlockingWork")
+        s.regionEnd(30, task: 1, "GET /ping")
+        s.state(30, 1, .ended)
+        // A goroutine grouped by its root function, whose stacks start there; deeper
+        // repetitions (recursion) are real frames and stay.
+        s.created(0, 2, "g2", group: "main.main")
+        s.state(0, 2, .blocked("chan receive"), stack: ["main.main", "main.main", "runtime.chanrecv1"])
+        s.state(40, 2, .ended)
+        #expect(lines(try folded(s)) == [
+            "GET /ping;[running] 10",
+            "GET /ping;doBlockingWork;[blocked: sleep] 10",
+            "GET /ping;doBlockingWork;[running] 10",
+            "main.main;main.main;runtime.chanrecv1;[blocked: chan receive] 40",
+        ])
+    }
+
     @Test func hostileNamesCannotBreakTheFormat() throws {
         let s = TraceScript()
         s.created(0, 1, "name", group: "group;with;semicolons 12")

@@ -122,6 +122,46 @@ enum PackageFiles {
     }
 
     @Test(arguments: PackageFiles.fixtures)
+    func pprofMatchesAndAddsUpToTheSummary(fixture: String) throws {
+        let path = PackageFiles.root.appendingPathComponent("Fixtures").appendingPathComponent(fixture).path
+        let profile = try DecodedProfile(gzipped: try exportBytes(PprofExporter(), try TraceInput.open(path: path)))
+        // The golden is the decoded profile (readable, and independent of zlib's version).
+        try compare(profile.listing, golden: PackageFiles.goldenName(fixture, "pprof.txt"))
+
+        let summary = try convert(fixture, SummaryExporter(options: SummaryOptions(format: .json)))
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(summary.utf8)) as? [String: Any])
+        var expected: [String: Int64] = ["execution": 0, "scheduling_wait": 0, "blocked": 0, "syscall": 0]
+        for group in root["groups"] as? [[String: Any]] ?? [] {
+            expected["execution"]! += Int64(group["execNs"] as? Int ?? 0)
+            expected["scheduling_wait"]! += Int64(group["schedWaitNs"] as? Int ?? 0)
+            expected["syscall"]! += Int64(group["syscallNs"] as? Int ?? 0)
+            expected["blocked"]! += Int64((group["blockedNs"] as? [String: Int] ?? [:]).values.reduce(0, +))
+        }
+        #expect(profile.totals == expected)
+    }
+
+    @Test(arguments: PackageFiles.fixtures)
+    func flameGraphMatchesTheFoldedStacks(fixture: String) throws {
+        let svg = try convert(fixture, FlameGraphExporter())
+        try compare(svg, golden: PackageFiles.goldenName(fixture, "flamegraph.svg"))
+        // Every folded prefix wide enough to draw is a frame, as wide as its time.
+        let folded = checkFolded(try convert(fixture, FoldedStacksExporter()))
+        let total = folded.reduce(0) { $0 + $1.weight }
+        let options = FlameGraphOptions()
+        let areaWidth = Double(options.width - 20)
+        // (A frame is never wider than its parent, so pruning by its own width is pruning it
+        // with everything above it.)
+        let expected = foldedPrefixTimes(folded).filter { _, ns in
+            Double(ns) * areaWidth >= options.minimumFramePixels * Double(total)
+        }
+        let frames = svgFrames(svg)
+        #expect(frames.count == expected.count)
+        for frame in frames {
+            #expect(expected[frame.path.map(foldedName)] == frame.width, "\(frame.path)")
+        }
+    }
+
+    @Test(arguments: PackageFiles.fixtures)
     func summary(fixture: String) throws {
         for format in SummaryOptions.Format.allCases {
             let text = try convert(fixture, SummaryExporter(options: SummaryOptions(format: format)))

@@ -1,4 +1,4 @@
-// The exporters alone: chrome, folded and summary over an in-memory event stream (a synthetic
+// The exporters alone: chrome, folded, summary, pprof and the flame graph over an in-memory event stream (a synthetic
 // snapshot decoded once in setup), writing to /dev/null through OutputBuffer as the CLI does.
 // Reported: time per run of 1 M events, events/s and, for chrome, output bytes/s.
 //
@@ -50,7 +50,7 @@ let benchmarks: @Sendable () -> Void = {
         eventsPerSecond: .init(relative: [.p90: 70]),
     ]
     let chromeTolerance = tolerance.merging([outputMBPerSecond: .init(relative: [.p90: 70])]) { a, _ in a }
-    // Output rate only for chrome: folded and summary write aggregates (a few KB).
+    // Output rate only for chrome: the others write aggregates (a few KB).
     let chromeMetrics: [BenchmarkMetric] = [.wallClock, eventsPerSecond, outputMBPerSecond]
     let metrics: [BenchmarkMetric] = [.wallClock, eventsPerSecond]
 
@@ -64,6 +64,20 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Export.Folded_1Mevents",
               configuration: .init(metrics: metrics, warmupIterations: 1, thresholds: tolerance)) { benchmark, trace in
         try export(FoldedStacksExporter(), trace, benchmark)
+    } setup: {
+        try DecodedTrace(events: 1_000_000)
+    }
+
+    Benchmark("Export.Pprof_1Mevents",
+              configuration: .init(metrics: metrics, warmupIterations: 1, thresholds: tolerance)) { benchmark, trace in
+        try export(PprofExporter(), trace, benchmark)
+    } setup: {
+        try DecodedTrace(events: 1_000_000)
+    }
+
+    Benchmark("Export.FlameGraph_1Mevents",
+              configuration: .init(metrics: metrics, warmupIterations: 1, thresholds: tolerance)) { benchmark, trace in
+        try export(FlameGraphExporter(), trace, benchmark)
     } setup: {
         try DecodedTrace(events: 1_000_000)
     }

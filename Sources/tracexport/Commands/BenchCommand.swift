@@ -22,7 +22,7 @@ struct BenchCommand: ParsableCommand {
         shouldDisplay: false)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case chrome, folded, summary, info
+        case chrome, folded, summary, info, pprof, flamegraph
         /// Only reads the synthetic stream: the generator's own cost, to subtract.
         case drain
     }
@@ -55,6 +55,12 @@ struct BenchCommand: ParsableCommand {
             try e.run(&reader, output: &output)
         case .info:
             var e = InfoExporter()
+            try e.run(&reader, output: &output)
+        case .pprof:
+            var e = PprofExporter()
+            try e.run(&reader, output: &output)
+        case .flamegraph:
+            var e = FlameGraphExporter()
             try e.run(&reader, output: &output)
         case .drain:
             while let event = try reader.next() { Self.sink(event) }

@@ -1,21 +1,24 @@
-// The folded stacks being accumulated: a trie of frames with a weight per node.
+// The stacks being accumulated (folded, pprof, flame graph): a trie of frames with a weight
+// per node.
 //
 // Invariants:
 // - Node 0 is the root (no frame). A node is one frame key under one parent, so memory grows
 //   with distinct stacks, never with events.
-// - A frame key is a kind and a StringID: every named frame (group, region, function) shares
-//   one kind, so equal names at the same depth merge into one line; state leaves have their own
-//   kinds and cannot collide with a name.
+// - A frame key is a kind and a 32-bit value: every named frame (group, region, function by
+//   name) shares one kind, so equal names at the same depth merge into one line; a `location`
+//   frame is a function with its file and line (StackLocations index); state leaves have their
+//   own kinds and cannot collide with a name.
 
 import TraceModel
 
-struct FoldedStackTrie {
+struct StackTrie {
     enum FrameKind: UInt64 {
         case named = 0
         case running = 1
         case runnable = 2
         case syscall = 3
         case blocked = 4
+        case location = 5
     }
 
     private struct NodeKey: Hashable {
@@ -36,6 +39,18 @@ struct FoldedStackTrie {
     static func key(_ kind: FrameKind, _ id: StringID = .empty) -> UInt64 {
         kind.rawValue << 32 | UInt64(id.raw)
     }
+
+    @inline(__always)
+    static func locationKey(_ index: UInt32) -> UInt64 {
+        FrameKind.location.rawValue << 32 | UInt64(index)
+    }
+
+    @inline(__always)
+    static func kind(_ frame: UInt64) -> FrameKind? { FrameKind(rawValue: frame >> 32) }
+
+    /// The StringID (named, blocked) or location index (location) of a frame key.
+    @inline(__always)
+    static func value(_ frame: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: frame) }
 
     static func leafKey(_ state: TaskState) -> UInt64 {
         switch state {
@@ -74,5 +89,18 @@ struct FoldedStackTrie {
     @inline(__always)
     mutating func add(_ node: Int32, _ ns: Int64) {
         weights[Int(node)] += ns
+    }
+
+    var nodeCount: Int { parents.count }
+
+    /// The nodes from the root's child down to `node`.
+    func path(to node: Int32, into path: inout [Int32]) {
+        path.removeAll(keepingCapacity: true)
+        var n = node
+        while n > 0 {
+            path.append(n)
+            n = parents[Int(n)]
+        }
+        path.reverse()
     }
 }
