@@ -86,9 +86,11 @@ public struct PerfettoTraceExporter: TraceExporter {
         switch event.kind {
         case .threadName(let thread, let name):
             guard options.threadTracks, !thread.isNone else { break }
-            let ts = threadSlot(thread, at: t)
-            writer.describeTrack(uuid: threads[ts].uuid, parent: threadsGroup, name: tables.string(name),
-                                 fallback: "thread", id: thread.raw, rank: thread.raw, at: t)
+            if let found = threadSlots[thread.raw] {
+                describeThread(thread, uuid: threads[Int(found)].uuid, name: tables.string(name), at: t)
+            } else {
+                _ = threadSlot(thread, named: tables.string(name), at: t)
+            }
 
         case .taskCreated(let id, let parent, let name, let group, _):
             guard !id.isNone else { break }
@@ -274,14 +276,20 @@ public struct PerfettoTraceExporter: TraceExporter {
         changed(task: slot, at: t)
     }
 
-    private mutating func threadSlot(_ thread: ThreadID, at t: Int64) -> Int {
+    /// The thread's slot; a thread seen for the first time gets its track described, named
+    /// `name` or "thread <id>".
+    private mutating func threadSlot(_ thread: ThreadID, named name: String = "", at t: Int64) -> Int {
         if let s = threadSlots[thread.raw] { return Int(s) }
         let s = threads.count
         threads.append(PerfettoTrack(uuid: writer.newTrackUUID()))
         threadSlots.insert(thread.raw, Int32(s))
-        writer.describeTrack(uuid: threads[s].uuid, parent: threadsGroup, name: "", fallback: "thread", id: thread.raw,
-                             rank: thread.raw, at: t)
+        describeThread(thread, uuid: threads[s].uuid, name: name, at: t)
         return s
+    }
+
+    private mutating func describeThread(_ thread: ThreadID, uuid: UInt64, name: String, at t: Int64) {
+        writer.describeTrack(uuid: uuid, parent: threadsGroup, name: name, fallback: "thread", id: thread.raw,
+                             rank: thread.raw, at: t)
     }
 
     private mutating func counterTrack(_ name: StringID, at t: Int64, tables: TraceTables) -> UInt64 {
