@@ -8,9 +8,11 @@ input, and checks its outputs:
   the same ts, every flow id started and finished once;
 - `summary --format json` validates against Schemas/summary.schema.json and each task's and
   group's totalNs is the sum of its parts (the slow request's too, and equals its wall time);
-- `folded` weights per state add up to the summary's totals (ns, --state all).
+- `folded` weights per state add up to the summary's totals (ns, --state all);
+- `perfetto` output decodes with Perfetto's own protos and keeps the format's invariants, with
+  as many slices, instants, counter values and flows as the chrome output (perfetto_check.py).
 
-Usage: python3 .ci/validate-schemas.py   (after `swift build`; needs python3 jsonschema)
+Usage: python3 .ci/validate-schemas.py   (after `swift build`; needs python3 jsonschema, perfetto, protobuf)
 Exit status 1 on the first kind of failure, with one line per problem.
 """
 import json
@@ -21,6 +23,9 @@ import tempfile
 from collections import defaultdict
 
 import jsonschema
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import perfetto_check  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -41,11 +46,11 @@ def load_schema(name):
     return jsonschema.Draft202012Validator(schema)
 
 
-def run(tool, *args):
+def run(tool, *args, binary=False):
     p = subprocess.run([tool, *args], capture_output=True)
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(args)}: exit {p.returncode}: {p.stderr.decode(errors='replace').strip()}")
-    return p.stdout.decode()
+    return p.stdout if binary else p.stdout.decode()
 
 
 def chrome_nesting_problems(trace):
@@ -149,6 +154,9 @@ def main():
                 trace = json.loads(run(tool, "chrome", path))
                 problems += [f"chrome schema: {e.json_path}: {e.message}" for e in chrome_schema.iter_errors(trace)]
                 problems += chrome_nesting_problems(trace)
+                perfetto_problems, counts = perfetto_check.check(run(tool, "perfetto", path, binary=True))
+                problems += [f"perfetto: {p}" for p in perfetto_problems]
+                problems += [f"perfetto: {p}" for p in perfetto_check.count_problems(counts, trace)]
                 summary = json.loads(run(tool, "summary", "--format", "json", path))
                 problems += [f"summary schema: {e.json_path}: {e.message}" for e in summary_schema.iter_errors(summary)]
                 problems += summary_problems(summary)

@@ -18,12 +18,13 @@ struct TraceExportCommand: ParsableCommand {
         discussion: """
             Examples:
               tracexport chrome trace.1.out -o t.json      # open t.json in ui.perfetto.dev
+              tracexport perfetto trace.1.out -o t.pftrace # the same, smaller, for large traces
               tracexport folded trace.1.out | flamegraph.pl > fg.svg
               tracexport flamegraph trace.1.out -o fg.svg  # no Perl needed
               tracexport pprof trace.1.out -o t.pb.gz      # go tool pprof -top t.pb.gz
               tracexport summary --sort wait trace.1.out
               cat trace.1.out | tracexport info -
             """,
-        subcommands: [ChromeCommand.self, FoldedCommand.self, SummaryCommand.self, InfoCommand.self,
+        subcommands: [ChromeCommand.self, PerfettoCommand.self, FoldedCommand.self, SummaryCommand.self, InfoCommand.self,
                       PprofCommand.self, FlameGraphCommand.self, BenchCommand.self])
 }

@@ -97,6 +97,21 @@ enum PackageFiles {
         try compare(text, golden: PackageFiles.goldenName(fixture, "chrome.json"))
     }
 
+    /// The Perfetto output as text (one line per packet, iids resolved), its size, and the check
+    /// that it shows what the Chrome output shows.
+    @Test(arguments: PackageFiles.fixtures)
+    func perfetto(fixture: String) throws {
+        let path = PackageFiles.root.appendingPathComponent("Fixtures").appendingPathComponent(fixture).path
+        var reader = try TraceInput.open(path: path)
+        var exporter = PerfettoTraceExporter()
+        var output = OutputBuffer()
+        try exporter.run(&reader, output: &output)
+        let trace = checkPerfetto(output.bytes)
+        expectSameContent(trace, checkChrome(try convert(fixture, ChromeTraceExporter())))
+        let text = "bytes \(output.bytes.count)\n" + trace.dump.joined(separator: "\n") + "\n"
+        try compare(text, golden: PackageFiles.goldenName(fixture, "perfetto.txt"))
+    }
+
     @Test(arguments: PackageFiles.fixtures)
     func foldedMatchesAndAddsUpToTheSummary(fixture: String) throws {
         let text = try convert(fixture, FoldedStacksExporter())

@@ -1,6 +1,6 @@
-// The exporters alone: chrome, folded, summary, pprof and the flame graph over an in-memory event stream (a synthetic
+// The exporters alone: chrome, perfetto, folded, summary, pprof and the flame graph over an in-memory event stream (a synthetic
 // snapshot decoded once in setup), writing to /dev/null through OutputBuffer as the CLI does.
-// Reported: time per run of 1 M events, events/s and, for chrome, output bytes/s.
+// Reported: time per run of 1 M events, events/s and, for chrome and perfetto, output bytes/s.
 //
 // Invariants:
 // - The decoder is out of the figure (EventReplay hands back decoded events); the snapshot
@@ -50,13 +50,20 @@ let benchmarks: @Sendable () -> Void = {
         eventsPerSecond: .init(relative: [.p90: 70]),
     ]
     let chromeTolerance = tolerance.merging([outputMBPerSecond: .init(relative: [.p90: 70])]) { a, _ in a }
-    // Output rate only for chrome: the others write aggregates (a few KB).
+    // Output rate only for the trace formats: the others write aggregates (a few KB).
     let chromeMetrics: [BenchmarkMetric] = [.wallClock, eventsPerSecond, outputMBPerSecond]
     let metrics: [BenchmarkMetric] = [.wallClock, eventsPerSecond]
 
     Benchmark("Export.Chrome_1Mevents",
               configuration: .init(metrics: chromeMetrics, warmupIterations: 1, thresholds: chromeTolerance)) { benchmark, trace in
         try export(ChromeTraceExporter(), trace, benchmark)
+    } setup: {
+        try DecodedTrace(events: 1_000_000)
+    }
+
+    Benchmark("Export.Perfetto_1Mevents",
+              configuration: .init(metrics: chromeMetrics, warmupIterations: 1, thresholds: chromeTolerance)) { benchmark, trace in
+        try export(PerfettoTraceExporter(), trace, benchmark)
     } setup: {
         try DecodedTrace(events: 1_000_000)
     }

@@ -1,0 +1,38 @@
+// `tracexport perfetto`: Perfetto's native protobuf trace. Binary output goes to the -o file,
+// or to stdout only when stdout is not a terminal (a pipe or a redirect).
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import TraceExporters
+
+struct PerfettoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "perfetto",
+        abstract: "Perfetto's protobuf trace (ui.perfetto.dev, trace_processor): the chrome content, far smaller.",
+        discussion: """
+            The tracks of `chrome` (tasks with their states inside their regions, threads, \
+            counters, actors, the slow request) as TrackDescriptor and TrackEvent packets with \
+            interned names, for traces too large for JSON viewers. Writes binary: give -o FILE \
+            or redirect stdout.
+            """)
+
+    @OptionGroup var io: InputOptions
+
+    @Flag(name: .customLong("no-thread-tracks"), help: "Leave out the Threads tracks.")
+    var noThreadTracks = false
+
+    @Flag(name: .customLong("no-flows"), help: "Leave out the wake-up and hand-off arrows.")
+    var noFlows = false
+
+    func run() throws {
+        if io.output == nil && isatty(1) == 1 {
+            throw CLIError(subject: "stdout", message: "is a terminal; write the binary trace with -o FILE or redirect it").exit()
+        }
+        let options = PerfettoOptions(threadTracks: !noThreadTracks, flows: !noFlows)
+        try Conversion.run(PerfettoTraceExporter(options: options), options: io)
+    }
+}

@@ -1,0 +1,269 @@
+// Reads a Perfetto trace written by PerfettoTraceExporter back (with the test ProtobufMessage
+// decoder and the field numbers of Perfetto's protos), checks the format's invariants, and
+// renders it as text for goldens and comparisons.
+//
+// Checked (an Issue per violation):
+// - the first packet clears incremental state and defines the delta clock as the default;
+//   every packet is on that one sequence, with a timestamp (track events) that never goes back;
+// - a track is described before any event uses it, and its parent before it;
+// - every interned id an event uses (name, category, annotation name) was interned before;
+// - per track, slices begin and end balanced, strictly nested, never with zero length, with
+//   ends before begins at one instant; nothing is left open;
+// - every flow is started once, ended at most once, never before it starts.
+
+import Testing
+@testable import TraceExporters
+import TraceModel
+
+struct PerfettoSlice: Equatable {
+    var group: String
+    var track: String
+    /// The track's sibling_order_rank: the task or thread id, the actor's order of first sight
+    /// (Chrome's tid for the same track).
+    var rank: Int64
+    var name: String
+    var beginNs: Int64
+    var endNs: Int64
+    var depth: Int
+
+    /// What both exporters must agree on: the track's group and id, not its name (Chrome keeps
+    /// one track per task id, so a task id seen again after its task ended shares the earlier
+    /// task's track and name there, while Perfetto gives it a track of its own).
+    var comparable: String { "\(group) \(rank) \(beginNs) \(depth) \(name) \(endNs)" }
+}
+
+struct PerfettoTrace {
+    struct Track {
+        var name: String
+        var parent: UInt64
+        var rank: Int64
+        var isCounter: Bool
+    }
+    var tracks: [UInt64: Track] = [:]
+    var slices: [PerfettoSlice] = []
+    /// (track name, event name, category, time, message)
+    var instants: [(track: String, name: String, category: String, timeNs: Int64, message: String)] = []
+    var counters: [(track: String, timeNs: Int64, value: Double)] = []
+    /// Flows with both ends.
+    var completeFlows = 0
+    /// One line per packet, for goldens.
+    var dump: [String] = []
+
+    func groupName(of uuid: UInt64) -> String {
+        guard let track = tracks[uuid] else { return "?" }
+        return track.parent == 0 ? track.name : tracks[track.parent]?.name ?? "?"
+    }
+
+    func slices(track: String) -> [PerfettoSlice] { slices.filter { $0.track == track } }
+}
+
+func checkPerfetto(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) -> PerfettoTrace {
+    func fail(_ message: String) { Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation) }
+    var trace = PerfettoTrace()
+    guard let root = try? ProtobufMessage(bytes) else {
+        fail("not a protobuf message")
+        return trace
+    }
+    typealias F = PerfettoField
+    var names: [UInt64: String] = [:]
+    var categories: [UInt64: String] = [:]
+    var annotationNames: [UInt64: String] = [:]
+    var deltaClock: UInt64?
+    var defaultClock: UInt64?
+    var nowNs: Int64 = 0
+    var open: [UInt64: [(name: String, beginNs: Int64)]] = [:]
+    var lastBeginNs: [UInt64: Int64] = [:]
+    var flowsStarted = Set<UInt64>()
+    var flowsEnded = Set<UInt64>()
+
+    for (index, field) in root.fields.enumerated() {
+        guard field.number == F.tracePacket, let packet = try? field.message() else {
+            fail("Trace field \(field.number) is not a packet")
+            continue
+        }
+        if packet.first(F.trustedPacketSequenceID)?.uint != PerfettoPacketWriter.sequenceID {
+            fail("packet \(index) is not on sequence \(PerfettoPacketWriter.sequenceID)")
+        }
+        if index == 0 {
+            if packet.first(F.sequenceFlags)?.uint != PerfettoPacketWriter.incrementalStateCleared {
+                fail("the first packet does not clear incremental state")
+            }
+            defaultClock = try? packet.first(F.tracePacketDefaults)?.message().first(F.timestampClockID)?.uint
+            if let snapshot = try? packet.first(F.clockSnapshot)?.message() {
+                for clock in snapshot.all(F.clocks) {
+                    guard let c = try? clock.message() else { continue }
+                    if c.first(F.clockIsIncremental)?.uint == 1 {
+                        deltaClock = c.first(F.clockID)?.uint
+                        nowNs = c.first(F.clockTimestamp)?.int ?? 0
+                    }
+                }
+            }
+            if deltaClock == nil || deltaClock != defaultClock { fail("the first packet does not make a delta clock the default") }
+        } else if packet.has(F.sequenceFlags) {
+            fail("packet \(index) sets sequence flags again")
+        }
+        if let interned = try? packet.first(F.internedData)?.message() {
+            for (number, table) in [(F.eventNames, 0), (F.eventCategories, 1), (F.debugAnnotationNames, 2)] {
+                for entry in interned.all(number) {
+                    guard let e = try? entry.message(), let iid = e.first(F.internedIID)?.uint,
+                          let name = e.first(F.internedName)?.string else {
+                        fail("packet \(index): malformed interned entry")
+                        continue
+                    }
+                    switch table {
+                    case 0: if names[iid] != nil { fail("name iid \(iid) interned twice") }; names[iid] = name
+                    case 1: categories[iid] = name
+                    default: annotationNames[iid] = name
+                    }
+                }
+            }
+        }
+        if let delta = packet.first(F.timestamp)?.uint {
+            nowNs += Int64(delta)  // (a delta: never back in time by construction of the format)
+            if delta > UInt64(Int64.max / 2) { fail("packet \(index): timestamp delta \(delta) is negative") }
+        }
+        let t = nowNs
+        if let descriptor = try? packet.first(F.trackDescriptor)?.message() {
+            let uuid = descriptor.first(F.uuid)?.uint ?? 0
+            let parent = descriptor.first(F.parentUUID)?.uint ?? 0
+            if uuid == 0 { fail("packet \(index): track without uuid") }
+            if parent != 0 && trace.tracks[parent] == nil { fail("track \(uuid) described before its parent \(parent)") }
+            let name = descriptor.first(F.trackName)?.string ?? ""
+            if name.isEmpty { fail("track \(uuid) has no name") }
+            let track = PerfettoTrace.Track(name: name, parent: parent, rank: descriptor.first(F.siblingOrderRank)?.int ?? 0,
+                                            isCounter: descriptor.has(F.counter))
+            trace.tracks[uuid] = track
+            trace.dump.append("\(t) track \(uuid) \"\(name)\"" + (parent != 0 ? " in \(parent)" : "")
+                              + (track.isCounter ? " counter" : "") + " rank \(track.rank)")
+        }
+        guard let event = try? packet.first(F.trackEvent)?.message() else { continue }
+        guard packet.has(F.timestamp) else {
+            fail("packet \(index): track event without timestamp")
+            continue
+        }
+        let uuid = event.first(F.trackUUID)?.uint ?? 0
+        guard let track = trace.tracks[uuid] else {
+            fail("packet \(index): event on undescribed track \(uuid)")
+            continue
+        }
+        var name = ""
+        if let iid = event.first(F.nameIID)?.uint {
+            if let n = names[iid] { name = n } else { fail("packet \(index): name iid \(iid) not interned") }
+        }
+        var category = ""
+        for c in event.all(F.categoryIIDs) {
+            if let n = c.uint.flatMap({ categories[$0] }) { category = n } else { fail("packet \(index): category not interned") }
+        }
+        var args: [String] = []
+        var message = ""
+        for a in event.all(F.debugAnnotations) {
+            guard let annotation = try? a.message(), let iid = annotation.first(F.annotationNameIID)?.uint,
+                  let key = annotationNames[iid] else {
+                fail("packet \(index): debug annotation name not interned")
+                continue
+            }
+            if let s = annotation.first(F.annotationStringValue)?.string {
+                args.append("\(key)=\"\(s)\"")
+                if key == "message" { message = s }
+            } else if let u = annotation.first(F.annotationUIntValue)?.uint {
+                args.append("\(key)=\(u)")
+            }
+        }
+        var flows: [String] = []
+        for f in event.all(F.flowIDs) {
+            guard let id = f.fixed64 else { continue }
+            if !flowsStarted.insert(id).inserted { fail("flow \(id) started twice") }
+            flows.append("flow>\(id)")
+        }
+        for f in event.all(F.terminatingFlowIDs) {
+            guard let id = f.fixed64 else { continue }
+            if !flowsStarted.contains(id) { fail("flow \(id) ends before it starts") }
+            if !flowsEnded.insert(id).inserted { fail("flow \(id) ended twice") }
+            flows.append(">flow\(id)")
+        }
+        let type = event.first(F.type)?.uint ?? 0
+        var line = "\(t) "
+        switch type {
+        case PerfettoEventType.sliceBegin.rawValue:
+            if track.isCounter { fail("slice on counter track \(uuid)") }
+            if name.isEmpty && !names.values.contains("") { fail("packet \(index): begin without name") }
+            open[uuid, default: []].append((name, t))
+            lastBeginNs[uuid] = t
+            line += "B \(uuid) \"\(name)\""
+        case PerfettoEventType.sliceEnd.rawValue:
+            if lastBeginNs[uuid] == t { fail("end after a begin at the same time on track \(uuid) at \(t)") }
+            guard let begun = open[uuid]?.popLast() else {
+                fail("packet \(index): end without begin on track \(uuid)")
+                continue
+            }
+            if t <= begun.beginNs { fail("zero-length or negative slice \(begun.name) on track \(uuid)") }
+            trace.slices.append(PerfettoSlice(group: trace.groupName(of: uuid), track: track.name, rank: track.rank, name: begun.name,
+                                              beginNs: begun.beginNs, endNs: t, depth: open[uuid]?.count ?? 0))
+            line += "E \(uuid)"
+        case PerfettoEventType.instant.rawValue:
+            trace.instants.append((track.name, name, category, t, message))
+            line += "I \(uuid) \"\(name)\""
+        case PerfettoEventType.counter.rawValue:
+            if !track.isCounter { fail("counter value on track \(uuid), not a counter track") }
+            let value = event.first(F.counterValue)?.int.map(Double.init) ?? event.first(F.doubleCounterValue)?.double
+            guard let value else {
+                fail("counter without value")
+                continue
+            }
+            trace.counters.append((track.name, t, value))
+            line += "C \(uuid) \(value)"
+        default:
+            fail("packet \(index): event type \(type)")
+        }
+        if !category.isEmpty { line += " cat=\(category)" }
+        for a in args { line += " " + a }
+        for f in flows { line += " " + f }
+        trace.dump.append(line)
+    }
+    for (uuid, slices) in open where !slices.isEmpty {
+        fail("track \(uuid) left open: \(slices.map(\.name))")
+    }
+    trace.completeFlows = flowsEnded.count
+    return trace
+}
+
+/// Runs an exporter over a script and returns its output bytes.
+func exportBytes<E: TraceExporter>(_ exporter: E, _ script: TraceScript, damage: TraceDamage? = nil) throws -> [UInt8] {
+    var exporter = exporter
+    var reader = script.reader(damage: damage)
+    var output = OutputBuffer()
+    try exporter.run(&reader, output: &output)
+    return output.bytes
+}
+
+/// The Chrome output's slices in PerfettoSlice form (group and track named as the Perfetto
+/// exporter names them), to check that both exporters show the same thing.
+func perfettoShapedSlices(_ chrome: ChromeTrace) -> [PerfettoSlice] {
+    let groups = [1: "Tasks", 2: "Threads", 4: "Actors"]
+    return chrome.slices.map { slice in
+        let fallback = slice.pid == 2 ? "thread \(slice.tid)" : "?"
+        return PerfettoSlice(group: groups[slice.pid] ?? "?", track: chrome.trackName(pid: slice.pid, tid: slice.tid) ?? fallback,
+                             rank: Int64(slice.tid), name: slice.name, beginNs: Int64((slice.beginUs * 1000).rounded()),
+                             endNs: Int64((slice.endUs * 1000).rounded()), depth: slice.depth)
+    }
+}
+
+/// Checks that a Perfetto trace holds what the Chrome output of the same input holds: the same
+/// slices on the same tracks, as many instants (besides wake-up markers), counter values and
+/// complete flows.
+func expectSameContent(_ perfetto: PerfettoTrace, _ chrome: ChromeTrace, sourceLocation: SourceLocation = #_sourceLocation) {
+    let expected = perfettoShapedSlices(chrome).map(\.comparable).sorted()
+    let actual = perfetto.slices.map(\.comparable).sorted()
+    if actual != expected {
+        let firstDifference = zip(actual, expected).first { $0 != $1 }
+        Issue.record("""
+            perfetto slices differ from chrome's: \(actual.count) vs \(expected.count); first difference:
+              perfetto: \(firstDifference.map { "\($0.0)" } ?? "-")
+              chrome:   \(firstDifference.map { "\($0.1)" } ?? "-")
+            """, sourceLocation: sourceLocation)
+    }
+    #expect(perfetto.instants.filter { $0.category != "wake" }.count == chrome.events(ph: "i").count,
+            sourceLocation: sourceLocation)
+    #expect(perfetto.counters.count == chrome.events(ph: "C").count, sourceLocation: sourceLocation)
+    #expect(perfetto.completeFlows == chrome.events(ph: "s").count, sourceLocation: sourceLocation)
+}
