@@ -64,7 +64,8 @@ public struct PerfettoTraceExporter: TraceExporter {
 
     public mutating func begin(metadata: TraceMetadata, tables: TraceTables, output: inout OutputBuffer) throws {
         tracker = TaskStateTracker(startNs: metadata.startNs)
-        writer = PerfettoPacketWriter(startNs: metadata.startNs)
+        // The whole trace's time axis, so a window lines up with the full trace.
+        writer = PerfettoPacketWriter(startNs: metadata.originNs)
         names = PerfettoSliceNames()
         request = RequestTrigger(metadata)
         changesNs = metadata.startNs
@@ -349,7 +350,7 @@ public struct PerfettoTraceExporter: TraceExporter {
         for slot in actorTracks.indices {
             actorTracks[slot].close(at: endNs, nextFlowID: &nextFlowID, writer: &writer, tables: tables)
         }
-        if requestTrack != 0 {
+        if requestTrack != 0, metadata.reachesTraceEnd {
             let name = writer.intern(metadata.trigger.isEmpty ? "trigger" : metadata.trigger)
             writer.instant(track: requestTrack, at: endNs, name: name,
                            category: PerfettoPacketWriter.Category.request.rawValue)
