@@ -70,6 +70,14 @@ public struct EventDecoder {
     }
 
     public mutating func next() throws -> DecodedEvent? {
+        var e = DecodedEvent(kind: .taskEnded, ticks: 0)
+        return try next(into: &e) ? e : nil
+    }
+
+    /// Decodes the next record into `e` (every field rewritten), in place: a merge of chunks
+    /// keeps each chunk's head event where it is instead of copying it per record. False at
+    /// the end of the payload (`e` unchanged).
+    public mutating func next(into e: inout DecodedEvent) throws -> Bool {
         while !cursor.isAtEnd {
             let start = cursor.offset
             let k = try cursor.byte()
@@ -85,7 +93,7 @@ public struct EventDecoder {
                 }
                 throw FormatError(offset: start, "unknown event kind 0x\(String(k, radix: 16))")
             }
-            var e = DecodedEvent(kind: kind, ticks: ticks)
+            e = DecodedEvent(kind: kind, ticks: ticks)
             switch kind {
             case .taskCreated:
                 e.task = try cursor.uvarint()
@@ -135,8 +143,8 @@ public struct EventDecoder {
                 }
                 try cursor.skip(fieldsEnd - cursor.offset)
             }
-            return e
+            return true
         }
-        return nil
+        return false
     }
 }

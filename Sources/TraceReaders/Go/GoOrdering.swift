@@ -76,9 +76,9 @@ struct GoOrdering {
 
     let table: GoEventTable
     // Hot per-event state in ID maps of plain values; rarer per-resource lists aside.
-    private var gStates = GoIDMap<GState>()
-    private var pStates = GoIDMap<PState>()
-    private var mStates = GoIDMap<MState>()
+    private var gStates = IDMap<GState>()
+    private var pStates = IDMap<PState>()
+    private var mStates = IDMap<MState>()
     private var gRegions: [UInt64: [(task: UInt64, name: String)]] = [:]
     private var gRanges: [UInt64: [GoRange]] = [:]
     private var pRanges: [UInt64: [GoRange]] = [:]

@@ -38,10 +38,10 @@ struct GoStateMachine {
     private struct Goroutine {
         var lastStack: StackID
     }
-    private var goroutines = GoIDMap<Goroutine>()
+    private var goroutines = IDMap<Goroutine>()
     /// Open user regions per goroutine, innermost last.
     private var regions: [UInt64: [StringID]] = [:]
-    private var namedThreads = GoIDMap<Bool>()
+    private var namedThreads = IDMap<Bool>()
     private var lastNamedThread = GoSchedContext.none
     private var userTasks: Set<UInt64> = []
     private var endedUserTasksWarned = false
@@ -52,9 +52,9 @@ struct GoStateMachine {
     private(set) var warnings: [String] = []
 
     // Per-generation caches of interned strings and stacks.
-    private var stackCache = GoIDMap<StackID>()
-    private var rootCache = GoIDMap<StringID>()
-    private var stringCache = GoIDMap<StringID>()
+    private var stackCache = IDMap<StackID>()
+    private var rootCache = IDMap<StringID>()
+    private var stringCache = IDMap<StringID>()
     private var cachedGeneration = -1
 
     private let reasonBeforeWindowID: StringID
@@ -88,9 +88,9 @@ struct GoStateMachine {
     private mutating func enter(_ gen: GoGeneration) {
         if cachedGeneration != gen.ordinal {
             cachedGeneration = gen.ordinal
-            stackCache = GoIDMap()
-            rootCache = GoIDMap()
-            stringCache = GoIDMap()
+            stackCache = IDMap()
+            rootCache = IDMap()
+            stringCache = IDMap()
         }
     }
 
@@ -140,6 +140,10 @@ struct GoStateMachine {
         out.append(TraceEvent(timeNs: t, .threadName(Self.thread(m), name: tables.intern("M\(m)"))))
     }
 
+    /// "G<id>": goroutine ids are never reused in a trace, so each name is new (a goroutine
+    /// recreated under a live id, which only damaged input does, repeats its name's content).
+    private func goroutineName(_ gid: UInt64) -> StringID { tables.appendUnique("G\(gid)") }
+
     private mutating func counter(_ t: Int64, _ out: inout [TraceEvent]) {
         out.append(TraceEvent(timeNs: t, .counter(name: goroutinesCounter, value: Double(goroutines.count))))
     }
@@ -169,7 +173,7 @@ struct GoStateMachine {
             state = .runnable
         }
         if !thread.isNone { name(thread: m, at: t, &out) }
-        out.append(TraceEvent(timeNs: t, .taskCreated(task, parent: .none, name: tables.intern("G\(gid)"),
+        out.append(TraceEvent(timeNs: t, .taskCreated(task, parent: .none, name: goroutineName(gid),
                                                       group: group, stack: stack)))
         out.append(TraceEvent(timeNs: t, .taskState(task, state, thread: thread, waker: .none, stack: stack)))
     }
@@ -255,7 +259,7 @@ struct GoStateMachine {
         if goroutines[gid] != nil { end(goroutine: gid, at: t, thread: thread, &out) }
         goroutines[gid] = Goroutine(lastStack: stack)
         let task = Self.task(goroutine: gid)
-        out.append(TraceEvent(timeNs: t, .taskCreated(task, parent: parent, name: tables.intern("G\(gid)"),
+        out.append(TraceEvent(timeNs: t, .taskCreated(task, parent: parent, name: goroutineName(gid),
                                                       group: group, stack: stack)))
         out.append(TraceEvent(timeNs: t, .taskState(task, state, thread: thread, waker: parent, stack: stack)))
         counter(t, &out)
