@@ -58,6 +58,9 @@ public struct EventDecoder {
 
     public var offset: Int { cursor.offset }
 
+    /// Record kinds by kind byte: one load per record instead of the enum's raw-value switch.
+    private static let kinds: [EventKind?] = (0..<256).map { EventKind(rawValue: UInt8($0)) }
+
     private mutating func stringRef() throws -> DecodedString {
         let v = try cursor.uvarint()
         if v & 1 == 0 { return .interned(v >> 1) }
@@ -85,7 +88,7 @@ public struct EventDecoder {
             let (t, overflow) = ticks.addingReportingOverflow(dt)
             guard !overflow else { throw FormatError(offset: start, "timestamp overflows") }
             ticks = t
-            guard let kind = EventKind(rawValue: k) else {
+            guard let kind = Self.kinds[Int(k)] else {
                 if (0x40...0x7F).contains(k) {
                     try cursor.skip(try cursor.count(limit: cursor.remaining))
                     skippedRecords += 1

@@ -79,7 +79,7 @@ struct GoOrdering {
     private var gStates = IDMap<GState>()
     private var pStates = IDMap<PState>()
     private var mStates = IDMap<MState>()
-    private var gRegions: [UInt64: [(task: UInt64, name: String)]] = [:]
+    private var gRegions = IDMap<[(task: UInt64, name: String)]>()
     private var gRanges: [UInt64: [GoRange]] = [:]
     private var pRanges: [UInt64: [GoRange]] = [:]
     private var activeTasks: [UInt64: (name: String, parent: UInt64)] = [:]
@@ -577,7 +577,9 @@ struct GoOrdering {
 
     private mutating func advanceUserRegionBegin(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
         let regionName = try regionName(ev, cur, gen)
-        gRegions[cur.g, default: []].append((ev.args[0], regionName))
+        if gRegions.update(cur.g, { $0.append((ev.args[0], regionName)) }) == nil {
+            gRegions[cur.g] = [(ev.args[0], regionName)]
+        }
         push(ev, cur)
         return cur
     }
@@ -588,7 +590,7 @@ struct GoOrdering {
             guard last.task == ev.args[0] && last.name == regionName else {
                 throw GoOrderError(message: "misuse of region in goroutine \(cur.g): region end \(regionName) when the inner-most active region start event is \(last.name)")
             }
-            gRegions[cur.g]!.removeLast()
+            gRegions.update(cur.g) { $0.removeLast() }
         }
         push(ev, cur)
         return cur
@@ -748,7 +750,7 @@ struct GoOrdering {
 
     private mutating func forget(goroutine g: UInt64) {
         gStates[g] = nil
-        if !gRegions.isEmpty { gRegions[g] = nil }
+        if gRegions.count > 0 { gRegions[g] = nil }
         if !gRanges.isEmpty { gRanges[g] = nil }
     }
 

@@ -40,7 +40,7 @@ struct GoStateMachine {
     }
     private var goroutines = IDMap<Goroutine>()
     /// Open user regions per goroutine, innermost last.
-    private var regions: [UInt64: [StringID]] = [:]
+    private var regions = IDMap<[StringID]>()
     private var namedThreads = IDMap<Bool>()
     private var lastNamedThread = GoSchedContext.none
     private var userTasks: Set<UInt64> = []
@@ -191,7 +191,7 @@ struct GoStateMachine {
     mutating func existing(region name: String, goroutine gid: UInt64, at t: Int64, _ out: inout [TraceEvent]) {
         guard goroutines[gid] != nil else { return }
         let n = tables.intern(name)
-        regions[gid, default: []].append(n)
+        openRegion(n, goroutine: gid)
         out.append(TraceEvent(timeNs: t, .regionBegin(task: Self.task(goroutine: gid), thread: .none, name: n,
                                                       stack: .none)))
     }
@@ -385,7 +385,7 @@ struct GoStateMachine {
         guard goroutines[current] != nil else { return }
         name(thread: e.ctx.m, at: t, &out)
         let n = string(e.wire.args[1], gen)
-        regions[current, default: []].append(n)
+        openRegion(n, goroutine: current)
         out.append(TraceEvent(timeNs: t, .regionBegin(task: Self.task(goroutine: current), thread: Self.thread(e.ctx.m),
                                                       name: n, stack: stack(e.wire.args[2], gen))))
     }
@@ -401,7 +401,7 @@ struct GoStateMachine {
             }
             return
         }
-        regions[current]!.removeLast()
+        regions.update(current) { $0.removeLast() }
         name(thread: e.ctx.m, at: t, &out)
         out.append(TraceEvent(timeNs: t, .regionEnd(task: Self.task(goroutine: current), thread: Self.thread(e.ctx.m), name: n)))
     }
@@ -414,10 +414,14 @@ struct GoStateMachine {
         out.append(TraceEvent(timeNs: t, .log(task: waker(e), thread: Self.thread(e.ctx.m), category: key, message: message)))
     }
 
+    private mutating func openRegion(_ name: StringID, goroutine gid: UInt64) {
+        if regions.update(gid, { $0.append(name) }) == nil { regions[gid] = [name] }
+    }
+
     private mutating func end(goroutine gid: UInt64, at t: Int64, thread: ThreadID, _ out: inout [TraceEvent]) {
         guard let g = goroutines.remove(gid) else { return }
         let task = Self.task(goroutine: gid)
-        for n in (regions.removeValue(forKey: gid) ?? []).reversed() {
+        for n in (regions.remove(gid) ?? []).reversed() {
             out.append(TraceEvent(timeNs: t, .regionEnd(task: task, thread: thread, name: n)))
         }
         out.append(TraceEvent(timeNs: t, .taskState(task, .ended, thread: thread, waker: .none, stack: g.lastStack)))
