@@ -86,14 +86,26 @@ struct GoBatchCursor {
             let count = table.argCounts[Int(type)]
             guard count > 0 else { return .invalid(type) }
             guard let dt = c.uvarint() else { return .truncated(type) }
-            var args = SIMD4<UInt64>.zero
-            var i = 0
-            while i < count - 1 {
-                guard let a = c.uvarint() else { return .truncated(type) }
-                args[i] = a
-                i += 1
+            // Arguments into scalars, the vector built once: storing lanes one by one and then
+            // loading the vector stalls store-to-load forwarding on every event.
+            var a0: UInt64 = 0, a1: UInt64 = 0, a2: UInt64 = 0, a3: UInt64 = 0
+            if count > 1 {
+                guard let v = c.uvarint() else { return .truncated(type) }
+                a0 = v
             }
-            return .event(type: type, dt: dt, args: args, end: c.position)
+            if count > 2 {
+                guard let v = c.uvarint() else { return .truncated(type) }
+                a1 = v
+            }
+            if count > 3 {
+                guard let v = c.uvarint() else { return .truncated(type) }
+                a2 = v
+            }
+            if count > 4 {
+                guard let v = c.uvarint() else { return .truncated(type) }
+                a3 = v
+            }
+            return .event(type: type, dt: dt, args: SIMD4(a0, a1, a2, a3), end: c.position)
         }
         switch decoded {
         case let .event(type, dt, args, end):
