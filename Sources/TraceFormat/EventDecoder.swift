@@ -80,7 +80,7 @@ public struct EventDecoder {
     /// Decodes the next record into `e` (every field rewritten), in place: a merge of chunks
     /// keeps each chunk's head event where it is instead of copying it per record. False at
     /// the end of the payload (`e` unchanged).
-    public mutating func next(into e: inout DecodedEvent) throws -> Bool {
+    package mutating func next(into e: inout DecodedEvent) throws -> Bool {
         while !cursor.isAtEnd {
             let start = cursor.offset
             let k = try cursor.byte()
