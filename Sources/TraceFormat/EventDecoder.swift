@@ -58,6 +58,9 @@ public struct EventDecoder {
 
     public var offset: Int { cursor.offset }
 
+    /// Record kinds by kind byte: one load per record instead of the enum's raw-value switch.
+    private static let kinds: [EventKind?] = (0..<256).map { EventKind(rawValue: UInt8($0)) }
+
     private mutating func stringRef() throws -> DecodedString {
         let v = try cursor.uvarint()
         if v & 1 == 0 { return .interned(v >> 1) }
@@ -70,6 +73,14 @@ public struct EventDecoder {
     }
 
     public mutating func next() throws -> DecodedEvent? {
+        var e = DecodedEvent(kind: .taskEnded, ticks: 0)
+        return try next(into: &e) ? e : nil
+    }
+
+    /// Decodes the next record into `e` (every field rewritten), in place: a merge of chunks
+    /// keeps each chunk's head event where it is instead of copying it per record. False at
+    /// the end of the payload (`e` unchanged).
+    package mutating func next(into e: inout DecodedEvent) throws -> Bool {
         while !cursor.isAtEnd {
             let start = cursor.offset
             let k = try cursor.byte()
@@ -77,7 +88,7 @@ public struct EventDecoder {
             let (t, overflow) = ticks.addingReportingOverflow(dt)
             guard !overflow else { throw FormatError(offset: start, "timestamp overflows") }
             ticks = t
-            guard let kind = EventKind(rawValue: k) else {
+            guard let kind = Self.kinds[Int(k)] else {
                 if (0x40...0x7F).contains(k) {
                     try cursor.skip(try cursor.count(limit: cursor.remaining))
                     skippedRecords += 1
@@ -85,7 +96,7 @@ public struct EventDecoder {
                 }
                 throw FormatError(offset: start, "unknown event kind 0x\(String(k, radix: 16))")
             }
-            var e = DecodedEvent(kind: kind, ticks: ticks)
+            e = DecodedEvent(kind: kind, ticks: ticks)
             switch kind {
             case .taskCreated:
                 e.task = try cursor.uvarint()
@@ -139,8 +150,8 @@ public struct EventDecoder {
                 }
                 try cursor.skip(fieldsEnd - cursor.offset)
             }
-            return e
+            return true
         }
-        return nil
+        return false
     }
 }

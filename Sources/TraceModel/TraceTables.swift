@@ -4,7 +4,8 @@
 // - Append only: an identifier, once handed out, names the same string or stack until the
 //   end of the stream. Id 0 is the empty string and the empty stack.
 // - Interning the same content twice returns the same identifier, so exporters may cache
-//   per-identifier work (escaped JSON, folded frame names).
+//   per-identifier work (escaped JSON, folded frame names). `appendUnique` strings are the
+//   exception: never looked up, so equal content elsewhere has its own identifier.
 // - A reader owns the tables and mutates them only between handing out events; exporters
 //   only read them.
 
@@ -33,6 +34,16 @@ public final class TraceTables {
         let id = StringID(UInt32(strings.count))
         strings.append(s)
         stringIndex[s] = id
+        return id
+    }
+
+    /// Adds a string without indexing it: for names built from an id a reader hands out once
+    /// (a goroutine's "G<id>"), millions of which would make the index the reader's largest cost
+    /// and memory. Equal content interned elsewhere gets another identifier; identifiers stay
+    /// valid and exporters' per-identifier caches stay correct, they merely cache it twice.
+    package func appendUnique(_ s: String) -> StringID {
+        let id = StringID(UInt32(strings.count))
+        strings.append(s)
         return id
     }
 

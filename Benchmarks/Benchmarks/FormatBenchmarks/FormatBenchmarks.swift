@@ -2,6 +2,7 @@
 // and how small it is (bytes per event after compression).
 
 import Benchmark
+import Foundation
 import BenchmarkFixtures
 import TraceFormat
 import TraceModel
@@ -52,6 +53,29 @@ let benchmarks: @Sendable () -> Void = {
         try syntheticSnapshot(events: 1_000_000)
     }
 
+    // Go traces: the committed ping-server trace (about 3 k events: goroutines, syscalls, network
+    // waits, user regions) read 200 times per iteration through GoTraceReader (batches,
+    // cross-M ordering, the state machine). Bytes are in memory: this is the reader, not I/O.
+    Benchmark("Format.ReadGoTrace_pingserver_x200",
+              configuration: .init(metrics: [.wallClock, .throughput, .peakMemoryResident],
+                                   scalingFactor: .one, maxIterations: 10,
+                                   thresholds: [.wallClock: timeTolerance, .throughput: rateTolerance,
+                                                .peakMemoryResident: .init(relative: [.p90: 30])])) { benchmark, bytes in
+        for _ in benchmark.scaledIterations {
+            var n = 0
+            for _ in 0..<200 {
+                var reader = try GoTraceReader(bytes: bytes, name: "trace.1.out")
+                while let e = try reader.next() {
+                    n += 1
+                    blackHole(e)
+                }
+            }
+            precondition(n > 200_000)
+        }
+    } setup: {
+        try goFixture("pingserver/trace.1.out")
+    }
+
     // Size: bytes per event after compression, as a custom metric (lower is better).
     Benchmark("Format.SnapshotSize_bytesPerEventX100",
               configuration: .init(metrics: [bytesPerEvent],
@@ -60,4 +84,11 @@ let benchmarks: @Sendable () -> Void = {
         let (bytes, events) = try syntheticSnapshot(events: 200_000)
         benchmark.measurement(bytesPerEvent, bytes.count * 100 / events)
     }
+}
+
+/// A committed Go trace fixture (Fixtures/go/...), read whole.
+private func goFixture(_ path: String) throws -> [UInt8] {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return try [UInt8](Data(contentsOf: root.appendingPathComponent("Fixtures/go/" + path)))
 }

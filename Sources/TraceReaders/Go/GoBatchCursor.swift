@@ -25,8 +25,13 @@ struct GoBatchCursor {
     private let batches: [GoBatch]
     /// The generation's clock, held here so that decoding touches no class state.
     private let nsPerTick: Double
-    private var batchIndex = 0
-    private var position = -1
+    private var batchIndex = -1
+    /// The current batch: its bytes (held once per batch, not copied per event), where its
+    /// next event starts, and what error messages name.
+    private var data: [UInt8] = []
+    private var position = 0
+    private var dataOffset: Int64 = 0
+    private var ordinal = 0
     private var lastNs: Int64 = 0
     var event = GoWireEvent()
 
@@ -43,49 +48,87 @@ struct GoBatchCursor {
         return Int64(v)
     }
 
+    /// Moves to the next batch with data; false when there is none.
+    private mutating func nextBatch() -> Bool {
+        repeat {
+            batchIndex += 1
+            guard batchIndex < batches.count else {
+                data = []
+                position = 0
+                return false
+            }
+        } while batches[batchIndex].data.isEmpty
+        let b = batches[batchIndex]
+        data = b.data
+        position = 0
+        dataOffset = b.dataOffset
+        ordinal = b.ordinal
+        lastNs = ns(b.baseTicks)
+        return true
+    }
+
+    private enum Decoded {
+        case event(type: UInt8, dt: UInt64, args: SIMD4<UInt64>, end: Int)
+        case empty
+        case invalid(UInt8)
+        case truncated(UInt8)
+    }
+
     /// Decodes the next event of this M into `event`; false when the M has no more events.
     mutating func advance(_ g: GoGeneration, _ table: GoEventTable) throws(GoBatchError) -> Bool {
-        if position < 0 { position = 0 }
-        while batchIndex < batches.count && position >= batches[batchIndex].data.count {
-            batchIndex += 1
-            lastNs = 0
-            position = 0
+        if position >= data.count {
+            guard nextBatch() else { return false }
         }
-        guard batchIndex < batches.count else { return false }
-        let batch = batches[batchIndex]
-        let end = batch.data.count
-        if lastNs == 0 { lastNs = ns(batch.baseTicks) }
         let at = position
-        let failure: String? = batch.data.withUnsafeBufferPointer { buf -> String? in
-            var c = GoDataCursor(data: buf, position: position, end: end)
-            guard let type = c.byte() else { return "empty event" }
+        let decoded = data.withUnsafeBufferPointer { buf -> Decoded in
+            var c = GoDataCursor(data: buf, position: at, end: buf.count)
+            guard let type = c.byte() else { return .empty }
             let count = table.argCounts[Int(type)]
-            guard count > 0 else {
-                return "event type \(type) (\(table.name(type))) is not a valid event in an event batch of a go \(table.version.text) trace"
+            guard count > 0 else { return .invalid(type) }
+            guard let dt = c.uvarint() else { return .truncated(type) }
+            // Arguments into scalars, the vector built once: storing lanes one by one and then
+            // loading the vector stalls store-to-load forwarding on every event.
+            var a0: UInt64 = 0, a1: UInt64 = 0, a2: UInt64 = 0, a3: UInt64 = 0
+            if count > 1 {
+                guard let v = c.uvarint() else { return .truncated(type) }
+                a0 = v
             }
-            guard let dt = c.uvarint() else { return "truncated or malformed \(table.name(type)) event" }
-            var args = SIMD4<UInt64>.zero
-            var i = 0
-            while i < count - 1 {
-                guard let a = c.uvarint() else { return "truncated or malformed \(table.name(type)) event" }
-                args[i] = a
-                i += 1
+            if count > 2 {
+                guard let v = c.uvarint() else { return .truncated(type) }
+                a1 = v
             }
+            if count > 3 {
+                guard let v = c.uvarint() else { return .truncated(type) }
+                a2 = v
+            }
+            if count > 4 {
+                guard let v = c.uvarint() else { return .truncated(type) }
+                a3 = v
+            }
+            return .event(type: type, dt: dt, args: SIMD4(a0, a1, a2, a3), end: c.position)
+        }
+        switch decoded {
+        case let .event(type, dt, args, end):
             event.type = type
             event.args = args
             // Both terms are at most Int64.max / 2: the sum cannot wrap; absurd times saturate.
             event.timeNs = min(ns(dt) + lastNs, Int64.max / 2)
-            position = c.position
-            return nil
+            event.offset = dataOffset + Int64(at)
+            event.batchOrdinal = ordinal
+            position = end
+            lastNs = event.timeNs
+            return true
+        case .empty:
+            throw failure("empty event", at: at, g)
+        case .invalid(let type):
+            throw failure("event type \(type) (\(table.name(type))) is not a valid event in an event batch of a go \(table.version.text) trace", at: at, g)
+        case .truncated(let type):
+            throw failure("truncated or malformed \(table.name(type)) event", at: at, g)
         }
-        if let failure {
-            throw GoBatchError(message: failure, offset: batch.dataOffset + Int64(at),
-                               generation: g.number, ordinal: batch.ordinal)
-        }
-        lastNs = event.timeNs
-        event.offset = batch.dataOffset + Int64(at)
-        event.batchOrdinal = batch.ordinal
-        return true
+    }
+
+    private func failure(_ message: String, at: Int, _ g: GoGeneration) -> GoBatchError {
+        GoBatchError(message: message, offset: dataOffset + Int64(at), generation: g.number, ordinal: ordinal)
     }
 }
 

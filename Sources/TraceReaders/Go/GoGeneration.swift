@@ -26,7 +26,8 @@ final class GoGeneration {
     var batches: [UInt64: [GoBatch]] = [:]
     /// Ms in order of their first batch (iteration order must not depend on hashing).
     var ms: [UInt64] = []
-    var strings: [UInt64: String] = [:]
+    /// Looked up for every region and log event: an IDMap, not a SipHash dictionary.
+    var strings = IDMap<String>()
     var stacks: [UInt64: [UInt64]] = [:]
     var frames: [UInt64: GoFrame] = [:]
     /// Nanoseconds per tick, as Go computes it (1e9 / ticks per second, in floating point).

@@ -76,10 +76,10 @@ struct GoOrdering {
 
     let table: GoEventTable
     // Hot per-event state in ID maps of plain values; rarer per-resource lists aside.
-    private var gStates = GoIDMap<GState>()
-    private var pStates = GoIDMap<PState>()
-    private var mStates = GoIDMap<MState>()
-    private var gRegions: [UInt64: [(task: UInt64, name: String)]] = [:]
+    private var gStates = IDMap<GState>()
+    private var pStates = IDMap<PState>()
+    private var mStates = IDMap<MState>()
+    private var gRegions = IDMap<[(task: UInt64, name: String)]>()
     private var gRanges: [UInt64: [GoRange]] = [:]
     private var pRanges: [UInt64: [GoRange]] = [:]
     private var activeTasks: [UInt64: (name: String, parent: UInt64)] = [:]
@@ -144,501 +144,613 @@ struct GoOrdering {
         return GoRange(type: start != 0 ? start : type, desc: desc)
     }
 
-    // swiftlint:disable:next cyclomatic_complexity function_body_length
-    private mutating func dispatch(_ ev: GoWireEvent, _ curIn: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
-        var cur = curIn
-        let g = gen.number
-        let a = ev.args
+    /// Go's `orderingDispatch`: each event type goes to the one method that advances it, named
+    /// as in Go's `order.go` (`advanceGoStart` there is `advanceGoStart` here). A switch rather
+    /// than an array of closures: it compiles to a jump table and keeps `self` inout.
+    private mutating func dispatch(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
         switch ev.type {
-        case GoEv.procStatus:
-            let pid = a[0], status = a[1]
-            guard status <= GoProcStatusCode.syscallAbandoned else {
-                throw GoOrderError(message: "invalid status for proc \(pid): \(status)")
-            }
-            var promotedRunning = false
-            if var s = pStates[pid] {
-                if status == GoProcStatusCode.syscallAbandoned && s.status == GoProcStatusCode.syscall {
-                    promotedRunning = true
-                } else if status == GoProcStatusCode.syscallAbandoned && s.status == GoProcStatusCode.syscallAbandoned {
-                    // Passes through as idle.
-                } else if s.status != status {
-                    throw GoOrderError(message: "inconsistent status for proc \(pid): old \(s.status) vs. new \(status)")
-                }
-                s.seq = GoSeq(gen: g, seq: 0)
-                pStates[pid] = s
-            } else {
-                pStates[pid] = PState(status: status, seq: GoSeq(gen: g, seq: 0))
-            }
-            var newCtx = cur
-            if status == GoProcStatusCode.running || status == GoProcStatusCode.syscall { newCtx.p = pid }
-            if promotedRunning {
-                // Emitted in the context of the M the P is bound to.
-                var found = false
-                mStates.forEach { mid, ms in
-                    if ms.p == pid {
-                        cur = GoSchedContext(g: ms.g, p: pid, m: mid)
-                        found = true
-                    }
-                }
-                if !found { throw GoOrderError(message: "failed to find sched context for proc \(pid) that's about to be stolen") }
-            }
-            push(ev, cur)
-            return newCtx
-
-        case GoEv.procStart:
-            let pid = a[0]
-            let seq = GoSeq(gen: g, seq: a[1])
-            guard let s = pStates[pid], s.status == GoProcStatusCode.idle, seq.succeeds(s.seq), cur.p == Self.none else {
-                return nil
-            }
-            try validate(cur, m: .must, p: .mustNot, g: .may)
-            pStates.update(pid) { $0.status = GoProcStatusCode.running }
-            pStates.update(pid) { $0.seq = seq }
-            var newCtx = cur
-            newCtx.p = pid
-            push(ev, cur)
-            return newCtx
-
-        case GoEv.procStop:
-            guard let s = pStates[cur.p] else {
-                throw GoOrderError(message: "event ProcStop for proc (\(cur.p == Self.none ? "none" : String(cur.p))) that doesn't exist")
-            }
-            guard s.status == GoProcStatusCode.running || s.status == GoProcStatusCode.syscall else {
-                throw GoOrderError(message: "ProcStop event for proc that's not Running or Syscall")
-            }
-            try validate(cur, m: .must, p: .must, g: .may)
-            pStates.update(cur.p) { $0.status = GoProcStatusCode.idle }
-            var newCtx = cur
-            newCtx.p = Self.none
-            push(ev, cur)
-            return newCtx
-
-        case GoEv.procSteal:
-            let pid = a[0]
-            let seq = GoSeq(gen: g, seq: a[1])
-            guard let s = pStates[pid],
-                  s.status == GoProcStatusCode.syscall || s.status == GoProcStatusCode.syscallAbandoned,
-                  seq.succeeds(s.seq) else { return nil }
-            try validate(cur, m: .must, p: .may, g: .may)
-            let oldStatus = s.status
-            pStates.update(pid) { $0.status = GoProcStatusCode.idle }
-            pStates.update(pid) { $0.seq = seq }
-            if oldStatus == GoProcStatusCode.syscallAbandoned {
-                push(ev, cur)
-                return cur
-            }
-            let mid = a[2]
-            var newCtx = cur
-            if mid == cur.m {
-                guard cur.p == pid else {
-                    throw GoOrderError(message: "tried to self-steal proc \(pid) (thread \(mid)), but got proc \(cur.p) instead")
-                }
-                newCtx.p = Self.none
-                push(ev, cur)
-                return newCtx
-            }
-            guard let victim = mStates[mid] else { throw GoOrderError(message: "stole proc from non-existent thread \(mid)") }
-            guard victim.p == pid else {
-                throw GoOrderError(message: "tried to steal proc \(pid) from thread \(mid), but got proc \(victim.p) instead")
-            }
-            mStates.update(mid) { $0.p = Self.none }
-            push(ev, cur)
-            return newCtx
-
-        case GoEv.goStatus, GoEv.goStatusStack:
-            let gid = a[0], mid = a[1], status = a[2]
-            guard status <= GoStatusCode.waiting else {
-                throw GoOrderError(message: "invalid status for goroutine \(gid): \(status)")
-            }
-            var firstSeen = false
-            if let s = gStates[gid] {
-                guard s.status == status else {
-                    throw GoOrderError(message: "inconsistent status for goroutine \(gid): old \(s.status) vs. new \(status)")
-                }
-                gStates.update(gid) { $0.seq = GoSeq(gen: g, seq: 0) }
-            } else if g == initialGen {
-                gStates[gid] = GState(status: status, seq: GoSeq(gen: g, seq: 0))
-                firstSeen = true
-            } else {
-                throw GoOrderError(message: "found goroutine status for new goroutine after the first generation: id=\(gid) status=\(status)")
-            }
-            var newCtx = cur
-            switch status {
-            case GoStatusCode.running:
-                newCtx.g = gid
-            case GoStatusCode.syscall:
-                guard mid != Self.none else { throw GoOrderError(message: "found goroutine \(gid) in syscall without a thread") }
-                if mid == cur.m {
-                    if g != initialGen && cur.g != gid {
-                        throw GoOrderError(message: "inconsistent thread for syscalling goroutine \(gid): thread has goroutine \(cur.g)")
-                    }
-                    newCtx.g = gid
-                    break
-                }
-                if let ms = mStates[mid] {
-                    guard ms.g == gid else {
-                        throw GoOrderError(message: "inconsistent thread for syscalling goroutine \(gid): thread has goroutine \(ms.g)")
-                    }
-                    cur.g = ms.g
-                } else {
-                    mStates[mid] = MState(g: gid, p: Self.none)
-                }
-                cur.m = mid
-            default:
-                break
-            }
-            push(ev, cur, firstSeen: firstSeen)
-            return newCtx
-
-        case GoEv.goCreate, GoEv.goCreateBlocked:
-            try validate(cur, m: .must, p: .must, g: .may)
-            if let s = gStates[cur.g], s.status != GoStatusCode.running {
-                throw GoOrderError(message: "\(name(ev.type)) event for goroutine that's not Running")
-            }
-            let newg = a[0]
-            if gStates[newg] != nil { throw GoOrderError(message: "tried to create goroutine (\(newg)) that already exists") }
-            let status = ev.type == GoEv.goCreateBlocked ? GoStatusCode.waiting : GoStatusCode.runnable
-            gStates[newg] = GState(status: status, seq: GoSeq(gen: g, seq: 0))
-            push(ev, cur)
-            return cur
-
-        case GoEv.goDestroy, GoEv.goStop, GoEv.goBlock:
-            try userGo(cur)
-            guard let s = gStates[cur.g] else {
-                throw GoOrderError(message: "event \(name(ev.type)) for goroutine (\(cur.g)) that doesn't exist")
-            }
-            guard s.status == GoStatusCode.running else {
-                throw GoOrderError(message: "\(name(ev.type)) event for goroutine that's not Running")
-            }
-            var newCtx = cur
-            switch ev.type {
-            case GoEv.goDestroy: forget(goroutine: cur.g)
-            case GoEv.goStop: gStates.update(cur.g) { $0.status = GoStatusCode.runnable }
-            default: gStates.update(cur.g) { $0.status = GoStatusCode.waiting }
-            }
-            newCtx.g = Self.none
-            push(ev, cur)
-            return newCtx
-
-        case GoEv.goStart:
-            let gid = a[0]
-            let seq = GoSeq(gen: g, seq: a[1])
-            guard let s = gStates[gid], s.status == GoStatusCode.runnable, seq.succeeds(s.seq) else { return nil }
-            try validate(cur, m: .must, p: .must, g: .mustNot)
-            gStates.update(gid) { $0.status = GoStatusCode.running }
-            gStates.update(gid) { $0.seq = seq }
-            var newCtx = cur
-            newCtx.g = gid
-            push(ev, cur)
-            return newCtx
-
-        case GoEv.goUnblock:
-            let gid = a[0]
-            let seq = GoSeq(gen: g, seq: a[1])
-            guard let s = gStates[gid], s.status == GoStatusCode.waiting, seq.succeeds(s.seq) else { return nil }
-            gStates.update(gid) { $0.status = GoStatusCode.runnable }
-            gStates.update(gid) { $0.seq = seq }
-            push(ev, cur)
-            return cur
-
-        case GoEv.goSwitch, GoEv.goSwitchDestroy:
-            try userGo(cur)
-            guard let s = gStates[cur.g] else {
-                throw GoOrderError(message: "event \(name(ev.type)) for goroutine (\(cur.g)) that doesn't exist")
-            }
-            guard s.status == GoStatusCode.running else {
-                throw GoOrderError(message: "\(name(ev.type)) event for goroutine that's not Running")
-            }
-            let next = a[0]
-            let seq = GoSeq(gen: g, seq: a[1])
-            guard let ns = gStates[next], ns.status == GoStatusCode.waiting, seq.succeeds(ns.seq) else { return nil }
-            push(ev, cur)
-            if ev.type == GoEv.goSwitch {
-                gStates.update(cur.g) { $0.status = GoStatusCode.waiting }
-                var block = ev
-                block.type = GoEv.goBlock
-                block.args = .zero
-                push(block, cur)
-            } else {
-                forget(goroutine: cur.g)
-                var destroy = ev
-                destroy.type = GoEv.goDestroy
-                destroy.args = .zero
-                push(destroy, cur)
-            }
-            gStates.update(next) { $0.status = GoStatusCode.running }
-            gStates.update(next) { $0.seq = seq }
-            var newCtx = cur
-            newCtx.g = next
-            var startCtx = cur
-            startCtx.g = Self.none
-            var start = ev
-            start.type = GoEv.goStart
-            start.args = SIMD4(next, a[1], 0, 0)
-            push(start, startCtx)
-            return newCtx
-
-        case GoEv.goSyscallBegin:
-            try userGo(cur)
-            guard let s = gStates[cur.g] else {
-                throw GoOrderError(message: "event GoSyscallBegin for goroutine (\(cur.g)) that doesn't exist")
-            }
-            guard s.status == GoStatusCode.running else {
-                throw GoOrderError(message: "GoSyscallBegin event for goroutine that's not Running")
-            }
-            gStates.update(cur.g) { $0.status = GoStatusCode.syscall }
-            guard let ps = pStates[cur.p] else {
-                throw GoOrderError(message: "uninitialized proc \(cur.p) found during GoSyscallBegin")
-            }
-            let pSeq = GoSeq(gen: g, seq: a[0])
-            guard pSeq.succeeds(ps.seq) else {
-                throw GoOrderError(message: "failed to advance GoSyscallBegin: can't make sequence: \(ps.seq.seq) -> \(pSeq.seq)")
-            }
-            pStates.update(cur.p) { $0.status = GoProcStatusCode.syscall }
-            pStates.update(cur.p) { $0.seq = pSeq }
-            push(ev, cur)
-            return cur
-
-        case GoEv.goSyscallEnd:
-            try userGo(cur)
-            guard let s = gStates[cur.g] else {
-                throw GoOrderError(message: "event GoSyscallEnd for goroutine (\(cur.g)) that doesn't exist")
-            }
-            guard s.status == GoStatusCode.syscall else {
-                throw GoOrderError(message: "GoSyscallEnd event for goroutine that's not Syscall")
-            }
-            gStates.update(cur.g) { $0.status = GoStatusCode.running }
-            guard let ps = pStates[cur.p] else {
-                throw GoOrderError(message: "uninitialized proc \(cur.p) found during GoSyscallEnd")
-            }
-            guard ps.status == GoProcStatusCode.syscall else {
-                throw GoOrderError(message: "expected proc \(cur.p) in state Syscall, but got \(ps.status) instead")
-            }
-            pStates.update(cur.p) { $0.status = GoProcStatusCode.running }
-            push(ev, cur)
-            return cur
-
-        case GoEv.goSyscallEndBlocked:
-            if cur.p != Self.none {
-                guard let ps = pStates[cur.p] else {
-                    throw GoOrderError(message: "uninitialized proc \(cur.p) found during GoSyscallEndBlocked")
-                }
-                if ps.status == GoProcStatusCode.syscall { return nil }
-            }
-            try validate(cur, m: .must, p: .may, g: .must)
-            guard let s = gStates[cur.g] else {
-                throw GoOrderError(message: "event GoSyscallEndBlocked for goroutine (\(cur.g)) that doesn't exist")
-            }
-            guard s.status == GoStatusCode.syscall else {
-                throw GoOrderError(message: "GoSyscallEndBlocked event for goroutine that's not Syscall")
-            }
-            gStates.update(cur.g) { $0.status = GoStatusCode.runnable }
-            var newCtx = cur
-            newCtx.g = Self.none
-            push(ev, cur)
-            return newCtx
-
-        case GoEv.goCreateSyscall:
-            try validate(cur, m: .must, p: .may, g: .mustNot)
-            let newg = a[0]
-            if gStates[newg] != nil {
-                throw GoOrderError(message: "tried to create goroutine (\(newg)) in syscall that already exists")
-            }
-            gStates[newg] = GState(status: GoStatusCode.syscall, seq: GoSeq(gen: g, seq: 0))
-            var newCtx = cur
-            newCtx.g = newg
-            push(ev, cur)
-            return newCtx
-
-        case GoEv.goDestroySyscall:
-            try validate(cur, m: .must, p: .may, g: .must)
-            guard let s = gStates[cur.g] else {
-                throw GoOrderError(message: "event GoDestroySyscall for goroutine (\(cur.g)) that doesn't exist")
-            }
-            guard s.status == GoStatusCode.syscall else {
-                throw GoOrderError(message: "GoDestroySyscall event for goroutine that's not Syscall")
-            }
-            forget(goroutine: cur.g)
-            var newCtx = cur
-            newCtx.g = Self.none
-            if cur.p != Self.none {
-                guard let ps = pStates[cur.p] else {
-                    throw GoOrderError(message: "found invalid proc \(cur.p) during GoDestroySyscall")
-                }
-                guard ps.status == GoProcStatusCode.syscall else {
-                    throw GoOrderError(message: "proc \(cur.p) in unexpected state \(ps.status) during GoDestroySyscall")
-                }
-                pStates.update(cur.p) { $0.status = GoProcStatusCode.syscallAbandoned }
-                newCtx.p = Self.none
-                var steal = ev
-                steal.type = GoEv.procSteal
-                steal.args = SIMD4(cur.p, 0, 0, 0)
-                push(steal, cur)
-            }
-            push(ev, cur)
-            return newCtx
-
-        case GoEv.userTaskBegin:
-            let id = a[0]
-            if activeTasks[id] != nil { throw GoOrderError(message: "task ID conflict: \(id)") }
-            guard let taskName = string(a[2], gen) else {
-                throw GoOrderError(message: "invalid string ID \(a[2]) for UserTaskBegin event")
-            }
-            activeTasks[id] = (taskName, a[1])
-            try userGo(cur)
-            push(ev, cur)
-            return cur
-
-        case GoEv.userTaskEnd:
-            activeTasks[a[0]] = nil
-            try userGo(cur)
-            push(ev, cur)
-            return cur
-
-        case GoEv.userRegionBegin, GoEv.userRegionEnd:
-            try userGo(cur)
-            guard let regionName = string(a[1], gen) else {
-                throw GoOrderError(message: "invalid string ID \(a[1]) for \(name(ev.type)) event")
-            }
-            guard gStates[cur.g] != nil else {
-                throw GoOrderError(message: "encountered \(name(ev.type)) without known state for current goroutine \(cur.g)")
-            }
-            if ev.type == GoEv.userRegionBegin {
-                gRegions[cur.g, default: []].append((a[0], regionName))
-            } else if let last = gRegions[cur.g]?.last {
-                guard last.task == a[0] && last.name == regionName else {
-                    throw GoOrderError(message: "misuse of region in goroutine \(cur.g): region end \(regionName) when the inner-most active region start event is \(last.name)")
-                }
-                gRegions[cur.g]!.removeLast()
-            }
-            push(ev, cur)
-            return cur
-
-        case GoEv.gcActive:
-            let seq = a[0]
-            if g == initialGen {
-                guard gcState == .undetermined else {
-                    throw GoOrderError(message: "GCActive in the first generation isn't first GC event")
-                }
-                gcSeq = seq
-                gcState = .running
-                push(ev, cur)
-                return cur
-            }
-            guard seq == gcSeq &+ 1 else { return nil }
-            guard gcState == .running else { throw GoOrderError(message: "encountered GCActive while GC was not in progress") }
-            gcSeq = seq
-            try userGo(cur)
-            push(ev, cur)
-            return cur
-
-        case GoEv.gcBegin:
-            let seq = a[0]
-            if gcState == .undetermined {
-                gcSeq = seq
-                gcState = .running
-                push(ev, cur)
-                return cur
-            }
-            guard seq == gcSeq &+ 1 else { return nil }
-            guard gcState != .running else { throw GoOrderError(message: "encountered GCBegin while GC was already in progress") }
-            gcSeq = seq
-            gcState = .running
-            try userGo(cur)
-            push(ev, cur)
-            return cur
-
-        case GoEv.gcEnd:
-            let seq = a[0]
-            guard seq == gcSeq &+ 1 else { return nil }
-            guard gcState != .notRunning else { throw GoOrderError(message: "encountered GCEnd when GC was not in progress") }
-            guard gcState != .undetermined else { throw GoOrderError(message: "encountered GCEnd when GC was in an undetermined state") }
-            gcSeq = seq
-            gcState = .notRunning
-            try userGo(cur)
-            push(ev, cur)
-            return cur
-
-        case GoEv.procsChange, GoEv.goLabel, GoEv.userLog:
-            try userGo(cur)
-            push(ev, cur)
-            return cur
-
-        case GoEv.heapAlloc, GoEv.heapGoal:
-            try validate(cur, m: .must, p: .must, g: .may)
-            push(ev, cur)
-            return cur
-
-        case GoEv.gcSweepBegin:
-            try validate(cur, m: .must, p: .must, g: .may)
-            let r = rangeType(ev.type, 0)
-            if pRanges[cur.p, default: []].contains(r) {
-                throw GoOrderError(message: "discovered event already in-flight for when starting event GCSweepBegin")
-            }
-            pRanges[cur.p, default: []].append(r)
-            push(ev, cur)
-            return cur
-
-        case GoEv.gcSweepActive:
-            let pid = a[0]
-            guard pStates[pid] != nil else { throw GoOrderError(message: "encountered GCSweepActive for unknown proc \(pid)") }
-            try activeRange(&pRanges[pid, default: []], rangeType(ev.type, 0), initial: g == initialGen)
-            push(ev, cur)
-            return cur
-
-        case GoEv.gcSweepEnd:
-            try validate(cur, m: .must, p: .must, g: .may)
-            _ = try endRange(&pRanges[cur.p, default: []], ev.type)
-            push(ev, cur)
-            return cur
-
-        case GoEv.stwBegin, GoEv.gcMarkAssistBegin:
-            try userGo(cur)
-            let desc = ev.type == GoEv.stwBegin ? a[0] : 0
-            guard gStates[cur.g] != nil else {
-                throw GoOrderError(message: "encountered event of type \(ev.type) without known state for current goroutine \(cur.g)")
-            }
-            let r = rangeType(ev.type, desc)
-            if gRanges[cur.g, default: []].contains(r) {
-                throw GoOrderError(message: "discovered event already in-flight for when starting event \(name(ev.type))")
-            }
-            gRanges[cur.g, default: []].append(r)
-            push(ev, cur)
-            return cur
-
-        case GoEv.gcMarkAssistActive:
-            let gid = a[0]
-            guard gStates[gid] != nil else {
-                throw GoOrderError(message: "uninitialized goroutine \(gid) found during GCMarkAssistActive")
-            }
-            try activeRange(&gRanges[gid, default: []], rangeType(ev.type, 0), initial: g == initialGen)
-            push(ev, cur)
-            return cur
-
-        case GoEv.stwEnd, GoEv.gcMarkAssistEnd:
-            try userGo(cur)
-            guard gStates[cur.g] != nil else {
-                throw GoOrderError(message: "encountered event of type \(ev.type) without known state for current goroutine \(cur.g)")
-            }
-            let desc = try endRange(&gRanges[cur.g, default: []], ev.type)
-            var e = ev
-            if ev.type == GoEv.stwEnd { e.args[0] = desc }
-            push(e, cur)
-            return cur
-
-        case GoEv.firstExperimental...GoEv.lastExperimental:
-            try validate(cur, m: .must, p: .may, g: .may)
-            push(ev, cur)
-            return cur
-
+        // Procs.
+        case GoEv.procsChange: return try advanceAnnotation(ev, cur)
+        case GoEv.procStart: return try advanceProcStart(ev, cur, gen)
+        case GoEv.procStop: return try advanceProcStop(ev, cur)
+        case GoEv.procSteal: return try advanceProcSteal(ev, cur, gen)
+        case GoEv.procStatus: return try advanceProcStatus(ev, cur, gen)
+        // Goroutines.
+        case GoEv.goCreate: return try advanceGoCreate(ev, cur, gen)
+        case GoEv.goCreateSyscall: return try advanceGoCreateSyscall(ev, cur, gen)
+        case GoEv.goStart: return try advanceGoStart(ev, cur, gen)
+        case GoEv.goDestroy: return try advanceGoStopExec(ev, cur)
+        case GoEv.goDestroySyscall: return try advanceGoDestroySyscall(ev, cur)
+        case GoEv.goStop: return try advanceGoStopExec(ev, cur)
+        case GoEv.goBlock: return try advanceGoStopExec(ev, cur)
+        case GoEv.goUnblock: return advanceGoUnblock(ev, cur, gen)
+        case GoEv.goSyscallBegin: return try advanceGoSyscallBegin(ev, cur, gen)
+        case GoEv.goSyscallEnd: return try advanceGoSyscallEnd(ev, cur)
+        case GoEv.goSyscallEndBlocked: return try advanceGoSyscallEndBlocked(ev, cur)
+        case GoEv.goStatus: return try advanceGoStatus(ev, cur, gen)
+        // Stop-the-world.
+        case GoEv.stwBegin: return try advanceGoRangeBegin(ev, cur)
+        case GoEv.stwEnd: return try advanceGoRangeEnd(ev, cur)
+        // GC.
+        case GoEv.gcActive: return try advanceGCActive(ev, cur, gen)
+        case GoEv.gcBegin: return try advanceGCBegin(ev, cur)
+        case GoEv.gcEnd: return try advanceGCEnd(ev, cur)
+        case GoEv.gcSweepActive: return try advanceGCSweepActive(ev, cur, gen)
+        case GoEv.gcSweepBegin: return try advanceGCSweepBegin(ev, cur)
+        case GoEv.gcSweepEnd: return try advanceGCSweepEnd(ev, cur)
+        case GoEv.gcMarkAssistActive: return try advanceGoRangeActive(ev, cur, gen)
+        case GoEv.gcMarkAssistBegin: return try advanceGoRangeBegin(ev, cur)
+        case GoEv.gcMarkAssistEnd: return try advanceGoRangeEnd(ev, cur)
+        case GoEv.heapAlloc: return try advanceHeapMetric(ev, cur)
+        case GoEv.heapGoal: return try advanceHeapMetric(ev, cur)
+        // Annotations.
+        case GoEv.goLabel: return try advanceAnnotation(ev, cur)
+        case GoEv.userTaskBegin: return try advanceUserTaskBegin(ev, cur, gen)
+        case GoEv.userTaskEnd: return try advanceUserTaskEnd(ev, cur)
+        case GoEv.userRegionBegin: return try advanceUserRegionBegin(ev, cur, gen)
+        case GoEv.userRegionEnd: return try advanceUserRegionEnd(ev, cur, gen)
+        case GoEv.userLog: return try advanceAnnotation(ev, cur)
+        // Coroutines (1.23).
+        case GoEv.goSwitch: return try advanceGoSwitch(ev, cur, gen)
+        case GoEv.goSwitchDestroy: return try advanceGoSwitch(ev, cur, gen)
+        case GoEv.goCreateBlocked: return try advanceGoCreate(ev, cur, gen)
+        // GoStatus with a stack (1.23).
+        case GoEv.goStatusStack: return try advanceGoStatus(ev, cur, gen)
+        // Experimental alloc/free events (1.23).
+        case GoEv.firstExperimental...GoEv.lastExperimental: return try advanceAllocFree(ev, cur)
         default:
             throw GoOrderError(message: "bad event type found while ordering: \(ev.type)")
         }
     }
 
+    // MARK: Procs
+
+    private mutating func advanceProcStatus(_ ev: GoWireEvent, _ curIn: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
+        var cur = curIn
+        let pid = ev.args[0], status = ev.args[1]
+        guard status <= GoProcStatusCode.syscallAbandoned else {
+            throw GoOrderError(message: "invalid status for proc \(pid): \(status)")
+        }
+        var promotedRunning = false
+        if var s = pStates[pid] {
+            if status == GoProcStatusCode.syscallAbandoned && s.status == GoProcStatusCode.syscall {
+                promotedRunning = true
+            } else if status == GoProcStatusCode.syscallAbandoned && s.status == GoProcStatusCode.syscallAbandoned {
+                // Passes through as idle.
+            } else if s.status != status {
+                throw GoOrderError(message: "inconsistent status for proc \(pid): old \(s.status) vs. new \(status)")
+            }
+            s.seq = GoSeq(gen: gen.number, seq: 0)
+            pStates[pid] = s
+        } else {
+            pStates[pid] = PState(status: status, seq: GoSeq(gen: gen.number, seq: 0))
+        }
+        var newCtx = cur
+        if status == GoProcStatusCode.running || status == GoProcStatusCode.syscall { newCtx.p = pid }
+        if promotedRunning {
+            // Emitted in the context of the M the P is bound to.
+            var found = false
+            mStates.forEach { mid, ms in
+                if ms.p == pid {
+                    cur = GoSchedContext(g: ms.g, p: pid, m: mid)
+                    found = true
+                }
+            }
+            if !found { throw GoOrderError(message: "failed to find sched context for proc \(pid) that's about to be stolen") }
+        }
+        push(ev, cur)
+        return newCtx
+    }
+
+    private mutating func advanceProcStart(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
+        let pid = ev.args[0]
+        let seq = GoSeq(gen: gen.number, seq: ev.args[1])
+        guard let s = pStates[pid], s.status == GoProcStatusCode.idle, seq.succeeds(s.seq), cur.p == Self.none else {
+            return nil
+        }
+        try validate(cur, m: .must, p: .mustNot, g: .may)
+        pStates.update(pid) { $0 = PState(status: GoProcStatusCode.running, seq: seq) }
+        var newCtx = cur
+        newCtx.p = pid
+        push(ev, cur)
+        return newCtx
+    }
+
+    private mutating func advanceProcStop(_ ev: GoWireEvent, _ cur: GoSchedContext) throws(GoOrderError) -> GoSchedContext? {
+        guard let s = pStates[cur.p] else {
+            throw GoOrderError(message: "event ProcStop for proc (\(cur.p == Self.none ? "none" : String(cur.p))) that doesn't exist")
+        }
+        guard s.status == GoProcStatusCode.running || s.status == GoProcStatusCode.syscall else {
+            throw GoOrderError(message: "ProcStop event for proc that's not Running or Syscall")
+        }
+        try validate(cur, m: .must, p: .must, g: .may)
+        pStates.update(cur.p) { $0.status = GoProcStatusCode.idle }
+        var newCtx = cur
+        newCtx.p = Self.none
+        push(ev, cur)
+        return newCtx
+    }
+
+    private mutating func advanceProcSteal(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
+        let pid = ev.args[0]
+        let seq = GoSeq(gen: gen.number, seq: ev.args[1])
+        guard let s = pStates[pid],
+              s.status == GoProcStatusCode.syscall || s.status == GoProcStatusCode.syscallAbandoned,
+              seq.succeeds(s.seq) else { return nil }
+        try validate(cur, m: .must, p: .may, g: .may)
+        let oldStatus = s.status
+        pStates.update(pid) { $0 = PState(status: GoProcStatusCode.idle, seq: seq) }
+        if oldStatus == GoProcStatusCode.syscallAbandoned {
+            push(ev, cur)
+            return cur
+        }
+        let mid = ev.args[2]
+        var newCtx = cur
+        if mid == cur.m {
+            guard cur.p == pid else {
+                throw GoOrderError(message: "tried to self-steal proc \(pid) (thread \(mid)), but got proc \(cur.p) instead")
+            }
+            newCtx.p = Self.none
+            push(ev, cur)
+            return newCtx
+        }
+        guard let victim = mStates[mid] else { throw GoOrderError(message: "stole proc from non-existent thread \(mid)") }
+        guard victim.p == pid else {
+            throw GoOrderError(message: "tried to steal proc \(pid) from thread \(mid), but got proc \(victim.p) instead")
+        }
+        mStates.update(mid) { $0.p = Self.none }
+        push(ev, cur)
+        return newCtx
+    }
+
+    // MARK: Goroutines
+
+    /// GoStatus and GoStatusStack.
+    private mutating func advanceGoStatus(_ ev: GoWireEvent, _ curIn: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
+        var cur = curIn
+        let g = gen.number
+        let gid = ev.args[0], mid = ev.args[1], status = ev.args[2]
+        guard status <= GoStatusCode.waiting else {
+            throw GoOrderError(message: "invalid status for goroutine \(gid): \(status)")
+        }
+        var firstSeen = false
+        if let s = gStates[gid] {
+            guard s.status == status else {
+                throw GoOrderError(message: "inconsistent status for goroutine \(gid): old \(s.status) vs. new \(status)")
+            }
+            gStates.update(gid) { $0.seq = GoSeq(gen: g, seq: 0) }
+        } else if g == initialGen {
+            gStates[gid] = GState(status: status, seq: GoSeq(gen: g, seq: 0))
+            firstSeen = true
+        } else {
+            throw GoOrderError(message: "found goroutine status for new goroutine after the first generation: id=\(gid) status=\(status)")
+        }
+        var newCtx = cur
+        switch status {
+        case GoStatusCode.running:
+            newCtx.g = gid
+        case GoStatusCode.syscall:
+            guard mid != Self.none else { throw GoOrderError(message: "found goroutine \(gid) in syscall without a thread") }
+            if mid == cur.m {
+                if g != initialGen && cur.g != gid {
+                    throw GoOrderError(message: "inconsistent thread for syscalling goroutine \(gid): thread has goroutine \(cur.g)")
+                }
+                newCtx.g = gid
+                break
+            }
+            if let ms = mStates[mid] {
+                guard ms.g == gid else {
+                    throw GoOrderError(message: "inconsistent thread for syscalling goroutine \(gid): thread has goroutine \(ms.g)")
+                }
+                cur.g = ms.g
+            } else {
+                mStates[mid] = MState(g: gid, p: Self.none)
+            }
+            cur.m = mid
+        default:
+            break
+        }
+        push(ev, cur, firstSeen: firstSeen)
+        return newCtx
+    }
+
+    /// GoCreate and GoCreateBlocked.
+    private mutating func advanceGoCreate(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
+        try validate(cur, m: .must, p: .must, g: .may)
+        if let s = gStates[cur.g], s.status != GoStatusCode.running {
+            throw GoOrderError(message: "\(name(ev.type)) event for goroutine that's not Running")
+        }
+        let newg = ev.args[0]
+        if gStates[newg] != nil { throw GoOrderError(message: "tried to create goroutine (\(newg)) that already exists") }
+        let status = ev.type == GoEv.goCreateBlocked ? GoStatusCode.waiting : GoStatusCode.runnable
+        gStates[newg] = GState(status: status, seq: GoSeq(gen: gen.number, seq: 0))
+        push(ev, cur)
+        return cur
+    }
+
+    /// GoDestroy, GoStop and GoBlock: the running goroutine stops executing.
+    private mutating func advanceGoStopExec(_ ev: GoWireEvent, _ cur: GoSchedContext) throws(GoOrderError) -> GoSchedContext? {
+        try userGo(cur)
+        guard let s = gStates[cur.g] else {
+            throw GoOrderError(message: "event \(name(ev.type)) for goroutine (\(cur.g)) that doesn't exist")
+        }
+        guard s.status == GoStatusCode.running else {
+            throw GoOrderError(message: "\(name(ev.type)) event for goroutine that's not Running")
+        }
+        switch ev.type {
+        case GoEv.goDestroy: forget(goroutine: cur.g)
+        case GoEv.goStop: gStates.update(cur.g) { $0.status = GoStatusCode.runnable }
+        default: gStates.update(cur.g) { $0.status = GoStatusCode.waiting }
+        }
+        var newCtx = cur
+        newCtx.g = Self.none
+        push(ev, cur)
+        return newCtx
+    }
+
+    private mutating func advanceGoStart(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
+        let gid = ev.args[0]
+        let seq = GoSeq(gen: gen.number, seq: ev.args[1])
+        guard let s = gStates[gid], s.status == GoStatusCode.runnable, seq.succeeds(s.seq) else { return nil }
+        try validate(cur, m: .must, p: .must, g: .mustNot)
+        gStates.update(gid) { $0 = GState(status: GoStatusCode.running, seq: seq) }
+        var newCtx = cur
+        newCtx.g = gid
+        push(ev, cur)
+        return newCtx
+    }
+
+    private mutating func advanceGoUnblock(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) -> GoSchedContext? {
+        let gid = ev.args[0]
+        let seq = GoSeq(gen: gen.number, seq: ev.args[1])
+        guard let s = gStates[gid], s.status == GoStatusCode.waiting, seq.succeeds(s.seq) else { return nil }
+        gStates.update(gid) { $0 = GState(status: GoStatusCode.runnable, seq: seq) }
+        push(ev, cur)
+        return cur
+    }
+
+    /// GoSwitch and GoSwitchDestroy: queued as the switch, the current goroutine's block (or
+    /// destroy) and the target's start, as Go's reader emits them.
+    private mutating func advanceGoSwitch(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
+        try userGo(cur)
+        guard let s = gStates[cur.g] else {
+            throw GoOrderError(message: "event \(name(ev.type)) for goroutine (\(cur.g)) that doesn't exist")
+        }
+        guard s.status == GoStatusCode.running else {
+            throw GoOrderError(message: "\(name(ev.type)) event for goroutine that's not Running")
+        }
+        let next = ev.args[0]
+        let seq = GoSeq(gen: gen.number, seq: ev.args[1])
+        guard let ns = gStates[next], ns.status == GoStatusCode.waiting, seq.succeeds(ns.seq) else { return nil }
+        push(ev, cur)
+        if ev.type == GoEv.goSwitch {
+            gStates.update(cur.g) { $0.status = GoStatusCode.waiting }
+            var block = ev
+            block.type = GoEv.goBlock
+            block.args = .zero
+            push(block, cur)
+        } else {
+            forget(goroutine: cur.g)
+            var destroy = ev
+            destroy.type = GoEv.goDestroy
+            destroy.args = .zero
+            push(destroy, cur)
+        }
+        gStates.update(next) { $0 = GState(status: GoStatusCode.running, seq: seq) }
+        var newCtx = cur
+        newCtx.g = next
+        var startCtx = cur
+        startCtx.g = Self.none
+        var start = ev
+        start.type = GoEv.goStart
+        start.args = SIMD4(next, ev.args[1], 0, 0)
+        push(start, startCtx)
+        return newCtx
+    }
+
+    private mutating func advanceGoSyscallBegin(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
+        try userGo(cur)
+        guard let s = gStates[cur.g] else {
+            throw GoOrderError(message: "event GoSyscallBegin for goroutine (\(cur.g)) that doesn't exist")
+        }
+        guard s.status == GoStatusCode.running else {
+            throw GoOrderError(message: "GoSyscallBegin event for goroutine that's not Running")
+        }
+        gStates.update(cur.g) { $0.status = GoStatusCode.syscall }
+        guard let ps = pStates[cur.p] else {
+            throw GoOrderError(message: "uninitialized proc \(cur.p) found during GoSyscallBegin")
+        }
+        let pSeq = GoSeq(gen: gen.number, seq: ev.args[0])
+        guard pSeq.succeeds(ps.seq) else {
+            throw GoOrderError(message: "failed to advance GoSyscallBegin: can't make sequence: \(ps.seq.seq) -> \(pSeq.seq)")
+        }
+        pStates.update(cur.p) { $0 = PState(status: GoProcStatusCode.syscall, seq: pSeq) }
+        push(ev, cur)
+        return cur
+    }
+
+    private mutating func advanceGoSyscallEnd(_ ev: GoWireEvent, _ cur: GoSchedContext) throws(GoOrderError) -> GoSchedContext? {
+        try userGo(cur)
+        guard let s = gStates[cur.g] else {
+            throw GoOrderError(message: "event GoSyscallEnd for goroutine (\(cur.g)) that doesn't exist")
+        }
+        guard s.status == GoStatusCode.syscall else {
+            throw GoOrderError(message: "GoSyscallEnd event for goroutine that's not Syscall")
+        }
+        gStates.update(cur.g) { $0.status = GoStatusCode.running }
+        guard let ps = pStates[cur.p] else {
+            throw GoOrderError(message: "uninitialized proc \(cur.p) found during GoSyscallEnd")
+        }
+        guard ps.status == GoProcStatusCode.syscall else {
+            throw GoOrderError(message: "expected proc \(cur.p) in state Syscall, but got \(ps.status) instead")
+        }
+        pStates.update(cur.p) { $0.status = GoProcStatusCode.running }
+        push(ev, cur)
+        return cur
+    }
+
+    private mutating func advanceGoSyscallEndBlocked(_ ev: GoWireEvent, _ cur: GoSchedContext) throws(GoOrderError) -> GoSchedContext? {
+        if cur.p != Self.none {
+            guard let ps = pStates[cur.p] else {
+                throw GoOrderError(message: "uninitialized proc \(cur.p) found during GoSyscallEndBlocked")
+            }
+            // While the P may still be taken back, the steal must come first.
+            if ps.status == GoProcStatusCode.syscall { return nil }
+        }
+        try validate(cur, m: .must, p: .may, g: .must)
+        guard let s = gStates[cur.g] else {
+            throw GoOrderError(message: "event GoSyscallEndBlocked for goroutine (\(cur.g)) that doesn't exist")
+        }
+        guard s.status == GoStatusCode.syscall else {
+            throw GoOrderError(message: "GoSyscallEndBlocked event for goroutine that's not Syscall")
+        }
+        gStates.update(cur.g) { $0.status = GoStatusCode.runnable }
+        var newCtx = cur
+        newCtx.g = Self.none
+        push(ev, cur)
+        return newCtx
+    }
+
+    private mutating func advanceGoCreateSyscall(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
+        try validate(cur, m: .must, p: .may, g: .mustNot)
+        let newg = ev.args[0]
+        if gStates[newg] != nil {
+            throw GoOrderError(message: "tried to create goroutine (\(newg)) in syscall that already exists")
+        }
+        gStates[newg] = GState(status: GoStatusCode.syscall, seq: GoSeq(gen: gen.number, seq: 0))
+        var newCtx = cur
+        newCtx.g = newg
+        push(ev, cur)
+        return newCtx
+    }
+
+    private mutating func advanceGoDestroySyscall(_ ev: GoWireEvent, _ cur: GoSchedContext) throws(GoOrderError) -> GoSchedContext? {
+        try validate(cur, m: .must, p: .may, g: .must)
+        guard let s = gStates[cur.g] else {
+            throw GoOrderError(message: "event GoDestroySyscall for goroutine (\(cur.g)) that doesn't exist")
+        }
+        guard s.status == GoStatusCode.syscall else {
+            throw GoOrderError(message: "GoDestroySyscall event for goroutine that's not Syscall")
+        }
+        forget(goroutine: cur.g)
+        var newCtx = cur
+        newCtx.g = Self.none
+        if cur.p != Self.none {
+            guard let ps = pStates[cur.p] else {
+                throw GoOrderError(message: "found invalid proc \(cur.p) during GoDestroySyscall")
+            }
+            guard ps.status == GoProcStatusCode.syscall else {
+                throw GoOrderError(message: "proc \(cur.p) in unexpected state \(ps.status) during GoDestroySyscall")
+            }
+            pStates.update(cur.p) { $0.status = GoProcStatusCode.syscallAbandoned }
+            newCtx.p = Self.none
+            // The P is released as a steal before the destroy, as Go's reader does.
+            var steal = ev
+            steal.type = GoEv.procSteal
+            steal.args = SIMD4(cur.p, 0, 0, 0)
+            push(steal, cur)
+        }
+        push(ev, cur)
+        return newCtx
+    }
+
+    // MARK: Annotations
+
+    private mutating func advanceUserTaskBegin(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
+        let id = ev.args[0]
+        if activeTasks[id] != nil { throw GoOrderError(message: "task ID conflict: \(id)") }
+        guard let taskName = string(ev.args[2], gen) else {
+            throw GoOrderError(message: "invalid string ID \(ev.args[2]) for UserTaskBegin event")
+        }
+        activeTasks[id] = (taskName, ev.args[1])
+        try userGo(cur)
+        push(ev, cur)
+        return cur
+    }
+
+    private mutating func advanceUserTaskEnd(_ ev: GoWireEvent, _ cur: GoSchedContext) throws(GoOrderError) -> GoSchedContext? {
+        activeTasks[ev.args[0]] = nil
+        try userGo(cur)
+        push(ev, cur)
+        return cur
+    }
+
+    private mutating func advanceUserRegionBegin(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
+        let regionName = try regionName(ev, cur, gen)
+        if gRegions.update(cur.g, { $0.append((ev.args[0], regionName)) }) == nil {
+            gRegions[cur.g] = [(ev.args[0], regionName)]
+        }
+        push(ev, cur)
+        return cur
+    }
+
+    private mutating func advanceUserRegionEnd(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
+        let regionName = try regionName(ev, cur, gen)
+        if let last = gRegions[cur.g]?.last {
+            guard last.task == ev.args[0] && last.name == regionName else {
+                throw GoOrderError(message: "misuse of region in goroutine \(cur.g): region end \(regionName) when the inner-most active region start event is \(last.name)")
+            }
+            gRegions.update(cur.g) { $0.removeLast() }
+        }
+        push(ev, cur)
+        return cur
+    }
+
+    /// The checks region begin and end share: a user goroutine of known state, a valid name.
+    private func regionName(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> String {
+        try userGo(cur)
+        guard let regionName = string(ev.args[1], gen) else {
+            throw GoOrderError(message: "invalid string ID \(ev.args[1]) for \(name(ev.type)) event")
+        }
+        guard gStates[cur.g] != nil else {
+            throw GoOrderError(message: "encountered \(name(ev.type)) without known state for current goroutine \(cur.g)")
+        }
+        return regionName
+    }
+
+    /// ProcsChange, GoLabel and UserLog: need a user goroutine, change no state.
+    private mutating func advanceAnnotation(_ ev: GoWireEvent, _ cur: GoSchedContext) throws(GoOrderError) -> GoSchedContext? {
+        try userGo(cur)
+        push(ev, cur)
+        return cur
+    }
+
+    // MARK: GC
+
+    private mutating func advanceGCActive(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
+        let seq = ev.args[0]
+        if gen.number == initialGen {
+            guard gcState == .undetermined else {
+                throw GoOrderError(message: "GCActive in the first generation isn't first GC event")
+            }
+            gcSeq = seq
+            gcState = .running
+            push(ev, cur)
+            return cur
+        }
+        guard seq == gcSeq &+ 1 else { return nil }
+        guard gcState == .running else { throw GoOrderError(message: "encountered GCActive while GC was not in progress") }
+        gcSeq = seq
+        try userGo(cur)
+        push(ev, cur)
+        return cur
+    }
+
+    private mutating func advanceGCBegin(_ ev: GoWireEvent, _ cur: GoSchedContext) throws(GoOrderError) -> GoSchedContext? {
+        let seq = ev.args[0]
+        if gcState == .undetermined {
+            gcSeq = seq
+            gcState = .running
+            push(ev, cur)
+            return cur
+        }
+        guard seq == gcSeq &+ 1 else { return nil }
+        guard gcState != .running else { throw GoOrderError(message: "encountered GCBegin while GC was already in progress") }
+        gcSeq = seq
+        gcState = .running
+        try userGo(cur)
+        push(ev, cur)
+        return cur
+    }
+
+    private mutating func advanceGCEnd(_ ev: GoWireEvent, _ cur: GoSchedContext) throws(GoOrderError) -> GoSchedContext? {
+        let seq = ev.args[0]
+        guard seq == gcSeq &+ 1 else { return nil }
+        guard gcState != .notRunning else { throw GoOrderError(message: "encountered GCEnd when GC was not in progress") }
+        guard gcState != .undetermined else { throw GoOrderError(message: "encountered GCEnd when GC was in an undetermined state") }
+        gcSeq = seq
+        gcState = .notRunning
+        try userGo(cur)
+        push(ev, cur)
+        return cur
+    }
+
+    /// HeapAlloc and HeapGoal.
+    private mutating func advanceHeapMetric(_ ev: GoWireEvent, _ cur: GoSchedContext) throws(GoOrderError) -> GoSchedContext? {
+        try validate(cur, m: .must, p: .must, g: .may)
+        push(ev, cur)
+        return cur
+    }
+
+    private mutating func advanceGCSweepBegin(_ ev: GoWireEvent, _ cur: GoSchedContext) throws(GoOrderError) -> GoSchedContext? {
+        try validate(cur, m: .must, p: .must, g: .may)
+        let r = rangeType(ev.type, 0)
+        if pRanges[cur.p, default: []].contains(r) {
+            throw GoOrderError(message: "discovered event already in-flight for when starting event GCSweepBegin")
+        }
+        pRanges[cur.p, default: []].append(r)
+        push(ev, cur)
+        return cur
+    }
+
+    private mutating func advanceGCSweepActive(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
+        let pid = ev.args[0]
+        guard pStates[pid] != nil else { throw GoOrderError(message: "encountered GCSweepActive for unknown proc \(pid)") }
+        try activeRange(&pRanges[pid, default: []], rangeType(ev.type, 0), initial: gen.number == initialGen)
+        push(ev, cur)
+        return cur
+    }
+
+    private mutating func advanceGCSweepEnd(_ ev: GoWireEvent, _ cur: GoSchedContext) throws(GoOrderError) -> GoSchedContext? {
+        try validate(cur, m: .must, p: .must, g: .may)
+        _ = try endRange(&pRanges[cur.p, default: []], ev.type)
+        push(ev, cur)
+        return cur
+    }
+
+    /// STWBegin and GCMarkAssistBegin: a range opens on the current goroutine.
+    private mutating func advanceGoRangeBegin(_ ev: GoWireEvent, _ cur: GoSchedContext) throws(GoOrderError) -> GoSchedContext? {
+        try userGo(cur)
+        let desc = ev.type == GoEv.stwBegin ? ev.args[0] : 0
+        guard gStates[cur.g] != nil else {
+            throw GoOrderError(message: "encountered event of type \(ev.type) without known state for current goroutine \(cur.g)")
+        }
+        let r = rangeType(ev.type, desc)
+        if gRanges[cur.g, default: []].contains(r) {
+            throw GoOrderError(message: "discovered event already in-flight for when starting event \(name(ev.type))")
+        }
+        gRanges[cur.g, default: []].append(r)
+        push(ev, cur)
+        return cur
+    }
+
+    /// GCMarkAssistActive: a range open on a goroutine when the generation started.
+    private mutating func advanceGoRangeActive(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
+        let gid = ev.args[0]
+        guard gStates[gid] != nil else {
+            throw GoOrderError(message: "uninitialized goroutine \(gid) found during GCMarkAssistActive")
+        }
+        try activeRange(&gRanges[gid, default: []], rangeType(ev.type, 0), initial: gen.number == initialGen)
+        push(ev, cur)
+        return cur
+    }
+
+    /// STWEnd and GCMarkAssistEnd: STWEnd takes its begin's description (the STW kind).
+    private mutating func advanceGoRangeEnd(_ ev: GoWireEvent, _ cur: GoSchedContext) throws(GoOrderError) -> GoSchedContext? {
+        try userGo(cur)
+        guard gStates[cur.g] != nil else {
+            throw GoOrderError(message: "encountered event of type \(ev.type) without known state for current goroutine \(cur.g)")
+        }
+        let desc = try endRange(&gRanges[cur.g, default: []], ev.type)
+        var e = ev
+        if ev.type == GoEv.stwEnd { e.args[0] = desc }
+        push(e, cur)
+        return cur
+    }
+
+    // MARK: Experimental
+
+    private mutating func advanceAllocFree(_ ev: GoWireEvent, _ cur: GoSchedContext) throws(GoOrderError) -> GoSchedContext? {
+        try validate(cur, m: .must, p: .may, g: .may)
+        push(ev, cur)
+        return cur
+    }
+
+    // MARK: Helpers
+
     private mutating func forget(goroutine g: UInt64) {
         gStates[g] = nil
-        if !gRegions.isEmpty { gRegions[g] = nil }
+        if gRegions.count > 0 { gRegions[g] = nil }
         if !gRanges.isEmpty { gRanges[g] = nil }
     }
 

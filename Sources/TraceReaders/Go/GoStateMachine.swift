@@ -38,10 +38,10 @@ struct GoStateMachine {
     private struct Goroutine {
         var lastStack: StackID
     }
-    private var goroutines = GoIDMap<Goroutine>()
+    private var goroutines = IDMap<Goroutine>()
     /// Open user regions per goroutine, innermost last.
-    private var regions: [UInt64: [StringID]] = [:]
-    private var namedThreads = GoIDMap<Bool>()
+    private var regions = IDMap<[StringID]>()
+    private var namedThreads = IDMap<Bool>()
     private var lastNamedThread = GoSchedContext.none
     private var userTasks: Set<UInt64> = []
     private var endedUserTasksWarned = false
@@ -52,9 +52,9 @@ struct GoStateMachine {
     private(set) var warnings: [String] = []
 
     // Per-generation caches of interned strings and stacks.
-    private var stackCache = GoIDMap<StackID>()
-    private var rootCache = GoIDMap<StringID>()
-    private var stringCache = GoIDMap<StringID>()
+    private var stackCache = IDMap<StackID>()
+    private var rootCache = IDMap<StringID>()
+    private var stringCache = IDMap<StringID>()
     private var cachedGeneration = -1
 
     private let reasonBeforeWindowID: StringID
@@ -88,9 +88,9 @@ struct GoStateMachine {
     private mutating func enter(_ gen: GoGeneration) {
         if cachedGeneration != gen.ordinal {
             cachedGeneration = gen.ordinal
-            stackCache = GoIDMap()
-            rootCache = GoIDMap()
-            stringCache = GoIDMap()
+            stackCache = IDMap()
+            rootCache = IDMap()
+            stringCache = IDMap()
         }
     }
 
@@ -140,6 +140,10 @@ struct GoStateMachine {
         out.append(TraceEvent(timeNs: t, .threadName(Self.thread(m), name: tables.intern("M\(m)"))))
     }
 
+    /// "G<id>": goroutine ids are never reused in a trace, so each name is new (a goroutine
+    /// recreated under a live id, which only damaged input does, repeats its name's content).
+    private func goroutineName(_ gid: UInt64) -> StringID { tables.appendUnique("G\(gid)") }
+
     private mutating func counter(_ t: Int64, _ out: inout [TraceEvent]) {
         out.append(TraceEvent(timeNs: t, .counter(name: goroutinesCounter, value: Double(goroutines.count))))
     }
@@ -169,7 +173,7 @@ struct GoStateMachine {
             state = .runnable
         }
         if !thread.isNone { name(thread: m, at: t, &out) }
-        out.append(TraceEvent(timeNs: t, .taskCreated(task, parent: .none, name: tables.intern("G\(gid)"),
+        out.append(TraceEvent(timeNs: t, .taskCreated(task, parent: .none, name: goroutineName(gid),
                                                       group: group, stack: stack)))
         out.append(TraceEvent(timeNs: t, .taskState(task, state, thread: thread, waker: .none, stack: stack)))
     }
@@ -187,7 +191,7 @@ struct GoStateMachine {
     mutating func existing(region name: String, goroutine gid: UInt64, at t: Int64, _ out: inout [TraceEvent]) {
         guard goroutines[gid] != nil else { return }
         let n = tables.intern(name)
-        regions[gid, default: []].append(n)
+        openRegion(n, goroutine: gid)
         out.append(TraceEvent(timeNs: t, .regionBegin(task: Self.task(goroutine: gid), thread: .none, name: n,
                                                       stack: .none)))
     }
@@ -196,177 +200,228 @@ struct GoStateMachine {
 
     // MARK: Ordered events
 
-    // swiftlint:disable:next cyclomatic_complexity function_body_length
+    /// Maps one ordered event: each event type goes to the one method that maps it, named for
+    /// the event as Go names it (the twin of `GoOrdering.dispatch`). Ps, GC, STW, sweeps,
+    /// labels and experimental events have no counterpart in the model.
     mutating func handle(_ e: GoOrderedEvent, at t: Int64, gen: GoGeneration, _ out: inout [TraceEvent]) {
-        let a = e.wire.args
-        let m = e.ctx.m
-        let thread = Self.thread(m)
-        let current = e.ctx.g
         switch e.wire.type {
-        case GoEv.goCreate, GoEv.goCreateBlocked, GoEv.goCreateSyscall:
-            let gid = a[0]
-            let isSyscall = e.wire.type == GoEv.goCreateSyscall
-            let stack = isSyscall ? StackID.none : self.stack(a[1], gen)
-            let group = isSyscall ? (lookaheadGroups.removeValue(forKey: gid) ?? .empty) : root(a[1], gen)
-            name(thread: m, at: t, &out)
-            if goroutines[gid] != nil { end(goroutine: gid, at: t, thread: thread, &out) }
-            goroutines[gid] = Goroutine(lastStack: stack)
-            let task = Self.task(goroutine: gid)
-            let parent = current == GoSchedContext.none || isSyscall ? TaskID.none : Self.task(goroutine: current)
-            out.append(TraceEvent(timeNs: t, .taskCreated(task, parent: parent, name: tables.intern("G\(gid)"),
-                                                          group: group, stack: stack)))
-            let state: TaskState
-            switch e.wire.type {
-            case GoEv.goCreateBlocked: state = .blocked(reason: reasonUnknownID)
-            case GoEv.goCreateSyscall: state = .syscall
-            default: state = .runnable
-            }
-            out.append(TraceEvent(timeNs: t, .taskState(task, state, thread: thread, waker: parent, stack: stack)))
-            counter(t, &out)
-
-        case GoEv.goStart:
-            let gid = a[0]
-            name(thread: m, at: t, &out)
-            let stack = goroutines[gid]?.lastStack ?? .none
-            out.append(TraceEvent(timeNs: t, .taskState(Self.task(goroutine: gid), .running, thread: thread,
-                                                        waker: .none, stack: stack)))
-
-        case GoEv.goStop, GoEv.goBlock, GoEv.goSyscallBegin:
-            guard goroutines[current] != nil else { return }
-            name(thread: m, at: t, &out)
-            let stack = self.stack(a[1], gen)
-            if !stack.isNone { goroutines.update(current) { $0.lastStack = stack } }
-            let state: TaskState
-            switch e.wire.type {
-            case GoEv.goStop: state = .runnable
-            case GoEv.goSyscallBegin: state = .syscall
-            default:
-                let reason = string(a[0], gen)
-                state = .blocked(reason: reason.isEmpty ? reasonUnknownID : reason)
-            }
-            out.append(TraceEvent(timeNs: t, .taskState(Self.task(goroutine: current), state, thread: thread,
-                                                        waker: .none, stack: goroutines[current]?.lastStack ?? .none)))
-
-        case GoEv.goUnblock:
-            let gid = a[0]
-            guard let g = goroutines[gid] else { return }
-            name(thread: m, at: t, &out)
-            let waker = current == GoSchedContext.none ? TaskID.none : Self.task(goroutine: current)
-            out.append(TraceEvent(timeNs: t, .taskState(Self.task(goroutine: gid), .runnable, thread: thread,
-                                                        waker: waker, stack: g.lastStack)))
-
-        case GoEv.goSwitch, GoEv.goSwitchDestroy:
-            // Unblocks the target; the block/destroy of the current goroutine and the start of
-            // the target follow as separate ordered events.
-            let gid = a[0]
-            guard let g = goroutines[gid] else { return }
-            name(thread: m, at: t, &out)
-            let waker = current == GoSchedContext.none ? TaskID.none : Self.task(goroutine: current)
-            out.append(TraceEvent(timeNs: t, .taskState(Self.task(goroutine: gid), .runnable, thread: thread,
-                                                        waker: waker, stack: g.lastStack)))
-
-        case GoEv.goSyscallEnd:
-            guard let g = goroutines[current] else { return }
-            name(thread: m, at: t, &out)
-            out.append(TraceEvent(timeNs: t, .taskState(Self.task(goroutine: current), .running, thread: thread,
-                                                        waker: .none, stack: g.lastStack)))
-
-        case GoEv.goSyscallEndBlocked:
-            guard let g = goroutines[current] else { return }
-            name(thread: m, at: t, &out)
-            out.append(TraceEvent(timeNs: t, .taskState(Self.task(goroutine: current), .runnable, thread: thread,
-                                                        waker: .none, stack: g.lastStack)))
-
-        case GoEv.goDestroy, GoEv.goDestroySyscall:
-            guard goroutines[current] != nil else { return }
-            name(thread: m, at: t, &out)
-            end(goroutine: current, at: t, thread: thread, &out)
-            counter(t, &out)
-
-        case GoEv.goStatus, GoEv.goStatusStack:
-            // Known goroutines restate their state each generation: nothing new. A goroutine not
-            // yet known (the look-ahead missed it) is created here.
-            let gid = a[0]
-            guard goroutines[gid] == nil else { return }
-            let statusThread = a[2] == GoStatusCode.syscall ? a[1] : m
-            existing(goroutine: gid, status: a[2], thread: statusThread,
-                     stackID: e.wire.type == GoEv.goStatusStack ? a[3] : 0, gen: gen, at: t, &out)
-            counter(t, &out)
-
-        case GoEv.userTaskBegin:
-            let id = a[0]
-            name(thread: m, at: t, &out)
-            userTasks.insert(id)
-            let taskName = string(a[2], gen)
-            let parent: TaskID
-            if a[1] != 0 {
-                parent = Self.task(user: a[1])
-            } else {
-                parent = current == GoSchedContext.none ? .none : Self.task(goroutine: current)
-            }
-            out.append(TraceEvent(timeNs: t, .taskCreated(Self.task(user: id), parent: parent, name: taskName,
-                                                          group: taskName, stack: stack(a[3], gen))))
-
-        case GoEv.userTaskEnd:
-            let id = a[0]
-            guard userTasks.contains(id) else {
-                if !endedUserTasksWarned {
-                    endedUserTasksWarned = true
-                    warnings.append("user task end without a begin in the trace (task \(id)); such ends are skipped")
-                }
-                return
-            }
-            userTasks.remove(id)
-            name(thread: m, at: t, &out)
-            out.append(TraceEvent(timeNs: t, .taskState(Self.task(user: id), .ended, thread: thread, waker: .none,
-                                                        stack: stack(a[1], gen))))
-
-        case GoEv.userRegionBegin:
-            guard goroutines[current] != nil else { return }
-            name(thread: m, at: t, &out)
-            let n = string(a[1], gen)
-            regions[current, default: []].append(n)
-            out.append(TraceEvent(timeNs: t, .regionBegin(task: Self.task(goroutine: current), thread: thread,
-                                                          name: n, stack: stack(a[2], gen))))
-
-        case GoEv.userRegionEnd:
-            guard goroutines[current] != nil else { return }
-            let n = string(a[1], gen)
-            guard regions[current]?.last == n else {
-                if !unmatchedRegionEndsWarned {
-                    unmatchedRegionEndsWarned = true
-                    warnings.append("region end without a begin in the trace (goroutine \(current)); such ends are skipped")
-                }
-                return
-            }
-            regions[current]!.removeLast()
-            name(thread: m, at: t, &out)
-            out.append(TraceEvent(timeNs: t, .regionEnd(task: Self.task(goroutine: current), thread: thread, name: n)))
-
-        case GoEv.userLog:
-            let task = current == GoSchedContext.none ? TaskID.none : Self.task(goroutine: current)
-            name(thread: m, at: t, &out)
-            let key = string(a[1], gen)
-            let message = a[2] == 0 ? "" : (gen.strings[a[2]] ?? "")
-            out.append(TraceEvent(timeNs: t, .log(task: task, thread: thread, category: key, message: message)))
-
-        case GoEv.heapAlloc:
-            out.append(TraceEvent(timeNs: t, .counter(name: heapAllocCounter, value: Double(a[0]))))
-        case GoEv.heapGoal:
-            out.append(TraceEvent(timeNs: t, .counter(name: heapGoalCounter, value: Double(a[0]))))
-        case GoEv.procsChange:
-            out.append(TraceEvent(timeNs: t, .counter(name: procsCounter, value: Double(a[0]))))
-
-        default:
-            // Ps, GC, STW, sweeps, labels, experimental events: no counterpart in the model.
-            break
+        case GoEv.goCreate: handleGoCreate(e, state: .runnable, at: t, gen, &out)
+        case GoEv.goCreateBlocked: handleGoCreate(e, state: .blocked(reason: reasonUnknownID), at: t, gen, &out)
+        case GoEv.goCreateSyscall: handleGoCreateSyscall(e, at: t, gen, &out)
+        case GoEv.goStart: handleGoStart(e, at: t, &out)
+        case GoEv.goStop: handleGoStop(e, at: t, gen, &out)
+        case GoEv.goBlock: handleGoBlock(e, at: t, gen, &out)
+        case GoEv.goSyscallBegin: handleGoSyscallBegin(e, at: t, gen, &out)
+        case GoEv.goUnblock: handleGoUnblock(e, at: t, &out)
+        case GoEv.goSwitch, GoEv.goSwitchDestroy: handleGoSwitch(e, at: t, &out)
+        case GoEv.goSyscallEnd: handleGoSyscallEnd(e, at: t, &out)
+        case GoEv.goSyscallEndBlocked: handleGoSyscallEndBlocked(e, at: t, &out)
+        case GoEv.goDestroy, GoEv.goDestroySyscall: handleGoDestroy(e, at: t, &out)
+        case GoEv.goStatus, GoEv.goStatusStack: handleGoStatus(e, at: t, gen, &out)
+        case GoEv.userTaskBegin: handleUserTaskBegin(e, at: t, gen, &out)
+        case GoEv.userTaskEnd: handleUserTaskEnd(e, at: t, gen, &out)
+        case GoEv.userRegionBegin: handleUserRegionBegin(e, at: t, gen, &out)
+        case GoEv.userRegionEnd: handleUserRegionEnd(e, at: t, gen, &out)
+        case GoEv.userLog: handleUserLog(e, at: t, gen, &out)
+        case GoEv.heapAlloc: out.append(TraceEvent(timeNs: t, .counter(name: heapAllocCounter, value: Double(e.wire.args[0]))))
+        case GoEv.heapGoal: out.append(TraceEvent(timeNs: t, .counter(name: heapGoalCounter, value: Double(e.wire.args[0]))))
+        case GoEv.procsChange: out.append(TraceEvent(timeNs: t, .counter(name: procsCounter, value: Double(e.wire.args[0]))))
+        default: break
         }
+    }
+
+    @inline(__always)
+    private func waker(_ e: GoOrderedEvent) -> TaskID {
+        e.ctx.g == GoSchedContext.none ? .none : Self.task(goroutine: e.ctx.g)
+    }
+
+    /// GoCreate and GoCreateBlocked: the new goroutine, created by the current one.
+    private mutating func handleGoCreate(_ e: GoOrderedEvent, state: TaskState, at t: Int64, _ gen: GoGeneration,
+                                         _ out: inout [TraceEvent]) {
+        let stack = self.stack(e.wire.args[1], gen)
+        created(goroutine: e.wire.args[0], parent: waker(e), group: root(e.wire.args[1], gen), stack: stack,
+                state: state, e, at: t, &out)
+    }
+
+    /// GoCreateSyscall: a goroutine for a C thread calling into Go; no creation stack, so its
+    /// group comes from the look-ahead.
+    private mutating func handleGoCreateSyscall(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration,
+                                                _ out: inout [TraceEvent]) {
+        let gid = e.wire.args[0]
+        created(goroutine: gid, parent: .none, group: lookaheadGroups.removeValue(forKey: gid) ?? .empty, stack: .none,
+                state: .syscall, e, at: t, &out)
+    }
+
+    private mutating func created(goroutine gid: UInt64, parent: TaskID, group: StringID, stack: StackID,
+                                  state: TaskState, _ e: GoOrderedEvent, at t: Int64, _ out: inout [TraceEvent]) {
+        let thread = Self.thread(e.ctx.m)
+        name(thread: e.ctx.m, at: t, &out)
+        if goroutines[gid] != nil { end(goroutine: gid, at: t, thread: thread, &out) }
+        goroutines[gid] = Goroutine(lastStack: stack)
+        let task = Self.task(goroutine: gid)
+        out.append(TraceEvent(timeNs: t, .taskCreated(task, parent: parent, name: goroutineName(gid),
+                                                      group: group, stack: stack)))
+        out.append(TraceEvent(timeNs: t, .taskState(task, state, thread: thread, waker: parent, stack: stack)))
+        counter(t, &out)
+    }
+
+    private mutating func handleGoStart(_ e: GoOrderedEvent, at t: Int64, _ out: inout [TraceEvent]) {
+        let gid = e.wire.args[0]
+        name(thread: e.ctx.m, at: t, &out)
+        let stack = goroutines[gid]?.lastStack ?? .none
+        out.append(TraceEvent(timeNs: t, .taskState(Self.task(goroutine: gid), .running, thread: Self.thread(e.ctx.m),
+                                                    waker: .none, stack: stack)))
+    }
+
+    private mutating func handleGoStop(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout [TraceEvent]) {
+        guard leaveExecution(e, at: t, gen, &out) else { return }
+        stopped(e, .runnable, at: t, &out)
+    }
+
+    private mutating func handleGoBlock(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout [TraceEvent]) {
+        guard leaveExecution(e, at: t, gen, &out) else { return }
+        let reason = string(e.wire.args[0], gen)
+        stopped(e, .blocked(reason: reason.isEmpty ? reasonUnknownID : reason), at: t, &out)
+    }
+
+    private mutating func handleGoSyscallBegin(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout [TraceEvent]) {
+        guard leaveExecution(e, at: t, gen, &out) else { return }
+        stopped(e, .syscall, at: t, &out)
+    }
+
+    /// What GoStop, GoBlock and GoSyscallBegin share: the current goroutine leaves execution and
+    /// the event's stack (where it stopped) becomes its last known one. False for a goroutine
+    /// not known (nothing is emitted for it).
+    private mutating func leaveExecution(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration,
+                                         _ out: inout [TraceEvent]) -> Bool {
+        guard goroutines[e.ctx.g] != nil else { return false }
+        name(thread: e.ctx.m, at: t, &out)
+        let stack = self.stack(e.wire.args[1], gen)
+        if !stack.isNone { goroutines.update(e.ctx.g) { $0.lastStack = stack } }
+        return true
+    }
+
+    private mutating func stopped(_ e: GoOrderedEvent, _ state: TaskState, at t: Int64, _ out: inout [TraceEvent]) {
+        out.append(TraceEvent(timeNs: t, .taskState(Self.task(goroutine: e.ctx.g), state, thread: Self.thread(e.ctx.m),
+                                                    waker: .none, stack: goroutines[e.ctx.g]?.lastStack ?? .none)))
+    }
+
+    private mutating func handleGoUnblock(_ e: GoOrderedEvent, at t: Int64, _ out: inout [TraceEvent]) {
+        let gid = e.wire.args[0]
+        guard let g = goroutines[gid] else { return }
+        name(thread: e.ctx.m, at: t, &out)
+        out.append(TraceEvent(timeNs: t, .taskState(Self.task(goroutine: gid), .runnable, thread: Self.thread(e.ctx.m),
+                                                    waker: waker(e), stack: g.lastStack)))
+    }
+
+    /// GoSwitch and GoSwitchDestroy unblock the target; the block (or destroy) of the current
+    /// goroutine and the start of the target follow as separate ordered events.
+    private mutating func handleGoSwitch(_ e: GoOrderedEvent, at t: Int64, _ out: inout [TraceEvent]) {
+        handleGoUnblock(e, at: t, &out)
+    }
+
+    private mutating func handleGoSyscallEnd(_ e: GoOrderedEvent, at t: Int64, _ out: inout [TraceEvent]) {
+        guard let g = goroutines[e.ctx.g] else { return }
+        name(thread: e.ctx.m, at: t, &out)
+        out.append(TraceEvent(timeNs: t, .taskState(Self.task(goroutine: e.ctx.g), .running, thread: Self.thread(e.ctx.m),
+                                                    waker: .none, stack: g.lastStack)))
+    }
+
+    private mutating func handleGoSyscallEndBlocked(_ e: GoOrderedEvent, at t: Int64, _ out: inout [TraceEvent]) {
+        guard let g = goroutines[e.ctx.g] else { return }
+        name(thread: e.ctx.m, at: t, &out)
+        out.append(TraceEvent(timeNs: t, .taskState(Self.task(goroutine: e.ctx.g), .runnable, thread: Self.thread(e.ctx.m),
+                                                    waker: .none, stack: g.lastStack)))
+    }
+
+    /// GoDestroy and GoDestroySyscall.
+    private mutating func handleGoDestroy(_ e: GoOrderedEvent, at t: Int64, _ out: inout [TraceEvent]) {
+        guard goroutines[e.ctx.g] != nil else { return }
+        name(thread: e.ctx.m, at: t, &out)
+        end(goroutine: e.ctx.g, at: t, thread: Self.thread(e.ctx.m), &out)
+        counter(t, &out)
+    }
+
+    /// GoStatus and GoStatusStack: known goroutines restate their state each generation, nothing
+    /// new. A goroutine not yet known (the look-ahead missed it) is created here.
+    private mutating func handleGoStatus(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout [TraceEvent]) {
+        let a = e.wire.args
+        let gid = a[0]
+        guard goroutines[gid] == nil else { return }
+        let statusThread = a[2] == GoStatusCode.syscall ? a[1] : e.ctx.m
+        existing(goroutine: gid, status: a[2], thread: statusThread,
+                 stackID: e.wire.type == GoEv.goStatusStack ? a[3] : 0, gen: gen, at: t, &out)
+        counter(t, &out)
+    }
+
+    private mutating func handleUserTaskBegin(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout [TraceEvent]) {
+        let a = e.wire.args
+        let id = a[0]
+        name(thread: e.ctx.m, at: t, &out)
+        userTasks.insert(id)
+        let taskName = string(a[2], gen)
+        let parent = a[1] != 0 ? Self.task(user: a[1]) : waker(e)
+        out.append(TraceEvent(timeNs: t, .taskCreated(Self.task(user: id), parent: parent, name: taskName,
+                                                      group: taskName, stack: stack(a[3], gen))))
+    }
+
+    private mutating func handleUserTaskEnd(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout [TraceEvent]) {
+        let id = e.wire.args[0]
+        guard userTasks.contains(id) else {
+            if !endedUserTasksWarned {
+                endedUserTasksWarned = true
+                warnings.append("user task end without a begin in the trace (task \(id)); such ends are skipped")
+            }
+            return
+        }
+        userTasks.remove(id)
+        name(thread: e.ctx.m, at: t, &out)
+        out.append(TraceEvent(timeNs: t, .taskState(Self.task(user: id), .ended, thread: Self.thread(e.ctx.m), waker: .none,
+                                                    stack: stack(e.wire.args[1], gen))))
+    }
+
+    private mutating func handleUserRegionBegin(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout [TraceEvent]) {
+        let current = e.ctx.g
+        guard goroutines[current] != nil else { return }
+        name(thread: e.ctx.m, at: t, &out)
+        let n = string(e.wire.args[1], gen)
+        openRegion(n, goroutine: current)
+        out.append(TraceEvent(timeNs: t, .regionBegin(task: Self.task(goroutine: current), thread: Self.thread(e.ctx.m),
+                                                      name: n, stack: stack(e.wire.args[2], gen))))
+    }
+
+    private mutating func handleUserRegionEnd(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout [TraceEvent]) {
+        let current = e.ctx.g
+        guard goroutines[current] != nil else { return }
+        let n = string(e.wire.args[1], gen)
+        guard regions[current]?.last == n else {
+            if !unmatchedRegionEndsWarned {
+                unmatchedRegionEndsWarned = true
+                warnings.append("region end without a begin in the trace (goroutine \(current)); such ends are skipped")
+            }
+            return
+        }
+        regions.update(current) { $0.removeLast() }
+        name(thread: e.ctx.m, at: t, &out)
+        out.append(TraceEvent(timeNs: t, .regionEnd(task: Self.task(goroutine: current), thread: Self.thread(e.ctx.m), name: n)))
+    }
+
+    private mutating func handleUserLog(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout [TraceEvent]) {
+        let a = e.wire.args
+        name(thread: e.ctx.m, at: t, &out)
+        let key = string(a[1], gen)
+        let message = a[2] == 0 ? "" : (gen.strings[a[2]] ?? "")
+        out.append(TraceEvent(timeNs: t, .log(task: waker(e), thread: Self.thread(e.ctx.m), category: key, message: message)))
+    }
+
+    private mutating func openRegion(_ name: StringID, goroutine gid: UInt64) {
+        if regions.update(gid, { $0.append(name) }) == nil { regions[gid] = [name] }
     }
 
     private mutating func end(goroutine gid: UInt64, at t: Int64, thread: ThreadID, _ out: inout [TraceEvent]) {
         guard let g = goroutines.remove(gid) else { return }
         let task = Self.task(goroutine: gid)
-        for n in (regions.removeValue(forKey: gid) ?? []).reversed() {
+        for n in (regions.remove(gid) ?? []).reversed() {
             out.append(TraceEvent(timeNs: t, .regionEnd(task: task, thread: thread, name: n)))
         }
         out.append(TraceEvent(timeNs: t, .taskState(task, .ended, thread: thread, waker: .none, stack: g.lastStack)))

@@ -183,9 +183,13 @@ struct GoTraceEngine {
         }
         guard let gen = generation else { finish(); return }
         do {
-            if try GoTraceEngine.advanceOne(&frontier, &ordering, gen, table) {
+            // A run of events per call, so the per-call work is not paid per event.
+            var advanced = 0
+            while advanced < 256, !frontier.isEmpty, try GoTraceEngine.advanceOne(&frontier, &ordering, gen, table) {
                 drainQueue(gen)
-            } else {
+                advanced += 1
+            }
+            if advanced == 0 {
                 if let e = gen.readError {
                     reportCut(e)
                     return

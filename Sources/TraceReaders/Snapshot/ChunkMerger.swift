@@ -16,6 +16,9 @@ struct OpenChunk {
     /// Order in which chunks were opened; the tie-breaker.
     let order: Int
     let fileOffset: Int64
+
+    /// Decodes the chunk's next record into `head`, in place; false when the chunk is done.
+    mutating func advance() throws -> Bool { try decoder.next(into: &head) }
 }
 
 /// A binary min-heap of open chunks keyed by (head ticks, open order). The chunks stay in
@@ -65,25 +68,25 @@ struct ChunkHeap {
     /// The payload of the chunk in `slot` (inline strings and log messages are ranges of it).
     func payload(slot: Int) -> [UInt8] { slots[slot].decoder.payload }
 
-    /// Hands out the earliest event (with its chunk's thread and slot) and advances its chunk.
-    /// A decoding error inside the chunk is returned with the event; the chunk is then
-    /// dropped, after the caller had the chance to read the event's payload ranges.
-    mutating func popEvent() -> (event: DecodedEvent, thread: UInt64, slot: Int, error: (offset: Int64, message: String)?)? {
+    /// Hands out the earliest event into `event` (with its chunk's thread and slot) and advances
+    /// its chunk, decoding the chunk's next record in place. A decoding error inside the chunk
+    /// is returned with the event; the chunk is then dropped, after the caller had the chance
+    /// to read the event's payload ranges. Nil (and `event` unchanged) when no event is left.
+    mutating func popEvent(into event: inout DecodedEvent) -> (thread: UInt64, slot: Int, error: (offset: Int64, message: String)?)? {
         if let pending = retired {
             freeSlots.append(pending)
             retired = nil
         }
         guard let top = entries.first else { return nil }
         let slot = top.slot
-        let event = slots[slot].head
+        event = slots[slot].head
         let thread = slots[slot].decoder.header.thread
         var failure: (Int64, String)?
         do {
-            if let next = try slots[slot].decoder.next() {
-                slots[slot].head = next
-                entries[0].ticks = next.ticks
+            if try slots[slot].advance() {
+                entries[0].ticks = slots[slot].head.ticks
                 siftDown(0)
-                return (event, thread, slot, nil)
+                return (thread, slot, nil)
             }
         } catch let e as FormatError {
             failure = (slots[slot].fileOffset, "chunk of thread \(thread): payload offset \(e.offset): \(e.message)")
@@ -95,7 +98,7 @@ struct ChunkHeap {
         entries.removeLast()
         if !entries.isEmpty { siftDown(0) }
         retired = slot
-        return (event, thread, slot, failure)
+        return (thread, slot, failure)
     }
 
     /// A chunk exhausted by the last pop, freed on the next one.

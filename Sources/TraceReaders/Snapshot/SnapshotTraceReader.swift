@@ -36,10 +36,10 @@ public struct SnapshotTraceReader: TraceReader {
     private var framesDone = false
     private var pending: [TraceEvent] = []
     private var pendingIndex = 0
-    private var live: [UInt64: LiveTask] = [:]
+    private var live = IDMap<LiveTask>()
     private var actors = ActorTracker()
     /// Origins of tasks whose taskCreated comes next (taskOrigin records): stack, scope.
-    private var origins: [UInt64: (stack: UInt64, scope: UInt64)] = [:]
+    private var origins = IDMap<(stack: UInt64, scope: UInt64)>()
     /// Per task, the stack of the point its next reasonless block suspends it at (taskSuspension).
     private var suspensions: [UInt64: UInt64] = [:]
     /// Per snapshot stack id of a suspension point: the reason it gives a wait.
@@ -211,7 +211,7 @@ public struct SnapshotTraceReader: TraceReader {
         }
         for r in w.regions {
             let name = tables.intern(r.name)
-            if r.task != 0 { live[r.task, default: LiveTask()].regions.append((name, r.blocking)) }
+            if r.task != 0 { openRegion(task: r.task, name, blocking: r.blocking) }
             else { threadRegions[r.thread, default: []].append(name) }
             pending.append(TraceEvent(timeNs: 0, .regionBegin(task: TaskID(r.task), thread: ThreadID(r.thread),
                                                               name: name, stack: stackMap[r.stack] ?? .none)))
@@ -275,7 +275,8 @@ public struct SnapshotTraceReader: TraceReader {
                 return e
             }
             try fill()
-            guard let (raw, thread, slot, failure) = heap.popEvent() else {
+            var raw = DecodedEvent(kind: .taskEnded, ticks: 0)
+            guard let (thread, slot, failure) = heap.popEvent(into: &raw) else {
                 finishStream()
                 return nil
             }
@@ -381,6 +382,21 @@ public struct SnapshotTraceReader: TraceReader {
         }
     }
 
+    private mutating func openRegion(task: UInt64, _ name: StringID, blocking: Bool) {
+        if live.update(task, { $0.regions.append((name, blocking)) }) == nil {
+            live[task] = LiveTask(regions: [(name, blocking)])
+        }
+    }
+
+    /// Closes the innermost open region of that name on `task`; false when none is open.
+    private mutating func closeRegion(task: UInt64, _ name: StringID) -> Bool {
+        live.update(task) { t -> Bool in
+            guard let i = t.regions.lastIndex(where: { $0.name == name }) else { return false }
+            t.regions.remove(at: i)
+            return true
+        } ?? false
+    }
+
     /// The name of the innermost blocking region open on `task`, if any.
     private func openBlockingRegion(_ task: UInt64) -> StringID? {
         live[task]?.regions.last(where: { $0.blocking })?.name
@@ -394,7 +410,7 @@ public struct SnapshotTraceReader: TraceReader {
             var group = string(e.group, slot: slot)
             var parent = e.other
             var stack = StackID.none
-            if let origin = origins.removeValue(forKey: e.task) {
+            if let origin = origins.remove(e.task) {
                 stack = stackMap[origin.stack] ?? .none
                 // Created inside a logical task (a request) by the task that opened it: the
                 // logical task is the parent. Tasks its children create keep their creator.
@@ -435,17 +451,22 @@ public struct SnapshotTraceReader: TraceReader {
         case .regionBegin, .blockingRegionBegin:
             ensureKnown(e.task, ns: ns)
             let name = string(e.name, slot: slot)
-            if e.task != 0 { live[e.task, default: LiveTask()].regions.append((name, e.kind == .blockingRegionBegin)) }
+            if e.task != 0 { openRegion(task: e.task, name, blocking: e.kind == .blockingRegionBegin) }
             else { threadRegions[thread.raw, default: []].append(name) }
             return TraceEvent(timeNs: ns, .regionBegin(task: task, thread: thread, name: name, stack: stackMap[e.other] ?? .none))
         case .regionEnd:
             ensureKnown(e.task, ns: ns)
             let name = string(e.name, slot: slot)
-            if e.task != 0, let i = live[e.task]?.regions.lastIndex(where: { $0.name == name }) {
-                live[e.task]!.regions.remove(at: i)
-            } else if e.task == 0, let i = threadRegions[thread.raw]?.lastIndex(of: name) {
+            let closed: Bool
+            if e.task != 0 {
+                closed = closeRegion(task: e.task, name)
+            } else if let i = threadRegions[thread.raw]?.lastIndex(of: name) {
                 threadRegions[thread.raw]!.remove(at: i)
+                closed = true
             } else {
+                closed = false
+            }
+            guard closed else {
                 unmatchedRegionEnds += 1
                 return nil
             }

@@ -1,6 +1,7 @@
-// A hash map from Go resource IDs (goroutine, P and M IDs: UInt64) to small values, for the
-// per-event hot path. Swift's Dictionary hashes with SipHash, which dominated profiles of the
-// reader; IDs are trusted-enough integers, so a multiplicative hash with linear probing does.
+// A hash map from resource IDs (Go goroutine, P and M IDs; snapshot task ids: UInt64) to small
+// values, for the readers' per-event hot paths. Swift's Dictionary hashes with SipHash, which
+// dominated profiles of both readers; IDs are trusted-enough integers, so a multiplicative hash
+// with linear probing does.
 //
 // Invariants:
 // - Capacity is a power of two and at least twice the count (load factor <= 1/2), so probes
@@ -8,7 +9,7 @@
 // - Deletion shifts following entries back (no tombstones): lookups never degrade over time.
 // - Hostile IDs can only make probes longer, never break correctness (every slot is checked).
 
-struct GoIDMap<Value> {
+struct IDMap<Value> {
     private struct Entry {
         var key: UInt64
         /// nil = empty slot.
