@@ -366,6 +366,16 @@ import TraceReaders
         return candidates.map(\.path).first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
 
+    @Test("-o onto a device writes to it: /dev/null stays /dev/null and no temporary file is left beside it")
+    func outputToDevice() throws {
+        let run = try tracexport(["info", Self.path("ping-slow-request.out"), "-o", "/dev/null"])
+        #expect(run.status == 0, "\(run.stderr)")
+        var status = stat()
+        #expect(stat("/dev/null", &status) == 0 && status.st_mode & S_IFMT == S_IFCHR)
+        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: "/dev"))?.filter { $0.contains("tracexport") } ?? []
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
     func tracexport(_ arguments: [String]) throws -> Run {
         guard let binary = Self.binary else {
             Issue.record("tracexport is not built next to the tests")

@@ -6,6 +6,9 @@
 //   conversion never leaves a partial file, and never clobbers an existing one.
 // - `discard` removes the temporary file; calling it after `commit` does nothing. `closeFile`
 //   only closes the descriptor: the file stays temporary until `commit` or `discard`.
+// - A destination that exists and is no regular file (/dev/null, a FIFO, a terminal) is
+//   written directly: there is nothing to replace atomically, and a rename would put a file in
+//   its place.
 
 #if canImport(Glibc)
 import Glibc
@@ -27,6 +30,12 @@ struct OutputTarget {
     }
 
     static func file(_ path: String) throws(CLIError) -> OutputTarget {
+        var status = stat()
+        if stat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
+            let fd = open(path, O_WRONLY)
+            guard fd >= 0 else { throw CLIError(subject: path, message: "cannot open: \(String(cString: strerror(errno)))") }
+            return OutputTarget(fileDescriptor: fd, displayName: path, destination: path, temporaryPath: nil)
+        }
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[...$0]) } ?? ""
         let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -46,19 +55,20 @@ struct OutputTarget {
     /// Closes a file written in full, to be committed (or discarded) later: a conversion that
     /// writes many files (`--split`) keeps one open at a time.
     mutating func closeFile() throws(CLIError) {
-        guard !finished, !closed, let destination, let temporaryPath else { return }
+        guard !finished, !closed, let destination else { return }
         closed = true
         guard close(fileDescriptor) == 0 else {
             finished = true
-            unlink(temporaryPath)
+            if let temporaryPath { unlink(temporaryPath) }
             throw CLIError(subject: destination, message: "write failed: \(String(cString: strerror(errno)))")
         }
     }
 
     mutating func commit() throws(CLIError) {
-        guard !finished, let destination, let temporaryPath else { return }
+        guard !finished, let destination else { return }
         try closeFile()
         finished = true
+        guard let temporaryPath else { return }  // written directly
         guard rename(temporaryPath, destination) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
@@ -67,9 +77,9 @@ struct OutputTarget {
     }
 
     mutating func discard() {
-        guard !finished, let temporaryPath else { return }
+        guard !finished, destination != nil else { return }
         finished = true
         if !closed { close(fileDescriptor) }
-        unlink(temporaryPath)
+        if let temporaryPath { unlink(temporaryPath) }
     }
 }
