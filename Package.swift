@@ -63,6 +63,12 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
 
+        // Times one exporter over a synthetic event stream (a measuring tool, not in the CLI).
+        .executableTarget(name: "ExporterBench",
+                          dependencies: ["TraceExporters", "TraceModel",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: strict),
+
         // Deterministic synthetic snapshots (the fixtures, large benchmark inputs), written
         // through the real encoder; FixtureGenerator writes them to Fixtures/.
         .target(name: "SyntheticTraces", dependencies: ["TraceFormat"], swiftSettings: strict),

@@ -26,5 +26,5 @@ struct TraceExportCommand: ParsableCommand {
               cat trace.1.out | tracexport info -
             """,
         subcommands: [ChromeCommand.self, PerfettoCommand.self, FoldedCommand.self, SummaryCommand.self, InfoCommand.self,
-                      PprofCommand.self, FlameGraphCommand.self, BenchCommand.self])
+                      PprofCommand.self, FlameGraphCommand.self])
 }

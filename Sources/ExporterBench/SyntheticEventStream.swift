@@ -1,5 +1,5 @@
 // A deterministic, endless-looking stream of server-like events for timing the exporters
-// without a reader in the way (`tracexport bench`).
+// without a reader in the way (ExporterBench).
 //
 // Invariants:
 // - Constant memory: a fixed number of concurrent tasks, each at a step of one request's
