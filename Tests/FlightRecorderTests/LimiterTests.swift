@@ -1,5 +1,8 @@
-// The snapshot limiter: count and byte budgets, interval, directory confinement.
+// The snapshot limiter: count and byte budgets, interval, directory confinement, temporaries left behind.
 
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import FlightRecorder
 import Testing
 import TraceFormat
@@ -82,6 +85,38 @@ extension Recorder {
             #expect(written.path.hasSuffix("/trace.2.out"))
             #expect(throws: SnapshotLimiter.Refusal.fileLimit(files: 2, maxFiles: 2)) {
                 try second.writeSnapshot(of: recorder, trigger: .manual)
+            }
+        }
+
+        @Test("temporaries left by a killed writer are removed at start; fresh ones count against the byte budget")
+        func staleTemporaries() throws {
+            let dir = temporaryDirectory()
+            defer { removeDirectory(dir) }
+            func make(_ name: String, bytes: Int, ageSeconds: Int) {
+                let path = dir + "/" + name
+                let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+                _ = [UInt8](repeating: 7, count: bytes).withUnsafeBytes { write(fd, $0.baseAddress, bytes) }
+                close(fd)
+                var now = timeval()
+                gettimeofday(&now, nil)
+                var times = [timeval(tv_sec: now.tv_sec - ageSeconds, tv_usec: 0), timeval(tv_sec: now.tv_sec - ageSeconds, tv_usec: 0)]
+                utimes(path, &times)
+            }
+            make(".trace.3.out.tmp.AbC123", bytes: 5_000, ageSeconds: 3_600)   // a killed writer's
+            make(".trace.4.out.tmp.XyZ789", bytes: 7_000, ageSeconds: 0)       // maybe a live writer's
+            make(".other.1.out.tmp.AbC123", bytes: 100, ageSeconds: 3_600)     // another prefix
+            make("notes.txt", bytes: 100, ageSeconds: 3_600)
+            let limiter = try SnapshotLimiter(directory: dir, maxTotalBytes: 7_100, minInterval: .zero)
+            #expect(directoryEntries(dir) == [".other.1.out.tmp.AbC123", ".trace.4.out.tmp.XyZ789", "notes.txt"])
+            #expect(limiter.temporaryBytes() == 7_000)
+            let recorder = FlightRecorder()
+            try recorder.start()
+            defer { recorder.stop() }
+            // The fresh temporary's 7,000 bytes leave no room for a snapshot (over 100 bytes) in 7,100.
+            #expect {
+                try limiter.writeSnapshot(of: recorder, trigger: .manual)
+            } throws: { error in
+                if case .byteBudget(let used, _, _) = error as? SnapshotLimiter.Refusal { return used == 7_000 } else { return false }
             }
         }
 

@@ -7,6 +7,10 @@
 //   '.'. Files are written atomically (temporary file in the same directory, then rename).
 // - Existing `<prefix>.<N>.out` files in the directory count towards both budgets (a restarted
 //   process keeps honouring them) and N continues after the largest one.
+// - Temporary files of its own naming (`.<prefix>.<N>.out.tmp.XXXXXX`) left by a process
+//   killed while writing are removed when the limiter is created, once older than
+//   `staleTemporaryAge` (younger ones may be another live writer's); those it keeps count
+//   towards the byte budget.
 // - Every refusal is returned as a `Refusal` and logged; one snapshot at a time (a concurrent
 //   request is refused as `.busy`); the interval runs from the last file written.
 
@@ -79,6 +83,64 @@ public final class SnapshotLimiter: @unchecked Sendable {
         self.maxTotalBytes = maxTotalBytes
         self.minInterval = minInterval
         self.logger = logger
+        let removed = removeStaleTemporaries()
+        if removed.files > 0 {
+            logger.notice("removed temporary snapshot files left by an interrupted write",
+                          metadata: ["files": "\(removed.files)", "bytes": "\(removed.bytes)", "directory": "\(self.directory)"])
+        }
+    }
+
+    /// A temporary file older than this is no live write's: a snapshot is written in well
+    /// under a second.
+    static let staleTemporaryAge: Int = 60
+
+    /// Whether `name` is one of this limiter's temporary files: `.<prefix>.<N>.out.tmp.XXXXXX`.
+    private func isTemporary(_ name: String) -> Bool {
+        let head = "." + prefix + ".", middle = ".out.tmp."
+        guard name.hasPrefix(head), let range = name.firstRange(of: middle) else { return false }
+        let digits = name[name.index(name.startIndex, offsetBy: head.count)..<range.lowerBound]
+        let suffix = name[range.upperBound...]
+        return !digits.isEmpty && digits.allSatisfy({ $0.isASCII && $0.isNumber }) && suffix.count == 6
+    }
+
+    /// Names and sizes of the files in the directory that satisfy `matches`, with their age in seconds.
+    private func files(where matches: (String) -> Bool) -> [(name: String, bytes: Int, age: Int)] {
+        guard let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var found: [(String, Int, Int)] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard matches(name) else { continue }
+            var info = stat()
+            guard stat(directory + "/" + name, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            #if canImport(Glibc)
+            let modified = Int(info.st_mtim.tv_sec)
+            #else
+            let modified = Int(info.st_mtimespec.tv_sec)
+            #endif
+            found.append((name, Int(info.st_size), Int(now.tv_sec) - modified))
+        }
+        return found
+    }
+
+    private func removeStaleTemporaries() -> (files: Int, bytes: Int) {
+        var removed = (files: 0, bytes: 0)
+        for file in files(where: isTemporary) where file.age >= Self.staleTemporaryAge {
+            if unlink(directory + "/" + file.name) == 0 {
+                removed.files += 1
+                removed.bytes += file.bytes
+            }
+        }
+        return removed
+    }
+
+    /// Bytes of this limiter's temporary files still in the directory.
+    func temporaryBytes() -> Int {
+        files(where: isTemporary).reduce(0) { $0 + $1.bytes }
     }
 
     /// Existing snapshot files: (N, bytes) per `<prefix>.<N>.out`.
@@ -128,7 +190,7 @@ public final class SnapshotLimiter: @unchecked Sendable {
 
         let existing = existingFiles()
         guard existing.count < maxFiles else { throw .fileLimit(files: existing.count, maxFiles: maxFiles) }
-        let used = existing.reduce(0) { $0 + $1.bytes }
+        let used = existing.reduce(0) { $0 + $1.bytes } + temporaryBytes()
         guard used < maxTotalBytes else { throw .byteBudget(used: used, snapshot: 0, maxTotalBytes: maxTotalBytes) }
         let bytes: [UInt8]
         do { bytes = try recorder.snapshot(trigger: trigger) } catch {
