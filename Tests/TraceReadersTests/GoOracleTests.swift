@@ -16,7 +16,7 @@ struct GoOracleTests {
         var reader = try GoTraceReader(path: GoFixtures.path(trace))
         let drained = try drain(&reader)
         #expect(drained.damage == nil)
-        let times = StateTimes(drained)
+        let times = GoAnalysisTimes(drained)
         var mismatches: [String] = []
         for g in goldens.goroutines {
             guard let ours = times.tasks[GoStateMachine.task(goroutine: g.id)] else {

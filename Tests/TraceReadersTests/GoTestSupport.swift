@@ -53,7 +53,7 @@ func drain(_ reader: inout GoTraceReader, limit: Int = 50_000_000) throws -> Dra
 /// Per-task sums of state durations, the way Go's goroutine analysis sums them: each state
 /// change closes the previous state; tasks alive at the end are closed at `endNs`; a goroutine
 /// blocked "forever" stops counting (Go treats that like its end).
-struct StateTimes {
+struct GoAnalysisTimes {
     struct Task {
         var group = ""
         var created: Int64 = 0
