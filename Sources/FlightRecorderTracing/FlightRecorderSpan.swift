@@ -22,6 +22,7 @@
 // - State is behind a Mutex: a span may be ended on a different task or thread than the one
 //   that started it (Hummingbird ends its span after the response body was written).
 
+#if Tracing
 import FlightRecorder
 import Synchronization
 import Tracing
@@ -153,3 +154,4 @@ public final class FlightRecorderSpan: Span {
         if spanContext.parentSpanID != 0 { record.add("parent", Hex.fixed(spanContext.parentSpanID, digits: 16)) }
     }
 }
+#endif

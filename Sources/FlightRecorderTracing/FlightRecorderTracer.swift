@@ -10,6 +10,7 @@
 //   started in that context (same trace id). Malformed headers are ignored.
 // - `forceFlush` does nothing: records are in the recorder's ring as soon as a span ends.
 
+#if Tracing
 import Tracing
 
 public struct FlightRecorderTracer: Tracer {
@@ -50,3 +51,4 @@ public struct FlightRecorderTracer: Tracer {
         context.flightRecorderSpanContext = remote
     }
 }
+#endif
