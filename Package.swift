@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "FlightRecorderHummingbird", targets: ["FlightRecorderHummingbird"]),
         .library(name: "FlightRecorderTracing", targets: ["FlightRecorderTracing"]),
         .executable(name: "ping-server", targets: ["ping-server"]),
+        .library(name: "FlightRecorderServiceLifecycle", targets: ["FlightRecorderServiceLifecycle"]),
     ],
     // Each server integration is behind a trait of its own, none on by default: SwiftPM 6.1+
     // resolves a dependency only when a target that is built under the enabled traits needs
@@ -36,6 +37,8 @@ let package = Package(
                description: "FlightRecorderHummingbird: slow-request middleware, on-demand endpoint, request tasks; the ping-server example."),
         .trait(name: "Tracing",
                description: "FlightRecorderTracing: a swift-distributed-tracing backend, alone or beside another tracer."),
+        .trait(name: "ServiceLifecycle",
+               description: "FlightRecorderServiceLifecycle: the recorder as a swift-service-lifecycle Service."),
         .default(enabledTraits: []),
     ],
     dependencies: [
@@ -46,6 +49,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
         // zlib, from the system (Debian: zlib1g-dev).
@@ -87,8 +91,8 @@ let package = Package(
                           swiftSettings: strict),
 
         // Server integrations, each under its trait: slow-request middleware and on-demand
-        // endpoint for Hummingbird, a swift-distributed-tracing backend, and the article's ping
-        // server.
+        // endpoint for Hummingbird, a swift-distributed-tracing backend, the recorder as a
+        // Service, and the article's ping server.
         .target(name: "FlightRecorderHummingbird",
                 dependencies: ["FlightRecorder",
                                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
@@ -98,6 +102,12 @@ let package = Package(
         .target(name: "FlightRecorderTracing",
                 dependencies: ["FlightRecorder",
                                .product(name: "Tracing", package: "swift-distributed-tracing", condition: .when(traits: ["Tracing"]))],
+                swiftSettings: strict),
+        .target(name: "FlightRecorderServiceLifecycle",
+                dependencies: ["FlightRecorder",
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle",
+                                        condition: .when(traits: ["ServiceLifecycle"])),
+                               .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
         .executableTarget(name: "ping-server",
                           dependencies: ["FlightRecorderHummingbird", "FlightRecorder",
@@ -118,12 +128,15 @@ let package = Package(
                     swiftSettings: strict),
         // Each file tests one integration and compiles only under its traits.
         .testTarget(name: "IntegrationTests",
-                    dependencies: ["RecorderExclusion", "FlightRecorderHummingbird", "FlightRecorderTracing", "FlightRecorder", "ping-server",
+                    dependencies: ["RecorderExclusion", "FlightRecorderHummingbird", "FlightRecorderTracing",
+                                   "FlightRecorderServiceLifecycle", "FlightRecorder", "ping-server",
                                    "TraceReaders", "TraceModel",
                                    .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
                                    .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["Hummingbird"])),
                                    .product(name: "Tracing", package: "swift-distributed-tracing", condition: .when(traits: ["Tracing"])),
-                                   .product(name: "Instrumentation", package: "swift-distributed-tracing", condition: .when(traits: ["Tracing"]))],
+                                   .product(name: "Instrumentation", package: "swift-distributed-tracing", condition: .when(traits: ["Tracing"])),
+                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle",
+                                            condition: .when(traits: ["ServiceLifecycle"]))],
                     swiftSettings: strict),
     ]
 )
