@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "FlightRecorderTracing", targets: ["FlightRecorderTracing"]),
         .executable(name: "ping-server", targets: ["ping-server"]),
         .library(name: "FlightRecorderServiceLifecycle", targets: ["FlightRecorderServiceLifecycle"]),
+        .library(name: "FlightRecorderMetrics", targets: ["FlightRecorderMetrics"]),
     ],
     // Each server integration is behind a trait of its own, none on by default: SwiftPM 6.1+
     // resolves a dependency only when a target that is built under the enabled traits needs
@@ -39,6 +40,8 @@ let package = Package(
                description: "FlightRecorderTracing: a swift-distributed-tracing backend, alone or beside another tracer."),
         .trait(name: "ServiceLifecycle",
                description: "FlightRecorderServiceLifecycle: the recorder as a swift-service-lifecycle Service."),
+        .trait(name: "Metrics",
+               description: "FlightRecorderMetrics: swift-metrics counters, gauges, meters, recorders and timers as counter tracks."),
         .default(enabledTraits: []),
     ],
     dependencies: [
@@ -50,6 +53,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.0.0"),
     ],
     targets: [
         // zlib, from the system (Debian: zlib1g-dev).
@@ -92,7 +96,7 @@ let package = Package(
 
         // Server integrations, each under its trait: slow-request middleware and on-demand
         // endpoint for Hummingbird, a swift-distributed-tracing backend, the recorder as a
-        // Service, and the article's ping server.
+        // Service, a swift-metrics backend, and the article's ping server.
         .target(name: "FlightRecorderHummingbird",
                 dependencies: ["FlightRecorder",
                                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
@@ -108,6 +112,10 @@ let package = Package(
                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle",
                                         condition: .when(traits: ["ServiceLifecycle"])),
                                .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
+        .target(name: "FlightRecorderMetrics",
+                dependencies: ["FlightRecorder",
+                               .product(name: "CoreMetrics", package: "swift-metrics", condition: .when(traits: ["Metrics"]))],
                 swiftSettings: strict),
         .executableTarget(name: "ping-server",
                           dependencies: ["FlightRecorderHummingbird", "FlightRecorder",
@@ -129,14 +137,16 @@ let package = Package(
         // Each file tests one integration and compiles only under its traits.
         .testTarget(name: "IntegrationTests",
                     dependencies: ["RecorderExclusion", "FlightRecorderHummingbird", "FlightRecorderTracing",
-                                   "FlightRecorderServiceLifecycle", "FlightRecorder", "ping-server",
+                                   "FlightRecorderServiceLifecycle", "FlightRecorderMetrics", "FlightRecorder", "ping-server",
                                    "TraceReaders", "TraceModel",
                                    .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
                                    .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["Hummingbird"])),
                                    .product(name: "Tracing", package: "swift-distributed-tracing", condition: .when(traits: ["Tracing"])),
                                    .product(name: "Instrumentation", package: "swift-distributed-tracing", condition: .when(traits: ["Tracing"])),
                                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle",
-                                            condition: .when(traits: ["ServiceLifecycle"]))],
+                                            condition: .when(traits: ["ServiceLifecycle"])),
+                                   .product(name: "Metrics", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
+                                   .product(name: "MetricsTestKit", package: "swift-metrics", condition: .when(traits: ["Metrics"]))],
                     swiftSettings: strict),
     ]
 )
