@@ -10,7 +10,8 @@ import Darwin
 @main
 enum PingServerWithoutHummingbird {
     static func main() {
-        fputs("ping-server needs the Hummingbird trait: swift run --traits Hummingbird ping-server\n", stderr)
+        let message = "ping-server needs the Hummingbird trait: swift run --traits Hummingbird ping-server\n"
+        _ = message.withCString { write(2, $0, strlen($0)) }
         exit(2)
     }
 }
