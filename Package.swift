@@ -22,14 +22,38 @@ let package = Package(
         .library(name: "FlightRecorderHummingbird", targets: ["FlightRecorderHummingbird"]),
         .library(name: "FlightRecorderTracing", targets: ["FlightRecorderTracing"]),
         .executable(name: "ping-server", targets: ["ping-server"]),
+        .library(name: "FlightRecorderServiceLifecycle", targets: ["FlightRecorderServiceLifecycle"]),
+        .library(name: "FlightRecorderMetrics", targets: ["FlightRecorderMetrics"]),
+    ],
+    // Each server integration is behind a trait of its own, none on by default: SwiftPM 6.1+
+    // resolves a dependency only when a target that is built under the enabled traits needs
+    // it, so a user of the recorder or of the converter resolves swift-log and
+    // swift-argument-parser alone, and a user of one integration none of another's framework.
+    // A user enables the integration's trait on the package line, e.g.
+    //   .package(url: ".../tracexport", from: "1.0.0", traits: ["Hummingbird"])
+    // Here, `swift build --enable-all-traits` / `swift test --enable-all-traits` (as .ci/run
+    // does) builds and tests them all; without a trait its targets compile empty.
+    traits: [
+        .trait(name: "Hummingbird",
+               description: "FlightRecorderHummingbird: slow-request middleware, on-demand endpoint, request tasks; the ping-server example."),
+        .trait(name: "Tracing",
+               description: "FlightRecorderTracing: a swift-distributed-tracing backend, alone or beside another tracer."),
+        .trait(name: "ServiceLifecycle",
+               description: "FlightRecorderServiceLifecycle: the recorder as a swift-service-lifecycle Service."),
+        .trait(name: "Metrics",
+               description: "FlightRecorderMetrics: swift-metrics counters, gauges, meters, recorders and timers as counter tracks."),
+        .default(enabledTraits: []),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
-        // Server integrations only (never the core library, the CLI or their tests).
+        // Server integrations only, each used under its trait alone (never by the core library,
+        // the CLI or their tests).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.0.0"),
     ],
     targets: [
         // zlib, from the system (Debian: zlib1g-dev).
@@ -76,21 +100,32 @@ let package = Package(
                           dependencies: ["SyntheticTraces", "TraceFormat"],
                           swiftSettings: strict),
 
-        // Server integrations: slow-request middleware and on-demand endpoint for Hummingbird,
-        // a swift-distributed-tracing backend, and the article's ping server.
+        // Server integrations, each under its trait: slow-request middleware and on-demand
+        // endpoint for Hummingbird, a swift-distributed-tracing backend, the recorder as a
+        // Service, a swift-metrics backend, and the article's ping server.
         .target(name: "FlightRecorderHummingbird",
                 dependencies: ["FlightRecorder",
-                               .product(name: "Hummingbird", package: "hummingbird"),
-                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                               .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["Hummingbird"])),
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
         .target(name: "FlightRecorderTracing",
                 dependencies: ["FlightRecorder",
-                               .product(name: "Tracing", package: "swift-distributed-tracing")],
+                               .product(name: "Tracing", package: "swift-distributed-tracing", condition: .when(traits: ["Tracing"]))],
+                swiftSettings: strict),
+        .target(name: "FlightRecorderServiceLifecycle",
+                dependencies: ["FlightRecorder",
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle",
+                                        condition: .when(traits: ["ServiceLifecycle"])),
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
+        .target(name: "FlightRecorderMetrics",
+                dependencies: ["FlightRecorder",
+                               .product(name: "CoreMetrics", package: "swift-metrics", condition: .when(traits: ["Metrics"]))],
                 swiftSettings: strict),
         .executableTarget(name: "ping-server",
                           dependencies: ["FlightRecorderHummingbird", "FlightRecorder",
-                                         .product(name: "Hummingbird", package: "hummingbird"),
+                                         .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")],
                           swiftSettings: strict),
@@ -107,13 +142,19 @@ let package = Package(
         .testTarget(name: "FlightRecorderTests", dependencies: ["FlightRecorder", "TraceFormat", "TraceReaders", "TraceModel",
                                                                  "RecorderExclusion"],
                     swiftSettings: strict),
+        // Each file tests one integration and compiles only under its traits.
         .testTarget(name: "IntegrationTests",
-                    dependencies: ["RecorderExclusion", "FlightRecorderHummingbird", "FlightRecorderTracing", "FlightRecorder", "ping-server",
+                    dependencies: ["RecorderExclusion", "FlightRecorderHummingbird", "FlightRecorderTracing",
+                                   "FlightRecorderServiceLifecycle", "FlightRecorderMetrics", "FlightRecorder", "ping-server",
                                    "TraceReaders", "TraceModel", "TraceExporters",
-                                   .product(name: "Hummingbird", package: "hummingbird"),
-                                   .product(name: "NIOCore", package: "swift-nio"),
-                                   .product(name: "Tracing", package: "swift-distributed-tracing"),
-                                   .product(name: "Instrumentation", package: "swift-distributed-tracing")],
+                                   .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                                   .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["Hummingbird"])),
+                                   .product(name: "Tracing", package: "swift-distributed-tracing", condition: .when(traits: ["Tracing"])),
+                                   .product(name: "Instrumentation", package: "swift-distributed-tracing", condition: .when(traits: ["Tracing"])),
+                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle",
+                                            condition: .when(traits: ["ServiceLifecycle"])),
+                                   .product(name: "Metrics", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
+                                   .product(name: "MetricsTestKit", package: "swift-metrics", condition: .when(traits: ["Metrics"]))],
                     swiftSettings: strict),
     ]
 )

@@ -13,7 +13,9 @@ let package = Package(
     name: "tracexport-benchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(name: "tracexport", path: ".."),
+        // The integrations measured here are behind their traits.
+        .package(name: "tracexport", path: "..", traits: ["Metrics"]),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.0.0"),
         // Its default traits pull a package this machine does not have; the malloc
         // interposer alone gives malloc counts.
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
@@ -54,6 +56,11 @@ let package = Package(
         benchmarkTarget("ActorHopBenchmarks", [.product(name: "FlightRecorder", package: "tracexport")]),
         benchmarkTarget("SymbolizationBenchmarks", [.product(name: "FlightRecorder", package: "tracexport")]),
         benchmarkTarget("ExporterBenchmarks", [.product(name: "TraceExporters", package: "tracexport")]),
+        benchmarkTarget("MetricsBenchmarks", [
+            .product(name: "FlightRecorder", package: "tracexport"),
+            .product(name: "FlightRecorderMetrics", package: "tracexport"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+        ]),
     ]
 )
 

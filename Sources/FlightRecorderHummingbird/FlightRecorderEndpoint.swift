@@ -17,6 +17,7 @@
 // - Place it before SlowRequestSnapshotMiddleware so a slow snapshot download is not itself
 //   snapshotted.
 
+#if Hummingbird
 import FlightRecorder
 import Hummingbird
 import Logging
@@ -122,3 +123,4 @@ public struct FlightRecorderEndpoint<Context: RequestContext>: RouterMiddleware 
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: message)))
     }
 }
+#endif

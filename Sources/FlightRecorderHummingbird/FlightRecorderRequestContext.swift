@@ -4,6 +4,7 @@
 // Invariants: `remoteAddress` is the connection's peer as the channel reported it when the
 // request's context was made; nil when the channel does not know it.
 
+#if Hummingbird
 import Hummingbird
 import NIOCore
 
@@ -16,3 +17,4 @@ public struct FlightRecorderRequestContext: RequestContext, RemoteAddressRequest
         remoteAddress = source.channel.remoteAddress
     }
 }
+#endif

@@ -5,6 +5,7 @@
 // Invariants: `body` runs exactly once, on a Dispatch worker thread; the caller resumes with its
 // result after it returned.
 
+#if Hummingbird
 import Dispatch
 
 enum OffThreadWork {
@@ -16,3 +17,4 @@ enum OffThreadWork {
         }
     }
 }
+#endif

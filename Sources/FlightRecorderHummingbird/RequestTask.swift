@@ -8,6 +8,7 @@
 // - Made only for a task that was recorded (id nonzero): while nothing records, the middleware
 //   allocates nothing for it.
 
+#if Hummingbird
 import FlightRecorder
 import Synchronization
 
@@ -28,3 +29,4 @@ final class RequestTask: Sendable {
         end()
     }
 }
+#endif

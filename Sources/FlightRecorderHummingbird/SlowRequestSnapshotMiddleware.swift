@@ -25,6 +25,7 @@
 //   a relaxed atomic increment. While recording, the task adds its name, its log, three records
 //   and one small allocation.
 
+#if Hummingbird
 import FlightRecorder
 import Hummingbird
 import Logging
@@ -149,3 +150,4 @@ public struct SlowRequestSnapshotMiddleware<Context: RequestContext>: RouterMidd
         }
     }
 }
+#endif

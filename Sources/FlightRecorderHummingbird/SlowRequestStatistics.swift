@@ -8,6 +8,7 @@
 // - Counters only grow; they are relaxed atomics (no ordering with the snapshot files is
 //   promised beyond "the file is in place before `snapshotsTaken` counts it").
 
+#if Hummingbird
 import Synchronization
 
 public final class SlowRequestStatistics: Sendable {
@@ -32,3 +33,4 @@ public final class SlowRequestStatistics: Sendable {
     func countTaken() { takenCount.add(1, ordering: .releasing) }
     func countRefused() { refusedCount.add(1, ordering: .releasing) }
 }
+#endif

@@ -21,22 +21,32 @@
 // - `end()` takes effect once; later calls, and mutations after it, change nothing.
 // - State is behind a Mutex: a span may be ended on a different task or thread than the one
 //   that started it (Hummingbird ends its span after the response body was written).
+// - A span of a wrapping tracer (`FlightRecorderTracer(wrapping:)`) forwards every call to the
+//   wrapped tracer's span first, and its context is that span's context (propagation is the
+//   wrapped tracer's). Its ids are the wrapped span's: read from the `traceparent` the wrapped
+//   tracer injects for it, only when something is recorded; a tracer that injects none gets
+//   ids of our own. Its attributes are the wrapped span's (read once, at end, when recording).
 
+#if Tracing
 import FlightRecorder
 import Synchronization
 import Tracing
 
 public final class FlightRecorderSpan: Span {
     public let context: InstrumentationContext
-    public let spanContext: FlightRecorderSpanContext
     public let kind: SpanKind
     /// When the span started, ns since the Unix epoch (the tracer clock's instant).
     public let startNanosecondsSinceEpoch: UInt64
     private let state: Mutex<State>
     /// The logical task of a server span; nil for other kinds, and when not recorded.
     private let task: OpenTask?
+    /// The wrapped tracer's span, when the tracer wraps another.
+    private let wrapped: WrappedSpan?
 
     struct State {
+        /// The span's ids: fixed at start for a span of our own; for a wrapped span, read from
+        /// the wrapped tracer when first needed.
+        var identity: FlightRecorderSpanContext?
         var operationName: String
         var region: OpenRegion
         var attributes: SpanAttributes = [:]
@@ -46,22 +56,49 @@ public final class FlightRecorderSpan: Span {
         var ended = false
     }
 
-    init(operationName: String, kind: SpanKind, context: InstrumentationContext,
+    convenience init(operationName: String, kind: SpanKind, context: InstrumentationContext,
          spanContext: FlightRecorderSpanContext, startNanosecondsSinceEpoch: UInt64) {
-        self.kind = kind
-        self.spanContext = spanContext
-        self.startNanosecondsSinceEpoch = startNanosecondsSinceEpoch
         var context = context
         context.flightRecorderSpanContext = spanContext
+        self.init(operationName: operationName, kind: kind, context: context, identity: spanContext,
+                  wrapped: nil, startNanosecondsSinceEpoch: startNanosecondsSinceEpoch)
+    }
+
+    /// A span that forwards to `wrapped.span`; its context is that span's.
+    convenience init(operationName: String, kind: SpanKind, wrapped: WrappedSpan, startNanosecondsSinceEpoch: UInt64) {
+        let identity = Trace.isRecording ? wrapped.identity() : nil
+        self.init(operationName: operationName, kind: kind, context: wrapped.span.context, identity: identity,
+                  wrapped: wrapped, startNanosecondsSinceEpoch: startNanosecondsSinceEpoch)
+    }
+
+    private init(operationName: String, kind: SpanKind, context: InstrumentationContext,
+                 identity: FlightRecorderSpanContext?, wrapped: WrappedSpan?, startNanosecondsSinceEpoch: UInt64) {
+        self.kind = kind
         self.context = context
+        self.wrapped = wrapped
+        self.startNanosecondsSinceEpoch = startNanosecondsSinceEpoch
         let task = kind == .server ? Trace.beginTask(named: operationName) : nil
         self.task = task?.id == 0 ? nil : task
-        state = Mutex(State(operationName: operationName, region: Trace.beginRegion(named: operationName)))
+        state = Mutex(State(identity: identity, operationName: operationName,
+                            region: Trace.beginRegion(named: operationName)))
         if Trace.isRecording {
             var record = SpanRecordText()
             record.add("name", operationName)
             addIdentity(to: &record)
             log(category: "span.start", record.text)
+        }
+    }
+
+    /// The span's trace and span ids (and its parent's, when known).
+    public var spanContext: FlightRecorderSpanContext {
+        if let known = state.withLock({ $0.identity }) { return known }
+        // Only a wrapped span gets here; reading its ids twice gives the same ids, or (for a
+        // tracer that injects none) two fresh ones of which the first stored wins.
+        let read = wrapped!.identity()
+        return state.withLock { s in
+            if let known = s.identity { return known }
+            s.identity = read
+            return read
         }
     }
 
@@ -73,6 +110,7 @@ public final class FlightRecorderSpan: Span {
     public var operationName: String {
         get { state.withLock { $0.operationName } }
         set {
+            wrapped?.span.operationName = newValue
             state.withLock {
                 guard !$0.ended else { return }
                 $0.operationName = newValue
@@ -82,29 +120,55 @@ public final class FlightRecorderSpan: Span {
     }
 
     public var attributes: SpanAttributes {
-        get { state.withLock { $0.attributes } }
-        set { state.withLock { if !$0.ended { $0.attributes = newValue } } }
+        get {
+            if let wrapped { return wrapped.span.attributes }
+            return state.withLock { $0.attributes }
+        }
+        set {
+            if let wrapped { return wrapped.span.attributes = newValue }
+            state.withLock { if !$0.ended { $0.attributes = newValue } }
+        }
     }
 
-    public var isRecording: Bool { state.withLock { !$0.ended } }
+    public var isRecording: Bool {
+        if let wrapped { return wrapped.span.isRecording }
+        return state.withLock { !$0.ended }
+    }
 
     public func setStatus(_ status: SpanStatus) {
+        wrapped?.span.setStatus(status)
         state.withLock { if !$0.ended { $0.status = status } }
     }
 
     public func addEvent(_ event: SpanEvent) {
+        wrapped?.span.addEvent(event)
         state.withLock { if !$0.ended { $0.events.append(event) } }
     }
 
     public func recordError<Instant: TracerInstant>(_ error: any Error, attributes: SpanAttributes,
                                                     at instant: @autoclosure () -> Instant) {
+        if let wrapped {
+            let at = instant()
+            wrapped.span.recordError(error, attributes: attributes, at: at)
+            return state.withLock { if !$0.ended { $0.events.append(Self.exceptionEvent(error, attributes, at)) } }
+        }
+        addEvent(Self.exceptionEvent(error, attributes, instant()))
+    }
+
+    private static func exceptionEvent<Instant: TracerInstant>(_ error: any Error, _ attributes: SpanAttributes,
+                                                                _ instant: Instant) -> SpanEvent {
         var attributes = attributes
         attributes["exception.type"] = "\(type(of: error))"
         attributes["exception.message"] = "\(error)"
-        addEvent(SpanEvent(name: "exception", at: instant(), attributes: attributes))
+        return SpanEvent(name: "exception", at: instant, attributes: attributes)
     }
 
     public func addLink(_ link: SpanLink) {
+        if let wrapped {
+            wrapped.span.addLink(link)
+            guard Trace.isRecording, let other = wrapped.identity(of: link.context) else { return }
+            return state.withLock { if !$0.ended { $0.links.append(other) } }
+        }
         guard let other = link.context.flightRecorderSpanContext else { return }
         state.withLock { if !$0.ended { $0.links.append(other) } }
     }
@@ -116,10 +180,12 @@ public final class FlightRecorderSpan: Span {
             return s
         }
         guard let final else { return }
+        let endInstant: Instant? = wrapped != nil || Trace.isRecording ? instant() : nil
+        if let wrapped, let endInstant { wrapped.span.end(at: endInstant) }
         Trace.endRegion(final.region)
         defer { if let task { Trace.endTask(task) } }
-        guard Trace.isRecording else { return }
-        let endNs = instant().nanosecondsSinceEpoch
+        guard Trace.isRecording, let endInstant else { return }
+        let endNs = endInstant.nanosecondsSinceEpoch
         var record = SpanRecordText()
         record.add("name", final.operationName)
         addIdentity(to: &record)
@@ -136,7 +202,7 @@ public final class FlightRecorderSpan: Span {
             record.add("event", text)
         }
         for link in final.links { record.add("link", link.traceID + "-" + link.spanIDText) }
-        record.add(attributes: final.attributes)
+        record.add(attributes: wrapped?.span.attributes ?? final.attributes)
         log(category: "span", record.text)
     }
 
@@ -147,9 +213,11 @@ public final class FlightRecorderSpan: Span {
     }
 
     private func addIdentity(to record: inout SpanRecordText) {
+        let spanContext = spanContext
         record.add("kind", "\(kind)")
         record.add("trace", spanContext.traceID)
         record.add("span", spanContext.spanIDText)
         if spanContext.parentSpanID != 0 { record.add("parent", Hex.fixed(spanContext.parentSpanID, digits: 16)) }
     }
 }
+#endif

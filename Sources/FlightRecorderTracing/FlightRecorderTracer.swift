@@ -9,7 +9,14 @@
 //   span; `extract` reads `traceparent` and makes the remote span the parent of the next span
 //   started in that context (same trace id). Malformed headers are ignored.
 // - `forceFlush` does nothing: records are in the recorder's ring as soon as a span ends.
+// - `FlightRecorderTracer(wrapping: other)` runs beside another tracer (swift-otel's, or any):
+//   every span is started, changed and ended on `other` as well, propagation (`inject`,
+//   `extract`) is `other`'s (`forceFlush`, deprecated by swift-distributed-tracing, is not
+//   forwarded: `other` flushes through its own service on shutdown), and the recorded spans carry `other`'s trace and
+//   span ids (FlightRecorderSpan says how), so a span in a snapshot and the same span in the
+//   tracing backend can be matched.
 
+#if Tracing
 import Tracing
 
 public struct FlightRecorderTracer: Tracer {
@@ -17,7 +24,18 @@ public struct FlightRecorderTracer: Tracer {
 
     public static let traceparentHeader = "traceparent"
 
-    public init() {}
+    /// The tracer spans are forwarded to; nil when the flight recorder is the only tracer.
+    private let wrapped: (any Tracing.Tracer)?
+
+    /// The flight recorder as the only tracer: ids and W3C propagation of its own.
+    public init() {
+        wrapped = nil
+    }
+
+    /// The flight recorder beside `tracer`: every span goes to `tracer` too, with its ids.
+    public init(wrapping tracer: some Tracing.Tracer) {
+        wrapped = tracer
+    }
 
     public func startSpan<Instant: TracerInstant>(
         _ operationName: String,
@@ -28,6 +46,15 @@ public struct FlightRecorderTracer: Tracer {
         file fileID: String,
         line: UInt
     ) -> FlightRecorderSpan {
+        if let wrapped {
+            let parentContext = context()
+            let start = instant()
+            let span = wrapped.startSpan(operationName, context: parentContext, ofKind: kind, at: start,
+                                         function: function, file: fileID, line: line)
+            return FlightRecorderSpan(operationName: operationName, kind: kind,
+                                      wrapped: WrappedSpan(span: span, tracer: wrapped, parent: parentContext),
+                                      startNanosecondsSinceEpoch: start.nanosecondsSinceEpoch)
+        }
         let parentContext = context()
         let spanContext = FlightRecorderSpanContext.child(of: parentContext.flightRecorderSpanContext)
         return FlightRecorderSpan(operationName: operationName, kind: kind, context: parentContext,
@@ -39,14 +66,60 @@ public struct FlightRecorderTracer: Tracer {
 
     public func inject<Carrier, Inject: Injector>(_ context: InstrumentationContext, into carrier: inout Carrier,
                                                   using injector: Inject) where Inject.Carrier == Carrier {
+        if let wrapped { return wrapped.inject(context, into: &carrier, using: injector) }
         guard let span = context.flightRecorderSpanContext else { return }
         injector.inject(span.traceparent, forKey: Self.traceparentHeader, into: &carrier)
     }
 
     public func extract<Carrier, Extract: Extractor>(_ carrier: Carrier, into context: inout InstrumentationContext,
                                                      using extractor: Extract) where Extract.Carrier == Carrier {
+        if let wrapped { return wrapped.extract(carrier, into: &context, using: extractor) }
         guard let header = extractor.extract(key: Self.traceparentHeader, from: carrier),
               let remote = FlightRecorderSpanContext(traceparent: header) else { return }
         context.flightRecorderSpanContext = remote
     }
 }
+
+/// A span of the wrapped tracer, with what reads its ids: the tracer that made it (its
+/// `traceparent` says them) and the context it was started in (whose `traceparent` names the
+/// parent).
+struct WrappedSpan: Sendable {
+    let span: any Tracing.Span
+    let tracer: any Tracing.Tracer
+    let parent: InstrumentationContext
+
+    /// The span's ids and its parent's, as the wrapped tracer propagates them; ids of our own
+    /// when it propagates no W3C trace context.
+    func identity() -> FlightRecorderSpanContext {
+        let parentIdentity = identity(of: parent)
+        guard var own = identity(of: span.context) else {
+            return FlightRecorderSpanContext.child(of: parentIdentity)
+        }
+        if let parentIdentity, parentIdentity.traceIDHigh == own.traceIDHigh, parentIdentity.traceIDLow == own.traceIDLow {
+            own.parentSpanID = parentIdentity.spanID
+        }
+        return own
+    }
+
+    /// The ids `context`'s span has in the wrapped tracer's `traceparent`; nil for none.
+    func identity(of context: InstrumentationContext) -> FlightRecorderSpanContext? {
+        var carrier = TraceparentCarrier()
+        tracer.inject(context, into: &carrier, using: TraceparentInjector())
+        return carrier.value.flatMap { FlightRecorderSpanContext(traceparent: $0) }
+    }
+}
+
+/// What a tracer injects, reduced to its `traceparent`.
+struct TraceparentCarrier {
+    var value: String?
+}
+
+/// Keeps the `traceparent` header (name compared without case) and nothing else.
+struct TraceparentInjector: Injector {
+    func inject(_ value: String, forKey key: String, into carrier: inout TraceparentCarrier) {
+        guard key.utf8.count == 11,
+              key.utf8.elementsEqual("traceparent".utf8, by: { $0 | 0x20 == $1 }) else { return }
+        carrier.value = value
+    }
+}
+#endif

@@ -8,6 +8,7 @@
 // - `traceparent` text is `00-<32 hex>-<16 hex>-<2 hex flags>`; parsing accepts any version but
 //   "ff", rejects all-zero ids and never traps on malformed text (it returns nil).
 
+#if Tracing
 import Tracing
 
 public struct FlightRecorderSpanContext: Sendable, Hashable {
@@ -103,3 +104,4 @@ enum Hex {
         return value
     }
 }
+#endif

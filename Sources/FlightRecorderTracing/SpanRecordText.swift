@@ -8,6 +8,7 @@
 // - Fixed keys come first in a fixed order (name, kind, trace, span, parent, ...), attributes
 //   after them, prefixed `attr.`, sorted by key so the text is stable.
 
+#if Tracing
 import FlightRecorder
 import Tracing
 
@@ -55,3 +56,4 @@ struct SpanRecordText {
         }
     }
 }
+#endif

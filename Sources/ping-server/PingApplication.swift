@@ -7,6 +7,7 @@
 // - Middleware order: the on-demand endpoint (when enabled) first, so downloading a snapshot is
 //   never itself timed as a slow request; then the slow-request middleware around every route.
 
+#if Hummingbird
 import FlightRecorder
 import FlightRecorderHummingbird
 import Hummingbird
@@ -71,3 +72,4 @@ enum GoDuration {
         return fraction.isEmpty ? whole : whole + "." + fraction
     }
 }
+#endif

@@ -14,6 +14,7 @@
 // - Snapshot files go through SnapshotLimiter: never more than --max-snapshots files named
 //   trace.N.out in --snapshot-dir (existing ones count), never outside it.
 
+#if Hummingbird
 import ArgumentParser
 import FlightRecorder
 import Hummingbird
@@ -101,3 +102,4 @@ struct PingServer: AsyncParsableCommand {
         try await app.makeApplication(host: host, port: port).runService()
     }
 }
+#endif

@@ -11,6 +11,7 @@
 // - The spawned tasks are not awaited (like the article's goroutines); each adds its result to
 //   `completedBursts` when it finishes, so callers and tests can see they ran.
 
+#if Hummingbird
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -93,3 +94,4 @@ final class PingWorkload: Sendable {
         return total
     }
 }
+#endif

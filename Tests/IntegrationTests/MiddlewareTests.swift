@@ -1,6 +1,7 @@
 // The slow-request middleware and the on-demand endpoint on their own router: errors are timed
 // and snapshotted with their status, the endpoint's guard refuses clients it is told to.
 
+#if Hummingbird
 @testable import FlightRecorderHummingbird
 import FlightRecorder
 import Hummingbird
@@ -81,3 +82,4 @@ extension Integration {
         }
     }
 }
+#endif

@@ -4,6 +4,7 @@
 // The slow path is shortened (20 x 10 ms blocking sleeps, 100 ms final sleep, threshold 250 ms)
 // so the suite stays fast; the 100 tasks on 2 threads are the article's.
 
+#if Hummingbird
 import FlightRecorder
 import FlightRecorderHummingbird
 @testable import ping_server
@@ -108,3 +109,4 @@ extension Integration {
         }
     }
 }
+#endif

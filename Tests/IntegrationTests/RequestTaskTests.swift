@@ -2,6 +2,7 @@
 // `METHOD route`, logs its outcome on it, and names it in a slow request's trigger; a server
 // span of the tracing backend is a logical task too.
 
+#if Hummingbird && Tracing
 import FlightRecorder
 import FlightRecorderHummingbird
 import FlightRecorderTracing
@@ -200,3 +201,4 @@ extension Integration.Tracer {
         #expect(digest.ended.contains(end.task))
     }
 }
+#endif

@@ -3,6 +3,7 @@
 // Its slow request's snapshot, summarized, names the request by its route pattern, groups the
 // children by the function that created them, and explains the request's wall time.
 
+#if Hummingbird
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -114,3 +115,4 @@ extension Integration {
         }
     }
 }
+#endif

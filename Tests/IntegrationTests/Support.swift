@@ -16,7 +16,9 @@ import Glibc
 import Darwin
 #endif
 import FlightRecorder
+#if Hummingbird
 import Hummingbird
+#endif
 import RecorderExclusion
 import Testing
 import TraceModel
@@ -42,6 +44,7 @@ func withExclusiveRecorder<R>(
     }
 }
 
+#if Hummingbird
 /// Runs `app` on 127.0.0.1 with an ephemeral port and calls `body` with the port.
 func withServer<App: ApplicationProtocol, R: Sendable>(
     _ makeApp: (_ onRunning: @escaping @Sendable (Int) async -> Void) -> App,
@@ -66,6 +69,7 @@ func withServer<App: ApplicationProtocol, R: Sendable>(
         throw error
     }
 }
+#endif
 
 /// Waits until `condition` holds, polling every 10 ms, for at most `limit`; returns whether it held.
 func eventually(limit: Duration = .seconds(30), _ condition: () -> Bool) async -> Bool {

@@ -2,6 +2,7 @@
 // Hummingbird's TracingMiddleware through a bootstrapped InstrumentationSystem), and W3C
 // propagation. The bootstrap is process-wide and happens once (TracerBootstrap).
 
+#if Hummingbird && Tracing
 import FlightRecorder
 @testable import FlightRecorderTracing
 import FlightRecorderHummingbird
@@ -193,3 +194,4 @@ extension Integration.Tracer {
         #expect(starts.contains { $0["span"] == end["span"] && $0["name"] == "HTTP GET route not found" })
     }
 }
+#endif
