@@ -12,7 +12,8 @@ let package = Package(
     name: "ActorShop",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(name: "tracexport", path: "../.."),
+        // The Hummingbird integration is a trait of the package: nothing else is resolved for it.
+        .package(name: "tracexport", path: "../..", traits: ["Hummingbird"]),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
