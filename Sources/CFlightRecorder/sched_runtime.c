@@ -43,9 +43,11 @@ const char *sched_task_name(const void *task) {
     const void *record = __atomic_load_n((const void *const *)((const char *)task + SCHED_STATUS_RECORD_OFFSET),
                                          __ATOMIC_ACQUIRE);
     for (int depth = 0; record != NULL && depth < 32; depth++) {
-        uintptr_t flags = *(const uintptr_t *)record;
-        if ((flags & 0xFFu) == SCHED_RECORD_KIND_NAME) return *(const char *const *)((const char *)record + 16);
-        record = *(const void *const *)((const char *)record + 8);
+        uintptr_t flags = *(const uintptr_t *)((const char *)record + SCHED_RECORD_FLAGS_OFFSET);
+        if ((flags & 0xFFu) == SCHED_RECORD_KIND_NAME) {
+            return *(const char *const *)((const char *)record + SCHED_NAME_RECORD_NAME_OFFSET);
+        }
+        record = *(const void *const *)((const char *)record + SCHED_RECORD_PARENT_OFFSET);
     }
     return NULL;
 }

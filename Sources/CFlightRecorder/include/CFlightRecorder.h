@@ -15,6 +15,7 @@
 #ifndef CFLIGHTRECORDER_H
 #define CFLIGHTRECORDER_H
 
+#include "runtime_layout.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -452,9 +453,7 @@ static inline uint64_t fr_current_task_id(void) {
     return task != NULL ? swift_task_getJobTaskId(task) : 0;
 }
 
-/// Where a job keeps its 32-bit id (`Job::Id`: after the heap object header, the scheduler's
-/// two private words and the job flags). For a task it holds the low half of the task id.
-#define FR_JOB_ID_OFFSET 0x24
+// Where a job keeps its 32-bit id: FR_JOB_ID_OFFSET, runtime_layout.h.
 
 static inline uint32_t fr_job_id_word(const void *_Nonnull job) {
     uint32_t word;

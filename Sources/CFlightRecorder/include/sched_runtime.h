@@ -16,6 +16,7 @@
 #define SCHED_RUNTIME_H
 
 #include "CFlightRecorder.h"
+#include "runtime_layout.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -23,32 +24,7 @@
 extern "C" {
 #endif
 
-// MARK: private task layout (layout version 1, 64-bit)
-
-/// Job header: HeapObject (16), SchedulerPrivate[2] (16), then the 32-bit flags.
-#define SCHED_JOB_FLAGS_OFFSET 32
-/// Job::RunJob / AsyncTask's ResumeTask (one slot): after the flags and id (8), Voucher (8) and
-/// Reserved (8). For a suspended task, the function it resumes in (its await's continuation).
-#define SCHED_RESUME_FUNCTION_OFFSET 56
-/// AsyncTask::ResumeContext follows Voucher, Reserved and the run function.
-#define SCHED_RESUME_CONTEXT_OFFSET 64
-/// ActiveTaskStatus: after ResumeContext, Reserved64 and the exclusivity access set.
-#define SCHED_STATUS_FLAGS_OFFSET 96
-#define SCHED_STATUS_RECORD_OFFSET 104
-/// JobFlags: low byte is the kind (0: a task); bit 30: the task has a name record.
-#define SCHED_JOB_KIND_MASK 0xFFu
-#define SCHED_JOB_HAS_NAME (1u << 30)
-/// ActiveTaskStatus flags.
-#define SCHED_STATUS_RUNNING 0x800u
-#define SCHED_STATUS_ENQUEUED 0x1000u
-#define SCHED_STATUS_COMPLETE 0x2000u
-/// TaskStatusRecordKind::TaskName.
-#define SCHED_RECORD_KIND_NAME 6u
-
-/// Job::SchedulerPrivate[1] (public ABI: reserved for the executor the job is enqueued on;
-/// index 0 links tasks waiting on a future, index 1 is used by Dispatch when a job is handed
-/// to it directly).
-#define SCHED_JOB_PRIVATE_OFFSET 24
+// The private layout these accessors read: runtime_layout.h.
 
 /// Whether the accessors below match this runtime (checked once, cached).
 bool sched_task_layout_known(void);
@@ -75,9 +51,6 @@ static inline uint32_t sched_task_status(const void *_Nonnull task) {
     return __atomic_load_n((const uint32_t *)((const char *)task + SCHED_STATUS_FLAGS_OFFSET), __ATOMIC_ACQUIRE);
 }
 
-/// AsyncContext (public ABI): Parent, then ResumeParent.
-#define SCHED_CONTEXT_PARENT_OFFSET 0
-#define SCHED_CONTEXT_RESUME_PARENT_OFFSET 8
 
 /// The await chain of a suspended task, innermost first: the function it will resume in (the
 /// continuation of the await it suspended at, a partial function of the awaiting function),
