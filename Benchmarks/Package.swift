@@ -14,8 +14,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         // The integrations measured here are behind their traits.
-        .package(name: "tracexport", path: "..", traits: ["Metrics"]),
+        .package(name: "tracexport", path: "..", traits: ["Metrics", "Tracing"]),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.1.0"),
         // Its default traits pull a package this machine does not have; the malloc
         // interposer alone gives malloc counts.
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
@@ -60,6 +61,11 @@ let package = Package(
             .product(name: "FlightRecorder", package: "tracexport"),
             .product(name: "FlightRecorderMetrics", package: "tracexport"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
+        ]),
+        benchmarkTarget("TracingBenchmarks", [
+            .product(name: "FlightRecorder", package: "tracexport"),
+            .product(name: "FlightRecorderTracing", package: "tracexport"),
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
         ]),
     ]
 )

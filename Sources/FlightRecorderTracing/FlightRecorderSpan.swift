@@ -212,9 +212,21 @@ public final class FlightRecorderSpan: Span {
         Trace.inTask(task) { Trace.log(category: category, text) }
     }
 
+    /// The kind as swift-distributed-tracing spells its case, without reflection.
+    private static func name(of kind: SpanKind) -> String {
+        switch kind {
+        case .server: "server"
+        case .client: "client"
+        case .producer: "producer"
+        case .consumer: "consumer"
+        case .internal: "internal"
+        @unknown default: "\(kind)"
+        }
+    }
+
     private func addIdentity(to record: inout SpanRecordText) {
         let spanContext = spanContext
-        record.add("kind", "\(kind)")
+        record.add("kind", Self.name(of: kind))
         record.add("trace", spanContext.traceID)
         record.add("span", spanContext.spanIDText)
         if spanContext.parentSpanID != 0 { record.add("parent", Hex.fixed(spanContext.parentSpanID, digits: 16)) }

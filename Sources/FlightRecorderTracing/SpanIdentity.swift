@@ -47,15 +47,25 @@ public struct FlightRecorderSpanContext: Sendable, Hashable {
 
     /// Parses a W3C `traceparent` header value; nil when it is not one.
     public init?(traceparent: String) {
-        let parts = traceparent.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count >= 4, parts[0].utf8.count == 2, parts[0] != "ff", Hex.parse(parts[0]) != nil,
-              parts[1].utf8.count == 32, parts[2].utf8.count == 16, parts[3].utf8.count == 2,
-              let high = Hex.parse(parts[1].prefix(16)), let low = Hex.parse(parts[1].suffix(16)),
-              let span = Hex.parse(parts[2]), let flags = Hex.parse(parts[3]),
+        var text = traceparent
+        guard let parsed = text.withUTF8(Self.parse(traceparent:)) else { return nil }
+        self = parsed
+    }
+
+    /// `traceparent` fields sit at fixed offsets: version 0..<2, trace id 3..<35, span id
+    /// 36..<52, flags 53..<55, each followed by '-' or the end (only a version other than "00"
+    /// may have more fields after the flags).
+    private static func parse(traceparent bytes: UnsafeBufferPointer<UInt8>) -> FlightRecorderSpanContext? {
+        let dash = UInt8(ascii: "-")
+        guard bytes.count >= 55, bytes[2] == dash, bytes[35] == dash, bytes[52] == dash,
+              let version = Hex.parse(bytes, 0..<2), !(bytes[0] == UInt8(ascii: "f") && bytes[1] == UInt8(ascii: "f")),
+              let high = Hex.parse(bytes, 3..<19), let low = Hex.parse(bytes, 19..<35),
+              let span = Hex.parse(bytes, 36..<52), let flags = Hex.parse(bytes, 53..<55),
               high != 0 || low != 0, span != 0
         else { return nil }
-        if parts[0] == "00" && parts.count != 4 { return nil }
-        self.init(traceIDHigh: high, traceIDLow: low, spanID: span, parentSpanID: 0, flags: UInt8(flags))
+        if bytes.count > 55 && (version == 0 || bytes[55] != dash) { return nil }
+        return FlightRecorderSpanContext(traceIDHigh: high, traceIDLow: low, spanID: span, parentSpanID: 0,
+                                         flags: UInt8(flags))
     }
 
     public init(traceIDHigh: UInt64, traceIDLow: UInt64, spanID: UInt64, parentSpanID: UInt64, flags: UInt8) {
@@ -82,26 +92,34 @@ extension InstrumentationContext {
 }
 
 enum Hex {
+    /// `value`'s lowest `digits` hex digits (at most 16), lowercase, zero-padded.
     static func fixed(_ value: UInt64, digits: Int) -> String {
-        let text = String(value, radix: 16)
-        return text.count >= digits ? text : String(repeating: "0", count: digits - text.count) + text
+        String(unsafeUninitializedCapacity: digits) { buffer in
+            for i in 0..<digits {
+                let nibble = UInt8(truncatingIfNeeded: value >> UInt64(4 * (digits - 1 - i))) & 0xF
+                buffer[i] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+            }
+            return digits
+        }
     }
 
-    /// Lowercase or uppercase hex of at most 16 digits; nil for anything else.
-    static func parse(_ text: Substring) -> UInt64? {
-        guard !text.isEmpty, text.utf8.count <= 16 else { return nil }
+    /// `bytes[range]` (non-empty, at most 16 bytes) read as hex, either case; nil for anything else.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64? {
         var value: UInt64 = 0
-        for byte in text.utf8 {
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: return nil
-            }
+        for index in range {
+            guard let digit = digit(bytes[index]) else { return nil }
             value = value << 4 | UInt64(digit)
         }
         return value
+    }
+
+    private static func digit(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }
 #endif
