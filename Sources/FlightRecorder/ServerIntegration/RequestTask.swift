@@ -8,19 +8,17 @@
 // - Made only for a task that was recorded (id nonzero): while nothing records, the middleware
 //   allocates nothing for it.
 
-#if Hummingbird
-import FlightRecorder
 import Synchronization
 
-final class RequestTask: Sendable {
-    let task: OpenTask
+package final class RequestTask: Sendable {
+    package let task: OpenTask
     private let ended = Atomic<Bool>(false)
 
-    init(_ task: OpenTask) {
+    package init(_ task: OpenTask) {
         self.task = task
     }
 
-    func end() {
+    package func end() {
         guard !ended.exchange(true, ordering: .acquiringAndReleasing) else { return }
         Trace.endTask(task)
     }
@@ -29,4 +27,3 @@ final class RequestTask: Sendable {
         end()
     }
 }
-#endif
