@@ -1,4 +1,4 @@
-// What the slow-request middleware did, for dashboards, logs and tests.
+// What a server integration's slow-request middleware did, for dashboards, logs and tests.
 //
 // Invariants:
 // - Every request the middleware finished timing is counted once in `requests`; a request at
@@ -18,7 +18,7 @@ public final class SlowRequestStatistics: Sendable {
 
     public init() {}
 
-    /// Requests timed to the end of their response body (or their error).
+    /// Requests the middleware finished timing (see its type for where the time ends).
     public var requests: Int { requestCount.load(ordering: .relaxed) }
     /// Requests that took at least the threshold.
     public var slowRequests: Int { slowCount.load(ordering: .relaxed) }
