@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "ping-server", targets: ["ping-server"]),
         .library(name: "FlightRecorderServiceLifecycle", targets: ["FlightRecorderServiceLifecycle"]),
         .library(name: "FlightRecorderMetrics", targets: ["FlightRecorderMetrics"]),
+        .library(name: "FlightRecorderVapor", targets: ["FlightRecorderVapor"]),
     ],
     // Each server integration is behind a trait of its own, none on by default: SwiftPM 6.1+
     // resolves a dependency only when a target that is built under the enabled traits needs
@@ -42,6 +43,8 @@ let package = Package(
                description: "FlightRecorderServiceLifecycle: the recorder as a swift-service-lifecycle Service."),
         .trait(name: "Metrics",
                description: "FlightRecorderMetrics: swift-metrics counters, gauges, meters, recorders and timers as counter tracks."),
+        .trait(name: "Vapor",
+               description: "FlightRecorderVapor: slow-request middleware, on-demand endpoint and request tasks for Vapor."),
         .default(enabledTraits: []),
     ],
     dependencies: [
@@ -54,6 +57,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/vapor", from: "4.0.0"),
     ],
     targets: [
         // zlib, from the system (Debian: zlib1g-dev).
@@ -102,7 +106,8 @@ let package = Package(
 
         // Server integrations, each under its trait: slow-request middleware and on-demand
         // endpoint for Hummingbird, a swift-distributed-tracing backend, the recorder as a
-        // Service, a swift-metrics backend, and the article's ping server.
+        // Service, a swift-metrics backend, the article's ping server; the same middleware and
+        // endpoint for Vapor.
         .target(name: "FlightRecorderHummingbird",
                 dependencies: ["FlightRecorder",
                                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
@@ -122,6 +127,12 @@ let package = Package(
         .target(name: "FlightRecorderMetrics",
                 dependencies: ["FlightRecorder",
                                .product(name: "CoreMetrics", package: "swift-metrics", condition: .when(traits: ["Metrics"]))],
+                swiftSettings: strict),
+        .target(name: "FlightRecorderVapor",
+                dependencies: ["FlightRecorder",
+                               .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
+                               .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["Vapor"])),
+                               .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
         .executableTarget(name: "ping-server",
                           dependencies: ["FlightRecorderHummingbird", "FlightRecorder",
@@ -145,16 +156,18 @@ let package = Package(
         // Each file tests one integration and compiles only under its traits.
         .testTarget(name: "IntegrationTests",
                     dependencies: ["RecorderExclusion", "FlightRecorderHummingbird", "FlightRecorderTracing",
-                                   "FlightRecorderServiceLifecycle", "FlightRecorderMetrics", "FlightRecorder", "ping-server",
+                                   "FlightRecorderServiceLifecycle", "FlightRecorderMetrics", "FlightRecorderVapor",
+                                   "FlightRecorder", "ping-server",
                                    "TraceReaders", "TraceModel", "TraceExporters",
                                    .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
-                                   .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["Hummingbird"])),
+                                   .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["Hummingbird", "Vapor"])),
                                    .product(name: "Tracing", package: "swift-distributed-tracing", condition: .when(traits: ["Tracing"])),
                                    .product(name: "Instrumentation", package: "swift-distributed-tracing", condition: .when(traits: ["Tracing"])),
                                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle",
                                             condition: .when(traits: ["ServiceLifecycle"])),
                                    .product(name: "Metrics", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
-                                   .product(name: "MetricsTestKit", package: "swift-metrics", condition: .when(traits: ["Metrics"]))],
+                                   .product(name: "MetricsTestKit", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
+                                   .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"]))],
                     swiftSettings: strict),
     ]
 )

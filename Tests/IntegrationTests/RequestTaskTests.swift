@@ -11,54 +11,6 @@ import Testing
 import TraceModel
 import TraceReaders
 
-/// The logical tasks of a snapshot: names, ends, and the logs made on them.
-struct TaskDigest {
-    struct Created {
-        var name: String
-        var group: String
-    }
-
-    struct Log {
-        var task: UInt64
-        var category: String
-        var fields: [String: String]
-    }
-
-    var created: [UInt64: Created] = [:]
-    var ended: Set<UInt64> = []
-    var logs: [Log] = []
-    var metadata: TraceMetadata
-
-    init(_ reader: SnapshotTraceReader) throws {
-        var reader = reader
-        while let event = try reader.next() {
-            switch event.kind {
-            case .taskCreated(let task, _, let name, let group, _):
-                created[task.raw] = Created(name: reader.tables.string(name), group: reader.tables.string(group))
-            case .taskState(let task, .ended, _, _, _):
-                ended.insert(task.raw)
-            case .log(let task, _, let category, let message):
-                logs.append(Log(task: task.raw, category: reader.tables.string(category),
-                                fields: Dictionary(logfmt(message), uniquingKeysWith: { a, _ in a })))
-            default:
-                break
-            }
-        }
-        if let damage = reader.damage { throw damage }
-        metadata = reader.metadata
-    }
-
-    /// Ids of the tasks named `name`.
-    func tasks(named name: String) -> [UInt64] {
-        created.filter { $0.value.name == name }.map(\.key).sorted()
-    }
-
-    /// The "http" logs of `task`.
-    func httpLogs(of task: UInt64) -> [[String: String]] {
-        logs.filter { $0.task == task && $0.category == "http" }.map(\.fields)
-    }
-}
-
 extension Integration {
     @Suite struct RequestTasks {
         /// A router with the middleware before its routes: `/users/{id}` (slow when asked), `/fail`.
@@ -148,10 +100,6 @@ extension Integration {
             }
         }
     }
-}
-
-extension TaskDigest.Log {
-    subscript(key: String) -> String? { fields[key] }
 }
 
 extension Integration.Tracer {

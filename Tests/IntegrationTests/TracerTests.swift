@@ -13,39 +13,6 @@ import TraceModel
 import TraceReaders
 import Tracing
 
-/// `key=value key="quoted \" value"` back into pairs (the inverse of SpanRecordText).
-func logfmt(_ text: String) -> [(String, String)] {
-    var pairs: [(String, String)] = []
-    var chars = Array(text)[...]
-    while !chars.isEmpty {
-        while chars.first == " " { chars = chars.dropFirst() }
-        guard let equals = chars.firstIndex(of: "=") else { break }
-        let key = String(chars[chars.startIndex..<equals])
-        chars = chars[(equals + 1)...]
-        var value = ""
-        if chars.first == "\"" {
-            chars = chars.dropFirst()
-            while let c = chars.first, c != "\"" {
-                chars = chars.dropFirst()
-                if c == "\\", let escaped = chars.first {
-                    chars = chars.dropFirst()
-                    value.append(escaped == "n" ? "\n" : escaped == "t" ? "\t" : escaped == "r" ? "\r" : escaped)
-                } else {
-                    value.append(c)
-                }
-            }
-            chars = chars.dropFirst()
-        } else {
-            while let c = chars.first, c != " " {
-                value.append(c)
-                chars = chars.dropFirst()
-            }
-        }
-        pairs.append((key, value))
-    }
-    return pairs
-}
-
 struct DictionaryInjector: Injector {
     func inject(_ value: String, forKey key: String, into carrier: inout [String: String]) { carrier[key] = value }
 }

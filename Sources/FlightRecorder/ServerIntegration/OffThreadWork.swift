@@ -5,11 +5,10 @@
 // Invariants: `body` runs exactly once, on a Dispatch worker thread; the caller resumes with its
 // result after it returned.
 
-#if Hummingbird
 import Dispatch
 
-enum OffThreadWork {
-    static func run<R: Sendable>(_ body: @escaping @Sendable () -> R) async -> R {
+package enum OffThreadWork {
+    package static func run<R: Sendable>(_ body: @escaping @Sendable () -> R) async -> R {
         await withCheckedContinuation { (continuation: CheckedContinuation<R, Never>) in
             DispatchQueue.global(qos: .utility).async {
                 continuation.resume(returning: body())
@@ -17,4 +16,3 @@ enum OffThreadWork {
         }
     }
 }
-#endif

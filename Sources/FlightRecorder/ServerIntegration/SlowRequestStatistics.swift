@@ -1,4 +1,4 @@
-// What the slow-request middleware did, for dashboards, logs and tests.
+// What a server integration's slow-request middleware did, for dashboards, logs and tests.
 //
 // Invariants:
 // - Every request the middleware finished timing is counted once in `requests`; a request at
@@ -8,7 +8,6 @@
 // - Counters only grow; they are relaxed atomics (no ordering with the snapshot files is
 //   promised beyond "the file is in place before `snapshotsTaken` counts it").
 
-#if Hummingbird
 import Synchronization
 
 public final class SlowRequestStatistics: Sendable {
@@ -19,7 +18,7 @@ public final class SlowRequestStatistics: Sendable {
 
     public init() {}
 
-    /// Requests timed to the end of their response body (or their error).
+    /// Requests the middleware finished timing (see its type for where the time ends).
     public var requests: Int { requestCount.load(ordering: .relaxed) }
     /// Requests that took at least the threshold.
     public var slowRequests: Int { slowCount.load(ordering: .relaxed) }
@@ -28,9 +27,8 @@ public final class SlowRequestStatistics: Sendable {
     /// Slow requests whose snapshot was refused (limiter budget, interval, busy, not recording, I/O).
     public var snapshotsRefused: Int { refusedCount.load(ordering: .acquiring) }
 
-    func countRequest() { requestCount.add(1, ordering: .relaxed) }
-    func countSlow() { slowCount.add(1, ordering: .relaxed) }
-    func countTaken() { takenCount.add(1, ordering: .releasing) }
-    func countRefused() { refusedCount.add(1, ordering: .releasing) }
+    package func countRequest() { requestCount.add(1, ordering: .relaxed) }
+    package func countSlow() { slowCount.add(1, ordering: .relaxed) }
+    package func countTaken() { takenCount.add(1, ordering: .releasing) }
+    package func countRefused() { refusedCount.add(1, ordering: .releasing) }
 }
-#endif

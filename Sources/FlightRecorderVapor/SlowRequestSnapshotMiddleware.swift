@@ -1,0 +1,142 @@
+// Vapor middleware that runs every request as a logical task of the flight recorder and writes
+// a snapshot when a request is slow: the Hummingbird middleware's behaviour, for Vapor.
+//
+// Invariants:
+// - A request is timed from entering this middleware to the response's return through it, or
+//   to the error thrown by the rest of the chain (then its status is the error's `AbortError`
+//   status, else 500). A body held in memory is written whole right after. A streamed body
+//   (`Response.Body(stream:)`, `asyncStream:`, file streams) is written after that return, and
+//   its write is not in the time: Vapor keeps a streamed body's closure internal and offers no
+//   public hook on the end of a response's write. (Reading the closure out by reflection and
+//   wrapping it is not an option: `Mirror` hands back a function value the caller cannot call
+//   safely.)
+// - Added with `app.middleware.use(_:)`, this runs after routing (Vapor chains global
+//   middleware per route), so the route is the matched pattern (`/users/:id`), else the raw
+//   path. While the recorder records, the request is a logical task named `METHOD route`; the
+//   rest of the chain runs inside it. When the request is timed, the task logs (category
+//   "http") `path=... status=... durationMs=...` and ends, before any snapshot is taken.
+// - A request at or above `threshold` asks the limiter for one snapshot with trigger reason
+//   "slow request METHOD PATH STATUS DURATION" and fields method, path, status, durationMs,
+//   thresholdMs, route and, when the request's task was recorded, task (its decimal id). The
+//   attempt ends before the response is returned, and is counted in `statistics` as taken or
+//   refused; it never throws into the request.
+// - The snapshot is written on a Dispatch thread, neither on an event loop nor on the
+//   cooperative pool.
+// - Below the threshold, while nothing records, the only costs are two clock reads and a
+//   relaxed atomic increment. While recording, the task adds its name, its log, three records
+//   and one small allocation.
+
+#if Vapor
+import FlightRecorder
+import Logging
+import Vapor
+
+public struct SlowRequestSnapshotMiddleware: AsyncMiddleware {
+    public let recorder: FlightRecorder
+    public let limiter: SnapshotLimiter
+    public let threshold: Duration
+    public let statistics: SlowRequestStatistics
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - recorder: the recorder to snapshot (nothing is written while it does not record).
+    ///   - limiter: where snapshots go and how many of them (`trace.N.out`, count, bytes, interval).
+    ///   - threshold: requests taking at least this long are snapshotted (the article: 500 ms).
+    public init(recorder: FlightRecorder, limiter: SnapshotLimiter, threshold: Duration = .milliseconds(500),
+                statistics: SlowRequestStatistics = SlowRequestStatistics(),
+                logger: Logger = Logger(label: "FlightRecorderVapor.SlowRequest")) {
+        self.recorder = recorder
+        self.limiter = limiter
+        self.threshold = threshold
+        self.statistics = statistics
+        self.logger = logger
+    }
+
+    public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let start = ContinuousClock.now
+        let method = request.method.rawValue
+        let path = request.url.path
+        let route = request.route.map { "/" + $0.path.string } ?? path
+        let begun = Trace.beginTask(named: method + " " + route)
+        let task = begun.id == 0 ? nil : RequestTask(begun)
+        let served = Served(method: method, path: path, route: route, start: start, task: task)
+        let response: Response
+        do {
+            response = try await Trace.inTask(begun) { try await next.respond(to: request) }
+        } catch {
+            let status = (error as? any AbortError)?.status ?? .internalServerError
+            await finished(served, status: Int(status.code))
+            throw error
+        }
+        await finished(served, status: Int(response.status.code))
+        return response
+    }
+
+    /// What `finished` needs of a request.
+    struct Served: Sendable {
+        var method: String
+        var path: String
+        var route: String
+        var start: ContinuousClock.Instant
+        var task: RequestTask?
+    }
+
+    func finished(_ served: Served, status: Int) async {
+        let elapsed = ContinuousClock.now - served.start
+        let ns = DurationText.nanoseconds(elapsed)
+        if let task = served.task {
+            if Trace.isRecording {
+                let message = "path=" + Logfmt.value(served.path) + " status=" + String(status)
+                    + " durationMs=" + DurationText.milliseconds(nanoseconds: ns)
+                Trace.inTask(task.task) { Trace.log(category: "http", message) }
+            }
+            // Ended before the snapshot is taken, so the snapshot holds the whole request.
+            task.end()
+        }
+        statistics.countRequest()
+        guard elapsed >= threshold else { return }
+        statistics.countSlow()
+        let (method, path, route) = (served.method, served.path, served.route)
+        var fields: [SnapshotTrigger.Field] = [
+            .init("method", method), .init("path", path), .init("status", String(status)),
+            .init("durationMs", DurationText.milliseconds(nanoseconds: ns)),
+            .init("thresholdMs", DurationText.milliseconds(nanoseconds: DurationText.nanoseconds(threshold))),
+            .init("route", route),
+        ]
+        if let task = served.task { fields.append(.init("task", String(task.task.id))) }
+        let trigger = SnapshotTrigger(
+            "slow request \(method) \(path) \(status) \(DurationText.text(nanoseconds: ns))", fields: fields)
+        var metadata: Logger.Metadata = [
+            "method": "\(method)", "route": "\(route)", "path": "\(path)", "status": "\(status)",
+            "duration": "\(DurationText.text(nanoseconds: ns))",
+        ]
+        if let task = served.task { metadata["task"] = "\(task.task.id)" }
+        guard recorder.isRecording else {
+            statistics.countRefused()
+            metadata["snapshot"] = "not taken: the flight recorder is not recording"
+            logger.notice("slow request", metadata: metadata)
+            return
+        }
+        let (recorder, limiter) = (self.recorder, self.limiter)
+        let outcome: Result<SnapshotLimiter.Written, SnapshotLimiter.Refusal> = await OffThreadWork.run {
+            do throws(SnapshotLimiter.Refusal) {
+                return .success(try limiter.writeSnapshot(of: recorder, trigger: trigger))
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch outcome {
+        case .success(let written):
+            statistics.countTaken()
+            metadata["snapshot"] = "\(written.path)"
+            metadata["snapshotBytes"] = "\(written.bytes)"
+            logger.notice("slow request: snapshot written", metadata: metadata)
+        case .failure(let refusal):
+            statistics.countRefused()
+            metadata["snapshot"] = "refused: \(refusal)"
+            logger.notice("slow request: snapshot refused", metadata: metadata)
+        }
+    }
+}
+
+#endif
