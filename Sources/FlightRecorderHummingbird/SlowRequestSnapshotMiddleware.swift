@@ -61,7 +61,7 @@ public struct SlowRequestSnapshotMiddleware<Context: RequestContext>: RouterMidd
         let route = context.endpointPath ?? path
         let begun = Trace.beginTask(named: method + " " + route)
         let task = begun.id == 0 ? nil : RequestTask(begun)
-        let served = Served(method: method, path: path, route: route, start: start, task: task)
+        let served = ServedRequest(method: method, path: path, route: route, start: start, task: task)
         var response: Response
         do {
             response = try await Trace.inTask(begun) { try await next(request, context) }
@@ -84,70 +84,9 @@ public struct SlowRequestSnapshotMiddleware<Context: RequestContext>: RouterMidd
         return response
     }
 
-    /// What `finished` needs of a request.
-    private struct Served: Sendable {
-        var method: String
-        var path: String
-        var route: String
-        var start: ContinuousClock.Instant
-        var task: RequestTask?
-    }
-
-    private func finished(_ served: Served, status: Int) async {
-        let elapsed = ContinuousClock.now - served.start
-        let ns = DurationText.nanoseconds(elapsed)
-        if let task = served.task {
-            if Trace.isRecording {
-                let message = "path=" + Logfmt.value(served.path) + " status=" + String(status)
-                    + " durationMs=" + DurationText.milliseconds(nanoseconds: ns)
-                Trace.inTask(task.task) { Trace.log(category: "http", message) }
-            }
-            // Ended before the snapshot is taken, so the snapshot holds the whole request.
-            task.end()
-        }
-        statistics.countRequest()
-        guard elapsed >= threshold else { return }
-        statistics.countSlow()
-        let (method, path, route) = (served.method, served.path, served.route)
-        var fields: [SnapshotTrigger.Field] = [
-            .init("method", method), .init("path", path), .init("status", String(status)),
-            .init("durationMs", DurationText.milliseconds(nanoseconds: ns)),
-            .init("thresholdMs", DurationText.milliseconds(nanoseconds: DurationText.nanoseconds(threshold))),
-            .init("route", route),
-        ]
-        if let task = served.task { fields.append(.init("task", String(task.task.id))) }
-        let trigger = SnapshotTrigger(
-            "slow request \(method) \(path) \(status) \(DurationText.text(nanoseconds: ns))", fields: fields)
-        var metadata: Logger.Metadata = [
-            "method": "\(method)", "route": "\(route)", "path": "\(path)", "status": "\(status)",
-            "duration": "\(DurationText.text(nanoseconds: ns))",
-        ]
-        if let task = served.task { metadata["task"] = "\(task.task.id)" }
-        guard recorder.isRecording else {
-            statistics.countRefused()
-            metadata["snapshot"] = "not taken: the flight recorder is not recording"
-            logger.notice("slow request", metadata: metadata)
-            return
-        }
-        let (recorder, limiter) = (self.recorder, self.limiter)
-        let outcome: Result<SnapshotLimiter.Written, SnapshotLimiter.Refusal> = await OffThreadWork.run {
-            do throws(SnapshotLimiter.Refusal) {
-                return .success(try limiter.writeSnapshot(of: recorder, trigger: trigger))
-            } catch {
-                return .failure(error)
-            }
-        }
-        switch outcome {
-        case .success(let written):
-            statistics.countTaken()
-            metadata["snapshot"] = "\(written.path)"
-            metadata["snapshotBytes"] = "\(written.bytes)"
-            logger.notice("slow request: snapshot written", metadata: metadata)
-        case .failure(let refusal):
-            statistics.countRefused()
-            metadata["snapshot"] = "refused: \(refusal)"
-            logger.notice("slow request: snapshot refused", metadata: metadata)
-        }
+    private func finished(_ served: ServedRequest, status: Int) async {
+        await served.finished(status: status, threshold: threshold, recorder: recorder, limiter: limiter,
+                              statistics: statistics, logger: logger)
     }
 }
 #endif

@@ -1,0 +1,82 @@
+// The end of a request served under a slow-request middleware (Hummingbird's, Vapor's): its
+// `http` log on its logical task, the task's end, the statistics, and for a slow request the
+// snapshot, written off the caller's thread. One implementation for every framework.
+//
+// Invariants:
+// - The request's task ends before the snapshot is taken, so the snapshot holds the whole
+//   request.
+// - A slow request's trigger is `slow request METHOD PATH STATUS DURATION` with the fields
+//   method, path, status, durationMs, thresholdMs, route and (when recorded as a task) task.
+
+import Logging
+
+package struct ServedRequest: Sendable {
+    package var method: String
+    package var path: String
+    package var route: String
+    package var start: ContinuousClock.Instant
+    package var task: RequestTask?
+
+    package init(method: String, path: String, route: String, start: ContinuousClock.Instant, task: RequestTask?) {
+        self.method = method
+        self.path = path
+        self.route = route
+        self.start = start
+        self.task = task
+    }
+
+    package func finished(status: Int, threshold: Duration, recorder: FlightRecorder, limiter: SnapshotLimiter,
+                          statistics: SlowRequestStatistics, logger: Logger) async {
+        let elapsed = ContinuousClock.now - start
+        let ns = DurationText.nanoseconds(elapsed)
+        if let task {
+            if Trace.isRecording {
+                let message = "path=" + Logfmt.value(path) + " status=" + String(status)
+                    + " durationMs=" + DurationText.milliseconds(nanoseconds: ns)
+                Trace.inTask(task.task) { Trace.log(category: "http", message) }
+            }
+            task.end()
+        }
+        statistics.countRequest()
+        guard elapsed >= threshold else { return }
+        statistics.countSlow()
+        var fields: [SnapshotTrigger.Field] = [
+            .init("method", method), .init("path", path), .init("status", String(status)),
+            .init("durationMs", DurationText.milliseconds(nanoseconds: ns)),
+            .init("thresholdMs", DurationText.milliseconds(nanoseconds: DurationText.nanoseconds(threshold))),
+            .init("route", route),
+        ]
+        if let task { fields.append(.init("task", String(task.task.id))) }
+        let trigger = SnapshotTrigger(
+            "slow request \(method) \(path) \(status) \(DurationText.text(nanoseconds: ns))", fields: fields)
+        var metadata: Logger.Metadata = [
+            "method": "\(method)", "route": "\(route)", "path": "\(path)", "status": "\(status)",
+            "duration": "\(DurationText.text(nanoseconds: ns))",
+        ]
+        if let task { metadata["task"] = "\(task.task.id)" }
+        guard recorder.isRecording else {
+            statistics.countRefused()
+            metadata["snapshot"] = "not taken: the flight recorder is not recording"
+            logger.notice("slow request", metadata: metadata)
+            return
+        }
+        let outcome: Result<SnapshotLimiter.Written, SnapshotLimiter.Refusal> = await OffThreadWork.run {
+            do throws(SnapshotLimiter.Refusal) {
+                return .success(try limiter.writeSnapshot(of: recorder, trigger: trigger))
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch outcome {
+        case .success(let written):
+            statistics.countTaken()
+            metadata["snapshot"] = "\(written.path)"
+            metadata["snapshotBytes"] = "\(written.bytes)"
+            logger.notice("slow request: snapshot written", metadata: metadata)
+        case .failure(let refusal):
+            statistics.countRefused()
+            metadata["snapshot"] = "refused: \(refusal)"
+            logger.notice("slow request: snapshot refused", metadata: metadata)
+        }
+    }
+}
