@@ -16,6 +16,16 @@ public struct TaskID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var description: String { String(raw) }
 }
 
+extension TaskID {
+    /// Go user tasks (`runtime/trace.NewTask`) as the Go reader maps them: user task T is
+    /// TaskID((1 << 63) | T); goroutines and Swift tasks never have the top bit set.
+    package static func goUserTask(_ id: UInt64) -> TaskID { TaskID(goUserTaskBit | id) }
+    package var isGoUserTask: Bool { raw & Self.goUserTaskBit != 0 }
+    /// T, for a Go user task.
+    package var goUserTaskNumber: UInt64 { raw & ~Self.goUserTaskBit }
+    private static let goUserTaskBit: UInt64 = 1 << 63
+}
+
 /// An OS thread (Swift), or an M (Go).
 public struct ThreadID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var raw: UInt64

@@ -31,7 +31,7 @@ enum PackageFiles {
     static var fixtures: [String] {
         let dir = root.appendingPathComponent("Fixtures")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
-        let go = ["go/pingserver/trace.1.out", "go/workload/go126.trace"].filter {
+        let go = ["go/pingserver/trace.1.out", "go/requestserver/trace.1.out", "go/workload/go126.trace"].filter {
             FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path)
         }
         return names.filter { $0.hasSuffix(".out") }.sorted() + go

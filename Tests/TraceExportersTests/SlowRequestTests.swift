@@ -63,9 +63,8 @@ import TraceModel
 
     /// The section alone, as the summary computes it.
     func report(_ s: TraceScript) -> RequestSummary? {
-        guard let trigger = RequestTrigger(s.metadata) else { return nil }
-        var breakdown = RequestBreakdown(trigger: trigger, startNs: s.metadata.startNs)
-        for event in s.events { breakdown.consume(event) }
+        guard var breakdown = RequestBreakdown(metadata: s.metadata) else { return nil }
+        for event in s.events { breakdown.consume(event, tables: s.tables) }
         return breakdown.finish(endNs: s.metadata.endNs, tables: s.tables)
     }
 
@@ -175,6 +174,12 @@ import TraceModel
             syscall                    1.500µs    2.1%
             total                     70.000µs  100.0%
 
+            Its own task over the wall time (what the request's code waited for)
+            state                     time  share
+            running               18.000µs  25.7%
+            waiting for a thread   2.000µs   2.9%
+            blocked: sleep        50.000µs  71.4%
+
             Largest contributors
             group       state                         time  share
             GET /order  blocked: sleep            18.500µs  26.4%
@@ -222,11 +227,121 @@ import TraceModel
         #expect(!plain.contains("request"))
     }
 
-    @Test func goTracesNameNoRequest() {
+    @Test func theRequestTasksOwnTimelineTotalsTheWallTime() throws {
+        let r = try #require(report(Self.script()))
+        #expect(r.ownTask.execNs == 18_000 && r.ownTask.schedWaitNs == 2_000)
+        #expect(r.ownTask.blockedNs == [BlockedTime(reason: "sleep", ns: 50_000)])
+        #expect(r.ownTask.totalNs == r.wallNs)
+        // A logical request's own timeline is the connection task's while the request lasts.
+        let logical = try #require(report(Self.logicalRequestScript()))
+        #expect(logical.ownTask.execNs == 20_000 && logical.ownTask.blockedTotalNs == 10_000)
+    }
+
+    @Test func goTracesHaveNoTrigger() {
         var metadata = TraceMetadata(format: "go", version: "1.25")
         #expect(RequestTrigger(metadata) == nil)
         metadata.triggerFields = [KeyValue("task", "0")]
         #expect(RequestTrigger(metadata) == nil)
+    }
+
+    static func user(_ n: UInt64) -> UInt64 { TaskID.goUserTask(n).raw }
+
+    /// A Go trace (no trigger) with two requests as user tasks, begun by connection goroutines
+    /// 1 and 3. Times in µs:
+    ///
+    ///     10     G1 begins user task 1 (`GET /a`) and creates G2 inside it
+    ///     10-40  G1 blocked (select); G2 running; at 20, G2 starts a runtime goroutine G9
+    ///     25     user task 5, a child of user task 1, begins: inside it, no request of its own
+    ///     40     user task 1 ends; G1 then creates G4, outside any task
+    ///     50-60  G3's user task 2 (`GET /b`), 10 µs
+    static func goScript() -> TraceScript {
+        let s = TraceScript(durationNs: 100_000)
+        s.metadata = TraceMetadata(format: "go", version: "1.26", startNs: s.startNs, endNs: s.startNs + 100_000)
+        s.created(0, 1, "G1", group: "net/http.(*conn).serve")
+        s.state(0, 1, .running, thread: 1)
+        s.created(0, 3, "G3", group: "net/http.(*conn).serve")
+        s.state(0, 3, .blocked("network"))
+        s.created(10_000, user(1), "GET /a", group: "GET /a", parent: 1)
+        s.created(10_000, 2, "G2", group: "main.work.func1", parent: user(1))
+        s.state(10_000, 2, .runnable)
+        s.state(10_000, 1, .blocked("select"))
+        s.state(12_000, 2, .running, thread: 2)
+        s.created(20_000, 9, "G9", group: "runtime.gcBgMarkWorker", parent: 2)
+        s.state(20_000, 9, .blocked("GC mark"))
+        s.created(25_000, user(5), "lookup", group: "lookup", parent: user(1))
+        s.state(30_000, 2, .ended)
+        s.state(30_000, user(5), .ended)
+        s.state(35_000, 1, .running, thread: 1)
+        s.state(40_000, user(1), .ended)
+        s.created(41_000, 4, "G4", group: "main.later", parent: 1)
+        s.state(41_000, 4, .runnable)
+        s.state(50_000, 3, .running, thread: 3)
+        s.created(50_000, user(2), "GET /b", group: "GET /b", parent: 3)
+        s.state(60_000, user(2), .ended)
+        return s
+    }
+
+    @Test func aGoTraceExplainsItsLongestTopLevelUserTask() throws {
+        let r = try #require(report(Self.goScript()))
+        #expect(r.name == "GET /a" && r.chosenBy == .longestUserTask && r.task == Self.user(1) && r.ended)
+        #expect(r.wallNs == 30_000)
+        #expect(r.tasks == 3, "the user task, G2, and the nested user task 5; not the runtime's G9, not G4")
+        #expect(r.times.totalNs == r.wallNs && r.ownTask.totalNs == r.wallNs)
+        // Own timeline: G1's states while the task lasted.
+        #expect(r.ownTask.blockedNs == [BlockedTime(reason: "select", ns: 25_000)] && r.ownTask.execNs == 5_000)
+        #expect(r.top.contains { $0.group == "main.work.func1" && $0.state == .running })
+        #expect(!r.top.contains { $0.group.hasPrefix("runtime.") })
+    }
+
+    @Test func aGoRequestStillOpenAtTheWindowEndCountsToTheEndAndCanBeTheLongest() throws {
+        let tie = Self.goScript()
+        tie.created(70_000, Self.user(7), "GET /slow", group: "GET /slow", parent: 3)
+        #expect(try #require(report(tie)).name == "GET /a", "30 µs to the window end ties with GET /a: the earlier wins")
+        let longer = Self.goScript()
+        longer.created(60_000, Self.user(7), "GET /slow", group: "GET /slow", parent: 3)
+        let r = try #require(report(longer))
+        #expect(r.name == "GET /slow" && !r.ended && r.wallNs == 40_000 && r.ownTask.execNs == 40_000)
+    }
+
+    @Test func aNestedUserTaskTakesTheStatesOfTheGoroutineServingTheRequest() throws {
+        let s = TraceScript(durationNs: 100)
+        s.metadata = TraceMetadata(format: "go", version: "1.26", startNs: s.startNs, endNs: s.startNs + 100)
+        s.created(0, 1, "G1", group: "net/http.(*conn).serve")
+        s.state(0, 1, .running, thread: 1)
+        s.created(0, Self.user(1), "GET /a", group: "GET /a", parent: 1)
+        s.created(0, Self.user(2), "db", group: "db", parent: Self.user(1))
+        s.state(50, 1, .blocked("network"))
+        s.state(60, Self.user(2), .ended)
+        s.state(60, 1, .running, thread: 1)
+        s.state(80, Self.user(1), .ended)
+        let r = try #require(report(s))
+        // Two members throughout [0, 60): both run, then both wait on the network; then one.
+        #expect(r.times.execNs == 70 && r.times.blockedNs == [BlockedTime(reason: "network", ns: 10)])
+        #expect(r.times.schedWaitNs == 0)
+    }
+
+    @Test func aGoTraceWithoutUserTasksAndASnapshotWithoutTriggerNameNoRequest() throws {
+        let go = TraceScript(durationNs: 1_000)
+        go.metadata = TraceMetadata(format: "go", version: "1.26", startNs: go.startNs, endNs: go.startNs + 1_000)
+        go.created(0, 1, "G1", group: "main.main")
+        go.state(0, 1, .running, thread: 1)
+        #expect(report(go) == nil)
+        let text = try summary(go, .text)
+        #expect(!text.contains("request"))
+    }
+
+    @Test func goTextAndJSONSayHowTheRequestWasChosen() throws {
+        let text = try summary(Self.goScript(), .text)
+        #expect(text.hasPrefix("Longest request: GET /a (user task 1), wall time 30.000µs, 3 tasks\n"
+                               + "The trace names no request: this is its longest user task"))
+        let json = try summary(Self.goScript(), .json)
+        let root = try #require(try checkSchema(json, "summary.schema.json") as? [String: Any])
+        let request = try #require(root["request"] as? [String: Any])
+        #expect(request["chosenBy"] as? String == "longest user task" && request["name"] as? String == "GET /a")
+        let own = try #require(request["ownTask"] as? [String: Any])
+        #expect(own["totalNs"] as? Int == 30_000)
+        let triggered = try summary(Self.script(), .json)
+        #expect(!triggered.contains("chosenBy"), "absent when the trigger names the request")
     }
 
     @Test func chromeMarksTheRequestWithASliceAndTheTriggerInstant() throws {

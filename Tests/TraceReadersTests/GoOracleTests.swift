@@ -37,7 +37,7 @@ struct GoOracleTests {
             }
         }
         let goldenIDs = Set(goldens.goroutines.map { GoStateMachine.task(goroutine: $0.id) })
-        let ourGoroutines = Set(times.tasks.keys.filter { $0.raw & GoStateMachine.userTaskBit == 0 })
+        let ourGoroutines = Set(times.tasks.keys.filter { !$0.isGoUserTask })
         for extra in ourGoroutines.subtracting(goldenIDs) { mismatches.append("G\(extra): not in the oracle") }
         #expect(mismatches.isEmpty, "\(trace): \(mismatches.count) mismatches: \(mismatches.prefix(20).joined(separator: "; "))")
         #expect(goldens.goroutines.count > 5)

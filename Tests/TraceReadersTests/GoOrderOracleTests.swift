@@ -22,7 +22,7 @@ struct GoOrderOracleTests {
             // prints those as Undetermined->X transitions, which the goldens leave out.
             guard e.timeNs != d.metadata.startNs,
                   case .taskState(let task, let state, _, _, _) = e.kind,
-                  task.raw & GoStateMachine.userTaskBit == 0 else { continue }
+                  !task.isGoUserTask else { continue }
             let g = task.raw == GoStateMachine.goroutineZero ? 0 : task.raw
             switch state {
             case .running: ours.append("\(e.timeNs) \(g) Running")

@@ -128,7 +128,7 @@ struct GoReaderTests {
         var checked = 0
         for e in d.events {
             guard case .taskCreated(let id, let parent, _, let group, let stack) = e.kind, !parent.isNone, !stack.isNone,
-                  id.raw & GoStateMachine.userTaskBit == 0 else { continue }
+                  !id.isGoUserTask else { continue }
             let frames = d.tables.stack(stack)
             #expect(d.tables.string(frames.last!.function) == d.tables.string(group))
             checked += 1
@@ -152,9 +152,9 @@ struct GoReaderTests {
         var counters: Set<String> = []
         for e in d.events {
             switch e.kind {
-            case .taskCreated(let id, _, let name, _, _) where id.raw & GoStateMachine.userTaskBit != 0:
+            case .taskCreated(let id, _, let name, _, _) where id.isGoUserTask:
                 userTasks.append(d.tables.string(name))
-            case .taskState(let id, .ended, _, _, _) where id.raw & GoStateMachine.userTaskBit != 0:
+            case .taskState(let id, .ended, _, _, _) where id.isGoUserTask:
                 userTaskEnds += 1
             case .regionBegin(_, _, let name, _): regions.append(d.tables.string(name))
             case .log(_, _, let category, let message): logs.append("\(d.tables.string(category))=\(message)")
@@ -167,6 +167,38 @@ struct GoReaderTests {
         #expect(regions == ["prepare", "inner", "work"])
         #expect(logs == ["phase=start", "phase=done"])
         #expect(counters.isSuperset(of: ["goroutines", "heap allocated bytes", "heap goal bytes", "GOMAXPROCS"]))
+    }
+
+    @Test("a goroutine created inside a user task its creator began has that task as parent, and its creator as waker")
+    func goroutinesOfARequestDescendFromItsUserTask() throws {
+        var reader = try GoTraceReader(path: GoFixtures.path("requestserver/trace.1.out"))
+        let d = try drain(&reader)
+        var userTasks: [TaskID: String] = [:]
+        var parents: [TaskID: TaskID] = [:]
+        var groups: [TaskID: String] = [:]
+        var creators: [TaskID: TaskID] = [:]
+        for e in d.events {
+            switch e.kind {
+            case .taskCreated(let id, let parent, let name, let group, _):
+                if id.isGoUserTask { userTasks[id] = d.tables.string(name) }
+                parents[id] = parent
+                groups[id] = d.tables.string(group)
+            case .taskState(let id, _, _, let waker, _) where creators[id] == nil:
+                creators[id] = waker
+            default: break
+            }
+        }
+        let pricing = groups.filter { $0.value == "main.(*app).priceItems.func1" }.map(\.key)
+        #expect(pricing.count == 100)
+        let request = try #require(pricing.first.flatMap { parents[$0] })
+        #expect(userTasks[request] == "GET /orders/{id}", "the slow request's user task")
+        for g in pricing {
+            #expect(parents[g] == request)
+            #expect(creators[g].map { !$0.isGoUserTask && !$0.isNone } == true, "the flow still starts at the creating goroutine")
+        }
+        // Goroutines created outside any user task keep their creator as parent.
+        let connections = groups.filter { $0.value == "net/http.(*conn).serve" }.map(\.key)
+        #expect(!connections.isEmpty && connections.allSatisfy { parents[$0]?.isGoUserTask == false })
     }
 
     @Test("reading through a file descriptor gives the same stream as reading bytes")

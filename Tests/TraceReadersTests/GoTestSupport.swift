@@ -27,7 +27,7 @@ enum GoFixtures {
     /// Traces with oracle goldens (TRACE.goroutines.json beside them).
     static let oracleTraces = [
         "workload/go122.trace", "workload/go123.trace", "workload/go125.trace", "workload/go126.trace",
-        "pingserver/trace.1.out", "pingserver/trace.1.go125.out",
+        "pingserver/trace.1.out", "pingserver/trace.1.go125.out", "requestserver/trace.1.out",
         "cgocallback/go122.trace", "cgocallback/go126.trace",
         "coroutines/go123.trace", "coroutines/go126.trace",
     ]

@@ -7,7 +7,7 @@
 //   names none, and exporters then write exactly what they write for any other trigger.
 // - Go execution traces carry no trigger at all (TraceMetadata.trigger and triggerFields stay
 //   empty for them: a Go flight-recorder snapshot does not say which request made it be
-//   written), so they never name a request.
+//   written); the summary finds their request by its own rule (RequestBreakdown).
 
 import TraceModel
 

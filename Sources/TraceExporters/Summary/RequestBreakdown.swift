@@ -1,34 +1,50 @@
-// Splits a slow request's wall time by state over the request's own task and every task it
-// spawned, while events stream by.
+// Splits a request's wall time by state over the request's own task and every task it spawned,
+// while events stream by.
+//
+// Which request: the one the snapshot's trigger names (its `task` field), or, in a Go trace
+// (which has no trigger), the longest top-level user task: Go servers open one
+// `runtime/trace.NewTask` per request, and a flight-recorder snapshot is written because a
+// request was slow, so the longest one in it is the one to explain. Every top-level user task is
+// followed while it lasts; only the longest finished one is kept.
 //
 // The rule: the wall time runs from the request task's creation (or the window start) to its
 // end (or the window end). Its members are the request task and every task created, while it
 // lasts, with a live member as `parent` (children, grandchildren...: membership is decided at
-// creation, from what is known then). At each instant of the wall time, that instant is shared
-// equally among the members alive then, and each share goes to (member's group, member's state
-// at that instant). A member with no state of its own is doing what the task that created it
-// does: a logical task (the request's, opened by the task serving the connection) runs, waits
-// and blocks with that task; a Swift task's own runnable state follows its creation at once.
-// The shares at each instant sum to the instant, so the parts sum to the wall time.
+// creation, from what is known then; a task belongs to one request at most; in Go traces, the
+// runtime's own goroutines never do). At each instant of
+// the wall time, that instant is shared equally among the members alive then, and each share
+// goes to (member's group, member's state at that instant). A member with no state of its own is
+// doing what the task that created it does: a logical task (the request's, opened by the task
+// serving the connection) runs, waits and blocks with that task; a task's own runnable state
+// follows its creation at once. The shares at each instant sum to the instant, so the parts sum
+// to the wall time.
 //
 // Invariants:
-// - O(1) per event: `share` is the running integral of 1 / (members alive), so a member's state
-//   interval [a, b) receives share(b) - share(a), settled when the member changes state, ends,
-//   or the request ends. Nothing is recomputed per member when another one comes or goes.
-// - Memory: the live members, the last state of each live task (a stateless member's creator
-//   may be no member), and one bucket per (group, state, reason) seen among members; never the
-//   number of events. Ended tasks are forgotten.
+// - O(1) per event and request touched: a request's `share` is the running integral of
+//   1 / (its members alive), advanced only when its member count is about to change or one of
+//   its members is settled, so a member's state interval [a, b) receives share(b) - share(a).
+//   Nothing is recomputed per member when another one comes or goes.
+// - Memory: the live requests and their live members, the last state of each live task (a
+//   stateless member's creator may be no member), one bucket per (group, state, reason) seen
+//   among a live request's members, and the one finished request kept; never the number of
+//   events or of requests. Ended tasks are forgotten.
 // - Exact sums: buckets hold fractional ns (Double); `finish` rounds their cumulative sums, in
 //   bucket order, to integers ending at the wall time exactly, so every part is within 1 ns of
 //   its exact share and the parts add up to the wall time.
+// - The request task's own timeline (`ownTask`) is kept beside the split: whole time per state,
+//   its states summing to the wall time, since what the request's own code waited for is the
+//   critical path the split's shares dilute.
 // - Time is made non-decreasing here as in TaskStateTracker.clamp; nothing before the request
 //   task appears, and nothing after it ends, counts.
 
 import TraceModel
 
 struct RequestBreakdown {
-    private enum Phase {
-        case waiting, active, done
+    enum Selection: Equatable {
+        /// The request whose task the snapshot's trigger names.
+        case trigger(RequestTrigger)
+        /// The longest user task that no other user task contains (Go traces).
+        case longestUserTask
     }
 
     private struct BucketKey: Hashable {
@@ -41,76 +57,171 @@ struct RequestBreakdown {
     private struct Member {
         var group: StringID
         var bucket: Int
-        /// `share` when the current state began (or when the member was last settled).
+        /// The request's `share` when the current state began (or when last settled).
         var sinceShare: Double
-        /// Whether the member had a state of its own (until then it takes its creator's).
-        var hasOwnState = false
+        /// Whether the member had a state of its own (until then it takes `follows`'s).
+        var hasOwnState: Bool
+        /// The task whose state it takes until then: its creator, or, when the creator is a
+        /// member taking another's state too (a user task inside a user task), that one.
+        var follows: UInt64
     }
 
-    let trigger: RequestTrigger
-    private var phase = Phase.waiting
+    /// One request: its members and its wall time split so far.
+    private struct Account {
+        var task: TaskID
+        var name: StringID
+        var startNs: Int64
+        var endNs: Int64 = 0
+        var ended = false
+        var lastNs: Int64
+        /// Integral over the wall time so far of 1 / (members alive): what one member alive
+        /// throughout would have received.
+        var share: Double = 0
+        var members: [UInt64: Member] = [:]
+        var memberCount = 0
+        var bucketIndex: [BucketKey: Int] = [:]
+        var buckets: [(key: BucketKey, ns: Double)] = []
+        /// The request task's own timeline (its creator's while it has no state of its own):
+        /// whole ns per state key, the current key and since when.
+        var ownNs: [BucketKey: Int64] = [:]
+        var ownKey: BucketKey?
+        var ownSinceNs: Int64 = 0
+
+        var wallNs: Int64 { endNs - startNs }
+
+        /// The request task is in `state` from `t` on.
+        mutating func own(_ state: TaskState, at t: Int64) {
+            if let key = ownKey { ownNs[key, default: 0] += t - ownSinceNs }
+            ownKey = Self.key(StringID(0), state)
+            ownSinceNs = t
+        }
+
+        /// Moves `share` forward to `t` over the members alive since it was last moved.
+        mutating func advance(to t: Int64) {
+            guard t > lastNs else { return }
+            if !members.isEmpty { share += Double(t - lastNs) / Double(members.count) }
+            lastNs = t
+        }
+
+        /// Credits member `id`'s current state with its share since it was last settled.
+        mutating func settle(_ id: UInt64) {
+            guard let member = members[id] else { return }
+            buckets[member.bucket].ns += share - member.sinceShare
+            members[id]!.sinceShare = share
+        }
+
+        static func key(_ group: StringID, _ state: TaskState) -> BucketKey {
+            switch state {
+            case .running: BucketKey(group: group, state: 0, reason: StringID(0))
+            case .runnable, .ended: BucketKey(group: group, state: 1, reason: StringID(0))
+            case .blocked(let reason): BucketKey(group: group, state: 2, reason: reason)
+            case .syscall: BucketKey(group: group, state: 3, reason: StringID(0))
+            }
+        }
+
+        mutating func bucket(_ group: StringID, _ state: TaskState) -> Int {
+            let key = Self.key(group, state)
+            if let i = bucketIndex[key] { return i }
+            bucketIndex[key] = buckets.count
+            buckets.append((key, 0))
+            return buckets.count - 1
+        }
+
+        /// The request is over at `t`: every member still alive is settled.
+        mutating func close(at t: Int64, ended: Bool) {
+            advance(to: t)
+            // In id order: the same float additions in the same order on every run.
+            for id in members.keys.sorted() { settle(id) }
+            if let key = ownKey { ownNs[key, default: 0] += t - ownSinceNs }
+            ownKey = nil
+            endNs = t
+            self.ended = ended
+        }
+
+        /// Whether this finished request is the one to explain rather than `other`: the longer,
+        /// then the earlier, then the lower id.
+        func isLonger(than other: Account) -> Bool {
+            if wallNs != other.wallNs { return wallNs > other.wallNs }
+            if startNs != other.startNs { return startNs < other.startNs }
+            return task < other.task
+        }
+    }
+
+    let selection: Selection
     private var nowNs: Int64
-    private var lastNs: Int64 = 0
-    /// Integral over the wall time so far of 1 / (members alive): what one member alive
-    /// throughout would have received.
-    private var share: Double = 0
-    private var members: [UInt64: Member] = [:]
-    private var bucketIndex: [BucketKey: Int] = [:]
-    private var buckets: [(key: BucketKey, ns: Double)] = []
-    private var name = StringID(0)
-    private var startNs: Int64 = 0
-    private var endNs: Int64 = 0
-    private var memberCount = 0
+    /// The trigger's request ended: nothing more counts.
+    private var done = false
+    private var triggerSeen = false
+    private var live: [UInt64: Account] = [:]
+    /// Each live member's request.
+    private var owner: [UInt64: UInt64] = [:]
     /// The last state of every live task, members or not.
     private var states: [UInt64: TaskState] = [:]
     /// Members without a state of their own, by the task whose state they take.
     private var followers: [UInt64: [UInt64]] = [:]
+    /// The finished request to explain so far.
+    private var kept: Account?
+    /// Go groups that are the runtime's own goroutines, decided once per group.
+    private var systemGroups: [StringID: Bool] = [:]
 
-    init(trigger: RequestTrigger, startNs: Int64) {
-        self.trigger = trigger
+    init(selection: Selection, startNs: Int64) {
+        self.selection = selection
         self.nowNs = startNs
     }
 
-    mutating func consume(_ event: TraceEvent) {
-        guard phase != .done else { return }
+    /// The trigger's request, else the longest user task of a Go trace; nil when the trace can
+    /// name no request.
+    init?(metadata: TraceMetadata) {
+        if let trigger = RequestTrigger(metadata) {
+            self.init(selection: .trigger(trigger), startNs: metadata.startNs)
+        } else if metadata.format == "go" {
+            self.init(selection: .longestUserTask, startNs: metadata.startNs)
+        } else {
+            return nil
+        }
+    }
+
+    mutating func consume(_ event: TraceEvent, tables: TraceTables) {
+        guard !done else { return }
         if event.timeNs > nowNs { nowNs = event.timeNs }
         let t = nowNs
         switch event.kind {
         case .taskCreated(let id, let parent, let name, let group, _):
-            if phase == .waiting {
-                if id == trigger.task { begin(at: t, name: name, group: group.isEmpty ? name : group, creator: parent) }
-            } else if members[id.raw] == nil, members[parent.raw] != nil {
-                add(id, group: group.isEmpty ? name : group, creator: parent, at: t)
+            let group = group.isEmpty ? name : group
+            if case .trigger(let trigger) = selection {
+                if id == trigger.task, !triggerSeen {
+                    open(id, name: name, group: group, creator: parent, at: t)
+                } else if let r = owner[parent.raw], owner[id.raw] == nil {
+                    add(id, to: r, group: group, creator: parent, at: t)
+                }
+            } else if owner[id.raw] == nil {
+                if let r = owner[parent.raw] {
+                    guard !isSystemGoroutine(group, tables) else { return }
+                    add(id, to: r, group: group, creator: parent, at: t)
+                } else if id.isGoUserTask, !parent.isGoUserTask, live[id.raw] == nil {
+                    open(id, name: name, group: group, creator: parent, at: t)
+                }
             }
 
         case .taskState(let id, let state, _, _, _):
             if state == .ended { states[id.raw] = nil } else { states[id.raw] = state }
-            if phase == .waiting {
+            if case .trigger(let trigger) = selection, id == trigger.task, !triggerSeen {
                 // A reader that never announced the task: it appears with its first state.
-                guard id == trigger.task else { return }
-                begin(at: t, name: StringID(0), group: StringID(0), creator: .none)
+                open(id, name: StringID(0), group: StringID(0), creator: .none, at: t)
             }
-            guard phase == .active else { return }
-            advance(to: t)
-            if var member = members[id.raw] {
-                settle(&member)
-                if state == .ended {
-                    members[id.raw] = nil
-                    if id == trigger.task { end(at: t) }
-                } else {
-                    member.bucket = bucket(member.group, state)
-                    member.hasOwnState = true
-                    members[id.raw] = member
-                }
-            }
-            guard phase == .active else { return }
+            if let r = owner[id.raw] { memberChanged(id.raw, to: state, in: r, at: t) }
+            guard !done else { return }
             // Members that take this task's state.
             if let waiting = followers[id.raw] {
                 for follower in waiting {
-                    guard var member = members[follower], !member.hasOwnState else { continue }
-                    settle(&member)
-                    member.bucket = bucket(member.group, state == .ended ? .runnable : state)
-                    members[follower] = member
+                    guard let r = owner[follower], live[r]?.members[follower]?.hasOwnState == false else { continue }
+                    live[r]!.advance(to: t)
+                    live[r]!.settle(follower)
+                    let group = live[r]!.members[follower]!.group
+                    let taken: TaskState = state == .ended ? .runnable : state
+                    let bucket = live[r]!.bucket(group, taken)
+                    live[r]!.members[follower]!.bucket = bucket
+                    if follower == r { live[r]!.own(taken, at: t) }
                 }
                 if state == .ended { followers[id.raw] = nil }
             }
@@ -120,79 +231,103 @@ struct RequestBreakdown {
         }
     }
 
-    private mutating func begin(at t: Int64, name: StringID, group: StringID, creator: TaskID) {
-        phase = .active
-        self.name = name
-        startNs = t
-        lastNs = t
-        add(trigger.task, group: group, creator: creator, at: t)
+    /// A goroutine of the Go runtime (a GC worker a request's allocation happened to start) is
+    /// not the request's work, though a member created it: Go's rule (internal/trace
+    /// IsSystemGoroutine) is a start function in package runtime other than runtime.main.
+    private mutating func isSystemGoroutine(_ group: StringID, _ tables: TraceTables) -> Bool {
+        if let known = systemGroups[group] { return known }
+        let name = tables.string(group)
+        let system = name.hasPrefix("runtime.") && name != "runtime.main"
+        systemGroups[group] = system
+        return system
     }
 
-    /// A new member: until it has a state of its own, it takes its creator's (runnable when
-    /// the creator's is not known).
-    private mutating func add(_ id: TaskID, group: StringID, creator: TaskID, at t: Int64) {
-        advance(to: t)
-        let state = states[id.raw] ?? states[creator.raw] ?? .runnable
-        members[id.raw] = Member(group: group, bucket: bucket(group, state), sinceShare: share,
-                                 hasOwnState: states[id.raw] != nil)
+    private mutating func open(_ id: TaskID, name: StringID, group: StringID, creator: TaskID, at t: Int64) {
+        triggerSeen = true
+        live[id.raw] = Account(task: id, name: name, startNs: t, lastNs: t)
+        add(id, to: id.raw, group: group, creator: creator, at: t)
+    }
+
+    /// A new member of request `r`: until it has a state of its own, it takes its creator's
+    /// (runnable when the creator's is not known).
+    private mutating func add(_ id: TaskID, to r: UInt64, group: StringID, creator: TaskID, at t: Int64) {
+        var creator = creator
+        while let c = owner[creator.raw], let m = live[c]?.members[creator.raw], !m.hasOwnState, m.follows != 0 {
+            creator = TaskID(m.follows)
+        }
+        let own = states[id.raw]
+        let state = own ?? states[creator.raw] ?? .runnable
+        live[r]!.advance(to: t)
+        let bucket = live[r]!.bucket(group, state)
+        live[r]!.members[id.raw] = Member(group: group, bucket: bucket, sinceShare: live[r]!.share,
+                                          hasOwnState: own != nil, follows: creator.raw)
+        live[r]!.memberCount += 1
+        if id.raw == r { live[r]!.own(state, at: t) }
+        owner[id.raw] = r
         if !creator.isNone { followers[creator.raw, default: []].append(id.raw) }
-        memberCount += 1
     }
 
-    /// Moves `share` forward to `t` over the members alive since the last event.
-    private mutating func advance(to t: Int64) {
-        guard t > lastNs else { return }
-        if !members.isEmpty { share += Double(t - lastNs) / Double(members.count) }
-        lastNs = t
-    }
-
-    private mutating func settle(_ member: inout Member) {
-        buckets[member.bucket].ns += share - member.sinceShare
-        member.sinceShare = share
-    }
-
-    /// The request is over at `t`: every member still alive is settled and the rest ignored.
-    private mutating func end(at t: Int64) {
-        advance(to: t)
-        // In id order: the same float additions in the same order on every run.
-        for id in members.keys.sorted() {
-            let member = members[id]!
-            buckets[member.bucket].ns += share - member.sinceShare
+    private mutating func memberChanged(_ id: UInt64, to state: TaskState, in r: UInt64, at t: Int64) {
+        live[r]!.advance(to: t)
+        live[r]!.settle(id)
+        if state == .ended {
+            forget(member: id, of: r)
+            if id == r { close(r, at: t, ended: true) }
+        } else {
+            let group = live[r]!.members[id]!.group
+            let bucket = live[r]!.bucket(group, state)
+            live[r]!.members[id]!.bucket = bucket
+            live[r]!.members[id]!.hasOwnState = true
+            if id == r { live[r]!.own(state, at: t) }
         }
-        members = [:]
-        followers = [:]
-        states = [:]
-        endNs = t
-        phase = .done
     }
 
-    private mutating func bucket(_ group: StringID, _ state: TaskState) -> Int {
-        let key = switch state {
-        case .running: BucketKey(group: group, state: 0, reason: StringID(0))
-        case .runnable, .ended: BucketKey(group: group, state: 1, reason: StringID(0))
-        case .blocked(let reason): BucketKey(group: group, state: 2, reason: reason)
-        case .syscall: BucketKey(group: group, state: 3, reason: StringID(0))
+    private mutating func forget(member id: UInt64, of r: UInt64) {
+        guard let member = live[r]!.members.removeValue(forKey: id) else { return }
+        owner[id] = nil
+        if member.follows != 0, var waiting = followers[member.follows] {
+            waiting.removeAll { $0 == id }
+            followers[member.follows] = waiting.isEmpty ? nil : waiting
         }
-        if let i = bucketIndex[key] { return i }
-        bucketIndex[key] = buckets.count
-        buckets.append((key, 0))
-        return buckets.count - 1
     }
 
-    /// The section, or nil when the request's task never appeared.
+    private mutating func close(_ r: UInt64, at t: Int64, ended: Bool) {
+        guard var account = live.removeValue(forKey: r) else { return }
+        account.close(at: t, ended: ended)
+        for (id, member) in account.members {
+            owner[id] = nil
+            if member.follows != 0, var waiting = followers[member.follows] {
+                waiting.removeAll { $0 == id }
+                followers[member.follows] = waiting.isEmpty ? nil : waiting
+            }
+        }
+        account.members = [:]
+        if case .trigger = selection {
+            kept = account
+            done = true
+            live = [:]
+            owner = [:]
+            followers = [:]
+            states = [:]
+        } else if kept.map({ account.isLonger(than: $0) }) ?? true {
+            kept = account
+        }
+    }
+
+    /// The section, or nil when no request appeared.
     mutating func finish(endNs windowEndNs: Int64, tables: TraceTables) -> RequestSummary? {
-        if phase == .waiting { return nil }
-        let ended = phase == .done
-        if !ended { end(at: max(windowEndNs, nowNs)) }
-        let wallNs = endNs - startNs
+        let end = max(windowEndNs, nowNs)
+        for r in live.keys.sorted() { close(r, at: end, ended: false) }
+        guard let account = kept else { return nil }
+        let wallNs = account.wallNs
 
         var times = StateTotals()
         var contributors: [RequestContributor] = []
         var previous: Int64 = 0
         var cumulative: Double = 0
-        for (i, b) in buckets.enumerated() {
+        for (i, b) in account.buckets.enumerated() {
             cumulative += b.ns
-            let upTo = i == buckets.count - 1 ? wallNs : min(wallNs, max(previous, Int64(cumulative.rounded())))
+            let upTo = i == account.buckets.count - 1 ? wallNs : min(wallNs, max(previous, Int64(cumulative.rounded())))
             let ns = upTo - previous
             previous = upTo
             let state: RequestState = switch b.key.state {
@@ -211,14 +346,35 @@ struct RequestBreakdown {
         }
         times.blockedNs.removeAll { $0.ns == 0 }
         times.sortReasons()
+        var own = StateTotals()
+        for (key, ns) in account.ownNs where ns > 0 {
+            switch key.state {
+            case 0: own.execNs += ns
+            case 1: own.schedWaitNs += ns
+            case 2: own.addBlocked(tables.string(key.reason), ns)
+            default: own.syscallNs += ns
+            }
+        }
+        own.sortReasons()
         contributors.sort {
             if $0.ns != $1.ns { return $0.ns > $1.ns }
             if $0.group != $1.group { return $0.group < $1.group }
             return $0.state.label < $1.state.label
         }
-        let taskName = tables.string(name)
-        return RequestSummary(task: trigger.task.raw, name: trigger.displayName(taskName: taskName),
-                              startNs: startNs, endNs: endNs, ended: ended, tasks: memberCount, times: times,
+        let taskName = tables.string(account.name)
+        let name: String
+        let chosenBy: RequestSummary.ChosenBy
+        switch selection {
+        case .trigger(let trigger):
+            name = trigger.displayName(taskName: taskName)
+            chosenBy = .trigger
+        case .longestUserTask:
+            name = taskName.isEmpty ? "user task \(account.task.goUserTaskNumber)" : taskName
+            chosenBy = .longestUserTask
+        }
+        return RequestSummary(task: account.task.raw, name: name, chosenBy: chosenBy,
+                              startNs: account.startNs, endNs: account.endNs, ended: account.ended,
+                              tasks: account.memberCount, times: times, ownTask: own,
                               top: Array(contributors.prefix(5)))
     }
 }

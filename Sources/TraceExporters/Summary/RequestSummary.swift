@@ -1,9 +1,10 @@
-// The summary's "Slow request" section: the request the trigger names, its wall time, and that
-// wall time split by state over the request's task and every task it spawned
-// (RequestBreakdown says how).
+// The summary's "Slow request" section: the request the trigger names (in a Go trace, the
+// longest user task), its wall time, and that wall time split by state over the request's task
+// and every task it spawned (RequestBreakdown says how).
 //
 // Invariants:
 // - `times.totalNs == wallNs == endNs - startNs`: the split adds up to the wall time exactly.
+// - `ownTask.totalNs == wallNs` too: the request task is in one state at every instant.
 // - `top` holds at most five contributors, each with a positive time, largest first (ties:
 //   group, then state label, ascending); their times are parts of `times`.
 
@@ -55,10 +56,19 @@ public struct RequestContributor: Sendable, Equatable {
 }
 
 public struct RequestSummary: Sendable, Equatable {
+    /// How the request was found.
+    public enum ChosenBy: String, Sendable {
+        /// The snapshot's trigger names its task.
+        case trigger
+        /// The longest user task no other user task contains (a Go trace has no trigger).
+        case longestUserTask = "longest user task"
+    }
+
     /// The request's task id (the trigger's `task` field).
     public var task: UInt64
     /// The task's name (`METHOD route`), or the trigger's method and route when the task had none.
     public var name: String
+    public var chosenBy: ChosenBy
     /// On the trace's clock: the task's creation (or the window start), and its end (or the
     /// window end when `ended` is false).
     public var startNs: Int64
@@ -68,6 +78,9 @@ public struct RequestSummary: Sendable, Equatable {
     public var tasks: Int
     /// The wall time by state; blocked reasons by name, ascending.
     public var times: StateTotals
+    /// The request task's own states over the wall time (a logical task's: the states of the
+    /// task serving it), whole; blocked reasons by name, ascending. Totals the wall time.
+    public var ownTask: StateTotals
     public var top: [RequestContributor]
 
     public var wallNs: Int64 { endNs - startNs }

@@ -3,8 +3,8 @@
 // Invariants:
 // - Nothing is written before `finish`: a summary needs the whole window. What is held until
 //   then is SummaryAccumulator's: live state, one row per group, one histogram per region
-//   name, and at most `maxTasks` task rows; and, when the trigger names a task,
-//   RequestBreakdown's live members and buckets.
+//   name, and at most `maxTasks` task rows; and, when the trace names a request (a trigger's
+//   task, a Go trace's user tasks), RequestBreakdown's live requests, members and buckets.
 
 import TraceModel
 
@@ -19,13 +19,13 @@ public struct SummaryExporter: TraceExporter {
 
     public mutating func begin(metadata: TraceMetadata, tables: TraceTables, output: inout OutputBuffer) throws {
         accumulator = SummaryAccumulator(startNs: metadata.startNs, sort: options.sort, maxTasks: options.maxTasks)
-        request = RequestTrigger(metadata).map { RequestBreakdown(trigger: $0, startNs: metadata.startNs) }
+        request = RequestBreakdown(metadata: metadata)
     }
 
     @inline(__always)
     public mutating func consume(_ event: TraceEvent, tables: TraceTables, output: inout OutputBuffer) throws {
         accumulator.consume(event)
-        request?.consume(event)
+        request?.consume(event, tables: tables)
     }
 
     public mutating func finish(metadata: TraceMetadata, tables: TraceTables, damage: TraceDamage?,

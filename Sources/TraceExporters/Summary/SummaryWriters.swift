@@ -2,7 +2,7 @@
 // aligned text table.
 //
 // Invariants:
-// - JSON: exactly the keys "request" (first) when the trigger names a task in the trace, "tasks",
+// - JSON: exactly the keys "request" (first) when the trace names a request (RequestBreakdown), "tasks",
 //   "groups", "regions", and "actors" when the trace has actors; every time an integer in ns; one record per line; strings escaped by
 //   writeJSONString. No Foundation encoder.
 // - CSV (RFC 4180): one header line, then request and request-contributor rows (first, when
@@ -104,6 +104,10 @@ enum SummaryJSONWriter {
         output.write(uint: request.task)
         output.write(",\"name\":")
         output.writeJSONString(request.name)
+        if request.chosenBy != .trigger {
+            output.write(",\"chosenBy\":")
+            output.writeJSONString(request.chosenBy.rawValue)
+        }
         output.write(",\"startNs\":")
         output.write(int: request.startNs)
         output.write(",\"endNs\":")
@@ -114,7 +118,9 @@ enum SummaryJSONWriter {
         output.write(",\"tasks\":")
         output.write(int: Int64(request.tasks))
         writeTimes(request.times, to: &output)
-        output.write(",\"top\":[")
+        output.write(",\"ownTask\":{")
+        writeTimes(request.ownTask, to: &output, first: true)
+        output.write("},\"top\":[")
         for (i, c) in request.top.enumerated() {
             output.write(i == 0 ? "\n{\"group\":" : ",\n{\"group\":")
             output.writeJSONString(c.group)
@@ -131,8 +137,9 @@ enum SummaryJSONWriter {
         output.write("]},\n")
     }
 
-    private static func writeTimes(_ times: StateTotals, to output: inout StagingBuffer) {
-        output.write(",\"execNs\":")
+    /// `,"execNs":...` up to `"totalNs":...`; without the leading comma when `first`.
+    private static func writeTimes(_ times: StateTotals, to output: inout StagingBuffer, first: Bool = false) {
+        output.write(first ? "\"execNs\":" : ",\"execNs\":")
         output.write(int: times.execNs)
         output.write(",\"schedWaitNs\":")
         output.write(int: times.schedWaitNs)
@@ -289,9 +296,18 @@ enum SummaryTextWriter {
     /// The request's wall time by state (every instant shared equally among the request's tasks
     /// alive then), and its five largest (group, state) contributors.
     private static func writeRequest(_ r: RequestSummary, to output: inout OutputBuffer) {
-        output.write("Slow request: \(display(r.name)) (task \(r.task)), wall time \(DurationText.format(r.wallNs))")
+        switch r.chosenBy {
+        case .trigger:
+            output.write("Slow request: \(display(r.name)) (task \(r.task))")
+        case .longestUserTask:
+            output.write("Longest request: \(display(r.name)) (user task \(TaskID(r.task).goUserTaskNumber))")
+        }
+        output.write(", wall time \(DurationText.format(r.wallNs))")
         output.write(r.ended ? "" : " (still running at the window end)")
         output.write(", \(r.tasks) \(r.tasks == 1 ? "task" : "tasks")\n")
+        if r.chosenBy == .longestUserTask {
+            output.write("The trace names no request: this is its longest user task (runtime/trace.NewTask) not inside another\n")
+        }
         output.write("Each instant shared equally among the request's tasks alive then (the request and the tasks it spawned)\n")
         var states = TextTable([("state", .left), ("time", .right), ("share", .right)])
         func row(_ label: String, _ ns: Int64) {
@@ -304,6 +320,16 @@ enum SummaryTextWriter {
         row("syscall", r.times.syscallNs)
         row("total", r.wallNs)
         states.write(to: &output)
+        output.write("\nIts own task over the wall time (what the request's code waited for)\n")
+        var own = TextTable([("state", .left), ("time", .right), ("share", .right)])
+        let ownRows = [("running", r.ownTask.execNs), ("waiting for a thread", r.ownTask.schedWaitNs)]
+            + r.ownTask.blockedNs.sorted { $0.ns != $1.ns ? $0.ns > $1.ns : $0.reason < $1.reason }
+                .map { (RequestState.blocked(reason: display($0.reason, empty: "")).label, $0.ns) }
+            + [("syscall", r.ownTask.syscallNs)]
+        for (label, ns) in ownRows where ns > 0 {
+            own.append([label, DurationText.format(ns), percent(ns, of: r.wallNs)])
+        }
+        own.write(to: &output)
         guard !r.top.isEmpty else { return }
         output.write("\nLargest contributors\n")
         var top = TextTable([("group", .left), ("state", .left), ("time", .right), ("share", .right)])

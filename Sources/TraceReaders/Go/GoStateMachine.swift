@@ -11,6 +11,9 @@
 //   changes until `.ended` at its End: its group and name are the task's type name, its parent
 //   the parent user task or else the goroutine that created it. Its work shows on the goroutines
 //   that run it (their regions and logs).
+// - A goroutine created by a goroutine that began a user task and has not ended it has that user
+//   task (the innermost such) as parent, as a Swift task created inside a request's logical task
+//   does: a request's goroutines are the task's descendants. Its waker stays the creating goroutine.
 // - M m -> ThreadID(m) (M 0, only in synthetic traces, -> ThreadID(1 << 63)), named "M<m>".
 // - Running -> .running on its M; Runnable -> .runnable; Waiting(reason) -> .blocked(reason);
 //   Syscall -> .syscall; NotExist after existing -> .ended. Waiting with no reason recorded
@@ -30,7 +33,6 @@ import TraceModel
 struct GoStateMachine {
     static let reasonBeforeWindow = "unknown (before window)"
     static let reasonUnknown = "unknown"
-    static let userTaskBit: UInt64 = 1 << 63
     static let goroutineZero: UInt64 = 1 << 62
     static let threadZero: UInt64 = 1 << 63
 
@@ -44,6 +46,9 @@ struct GoStateMachine {
     private var namedThreads = IDMap<Bool>()
     private var lastNamedThread = GoSchedContext.none
     private var userTasks: Set<UInt64> = []
+    /// User tasks begun by each goroutine and not yet ended, innermost last; and who began each.
+    private var begunTasks = IDMap<[UInt64]>()
+    private var taskBeginner: [UInt64: UInt64] = [:]
     private var endedUserTasksWarned = false
     private var unmatchedRegionEndsWarned = false
     /// Groups found by look-ahead: for goroutines alive at the window start (first generation)
@@ -75,7 +80,7 @@ struct GoStateMachine {
     }
 
     static func task(goroutine g: UInt64) -> TaskID { TaskID(g == 0 ? goroutineZero : g) }
-    static func task(user t: UInt64) -> TaskID { TaskID(userTaskBit | t) }
+    static func task(user t: UInt64) -> TaskID { .goUserTask(t) }
     static func thread(_ m: UInt64) -> ThreadID {
         if m == GoSchedContext.none { return .none }
         return ThreadID(m == 0 ? threadZero : m)
@@ -239,8 +244,10 @@ struct GoStateMachine {
     private mutating func handleGoCreate(_ e: GoOrderedEvent, state: TaskState, at t: Int64, _ gen: GoGeneration,
                                          _ out: inout [TraceEvent]) {
         let stack = self.stack(e.wire.args[1], gen)
-        created(goroutine: e.wire.args[0], parent: waker(e), group: root(e.wire.args[1], gen), stack: stack,
-                state: state, e, at: t, &out)
+        let creator = waker(e)
+        let parent = begunTasks[e.ctx.g]?.last.map(Self.task(user:)) ?? creator
+        created(goroutine: e.wire.args[0], parent: parent, creator: creator, group: root(e.wire.args[1], gen),
+                stack: stack, state: state, e, at: t, &out)
     }
 
     /// GoCreateSyscall: a goroutine for a C thread calling into Go; no creation stack, so its
@@ -248,12 +255,13 @@ struct GoStateMachine {
     private mutating func handleGoCreateSyscall(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration,
                                                 _ out: inout [TraceEvent]) {
         let gid = e.wire.args[0]
-        created(goroutine: gid, parent: .none, group: lookaheadGroups.removeValue(forKey: gid) ?? .empty, stack: .none,
-                state: .syscall, e, at: t, &out)
+        created(goroutine: gid, parent: .none, creator: .none, group: lookaheadGroups.removeValue(forKey: gid) ?? .empty,
+                stack: .none, state: .syscall, e, at: t, &out)
     }
 
-    private mutating func created(goroutine gid: UInt64, parent: TaskID, group: StringID, stack: StackID,
-                                  state: TaskState, _ e: GoOrderedEvent, at t: Int64, _ out: inout [TraceEvent]) {
+    private mutating func created(goroutine gid: UInt64, parent: TaskID, creator: TaskID, group: StringID,
+                                  stack: StackID, state: TaskState, _ e: GoOrderedEvent, at t: Int64,
+                                  _ out: inout [TraceEvent]) {
         let thread = Self.thread(e.ctx.m)
         name(thread: e.ctx.m, at: t, &out)
         if goroutines[gid] != nil { end(goroutine: gid, at: t, thread: thread, &out) }
@@ -261,7 +269,7 @@ struct GoStateMachine {
         let task = Self.task(goroutine: gid)
         out.append(TraceEvent(timeNs: t, .taskCreated(task, parent: parent, name: goroutineName(gid),
                                                       group: group, stack: stack)))
-        out.append(TraceEvent(timeNs: t, .taskState(task, state, thread: thread, waker: parent, stack: stack)))
+        out.append(TraceEvent(timeNs: t, .taskState(task, state, thread: thread, waker: creator, stack: stack)))
         counter(t, &out)
     }
 
@@ -359,6 +367,10 @@ struct GoStateMachine {
         let id = a[0]
         name(thread: e.ctx.m, at: t, &out)
         userTasks.insert(id)
+        if e.ctx.g != GoSchedContext.none {
+            if begunTasks.update(e.ctx.g, { $0.append(id) }) == nil { begunTasks[e.ctx.g] = [id] }
+            taskBeginner[id] = e.ctx.g
+        }
         let taskName = string(a[2], gen)
         let parent = a[1] != 0 ? Self.task(user: a[1]) : waker(e)
         out.append(TraceEvent(timeNs: t, .taskCreated(Self.task(user: id), parent: parent, name: taskName,
@@ -375,6 +387,9 @@ struct GoStateMachine {
             return
         }
         userTasks.remove(id)
+        if let g = taskBeginner.removeValue(forKey: id) {
+            begunTasks.update(g) { tasks in tasks.removeAll { $0 == id } }
+        }
         name(thread: e.ctx.m, at: t, &out)
         out.append(TraceEvent(timeNs: t, .taskState(Self.task(user: id), .ended, thread: Self.thread(e.ctx.m), waker: .none,
                                                     stack: stack(e.wire.args[1], gen))))
@@ -420,6 +435,7 @@ struct GoStateMachine {
 
     private mutating func end(goroutine gid: UInt64, at t: Int64, thread: ThreadID, _ out: inout [TraceEvent]) {
         guard let g = goroutines.remove(gid) else { return }
+        for id in begunTasks.remove(gid) ?? [] { taskBeginner[id] = nil }
         let task = Self.task(goroutine: gid)
         for n in (regions.remove(gid) ?? []).reversed() {
             out.append(TraceEvent(timeNs: t, .regionEnd(task: task, thread: thread, name: n)))

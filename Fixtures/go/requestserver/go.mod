@@ -1,0 +1,3 @@
+module tracexport.fixtures/requestserver
+
+go 1.25
