@@ -380,8 +380,8 @@ extension Recorder {
                     try #require(read, "\(e.kind): RecordScanner stopped")
                     #expect(r.kind == e.kind && r.ticks == e.ticks && r.task == e.task && r.other == e.other,
                             "\(e.kind): RecordScanner read \(r.kind) task \(r.task) other \(r.other)")
-                    #expect(scanned(r.name, raw) == decodedString(e.name, payload), "\(e.kind).name: RecordScanner")
-                    #expect(scanned(r.group, raw) == decodedString(e.group, payload), "\(e.kind).group: RecordScanner")
+                    #expect(scanned(r.name) == decodedString(e.name, payload), "\(e.kind).name: RecordScanner")
+                    #expect(scanned(r.group) == decodedString(e.group, payload), "\(e.kind).group: RecordScanner")
                 }
                 let extra = scanner.next(&r)
                 #expect(!extra && !scanner.damaged)
@@ -494,7 +494,7 @@ extension Recorder {
             }
         }
 
-        func scanned(_ s: ScannedString, _ raw: UnsafeRawBufferPointer) -> StringField {
+        func scanned(_ s: ScannedString) -> StringField {
             s.inline.map { .inline(Array($0)) } ?? .interned(s.id)
         }
 
