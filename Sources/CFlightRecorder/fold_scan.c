@@ -1,5 +1,6 @@
 // The window fold's fast path (see fold_scan.h for the invariants). The encoding is
-// Schemas/snapshot-format.md's events payload, as TraceFormat's EventRecord.swift writes it.
+// Schemas/snapshot-format.md's events payload, as TraceFormat's EventRecord.swift writes it;
+// Tests/FlightRecorderTests/RecordKindTests.swift holds this loop to it, kind by kind.
 #include "fold_scan.h"
 
 #include <stdbool.h>

@@ -13,6 +13,8 @@
 //   bytes inline.
 // - Every encoder writes at most `maxFixedLength` bytes plus its inline string lengths;
 //   callers check room first and encoders never fail.
+// - A kind's fields are those of its row in Schemas/snapshot-format.md (section 7), whose
+//   "Changing the format" checklist lists every file that encodes or decodes records.
 
 public enum EventKind: UInt8, CaseIterable, Sendable {
     /// task, parent (0 none), name, group

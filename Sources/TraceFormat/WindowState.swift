@@ -70,7 +70,7 @@ public struct WindowState: Equatable, Sendable {
 
     public var isEmpty: Bool { threads.isEmpty && tasks.isEmpty && regions.isEmpty }
 
-    enum RecordKind: UInt8 {
+    enum RecordKind: UInt8, CaseIterable {
         case thread = 1
         case task = 2
         case region = 3

@@ -30,6 +30,7 @@ enum GoFixtures {
         "pingserver/trace.1.out", "pingserver/trace.1.go125.out", "requestserver/trace.1.out",
         "cgocallback/go122.trace", "cgocallback/go126.trace",
         "coroutines/go123.trace", "coroutines/go126.trace",
+        "cpuprofile/go122.trace", "cpuprofile/go126.trace",
     ]
 }
 

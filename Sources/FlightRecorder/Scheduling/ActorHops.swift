@@ -137,8 +137,9 @@ enum ActorHops {
         append(kind, task: task, actor: UInt64(UInt(bitPattern: identity)), type: typeName(identity, s), s)
     }
 
-    /// An actor record; `actor` 0 (with `type` 0) is the generic executor.
-    private static func append(_ kind: EventKind, task: UInt64, actor: UInt64, type: UInt64,
+    /// An actor record; `actor` 0 (with `type` 0) is the generic executor. Internal for the
+    /// format's cross-check test (RecordKindTests), which encodes every kind through it.
+    static func append(_ kind: EventKind, task: UInt64, actor: UInt64, type: UInt64,
                                _ s: UnsafeMutablePointer<fr_thread_state>) {
         let t = Emit.now(s)
         let end = EventRecord.actor(kind, dt: t &- s.pointee.last_ticks, task: task, actor: actor,

@@ -32,6 +32,13 @@ enum SuspensionPoints {
         }
         guard stack != 0 else { return }
         // Interning appends nothing: `s` still has room for the record.
+        append(task: task, stack: stack, ticks: ticks, s)
+    }
+
+    /// The taskSuspension record into `s`, which has room for it. Internal for the format's
+    /// cross-check test (RecordKindTests), which encodes every kind through it.
+    @inline(__always)
+    static func append(task: UInt64, stack: UInt64, ticks: UInt64, _ s: UnsafeMutablePointer<fr_thread_state>) {
         let t = Emit.clamp(ticks, s)
         let end = EventRecord.taskSuspension(dt: t &- s.pointee.last_ticks, task: task, stack: stack,
                                              at: s.pointee.write.unsafelyUnwrapped)

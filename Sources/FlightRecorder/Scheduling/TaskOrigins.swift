@@ -28,6 +28,13 @@ enum TaskOrigins {
             }
         }
         // Interning appends nothing: `s` still has room for the record.
+        append(task: task, stack: stack, scope: scope, s)
+    }
+
+    /// The taskOrigin record into `s`, which has room for it. Internal for the format's
+    /// cross-check test (RecordKindTests), which encodes every kind through it.
+    @inline(__always)
+    static func append(task: UInt64, stack: UInt64, scope: UInt64, _ s: UnsafeMutablePointer<fr_thread_state>) {
         let t = Emit.now(s)
         let end = EventRecord.taskOrigin(dt: t &- s.pointee.last_ticks, task: task, stack: stack, scope: scope,
                                          at: s.pointee.write.unsafelyUnwrapped)

@@ -12,9 +12,9 @@
 // `consume`, and reads the rest here.
 //
 // Invariants:
-// - It follows EventRecord.swift's encoding exactly (a test checks it against EventDecoder on
-//   recorded chunks); it never reads outside the payload; on malformed input `next` returns
-//   false and sets `damaged`, keeping everything read before.
+// - It follows EventRecord.swift's encoding exactly (RecordKindTests checks every kind against
+//   Schemas/snapshot-format.md and EventDecoder); it never reads outside the payload; on
+//   malformed input `next` returns false and sets `damaged`, keeping everything read before.
 // - Inline strings are returned as views into the payload, valid while the payload is.
 
 import TraceFormat

@@ -6,7 +6,10 @@
 //   name "G<N>"; group = the function at the root of the goroutine's first non-empty transition
 //   stack (its creation stack, or for goroutines alive at the window start the stack of its
 //   first status/stop/block/syscall; for goroutines created in a syscall, their first stack in
-//   the generation), exactly what Go's goroutine analysis groups by.
+//   the generation), exactly what Go's goroutine analysis groups by. A goroutine with no such
+//   stack when it is created goes to the one group Go's analysis keeps for goroutines it never
+//   saw a stack of, under the label its goroutines page shows ("(Inactive, no stack trace
+//   sampled)"), instead of a group of its own.
 // - Go user task T (runtime/trace.NewTask) -> TaskID((1 << 63) | T), a task with no state
 //   changes until `.ended` at its End: its group and name are the task's type name, its parent
 //   the parent user task or else the goroutine that created it. Its work shows on the goroutines
@@ -33,6 +36,8 @@ import TraceModel
 struct GoStateMachine {
     static let reasonBeforeWindow = "unknown (before window)"
     static let reasonUnknown = "unknown"
+    /// The group of goroutines no stack names (`go tool trace` shows its "" group so).
+    static let groupWithoutStack = "(Inactive, no stack trace sampled)"
     static let goroutineZero: UInt64 = 1 << 62
     static let threadZero: UInt64 = 1 << 63
 
@@ -64,6 +69,7 @@ struct GoStateMachine {
 
     private let reasonBeforeWindowID: StringID
     private let reasonUnknownID: StringID
+    private let groupWithoutStackID: StringID
     private let goroutinesCounter: StringID
     private let heapAllocCounter: StringID
     private let heapGoalCounter: StringID
@@ -73,6 +79,7 @@ struct GoStateMachine {
         self.tables = tables
         reasonBeforeWindowID = tables.intern(Self.reasonBeforeWindow)
         reasonUnknownID = tables.intern(Self.reasonUnknown)
+        groupWithoutStackID = tables.intern(Self.groupWithoutStack)
         goroutinesCounter = tables.intern("goroutines")
         heapAllocCounter = tables.intern("heap allocated bytes")
         heapGoalCounter = tables.intern("heap goal bytes")
@@ -149,6 +156,9 @@ struct GoStateMachine {
     /// recreated under a live id, which only damaged input does, repeats its name's content).
     private func goroutineName(_ gid: UInt64) -> StringID { tables.appendUnique("G\(gid)") }
 
+    /// A goroutine's group: the root function found, else the group of goroutines without a stack.
+    private func named(_ group: StringID) -> StringID { group.isEmpty ? groupWithoutStackID : group }
+
     private mutating func counter(_ t: Int64, _ out: inout [TraceEvent]) {
         out.append(TraceEvent(timeNs: t, .counter(name: goroutinesCounter, value: Double(goroutines.count))))
     }
@@ -179,7 +189,7 @@ struct GoStateMachine {
         }
         if !thread.isNone { name(thread: m, at: t, &out) }
         out.append(TraceEvent(timeNs: t, .taskCreated(task, parent: .none, name: goroutineName(gid),
-                                                      group: group, stack: stack)))
+                                                      group: named(group), stack: stack)))
         out.append(TraceEvent(timeNs: t, .taskState(task, state, thread: thread, waker: .none, stack: stack)))
     }
 
@@ -268,7 +278,7 @@ struct GoStateMachine {
         goroutines[gid] = Goroutine(lastStack: stack)
         let task = Self.task(goroutine: gid)
         out.append(TraceEvent(timeNs: t, .taskCreated(task, parent: parent, name: goroutineName(gid),
-                                                      group: group, stack: stack)))
+                                                      group: named(group), stack: stack)))
         out.append(TraceEvent(timeNs: t, .taskState(task, state, thread: thread, waker: creator, stack: stack)))
         counter(t, &out)
     }

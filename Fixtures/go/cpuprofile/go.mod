@@ -1,0 +1,3 @@
+module tracexport.fixtures/cpuprofile
+
+go 1.22
