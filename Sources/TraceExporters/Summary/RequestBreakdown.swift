@@ -20,12 +20,12 @@
 // to the wall time.
 //
 // Invariants:
-// - O(1) per event and request touched: a request's `share` is the running integral of
+// - O(1) per event and request touched, and nothing per state change while no request is open: a request's `share` is the running integral of
 //   1 / (its members alive), advanced only when its member count is about to change or one of
 //   its members is settled, so a member's state interval [a, b) receives share(b) - share(a).
 //   Nothing is recomputed per member when another one comes or goes.
-// - Memory: the live requests and their live members, the last state of each live task (a
-//   stateless member's creator may be no member), one bucket per (group, state, reason) seen
+// - Memory: the live requests and their live members, the last state of each live task when
+//   the trigger names the request (a stateless member's creator may be no member), one bucket per (group, state, reason) seen
 //   among a live request's members, and the one finished request kept; never the number of
 //   events or of requests. Ended tasks are forgotten.
 // - Exact sums: buckets hold fractional ns (Double); `finish` rounds their cumulative sums, in
@@ -155,7 +155,7 @@ struct RequestBreakdown {
     private var live: [UInt64: Account] = [:]
     /// Each live member's request.
     private var owner: [UInt64: UInt64] = [:]
-    /// The last state of every live task, members or not.
+    /// The last state of every live task, members or not (trigger selection only).
     private var states: [UInt64: TaskState] = [:]
     /// Members without a state of their own, by the task whose state they take.
     private var followers: [UInt64: [UInt64]] = [:]
@@ -204,11 +204,14 @@ struct RequestBreakdown {
             }
 
         case .taskState(let id, let state, _, _, _):
-            if state == .ended { states[id.raw] = nil } else { states[id.raw] = state }
-            if case .trigger(let trigger) = selection, id == trigger.task, !triggerSeen {
-                // A reader that never announced the task: it appears with its first state.
-                open(id, name: StringID(0), group: StringID(0), creator: .none, at: t)
+            if case .trigger(let trigger) = selection {
+                if state == .ended { states[id.raw] = nil } else { states[id.raw] = state }
+                if id == trigger.task, !triggerSeen {
+                    // A reader that never announced the task: it appears with its first state.
+                    open(id, name: StringID(0), group: StringID(0), creator: .none, at: t)
+                }
             }
+            guard !live.isEmpty else { return }
             if let r = owner[id.raw] { memberChanged(id.raw, to: state, in: r, at: t) }
             guard !done else { return }
             // Members that take this task's state.
@@ -256,7 +259,9 @@ struct RequestBreakdown {
             creator = TaskID(m.follows)
         }
         let own = states[id.raw]
-        let state = own ?? states[creator.raw] ?? .runnable
+        // In a Go trace a creator is always running when it creates (GoCreate and
+        // UserTaskBegin are its own events), so no states are kept for it.
+        let state = own ?? states[creator.raw] ?? (selection == .longestUserTask ? .running : .runnable)
         live[r]!.advance(to: t)
         let bucket = live[r]!.bucket(group, state)
         live[r]!.members[id.raw] = Member(group: group, bucket: bucket, sinceShare: live[r]!.share,
