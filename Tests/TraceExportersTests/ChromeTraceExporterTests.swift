@@ -42,6 +42,34 @@ import TraceModel
         #expect(trace.trackName(pid: 1, tid: 7) == "handler")
     }
 
+    @Test func tasksWithIDsBeyondDoublePrecisionKeepTracksOfTheirOwn() throws {
+        // Logical Swift tasks (1 << 62 + n) and Go user tasks (1 << 63 + n): JavaScript viewers
+        // read tids as doubles, exact below 2^53 only.
+        let s = TraceScript(durationNs: 1_000)
+        let ids: [UInt64] = [(1 << 62) + 1, (1 << 62) + 2, TaskID.goUserTask(1).raw, TaskID.goUserTask(2).raw, 7]
+        for (i, id) in ids.enumerated() {
+            s.created(Int64(i) * 10, id, "t\(i)")
+            s.state(Int64(i) * 10, id, .blocked("sleep"))
+        }
+        let trace = checkChrome(try export(ChromeTraceExporter(), s))
+        let tids = Set(trace.slices.filter { $0.pid == 1 }.map(\.tid))
+        #expect(tids.count == ids.count)
+        #expect(tids.allSatisfy { $0 < 1 << 53 })
+        #expect(tids.contains(7), "small ids stay as they are")
+    }
+
+    @Test func aGoUserTaskIsASliceOverItsLife() throws {
+        let s = TraceScript(durationNs: 1_000)
+        s.metadata = TraceMetadata(format: "go", version: "1.26", startNs: s.startNs, endNs: s.startNs + 1_000)
+        let task = TaskID.goUserTask(3).raw
+        s.created(100, task, "GET /orders/{id}")
+        s.state(400, task, .ended)
+        let trace = checkChrome(try export(ChromeTraceExporter(), s))
+        let slices = trace.slices.filter { $0.pid == 1 }
+        #expect(slices.map(\.name) == ["GET /orders/{id}"])
+        #expect(slices.first?.beginUs == 0.1 && slices.first?.endUs == 0.4)
+    }
+
     @Test func runningTaskAppearsOnItsThreadTrack() throws {
         let s = TraceScript()
         s.threadName(0, 11, "worker-1")

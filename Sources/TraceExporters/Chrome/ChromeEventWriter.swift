@@ -224,7 +224,7 @@ struct ChromeEventWriter {
     mutating func writeTriggerInstant(task: TaskID, timeNs: Int64, name: String) {
         open()
         out.write("{\"ph\":\"i\",\"s\":\"g\"")
-        writeTrack(ChromeProcess.tasks, task.raw, timeNs)
+        writeTrack(ChromeProcess.tasks, task.chromeTID, timeNs)
         out.write(",\"name\":")
         out.writeJSONString(name.isEmpty ? "trigger" : name)
         out.write(",\"cat\":\"request\"}")

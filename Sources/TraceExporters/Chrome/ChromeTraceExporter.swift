@@ -75,6 +75,12 @@ public struct ChromeTraceExporter: TraceExporter {
             let created = tracker.create(id, parent: parent, name: name, group: group, at: t)
             writeTaskMetadata(id, name: name, isNew: created.isNew, tables: tables)
             if created.isNew { markRequest(id, slot: created.slot, name: name, at: t, tables: tables) }
+            if created.isNew, id.isGoUserTask {
+                // A Go user task has no states: a slice named by it spans its life on its track.
+                tracker[created.slot].extra.regions.append(SliceFrame(kind: .region, id: tracker.takeSerial(),
+                                                                      name: name, stack: StackID(0)))
+                tracker[created.slot].extra.changed(at: t)
+            }
 
         case .taskState(let id, let state, let thread, let waker, let stack):
             guard !id.isNone else { break }
@@ -110,7 +116,7 @@ public struct ChromeTraceExporter: TraceExporter {
             if !task.isNone {
                 let slot = taskSlot(task, at: t, tables: tables)
                 tracker[slot].extra.prepareChange(at: t, writer: &writer, tables: tables)
-                writer.writeInstant(pid: ChromeProcess.tasks, tid: task.raw, timeNs: t, name: category,
+                writer.writeInstant(pid: ChromeProcess.tasks, tid: task.chromeTID, timeNs: t, name: category,
                                     message: message, tables: tables)
             } else if options.threadTracks && !thread.isNone {
                 let ts = threadSlot(thread)
@@ -236,8 +242,8 @@ public struct ChromeTraceExporter: TraceExporter {
     }
 
     private mutating func writeTaskMetadata(_ id: TaskID, name: StringID, isNew: Bool, tables: TraceTables) {
-        writer.writeTaskName(tid: id.raw, name: name, tables: tables)
-        if isNew { writer.writeThreadSortIndex(pid: ChromeProcess.tasks, tid: id.raw) }
+        writer.writeTaskName(tid: id.chromeTID, name: name, tables: tables)
+        if isNew { writer.writeThreadSortIndex(pid: ChromeProcess.tasks, tid: id.chromeTID) }
     }
 
     private mutating func threadSlot(_ thread: ThreadID) -> Int {

@@ -65,12 +65,12 @@ struct ChromeTrack: LiveTaskPayload {
 
     /// A task's track.
     init(task: TaskID) {
-        self.init(pid: ChromeProcess.tasks, tid: task.raw)
+        self.init(pid: ChromeProcess.tasks, tid: task.chromeTID)
     }
 
     /// The track of an ended task becomes the (empty) track of `task`, keeping its storage.
     mutating func reuse(for task: TaskID) {
-        tid = task.raw
+        tid = task.chromeTID
         fields = ChromeEventWriter.trackFields(pid: pid, tid: tid)
         // (Guarded: removeAll(keepingCapacity:) on an empty array still replaces its buffer.)
         if !emitted.isEmpty { emitted.removeAll(keepingCapacity: true) }
@@ -149,5 +149,17 @@ struct ChromeTrack: LiveTaskPayload {
         leaf = nil
         changed(at: endNs)
         sync(writer: &writer, tables: tables)
+    }
+}
+
+extension TaskID {
+    /// The task's `tid` in Chrome JSON: its id when below 2^50; else the two top bits (the
+    /// model's id spaces: 1 << 62 logical Swift tasks and Go's goroutine 0, 1 << 63 Go user
+    /// tasks) moved down to bits 50-51 above the low 50 bits. JavaScript viewers read JSON
+    /// numbers as doubles, exact only below 2^53: ids such as 2^62 + 1 and 2^62 + 2 would
+    /// land on one track there.
+    var chromeTID: UInt64 {
+        let low = raw & ((1 << 50) - 1)
+        return raw == low ? raw : low | ((raw >> 62) << 50)
     }
 }

@@ -99,6 +99,12 @@ public struct PerfettoTraceExporter: TraceExporter {
             if created.isNew { tracker[created.slot].extra.uuid = writer.newTrackUUID() }
             describeTask(created.slot, at: t, tables: tables)
             if created.isNew { markRequest(id, slot: created.slot, name: name, at: t, tables: tables) }
+            if created.isNew, id.isGoUserTask {
+                // A Go user task has no states: a slice named by it spans its life on its track.
+                tracker[created.slot].extra.regions.append(SliceFrame(kind: .region, id: tracker.takeSerial(),
+                                                                      name: name, stack: StackID(0)))
+                changed(task: created.slot, at: t)
+            }
 
         case .taskState(let id, let state, let thread, let waker, let stack):
             guard !id.isNone else { break }

@@ -242,8 +242,9 @@ func perfettoShapedSlices(_ chrome: ChromeTrace) -> [PerfettoSlice] {
     let groups = [1: "Tasks", 2: "Threads", 4: "Actors"]
     return chrome.slices.map { slice in
         let fallback = slice.pid == 2 ? "thread \(slice.tid)" : "?"
+        // Perfetto sibling ranks stop at Int32.max.
         return PerfettoSlice(group: groups[slice.pid] ?? "?", track: chrome.trackName(pid: slice.pid, tid: slice.tid) ?? fallback,
-                             rank: Int64(slice.tid), name: slice.name, beginNs: Int64((slice.beginUs * 1000).rounded()),
+                             rank: min(Int64(slice.tid), Int64(Int32.max)), name: slice.name, beginNs: Int64((slice.beginUs * 1000).rounded()),
                              endNs: Int64((slice.endUs * 1000).rounded()), depth: slice.depth)
     }
 }
