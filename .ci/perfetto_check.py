@@ -14,7 +14,7 @@ names, callstacks and their frames, function names and source paths) resolve; pe
 begin); every flow that ends was started; and the numbers of slices, instants, counter values,
 complete flows and slices with a stack equal the chrome output's, as do the absolute times of slice begins and
 ends, instants and counter values (chrome's `ts`, in microseconds, against the trace-clock
-nanoseconds).
+nanoseconds), and the TraceAttributes equal chrome's `otherData`.
 """
 import zlib
 from collections import Counter, defaultdict
@@ -69,6 +69,7 @@ def check(data):
     flows_started, flows_ended = set(), set()
     counts = defaultdict(int)
     times = defaultdict(list)  # kind -> absolute times (ns), for the comparison with chrome
+    attributes = {}
     for index, packet in enumerate(packets(data)):
         where = f"packet {index}"
         seq = sequences[packet.trusted_packet_sequence_id]
@@ -120,6 +121,10 @@ def check(data):
             if seq.last_ts is not None and ts < seq.last_ts:
                 problems.append(f"{where}: timestamp {ts} before the previous one {seq.last_ts}")
             seq.last_ts = ts
+        if packet.HasField("trace_attributes"):
+            for attribute in packet.trace_attributes.attribute:
+                which = attribute.WhichOneof("value")
+                attributes[attribute.key] = getattr(attribute, which) if which else None
         if packet.HasField("track_descriptor"):
             track = packet.track_descriptor
             if track.HasField("parent_uuid") and track.parent_uuid not in tracks:
@@ -189,6 +194,7 @@ def check(data):
             problems.append(f"track {uuid}: {len(open_slices)} slices left open")
     counts["flows"] = len(flows_ended)
     counts["times"] = {kind: Counter(values) for kind, values in times.items()}
+    counts["attributes"] = attributes
     return problems, dict(counts)
 
 
@@ -231,4 +237,6 @@ def count_problems(counts, chrome_trace):
             only_perfetto = sorted((actual - expected_times).elements())[:3]
             only_chrome = sorted((expected_times - actual).elements())[:3]
             problems.append(f"{kind} at other times than chrome's: perfetto only {only_perfetto}, chrome only {only_chrome}")
+    if counts.get("attributes", {}) != chrome_trace.get("otherData", {}):
+        problems.append(f"trace attributes {counts.get('attributes')} are not chrome's otherData {chrome_trace.get('otherData')}")
     return problems
