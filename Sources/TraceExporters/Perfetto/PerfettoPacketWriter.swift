@@ -1,5 +1,6 @@
 // Writes Perfetto TracePackets (a `Trace` message's repeated field 1): track descriptors and
-// track events on one packet sequence, with names, categories and annotation names interned.
+// track events on one packet sequence, with names, categories, annotation names and stacks
+// interned, and the trace's attributes last.
 //
 // Invariants:
 // - One sequence (`sequenceID`). Its first packet carries SEQ_INCREMENTAL_STATE_CLEARED, sets
@@ -9,7 +10,9 @@
 //   written here loses none (two bytes per packet saved, on packets of a dozen bytes).
 // - A name is interned once, in the packet of the first event that uses it (`pendingNames` are
 //   written into that packet's `interned_data`); later events refer to its iid. Iids are given
-//   in first-use order, so the output is deterministic for a given input.
+//   in first-use order, so the output is deterministic for a given input. Stacks likewise:
+//   a callstack, its frames, their function names and source paths are interned (each table
+//   with iids of its own) in the packet of the first slice that carries the stack.
 // - Timestamps are deltas: the first packet defines a sequence-scoped incremental clock
 //   (`deltaClockID`, 1 ns units, reading 0 at BOOTTIME 0) and makes it the sequence's default,
 //   so each packet's `timestamp` is the nanoseconds since the previous packet's, and the
@@ -18,8 +21,10 @@
 //   time earlier than the last one written is written as that time (a delta of 0).
 // - Track uuids are small integers handed out in order (`newTrackUUID`); a track is described
 //   (TrackDescriptor) before its first event.
-// - Per event, nothing is allocated: names already interned are an array lookup, and fields
-//   are written straight into the ProtobufWriter.
+// - Per event, nothing is allocated: names and stacks already interned are an array lookup,
+//   and fields are written straight into the ProtobufWriter.
+// - `drain` hands over whole packets only, bare or (with a compressor) deflated into one
+//   `compressed_packets` container per run: sequence state carries on across containers.
 
 import TraceModel
 

@@ -15,10 +15,10 @@ struct PerfettoCommand: ParsableCommand {
         abstract: "Perfetto's protobuf trace (ui.perfetto.dev, trace_processor): the chrome content, far smaller.",
         discussion: """
             The tracks of `chrome` (tasks with their states inside their regions, threads, \
-            counters, actors, the slow request) as TrackDescriptor and TrackEvent packets with \
-            interned names, deflated in runs the way Perfetto's tracing service compresses \
-            (compressed_packets), for traces too large for JSON viewers. Writes binary: give \
-            -o FILE or redirect stdout.
+            counters, actors, the slow request, the slices' stacks, the trace's metadata) as \
+            TrackDescriptor and TrackEvent packets with interned names and stacks, deflated in \
+            runs the way Perfetto's tracing service compresses (compressed_packets), for traces \
+            too large for JSON viewers. Writes binary: give -o FILE or redirect stdout.
             """)
 
     @OptionGroup var io: InputOptions
