@@ -146,6 +146,19 @@ import TraceModel
         expectSameContent(trace, try chrome(s))
     }
 
+    @Test func aPacketLongerThanARunIsDeflatedWhole() throws {
+        let s = TraceScript()
+        s.created(0, 1, "t")
+        s.state(0, 1, .running, thread: 1)
+        let text = String(repeating: "a long log line, ", count: 20_000)  // 340 KB: more than the scratch
+        s.log(100, task: 1, "dump", text)
+        s.log(200, task: 1, "dump", "short")
+        let (bytes, trace) = try perfetto(s)
+        #expect(trace.instants.map(\.message) == [text, "short"])
+        #expect(trace.containers >= 1)
+        #expect(bytes.count * 10 < text.utf8.count)
+    }
+
     @Test func metadataIsWhatChromeWritesAsOtherData() throws {
         let s = TraceScript()
         s.metadata.triggerFields = [KeyValue("path", "/ping")]
