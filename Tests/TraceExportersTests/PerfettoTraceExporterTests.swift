@@ -76,7 +76,7 @@ import TraceModel
             s.state(Int64(i * 100), 1, .blocked("a distinctive reason"))
             s.state(Int64(i * 100 + 50), 1, .running, thread: 1)
         }
-        let (bytes, trace) = try perfetto(s)
+        let (bytes, trace) = try perfetto(s, options: PerfettoOptions(compressed: false))
         #expect(trace.slices(track: "t").filter { $0.name == "blocked: a distinctive reason" }.count == 200)
         let needle = Array("a distinctive reason".utf8)
         let occurrences = (0...(bytes.count - needle.count)).filter { Array(bytes[$0..<($0 + needle.count)]) == needle }
@@ -121,6 +121,55 @@ import TraceModel
         let (_, trace) = try perfetto(s, options: PerfettoOptions(threadTracks: false))
         #expect(!trace.tracks.values.contains { $0.name == "Threads" })
         expectSameContent(trace, try chrome(s, options: ChromeOptions(threadTracks: false)))
+    }
+
+    @Test func compressionChangesTheFramingOnly() throws {
+        let s = RandomTrace(seed: 11).script(events: 6_000, actors: true)
+        let bare = try exportBytes(PerfettoTraceExporter(options: PerfettoOptions(compressed: false)), s)
+        let compressed = try exportBytes(PerfettoTraceExporter(), s)
+        // Every top-level packet is a container; inflated in order they are the bare packets.
+        var inflated: [UInt8] = []
+        let root = try ProtobufMessage(compressed)
+        for field in root.fields {
+            #expect(field.number == PerfettoField.tracePacket)
+            let container = try field.message()
+            #expect(container.fields.map(\.number) == [PerfettoPacketCompressor.compressedPacketsField])
+            inflated += try inflateAll(try #require(container.first(PerfettoPacketCompressor.compressedPacketsField)?.bytes),
+                                       gzip: false)
+        }
+        #expect(inflated == bare)
+        #expect(root.fields.count > 1, "runs of about 64 KiB: a larger trace takes several containers")
+        #expect(compressed.count * 2 < bare.count)
+        let trace = checkPerfetto(compressed)
+        #expect(trace.containers == root.fields.count)
+        #expect(trace.packetBytes == bare.count)
+        expectSameContent(trace, try chrome(s))
+    }
+
+    @Test func aPacketLongerThanARunIsDeflatedWhole() throws {
+        let s = TraceScript()
+        s.created(0, 1, "t")
+        s.state(0, 1, .running, thread: 1)
+        let text = String(repeating: "a long log line, ", count: 20_000)  // 340 KB: more than the scratch
+        s.log(100, task: 1, "dump", text)
+        s.log(200, task: 1, "dump", "short")
+        let (bytes, trace) = try perfetto(s)
+        #expect(trace.instants.map(\.message) == [text, "short"])
+        #expect(trace.containers >= 1)
+        #expect(bytes.count * 10 < text.utf8.count)
+    }
+
+    @Test func metadataIsWhatChromeWritesAsOtherData() throws {
+        let s = TraceScript()
+        s.metadata.triggerFields = [KeyValue("path", "/ping")]
+        s.created(0, 1, "t")
+        s.state(0, 1, .running, thread: 1)
+        s.counter(10, "c", .nan)
+        let (_, trace) = try perfetto(s)
+        let other = try #require(try chrome(s).root["otherData"] as? [String: Any])
+        let expected = other.map { key, value in (key, value is String ? "\"\(value)\"" : "\(value)") }
+        #expect(trace.attributes.map { "\($0.key)=\($0.value)" }.sorted() == expected.map { "\($0.0)=\($0.1)" }.sorted())
+        #expect(trace.attributes.contains { $0.key == "skippedNonFiniteCounters" && $0.value == "1" })
     }
 
     @Test func outputIsDeterministic() throws {

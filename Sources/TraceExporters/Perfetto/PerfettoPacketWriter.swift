@@ -1,5 +1,6 @@
 // Writes Perfetto TracePackets (a `Trace` message's repeated field 1): track descriptors and
-// track events on one packet sequence, with names, categories and annotation names interned.
+// track events on one packet sequence, with names, categories, annotation names and stacks
+// interned, and the trace's attributes last.
 //
 // Invariants:
 // - One sequence (`sequenceID`). Its first packet carries SEQ_INCREMENTAL_STATE_CLEARED, sets
@@ -9,7 +10,9 @@
 //   written here loses none (two bytes per packet saved, on packets of a dozen bytes).
 // - A name is interned once, in the packet of the first event that uses it (`pendingNames` are
 //   written into that packet's `interned_data`); later events refer to its iid. Iids are given
-//   in first-use order, so the output is deterministic for a given input.
+//   in first-use order, so the output is deterministic for a given input. Stacks likewise:
+//   a callstack, its frames, their function names and source paths are interned (each table
+//   with iids of its own) in the packet of the first slice that carries the stack.
 // - Timestamps are deltas: the first packet defines a sequence-scoped incremental clock
 //   (`deltaClockID`, 1 ns units, reading 0 at BOOTTIME 0) and makes it the sequence's default,
 //   so each packet's `timestamp` is the nanoseconds since the previous packet's, and the
@@ -18,8 +21,10 @@
 //   time earlier than the last one written is written as that time (a delta of 0).
 // - Track uuids are small integers handed out in order (`newTrackUUID`); a track is described
 //   (TrackDescriptor) before its first event.
-// - Per event, nothing is allocated: names already interned are an array lookup, and fields
-//   are written straight into the ProtobufWriter.
+// - Per event, nothing is allocated: names and stacks already interned are an array lookup,
+//   and fields are written straight into the ProtobufWriter.
+// - `drain` hands over whole packets only, bare or (with a compressor) deflated into one
+//   `compressed_packets` container per run: sequence state carries on across containers.
 
 import TraceModel
 
@@ -36,6 +41,13 @@ enum PerfettoField {
     static let sequenceFlags: UInt32 = 13
     static let tracePacketDefaults: UInt32 = 59
     static let trackDescriptor: UInt32 = 60
+    static let traceAttributes: UInt32 = 126
+
+    // TraceAttributes, TraceAttributes.Attribute
+    static let attribute: UInt32 = 1
+    static let attributeKey: UInt32 = 1
+    static let attributeLongValue: UInt32 = 2
+    static let attributeStringValue: UInt32 = 3
 
     // TracePacketDefaults
     static let timestampClockID: UInt32 = 58
@@ -64,6 +76,7 @@ enum PerfettoField {
     static let doubleCounterValue: UInt32 = 44
     static let flowIDs: UInt32 = 47
     static let terminatingFlowIDs: UInt32 = 48
+    static let callstackIID: UInt32 = 56
 
     // DebugAnnotation
     static let annotationNameIID: UInt32 = 1
@@ -76,6 +89,39 @@ enum PerfettoField {
     static let debugAnnotationNames: UInt32 = 3
     static let internedIID: UInt32 = 1
     static let internedName: UInt32 = 2
+
+    // InternedData's stack tables: InternedString (iid 1, str 2), Frame, Callstack
+    static let functionNames: UInt32 = 5
+    static let frames: UInt32 = 6
+    static let callstacks: UInt32 = 7
+    static let sourcePaths: UInt32 = 18
+    static let internedString: UInt32 = 2
+    static let frameFunctionNameID: UInt32 = 2
+    static let frameSourcePathIID: UInt32 = 5
+    static let frameLineNumber: UInt32 = 6
+    static let callstackFrameIDs: UInt32 = 2
+}
+
+/// Iids of one InternedData string table (function names, source paths) per StringID, given
+/// from 1 in first-use order.
+struct StringIIDTable {
+    private var iids: [UInt32] = []
+    private var count: UInt64 = 0
+
+    /// The string's iid, and whether it was given just now (its entry is still to be written).
+    mutating func iid(_ id: StringID) -> (iid: UInt64, isNew: Bool) {
+        let i = Int(id.raw)
+        if i < iids.count, iids[i] != 0 { return (UInt64(iids[i]), false) }
+        if i >= iids.count { iids.append(contentsOf: repeatElement(0, count: i + 1 - iids.count)) }
+        count += 1
+        iids[i] = UInt32(truncatingIfNeeded: count)
+        return (count, true)
+    }
+}
+
+enum TraceAttributeValue: Equatable {
+    case int(Int64)
+    case string(String)
 }
 
 enum PerfettoEventType: UInt64 {
@@ -135,6 +181,9 @@ struct PerfettoPacketWriter {
 
     let startNs: Int64
     var out = ProtobufWriter()
+    /// Deflates each drained run of packets into a `compressed_packets` container (nil: the
+    /// packets are written as they are).
+    private let compressor: PerfettoPacketCompressor?
     private var nextNameIID = UInt64(FixedName.allCases.count + 1)
     /// Event-name iid per StringID raw value (0: not interned yet).
     private var stringIIDs: [UInt32] = []
@@ -144,12 +193,36 @@ struct PerfettoPacketWriter {
     private var unnamedTaskIIDs = IDTable()
     /// Names to intern in the next packet written.
     private var pendingNames: [(iid: UInt64, name: String)] = []
+    /// Stack tables' entries (InternedData fields, encoded) to intern in the next packet.
+    private var pendingStackEntries = ProtobufWriter(capacity: 256)
+    /// Callstack iid per StackID raw value (0: not interned yet).
+    private var callstackIIDs: [UInt32] = []
+    /// Frame iid per distinct frame; function-name and source-path iid per StringID raw value.
+    private var frameIIDs: [StackFrame: UInt64] = [:]
+    private var functionNames = StringIIDTable()
+    private var sourcePaths = StringIIDTable()
+    /// How many callstacks are interned (the last iid given).
+    private var callstackCount: UInt64 = 0
     private var nextTrackUUID: UInt64 = 1
     /// The time of the last packet written, in ns since `startNs`.
     private var lastTimeNs: Int64 = 0
 
-    init(startNs: Int64) {
+    init(startNs: Int64, compressor: PerfettoPacketCompressor? = nil) {
         self.startNs = startNs
+        self.compressor = compressor
+    }
+
+    /// Moves the packets written so far into `output` (none may be open), compressed when the
+    /// writer has a compressor.
+    mutating func drain(into output: inout OutputBuffer) throws {
+        guard out.count > 0 else { return }
+        if let compressor {
+            try out.withBytes { try compressor.write($0, into: &output) }
+            out.removeAll()
+        } else {
+            out.drain(into: &output)
+        }
+        try output.flushIfNeeded()
     }
 
     mutating func newTrackUUID() -> UInt64 {
@@ -235,6 +308,26 @@ struct PerfettoPacketWriter {
         out.endMessage(packet)
     }
 
+    /// The trace's metadata (chrome's `otherData`) as TraceAttributes: trace processors list
+    /// them in their metadata table as `trace_attribute.<key>`.
+    mutating func writeAttributes(_ attributes: [(key: String, value: TraceAttributeValue)]) {
+        guard !attributes.isEmpty else { return }
+        let packet = out.beginMessage(PerfettoField.tracePacket)
+        out.uint64(PerfettoField.trustedPacketSequenceID, Self.sequenceID)
+        let list = out.beginMessage(PerfettoField.traceAttributes)
+        for (key, value) in attributes {
+            let attribute = out.beginMessage(PerfettoField.attribute)
+            out.string(PerfettoField.attributeKey, key)
+            switch value {
+            case .int(let v): out.int64(PerfettoField.attributeLongValue, v)
+            case .string(let v): out.string(PerfettoField.attributeStringValue, v)
+            }
+            out.endMessage(attribute)
+        }
+        out.endMessage(list)
+        out.endMessage(packet)
+    }
+
     private mutating func writeInternedEntry(_ field: UInt32, _ iid: UInt64, _ text: StaticString) {
         let entry = out.beginMessage(field)
         out.uint64(PerfettoField.internedIID, iid)
@@ -296,11 +389,11 @@ struct PerfettoPacketWriter {
         out.uint64(PerfettoField.timestamp, UInt64(t - lastTimeNs))
         lastTimeNs = t
         out.uint64(PerfettoField.trustedPacketSequenceID, Self.sequenceID)
-        if !pendingNames.isEmpty { writePendingNames() }
+        if !pendingNames.isEmpty || pendingStackEntries.count > 0 { writePendingInterned() }
         return packet
     }
 
-    private mutating func writePendingNames() {
+    private mutating func writePendingInterned() {
         let interned = out.beginMessage(PerfettoField.internedData)
         for entry in pendingNames {
             let message = out.beginMessage(PerfettoField.eventNames)
@@ -308,23 +401,83 @@ struct PerfettoPacketWriter {
             out.string(PerfettoField.internedName, entry.name)
             out.endMessage(message)
         }
+        pendingStackEntries.withBytes { out.rawBytes($0) }
         out.endMessage(interned)
         pendingNames.removeAll(keepingCapacity: true)
+        pendingStackEntries.removeAll()
+    }
+
+    // MARK: Stacks
+
+    /// The callstack iid of a stack (0 for an empty one), interning the stack, its frames and
+    /// their function names and source paths the first time (each table has its own iids, from
+    /// 1 in first-use order). Frames go outermost first, as Callstack.frame_ids wants them.
+    mutating func callstackIID(_ stack: StackID, tables: TraceTables) -> UInt64 {
+        let i = Int(stack.raw)
+        if i < callstackIIDs.count, callstackIIDs[i] != 0 { return UInt64(callstackIIDs[i]) }
+        let frames = tables.stack(stack)
+        guard !frames.isEmpty else { return 0 }
+        if i >= callstackIIDs.count { callstackIIDs.append(contentsOf: repeatElement(0, count: i + 1 - callstackIIDs.count)) }
+        var frameIDs: [UInt64] = []
+        frameIDs.reserveCapacity(frames.count)
+        for frame in frames.reversed() { frameIDs.append(frameIID(frame, tables: tables)) }
+        callstackCount += 1
+        let iid = callstackCount
+        callstackIIDs[i] = UInt32(truncatingIfNeeded: iid)
+        let entry = pendingStackEntries.beginMessage(PerfettoField.callstacks)
+        pendingStackEntries.uint64(PerfettoField.internedIID, iid)
+        for id in frameIDs { pendingStackEntries.uint64(PerfettoField.callstackFrameIDs, id) }
+        pendingStackEntries.endMessage(entry)
+        return iid
+    }
+
+    private mutating func frameIID(_ frame: StackFrame, tables: TraceTables) -> UInt64 {
+        if let iid = frameIIDs[frame] { return iid }
+        let iid = UInt64(frameIIDs.count + 1)
+        frameIIDs[frame] = iid
+        let function = functionNames.iid(frame.function)
+        if function.isNew { writeInternedString(PerfettoField.functionNames, function.iid, frame.function, fallback: "?", tables: tables) }
+        var path: UInt64 = 0
+        if !frame.file.isEmpty {
+            let found = sourcePaths.iid(frame.file)
+            if found.isNew { writeInternedString(PerfettoField.sourcePaths, found.iid, frame.file, fallback: "", tables: tables) }
+            path = found.iid
+        }
+        let entry = pendingStackEntries.beginMessage(PerfettoField.frames)
+        pendingStackEntries.uint64(PerfettoField.internedIID, iid)
+        pendingStackEntries.uint64(PerfettoField.frameFunctionNameID, function.iid)
+        if path != 0 { pendingStackEntries.uint64(PerfettoField.frameSourcePathIID, path) }
+        if frame.line != 0 { pendingStackEntries.uint64(PerfettoField.frameLineNumber, UInt64(frame.line)) }
+        pendingStackEntries.endMessage(entry)
+        return iid
+    }
+
+    /// An InternedString entry of a function name or source path; an empty string is written
+    /// as `fallback` (chrome names a frame without a function "?").
+    private mutating func writeInternedString(_ field: UInt32, _ iid: UInt64, _ id: StringID, fallback: String,
+                                              tables: TraceTables) {
+        var text = tables.string(id)
+        if text.isEmpty { text = fallback }
+        let entry = pendingStackEntries.beginMessage(field)
+        pendingStackEntries.uint64(PerfettoField.internedIID, iid)
+        pendingStackEntries.string(PerfettoField.internedString, text)
+        pendingStackEntries.endMessage(entry)
     }
 
     // MARK: Track events
 
-    /// A slice begins. `task`: the task id shown as argument `task` (0: none); `terminating`:
-    /// flow arrows that end on this slice.
+    /// A slice begins. `task`: the task id shown as argument `task` (0: none); `callstack`: an
+    /// interned stack (0: none); `terminating`: flow arrows that end on this slice.
     @inline(__always)
     mutating func sliceBegin(track: UInt64, at timeNs: Int64, name: UInt64, category: UInt64 = 0, task: UInt64 = 0,
-                             terminating: [UInt64] = []) {
+                             callstack: UInt64 = 0, terminating: [UInt64] = []) {
         let packet = beginPacket(timeNs)
         let event = out.beginMessage(PerfettoField.trackEvent)
         out.uint64(PerfettoField.type, PerfettoEventType.sliceBegin.rawValue)
         out.uint64(PerfettoField.trackUUID, track)
         out.uint64(PerfettoField.nameIID, name)
         if category != 0 { out.uint64(PerfettoField.categoryIIDs, category) }
+        if callstack != 0 { out.uint64(PerfettoField.callstackIID, callstack) }
         if task != 0 { writeTaskAnnotation(task) }
         for id in terminating { out.fixed64(PerfettoField.terminatingFlowIDs, id) }
         out.endMessage(event)

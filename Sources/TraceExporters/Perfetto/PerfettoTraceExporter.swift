@@ -6,7 +6,9 @@
 // - group tracks "Tasks", "Threads", "Counters" (once a counter appears) and "Actors" (once an
 //   actor appears), in that order;
 // - under "Tasks" one track per task (named by the task, else "task <id>", ordered by id) with
-//   its state slices (running, runnable, blocked: <reason>, syscall) inside its region slices;
+//   its state slices (running, runnable, blocked: <reason>, syscall) inside its region slices,
+//   each with the stack of the event that began it where the trace has one (interned callstacks:
+//   the slice's "Callstack" in the UI, chrome's `sf`);
 // - under "Threads" one track per thread ("thread <id>" until its name is known) with a slice
 //   per task that ran there (argument `task`) inside the regions opened on the thread alone;
 // - under "Counters" one counter track per counter name;
@@ -17,7 +19,8 @@
 //   the text as argument `message`;
 // - when the trigger names a task in the trace (RequestTrigger), a slice "slow request <name>
 //   <duration>" (category "request", argument `task`) around everything on its track, and an
-//   instant (category "request") named by the trigger at the window end.
+//   instant (category "request") named by the trigger at the window end;
+// - the trace's metadata (chrome's `otherData`) as TraceAttributes, last.
 //
 // Invariants:
 // - Streaming: packets are written as events arrive and drained in bounded chunks; live tasks,
@@ -65,8 +68,10 @@ public struct PerfettoTraceExporter: TraceExporter {
     public mutating func begin(metadata: TraceMetadata, tables: TraceTables, output: inout OutputBuffer) throws {
         tracker = TaskStateTracker(startNs: metadata.startNs)
         // The whole trace's time axis, so a window lines up with the full trace.
-        writer = PerfettoPacketWriter(startNs: metadata.originNs)
+        writer = PerfettoPacketWriter(startNs: metadata.originNs,
+                                      compressor: options.compressed ? try PerfettoPacketCompressor() : nil)
         names = PerfettoSliceNames()
+        names.stacks = options.stacks
         request = RequestTrigger(metadata)
         changesNs = metadata.startNs
         writer.writeFirstPacket()
@@ -183,10 +188,7 @@ public struct PerfettoTraceExporter: TraceExporter {
             }
             writer.counter(track: counterTrack(name, at: t, tables: tables), at: t, value: value)
         }
-        if writer.out.shouldDrain {
-            writer.out.drain(into: &output)
-            try output.flushIfNeeded()
-        }
+        if writer.out.shouldDrain { try writer.drain(into: &output) }
     }
 
     private mutating func taskState(_ id: TaskID, _ state: TaskState, thread: ThreadID, waker: TaskID,
@@ -345,10 +347,7 @@ public struct PerfettoTraceExporter: TraceExporter {
         let endNs = max(metadata.endNs, tracker.nowNs)
         for slot in tracker.liveSlotsByTaskID() {
             tracker[slot].extra.closeAll(at: endNs, writer: &writer, names: &names, tables: tables)
-            if writer.out.shouldDrain {
-                writer.out.drain(into: &output)
-                try output.flushIfNeeded()
-            }
+            if writer.out.shouldDrain { try writer.drain(into: &output) }
         }
         for (_, s) in threadSlots.entries.sorted(by: { $0.key < $1.key }) {
             threads[Int(s)].closeAll(at: endNs, writer: &writer, names: &names, tables: tables)
@@ -361,7 +360,22 @@ public struct PerfettoTraceExporter: TraceExporter {
             writer.instant(track: requestTrack, at: endNs, name: name,
                            category: PerfettoPacketWriter.Category.request.rawValue)
         }
-        writer.out.drain(into: &output)
-        try output.flushIfNeeded()
+        writer.writeAttributes(attributes(metadata, endNs: endNs, damage: damage))
+        try writer.drain(into: &output)
+    }
+
+    /// What chrome writes as `otherData`, under the same keys.
+    private func attributes(_ metadata: TraceMetadata, endNs: Int64,
+                            damage: TraceDamage?) -> [(key: String, value: TraceAttributeValue)] {
+        var list: [(key: String, value: TraceAttributeValue)] = [
+            ("format", .string(metadata.format)), ("version", .string(metadata.version)),
+            ("startNs", .int(metadata.startNs)), ("endNs", .int(endNs)),
+        ]
+        if let traceStartNs = metadata.traceStartNs { list.append(("traceStartNs", .int(traceStartNs))) }
+        if !metadata.trigger.isEmpty { list.append(("trigger", .string(metadata.trigger))) }
+        for field in metadata.triggerFields { list.append(("trigger." + field.key, .string(field.value))) }
+        if skippedCounters > 0 { list.append(("skippedNonFiniteCounters", .int(Int64(skippedCounters)))) }
+        if let damage { list.append(("damage", .string(damage.description))) }
+        return list
     }
 }

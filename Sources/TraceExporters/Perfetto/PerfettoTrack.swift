@@ -128,11 +128,15 @@ struct PerfettoTrack: LiveTaskPayload {
 /// request (its name is set once the request's task is known).
 struct PerfettoSliceNames {
     var requestIID: UInt64 = 0
+    /// State and region slices carry the stack of the event that began them (chrome's `sf`).
+    var stacks = true
 
     @inline(__always)
     mutating func writeBegin(_ frame: SliceFrame, track: UInt64, at timeNs: Int64, terminating: [UInt64],
                              writer: inout PerfettoPacketWriter, tables: TraceTables) {
         typealias Name = PerfettoPacketWriter.FixedName
+        // Interned before the begin's packet opens, so the stack's entries ride in that packet.
+        let callstack = stacks && !frame.stack.isNone ? writer.callstackIID(frame.stack, tables: tables) : 0
         switch frame.kind {
         case .state:
             let name: UInt64
@@ -143,10 +147,10 @@ struct PerfettoSliceNames {
             case 3: name = Name.syscall.rawValue
             default: name = Name.ended.rawValue
             }
-            writer.sliceBegin(track: track, at: timeNs, name: name, terminating: terminating)
+            writer.sliceBegin(track: track, at: timeNs, name: name, callstack: callstack, terminating: terminating)
         case .region:
             writer.sliceBegin(track: track, at: timeNs, name: writer.nameIID(frame.name, tables: tables),
-                              terminating: terminating)
+                              callstack: callstack, terminating: terminating)
         case .task:
             let name = frame.name.isEmpty ? Name.task.rawValue : writer.nameIID(frame.name, tables: tables)
             writer.sliceBegin(track: track, at: timeNs, name: name, task: frame.id, terminating: terminating)

@@ -2,11 +2,15 @@
 // decoder and the field numbers of Perfetto's protos), checks the format's invariants, and
 // renders it as text for goldens and comparisons.
 //
+// Packets inside `compressed_packets` containers are inflated and read in their place; a
+// container must hold whole packets and nothing else.
+//
 // Checked (an Issue per violation):
 // - the first packet clears incremental state and defines the delta clock as the default;
 //   every packet is on that one sequence, with a timestamp (track events) that never goes back;
 // - a track is described before any event uses it, and its parent before it;
-// - every interned id an event uses (name, category, annotation name) was interned before;
+// - every interned id an event uses (name, category, annotation name, callstack, and the
+//   frames, function names and source paths a callstack uses) was interned before;
 // - per track, slices begin and end balanced, strictly nested, never with zero length, with
 //   ends before begins at one instant; nothing is left open;
 // - every flow is started once, ended at most once, never before it starts.
@@ -46,6 +50,14 @@ struct PerfettoTrace {
     var counters: [(track: String, timeNs: Int64, value: Double)] = []
     /// Flows with both ends.
     var completeFlows = 0
+    /// The packets' bytes as the Trace would hold them bare (compressed containers inflated).
+    var packetBytes = 0
+    /// How many `compressed_packets` containers held them.
+    var containers = 0
+    /// Slice begins that carry a callstack.
+    var slicesWithStacks = 0
+    /// TraceAttributes: key and value as text.
+    var attributes: [(key: String, value: String)] = []
     /// One line per packet, for goldens.
     var dump: [String] = []
 
@@ -68,6 +80,10 @@ func checkPerfetto(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLo
     var names: [UInt64: String] = [:]
     var categories: [UInt64: String] = [:]
     var annotationNames: [UInt64: String] = [:]
+    var functionNames: [UInt64: String] = [:]
+    var sourcePaths: [UInt64: String] = [:]
+    var frames: [UInt64: String] = [:]
+    var callstacks: [UInt64: String] = [:]
     var deltaClock: UInt64?
     var defaultClock: UInt64?
     var nowNs: Int64 = 0
@@ -76,11 +92,35 @@ func checkPerfetto(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLo
     var flowsStarted = Set<UInt64>()
     var flowsEnded = Set<UInt64>()
 
-    for (index, field) in root.fields.enumerated() {
+    var packets: [ProtobufMessage] = []
+    for field in root.fields {
         guard field.number == F.tracePacket, let packet = try? field.message() else {
             fail("Trace field \(field.number) is not a packet")
             continue
         }
+        guard let compressed = packet.first(PerfettoPacketCompressor.compressedPacketsField)?.bytes else {
+            packets.append(packet)
+            trace.packetBytes += (field.bytes?.count ?? 0) + 1 + ProtobufWriter.varintSize(UInt64(field.bytes?.count ?? 0))
+            continue
+        }
+        trace.containers += 1
+        if packet.fields.count != 1 { fail("a compressed_packets container holds other fields too") }
+        guard let inflated = try? inflateAll(compressed, gzip: false), let inner = try? ProtobufMessage(inflated) else {
+            fail("compressed_packets container \(trace.containers) does not inflate to a Trace")
+            continue
+        }
+        trace.packetBytes += inflated.count
+        for f in inner.fields {
+            guard f.number == F.tracePacket, let p = try? f.message() else {
+                fail("a compressed container holds Trace field \(f.number)")
+                continue
+            }
+            if p.has(PerfettoPacketCompressor.compressedPacketsField) { fail("a container inside a container") }
+            packets.append(p)
+        }
+    }
+
+    for (index, packet) in packets.enumerated() {
         if packet.first(F.trustedPacketSequenceID)?.uint != PerfettoPacketWriter.sequenceID {
             fail("packet \(index) is not on sequence \(PerfettoPacketWriter.sequenceID)")
         }
@@ -117,12 +157,66 @@ func checkPerfetto(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLo
                     }
                 }
             }
+            for (number, isFunction) in [(F.functionNames, true), (F.sourcePaths, false)] {
+                for entry in interned.all(number) {
+                    guard let e = try? entry.message(), let iid = e.first(F.internedIID)?.uint,
+                          let text = e.first(F.internedString)?.string else {
+                        fail("packet \(index): malformed interned string")
+                        continue
+                    }
+                    if isFunction { functionNames[iid] = text } else { sourcePaths[iid] = text }
+                }
+            }
+            // Frames before callstacks: a packet may intern a callstack with its frames.
+            for entry in interned.all(F.frames) {
+                guard let e = try? entry.message(), let iid = e.first(F.internedIID)?.uint,
+                      let function = e.first(F.frameFunctionNameID)?.uint.flatMap({ functionNames[$0] }) else {
+                    fail("packet \(index): frame without an interned function name")
+                    continue
+                }
+                var text = function
+                if let path = e.first(F.frameSourcePathIID)?.uint {
+                    guard let file = sourcePaths[path] else {
+                        fail("packet \(index): frame \(iid) refers to source path \(path), not interned")
+                        continue
+                    }
+                    text += " (\(file)" + (e.first(F.frameLineNumber)?.uint.map { ":\($0)" } ?? "") + ")"
+                }
+                if frames[iid] != nil { fail("frame iid \(iid) interned twice") }
+                frames[iid] = text
+            }
+            for entry in interned.all(F.callstacks) {
+                guard let e = try? entry.message(), let iid = e.first(F.internedIID)?.uint else {
+                    fail("packet \(index): malformed callstack")
+                    continue
+                }
+                let ids = e.all(F.callstackFrameIDs).compactMap(\.uint)
+                let resolved = ids.compactMap { frames[$0] }
+                if ids.isEmpty || resolved.count != ids.count { fail("packet \(index): callstack \(iid) has frames not interned") }
+                callstacks[iid] = resolved.joined(separator: ";")
+            }
         }
         if let delta = packet.first(F.timestamp)?.uint {
             nowNs += Int64(delta)  // (a delta: never back in time by construction of the format)
             if delta > UInt64(Int64.max / 2) { fail("packet \(index): timestamp delta \(delta) is negative") }
         }
         let t = nowNs
+        if let list = try? packet.first(F.traceAttributes)?.message() {
+            for a in list.all(F.attribute) {
+                guard let attribute = try? a.message(), let key = attribute.first(F.attributeKey)?.string else {
+                    fail("packet \(index): malformed trace attribute")
+                    continue
+                }
+                let value = attribute.first(F.attributeStringValue)?.string.map { "\"\($0)\"" }
+                    ?? attribute.first(F.attributeLongValue)?.int.map { "\($0)" }
+                guard let value else {
+                    fail("packet \(index): trace attribute \(key) without a value")
+                    continue
+                }
+                trace.attributes.append((key, value))
+                trace.dump.append("attribute \(key) \(value)")
+            }
+        }
         if let descriptor = try? packet.first(F.trackDescriptor)?.message() {
             let uuid = descriptor.first(F.uuid)?.uint ?? 0
             let parent = descriptor.first(F.parentUUID)?.uint ?? 0
@@ -167,6 +261,14 @@ func checkPerfetto(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLo
                 if key == "message" { message = s }
             } else if let u = annotation.first(F.annotationUIntValue)?.uint {
                 args.append("\(key)=\(u)")
+            }
+        }
+        if let iid = event.first(F.callstackIID)?.uint {
+            if let stack = callstacks[iid] {
+                args.append("stack=\"\(stack)\"")
+                if event.first(F.type)?.uint == PerfettoEventType.sliceBegin.rawValue { trace.slicesWithStacks += 1 }
+            } else {
+                fail("packet \(index): callstack iid \(iid) not interned")
             }
         }
         var flows: [String] = []
@@ -267,4 +369,6 @@ func expectSameContent(_ perfetto: PerfettoTrace, _ chrome: ChromeTrace, sourceL
             sourceLocation: sourceLocation)
     #expect(perfetto.counters.count == chrome.events(ph: "C").count, sourceLocation: sourceLocation)
     #expect(perfetto.completeFlows == chrome.events(ph: "s").count, sourceLocation: sourceLocation)
+    #expect(perfetto.slicesWithStacks == chrome.events(ph: "B").filter { $0["sf"] != nil }.count,
+            sourceLocation: sourceLocation)
 }

@@ -13,8 +13,15 @@ struct PprofDecodeError: Error, CustomStringConvertible {
 }
 
 func gunzip(_ data: [UInt8]) throws -> [UInt8] {
+    try inflateAll(data, gzip: true)
+}
+
+/// Inflates a whole deflate stream: gzip-framed (RFC 1952) or zlib-framed (RFC 1950).
+func inflateAll(_ data: [UInt8], gzip: Bool) throws -> [UInt8] {
     var stream = z_stream()
-    guard tx_inflateInitGzip(&stream) == Z_OK else { throw PprofDecodeError(description: "inflateInit2 failed") }
+    guard (gzip ? tx_inflateInitGzip(&stream) : tx_inflateInit(&stream)) == Z_OK else {
+        throw PprofDecodeError(description: "inflateInit failed")
+    }
     defer { inflateEnd(&stream) }
     var input = data
     var output: [UInt8] = []
@@ -33,7 +40,7 @@ func gunzip(_ data: [UInt8]) throws -> [UInt8] {
             if rc != Z_OK { return rc }
         }
     }
-    guard rc == Z_STREAM_END, stream.avail_in == 0 else { throw PprofDecodeError(description: "gzip stream damaged (\(rc))") }
+    guard rc == Z_STREAM_END, stream.avail_in == 0 else { throw PprofDecodeError(description: "deflate stream damaged (\(rc))") }
     return output
 }
 
