@@ -94,7 +94,7 @@ public struct TaskStateTracker<Extra: LiveTaskPayload> {
     public typealias Slot = Int
 
     public private(set) var tasks: [LiveTask<Extra>] = []
-    private var slotOfTask = IDTable()
+    private var slotOfTask = IDMap<Int32>()
     private var freeSlots: [Int32] = []
     private var isLive: [Bool] = []
     public var threadRegions: [ThreadID: [OpenRegion]] = [:]
