@@ -48,7 +48,7 @@ public enum Scenarios {
 
     /// The article: one /ping request does 100 sleeps of 10 ms, then spawns 100 tasks onto
     /// the 2 worker threads and sleeps 1 s; fast requests come before and after it.
-    package static func pingSlowRequest() throws -> [UInt8] {
+    static func pingSlowRequest() throws -> [UInt8] {
         let chunkBytes = 16 << 10
         let out = SnapshotAssembler(chunkBytes: chunkBytes)
         var rng = SeededRandom(seed: 0x5EED_0001)
@@ -138,7 +138,7 @@ public enum Scenarios {
     /// Actor contention: one `GET /order` spawns 40 tasks that each spend 2 ms inside one
     /// `Inventory` actor, then sleeps 50 ms; ~80 ms of the request is the tasks taking turns on
     /// the actor, not waiting for one of the 2 worker threads.
-    package static func actorContention() throws -> [UInt8] {
+    static func actorContention() throws -> [UInt8] {
         let chunkBytes = 8 << 10
         let out = SnapshotAssembler(chunkBytes: chunkBytes)
         var rng = SeededRandom(seed: 0x5EED_0003)

@@ -63,7 +63,7 @@ public final class SnapshotAssembler {
     }
 
     /// Seals every open chunk and hands out all sealed chunks sorted by base time.
-    package func drainChunks() -> [EventChunkBuilder] {
+    func drainChunks() -> [EventChunkBuilder] {
         sealed.append(contentsOf: openChunks)
         openChunks.removeAll()
         openIndex.removeAll()

@@ -27,7 +27,7 @@ package final class ByteSource {
     package private(set) var offset: Int64 = 0
     private let blockSize: Int
     /// Bytes handed out so far plus bytes still buffered: how much was read from the descriptor.
-    package private(set) var bytesRead: Int64 = 0
+    private(set) var bytesRead: Int64 = 0
 
     package init(fileDescriptor fd: Int32, ownsDescriptor: Bool = false, blockSize: Int = 1 << 20) {
         self.fd = fd

@@ -32,7 +32,7 @@ package struct DecodedEvent: Equatable, Sendable {
     package var message: Range<Int> = 0..<0
     package var intValue: Int64 = 0
     package var floatValue: Double = 0
-    package var isFloat: Bool = false
+    var isFloat: Bool = false
 
     package init(kind: EventKind, ticks: UInt64) {
         self.kind = kind
@@ -46,7 +46,7 @@ package struct EventDecoder {
     package let payload: [UInt8]
     private var cursor: ByteCursor
     private var ticks: UInt64
-    package private(set) var skippedRecords = 0
+    private(set) var skippedRecords = 0
 
     package init(payload: [UInt8]) throws {
         self.payload = payload

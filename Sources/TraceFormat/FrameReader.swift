@@ -15,7 +15,7 @@ package struct Frame: Sendable {
     /// Offset of the frame header in the file.
     package var offset: Int64
     package var payload: [UInt8]
-    package var storedLength: Int
+    var storedLength: Int
     package var knownKind: FrameKind? { FrameKind(rawValue: kind) }
 }
 
@@ -29,9 +29,9 @@ package final class FrameReader {
     package private(set) var damage: FrameDamage?
     package private(set) var endSeen = false
     /// From the end frame, when seen.
-    package private(set) var declaredFrames: Int?
+    private(set) var declaredFrames: Int?
     package private(set) var declaredEvents: Int?
-    package private(set) var framesRead = 0
+    private(set) var framesRead = 0
     package private(set) var storedBytes: Int64 = 0
     package private(set) var rawBytes: Int64 = 0
     private let source: ByteSource

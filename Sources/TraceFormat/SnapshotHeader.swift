@@ -13,12 +13,12 @@ public struct SnapshotHeader: Equatable, Sendable {
     /// `\x89 T X S \r \n \x1a \n`: the high byte catches 7-bit transfers, CR LF and LF catch
     /// line-ending conversion, ^Z stops `type` on DOS (the PNG trick).
     package static let magic: [UInt8] = [0x89, 0x54, 0x58, 0x53, 0x0D, 0x0A, 0x1A, 0x0A]
-    package static let majorVersion: UInt16 = 1
-    package static let minorVersion: UInt16 = 1
+    static let majorVersion: UInt16 = 1
+    static let minorVersion: UInt16 = 1
     /// Magic, versions, field length, CRC.
-    package static let fixedLength = 20
+    static let fixedLength = 20
     /// Larger headers are refused as damage.
-    package static let maxFieldsLength = 1 << 20
+    static let maxFieldsLength = 1 << 20
 
     public var major: UInt16 = SnapshotHeader.majorVersion
     public var minor: UInt16 = SnapshotHeader.minorVersion
@@ -131,7 +131,7 @@ extension SnapshotHeader {
 
     /// What `fixed` (the first 20 bytes) says about the rest: the fields' length and CRC.
     /// Throws for a wrong magic or a major version this reader cannot read.
-    package static func decodeFixed(_ fixed: [UInt8]) throws -> (major: UInt16, minor: UInt16, fieldsLength: Int, crc: UInt32) {
+    static func decodeFixed(_ fixed: [UInt8]) throws -> (major: UInt16, minor: UInt16, fieldsLength: Int, crc: UInt32) {
         guard fixed.count >= fixedLength else {
             throw FormatError(offset: fixed.count, "file ends inside the \(fixedLength)-byte header")
         }

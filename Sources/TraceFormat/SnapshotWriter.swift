@@ -10,7 +10,7 @@
 
 package struct SnapshotTotals: Equatable, Sendable {
     package var frames: Int = 0
-    package var eventsFrames: Int = 0
+    var eventsFrames: Int = 0
     package var rawBytes: Int = 0
     package var storedBytes: Int = 0
 }

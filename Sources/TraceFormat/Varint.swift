@@ -17,7 +17,7 @@
     }
 
     @inlinable @inline(__always)
-    package static func unzigzag(_ v: UInt64) -> Int64 {
+    static func unzigzag(_ v: UInt64) -> Int64 {
         Int64(bitPattern: v >> 1) ^ -Int64(bitPattern: v & 1)
     }
 

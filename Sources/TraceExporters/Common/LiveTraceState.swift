@@ -71,7 +71,7 @@ package struct LiveTraceState {
 
     package init() {}
 
-    package var liveTaskCount: Int { slotOfTask.count }
+    var liveTaskCount: Int { slotOfTask.count }
 
     /// Follows one event of the stream.
     package mutating func apply(_ event: TraceEvent) {
