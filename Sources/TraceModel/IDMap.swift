@@ -9,10 +9,12 @@
 // - Removal shifts following entries back (no tombstones): lookups never degrade with churn,
 //   and memory follows the live entries (plus the high-water capacity).
 // - Hostile ids can only make probes longer, never break correctness (every slot is checked).
-// - Its users live in other modules: every method is inlinable, so each use is specialized
-//   for its value type as a module-local map would be.
+// - Its users live in other modules: every method is inlinable and the type usableFromInline,
+//   so each use is specialized for its value type as a module-local map would be (a plain
+//   package type's methods are called unspecialized, through generic metadata, from other
+//   modules).
 
-package struct IDMap<Value> {
+@usableFromInline package struct IDMap<Value> {
     @usableFromInline
     struct Entry {
         @usableFromInline var key: UInt64
