@@ -101,19 +101,7 @@ public struct FlightRecorderEndpoint<Context: RequestContext>: RouterMiddleware 
 
     /// Whether `address` is this machine: IPv4 127/8, IPv6 ::1, IPv4-mapped 127/8, Unix sockets.
     static func isLoopback(_ address: SocketAddress) -> Bool {
-        switch address {
-        case .unixDomainSocket:
-            return true
-        case .v4(let v4):
-            let host = UInt32(bigEndian: v4.address.sin_addr.s_addr)
-            return host >> 24 == 127
-        case .v6(let v6):
-            let bytes = withUnsafeBytes(of: v6.address.sin6_addr) { Array($0) }
-            guard bytes.count == 16 else { return false }
-            if bytes[0..<15].allSatisfy({ $0 == 0 }) && bytes[15] == 1 { return true }
-            let mapped = bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF
-            return mapped && bytes[12] == 127
-        }
+        PeerAddress.isLoopback(ipAddress: address.ipAddress)
     }
 
     static func text(_ status: HTTPResponse.Status, _ message: String, retry: Bool = false) -> Response {

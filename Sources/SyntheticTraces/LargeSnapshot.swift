@@ -11,13 +11,13 @@ import Darwin
 #endif
 import TraceFormat
 
-public enum LargeSnapshot {
-    public struct Stats {
-        public var fileBytes: Int
-        public var events: Int
+package enum LargeSnapshot {
+    package struct Stats {
+        package var fileBytes: Int
+        package var events: Int
     }
 
-    public static func write(path: String, targetBytes: Int) throws -> Stats {
+    package static func write(path: String, targetBytes: Int) throws -> Stats {
         guard let file = fopen(path, "wb") else { throw IOError("\(path): \(String(cString: strerror(errno)))") }
         defer { fclose(file) }
         let threads: [UInt64] = (0..<8).map { 9000 + UInt64($0) }

@@ -40,7 +40,7 @@ public enum Scenarios {
     }
 
     /// Every committed fixture: file name under Fixtures/ and how to make it.
-    public static let fixtures: [(name: String, make: @Sendable () throws -> [UInt8])] = [
+    package static let fixtures: [(name: String, make: @Sendable () throws -> [UInt8])] = [
         ("ping-slow-request.out", pingSlowRequest),
         ("small.out", small),
         ("actor-contention.out", actorContention),
@@ -48,7 +48,7 @@ public enum Scenarios {
 
     /// The article: one /ping request does 100 sleeps of 10 ms, then spawns 100 tasks onto
     /// the 2 worker threads and sleeps 1 s; fast requests come before and after it.
-    public static func pingSlowRequest() throws -> [UInt8] {
+    static func pingSlowRequest() throws -> [UInt8] {
         let chunkBytes = 16 << 10
         let out = SnapshotAssembler(chunkBytes: chunkBytes)
         var rng = SeededRandom(seed: 0x5EED_0001)
@@ -96,7 +96,7 @@ public enum Scenarios {
 
     /// Small and dense: every record kind (actor hops included), a blocking region giving a wait its reason, tiny
     /// chunks (many frames), for byte-by-byte truncation and corruption tests.
-    public static func small() throws -> [UInt8] {
+    package static func small() throws -> [UInt8] {
         let chunkBytes = 40
         let out = SnapshotAssembler(chunkBytes: chunkBytes)
         var rng = SeededRandom(seed: 0x5EED_0002)
@@ -138,7 +138,7 @@ public enum Scenarios {
     /// Actor contention: one `GET /order` spawns 40 tasks that each spend 2 ms inside one
     /// `Inventory` actor, then sleeps 50 ms; ~80 ms of the request is the tasks taking turns on
     /// the actor, not waiting for one of the 2 worker threads.
-    public static func actorContention() throws -> [UInt8] {
+    static func actorContention() throws -> [UInt8] {
         let chunkBytes = 8 << 10
         let out = SnapshotAssembler(chunkBytes: chunkBytes)
         var rng = SeededRandom(seed: 0x5EED_0003)

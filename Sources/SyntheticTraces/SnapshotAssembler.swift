@@ -21,9 +21,9 @@ public final class SnapshotAssembler {
     private var sealed: [EventChunkBuilder] = []
     private let chunkBytes: Int
     public private(set) var eventCount = 0
-    public var window = WindowState()
+    package var window = WindowState()
     /// Stacks the events refer to by id (written in a stacks frame when not empty).
-    public var stacks: [(id: UInt64, frames: [SnapshotStackFrame])] = []
+    package var stacks: [(id: UInt64, frames: [SnapshotStackFrame])] = []
     public var header = SnapshotHeader()
 
     public init(chunkBytes: Int) {
@@ -63,7 +63,7 @@ public final class SnapshotAssembler {
     }
 
     /// Seals every open chunk and hands out all sealed chunks sorted by base time.
-    public func drainChunks() -> [EventChunkBuilder] {
+    func drainChunks() -> [EventChunkBuilder] {
         sealed.append(contentsOf: openChunks)
         openChunks.removeAll()
         openIndex.removeAll()

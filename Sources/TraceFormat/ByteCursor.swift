@@ -5,33 +5,33 @@
 //   past the end; nothing here can trap on any input.
 // - `offset` counts bytes consumed from the start of the payload, for error messages.
 
-public struct FormatError: Error, Equatable, CustomStringConvertible {
+package struct FormatError: Error, Equatable, CustomStringConvertible {
     /// Offset within the payload (or file, for framing errors) where decoding failed.
-    public var offset: Int
-    public var message: String
-    public init(offset: Int, _ message: String) {
+    package var offset: Int
+    package var message: String
+    package init(offset: Int, _ message: String) {
         self.offset = offset
         self.message = message
     }
-    public var description: String { "offset \(offset): \(message)" }
+    package var description: String { "offset \(offset): \(message)" }
 }
 
-public struct ByteCursor {
-    public let bytes: [UInt8]
-    public private(set) var offset: Int
+struct ByteCursor {
+    let bytes: [UInt8]
+    private(set) var offset: Int
     private let end: Int
 
-    public init(_ bytes: [UInt8], offset: Int = 0, end: Int? = nil) {
+    init(_ bytes: [UInt8], offset: Int = 0, end: Int? = nil) {
         self.bytes = bytes
         self.offset = offset
         self.end = min(end ?? bytes.count, bytes.count)
     }
 
-    public var isAtEnd: Bool { offset >= end }
-    public var remaining: Int { end - offset }
+    var isAtEnd: Bool { offset >= end }
+    var remaining: Int { end - offset }
 
     @inline(__always)
-    public mutating func byte() throws -> UInt8 {
+    mutating func byte() throws -> UInt8 {
         guard offset < end else { throw FormatError(offset: offset, "unexpected end of data") }
         let b = bytes[offset]
         offset += 1
@@ -39,7 +39,7 @@ public struct ByteCursor {
     }
 
     @inline(__always)
-    public mutating func uvarint() throws -> UInt64 {
+    mutating func uvarint() throws -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         let start = offset
@@ -56,13 +56,13 @@ public struct ByteCursor {
     }
 
     @inline(__always)
-    public mutating func svarint() throws -> Int64 {
+    mutating func svarint() throws -> Int64 {
         Varint.unzigzag(try uvarint())
     }
 
     /// A uvarint that must fit in `Int` and be at most `limit` (lengths, counts).
     @inline(__always)
-    public mutating func count(limit: Int) throws -> Int {
+    mutating func count(limit: Int) throws -> Int {
         let start = offset
         let v = try uvarint()
         guard v <= UInt64(limit) else {
@@ -71,7 +71,7 @@ public struct ByteCursor {
         return Int(v)
     }
 
-    public mutating func bytes(_ n: Int) throws -> ArraySlice<UInt8> {
+    mutating func bytes(_ n: Int) throws -> ArraySlice<UInt8> {
         guard n >= 0, n <= remaining else {
             throw FormatError(offset: offset, "length \(n) runs past the end (\(remaining) bytes left)")
         }
@@ -80,7 +80,7 @@ public struct ByteCursor {
         return slice
     }
 
-    public mutating func skip(_ n: Int) throws {
+    mutating func skip(_ n: Int) throws {
         guard n >= 0, n <= remaining else {
             throw FormatError(offset: offset, "length \(n) runs past the end (\(remaining) bytes left)")
         }
@@ -88,27 +88,27 @@ public struct ByteCursor {
     }
 
     /// A length-prefixed UTF-8 string (invalid UTF-8 is repaired, not refused).
-    public mutating func string(limit: Int = 1 << 20) throws -> String {
+    mutating func string(limit: Int = 1 << 20) throws -> String {
         let n = try count(limit: limit)
         let s = try bytes(n)
         return String(decoding: s, as: UTF8.self)
     }
 
-    public mutating func uint32LE() throws -> UInt32 {
+    mutating func uint32LE() throws -> UInt32 {
         let s = try bytes(4)
         var v: UInt32 = 0
         for (i, b) in s.enumerated() { v |= UInt32(b) << (8 * UInt32(i)) }
         return v
     }
 
-    public mutating func uint64LE() throws -> UInt64 {
+    mutating func uint64LE() throws -> UInt64 {
         let s = try bytes(8)
         var v: UInt64 = 0
         for (i, b) in s.enumerated() { v |= UInt64(b) << (8 * UInt64(i)) }
         return v
     }
 
-    public mutating func float64LE() throws -> Double {
+    mutating func float64LE() throws -> Double {
         Double(bitPattern: try uint64LE())
     }
 }

@@ -12,38 +12,38 @@ import Glibc
 import Darwin
 #endif
 
-public struct IOError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct IOError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }
 
-public final class ByteSource {
+package final class ByteSource {
     private let fd: Int32
     private let ownsDescriptor: Bool
     private var buffer: [UInt8]
     private var start = 0
     private var end = 0
     private var eof = false
-    public private(set) var offset: Int64 = 0
+    package private(set) var offset: Int64 = 0
     private let blockSize: Int
     /// Bytes handed out so far plus bytes still buffered: how much was read from the descriptor.
-    public private(set) var bytesRead: Int64 = 0
+    private(set) var bytesRead: Int64 = 0
 
-    public init(fileDescriptor fd: Int32, ownsDescriptor: Bool = false, blockSize: Int = 1 << 20) {
+    package init(fileDescriptor fd: Int32, ownsDescriptor: Bool = false, blockSize: Int = 1 << 20) {
         self.fd = fd
         self.ownsDescriptor = ownsDescriptor
         self.blockSize = blockSize
         self.buffer = [UInt8](repeating: 0, count: blockSize)
     }
 
-    public convenience init(path: String) throws {
+    package convenience init(path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw IOError("\(path): \(String(cString: strerror(errno)))") }
         self.init(fileDescriptor: fd, ownsDescriptor: true)
     }
 
     /// Reads from memory (tests, in-process snapshots).
-    public init(bytes: [UInt8]) {
+    package init(bytes: [UInt8]) {
         self.fd = -1
         self.ownsDescriptor = false
         self.blockSize = max(1, bytes.count)
@@ -84,7 +84,7 @@ public final class ByteSource {
     }
 
     /// Up to `count` bytes; fewer only at the end of the input.
-    public func read(count: Int) throws -> [UInt8] {
+    package func read(count: Int) throws -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(min(count, 1 << 24))
         while out.count < count {
@@ -102,7 +102,7 @@ public final class ByteSource {
     }
 
     /// Reads the first bytes without consuming them (format detection).
-    public func peek(count: Int) throws -> [UInt8] {
+    package func peek(count: Int) throws -> [UInt8] {
         if end - start < count && !eof {
             if buffer.count < count { buffer.append(contentsOf: [UInt8](repeating: 0, count: count - buffer.count)) }
             try fill()

@@ -5,22 +5,22 @@
 // Invariant: every integer is written with the encodings `Schemas/snapshot-format.md` names
 // (uvarint, zigzag svarint, little-endian fixed width).
 
-public struct ByteWriter {
-    public var bytes: [UInt8]
+struct ByteWriter {
+    var bytes: [UInt8]
 
-    public init(capacity: Int = 256) {
+    init(capacity: Int = 256) {
         bytes = []
         bytes.reserveCapacity(capacity)
     }
 
-    public var count: Int { bytes.count }
+    var count: Int { bytes.count }
 
-    public mutating func byte(_ b: UInt8) { bytes.append(b) }
-    public mutating func uvarint(_ v: UInt64) { Varint.append(v, to: &bytes) }
-    public mutating func uvarint(_ v: Int) { Varint.append(UInt64(max(0, v)), to: &bytes) }
-    public mutating func svarint(_ v: Int64) { Varint.append(Varint.zigzag(v), to: &bytes) }
+    mutating func byte(_ b: UInt8) { bytes.append(b) }
+    mutating func uvarint(_ v: UInt64) { Varint.append(v, to: &bytes) }
+    mutating func uvarint(_ v: Int) { Varint.append(UInt64(max(0, v)), to: &bytes) }
+    mutating func svarint(_ v: Int64) { Varint.append(Varint.zigzag(v), to: &bytes) }
 
-    public mutating func string(_ s: String) {
+    mutating func string(_ s: String) {
         var s = s
         s.withUTF8 { utf8 in
             uvarint(utf8.count)
@@ -28,21 +28,21 @@ public struct ByteWriter {
         }
     }
 
-    public mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
-    public mutating func raw(_ b: UnsafeRawBufferPointer) { bytes.append(contentsOf: b) }
+    mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
+    mutating func raw(_ b: UnsafeRawBufferPointer) { bytes.append(contentsOf: b) }
 
-    public mutating func uint16LE(_ v: UInt16) {
+    mutating func uint16LE(_ v: UInt16) {
         bytes.append(UInt8(truncatingIfNeeded: v))
         bytes.append(UInt8(truncatingIfNeeded: v >> 8))
     }
 
-    public mutating func uint32LE(_ v: UInt32) {
+    mutating func uint32LE(_ v: UInt32) {
         for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) }
     }
 
-    public mutating func uint64LE(_ v: UInt64) {
+    mutating func uint64LE(_ v: UInt64) {
         for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) }
     }
 
-    public mutating func float64LE(_ v: Double) { uint64LE(v.bitPattern) }
+    mutating func float64LE(_ v: Double) { uint64LE(v.bitPattern) }
 }

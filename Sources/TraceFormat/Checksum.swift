@@ -5,8 +5,8 @@
 
 import CZlib
 
-public enum Checksum {
-    public static func crc32(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
+enum Checksum {
+    static func crc32(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return seed }
         var crc = UInt(seed)
         var p = base.assumingMemoryBound(to: UInt8.self)
@@ -21,11 +21,11 @@ public enum Checksum {
         return UInt32(truncatingIfNeeded: crc)
     }
 
-    public static func crc32(_ bytes: [UInt8], seed: UInt32 = 0) -> UInt32 {
+    static func crc32(_ bytes: [UInt8], seed: UInt32 = 0) -> UInt32 {
         bytes.withUnsafeBytes { crc32($0, seed: seed) }
     }
 
-    public static func crc32(_ bytes: ArraySlice<UInt8>, seed: UInt32 = 0) -> UInt32 {
+    static func crc32(_ bytes: ArraySlice<UInt8>, seed: UInt32 = 0) -> UInt32 {
         bytes.withUnsafeBytes { crc32($0, seed: seed) }
     }
 }

@@ -9,16 +9,16 @@
 
 import CZlib
 
-public struct CompressionError: Error, CustomStringConvertible {
-    public var description: String
+struct CompressionError: Error, CustomStringConvertible {
+    var description: String
 }
 
-public final class Deflater {
+final class Deflater {
     private var stream = z_stream()
-    public let level: Int32
+    let level: Int32
 
     /// Level 1 is fastest; 6 is zlib's default (about 15% smaller on event chunks, 4x slower).
-    public init(level: Int32 = 6) throws {
+    init(level: Int32 = 6) throws {
         self.level = level
         let rc = tx_deflateInit(&stream, level)
         guard rc == Z_OK else { throw CompressionError(description: "deflateInit failed (\(rc))") }
@@ -27,7 +27,7 @@ public final class Deflater {
     deinit { deflateEnd(&stream) }
 
     /// Compresses `input` and returns the zlib stream (header, deflate data, Adler-32).
-    public func compress(_ input: UnsafeRawBufferPointer) throws -> [UInt8] {
+    func compress(_ input: UnsafeRawBufferPointer) throws -> [UInt8] {
         deflateReset(&stream)
         let bound = Int(deflateBound(&stream, uLong(input.count)))
         var output = [UInt8](repeating: 0, count: bound)
@@ -47,15 +47,15 @@ public final class Deflater {
         return output
     }
 
-    public func compress(_ input: [UInt8]) throws -> [UInt8] {
+    func compress(_ input: [UInt8]) throws -> [UInt8] {
         try input.withUnsafeBytes { try compress($0) }
     }
 }
 
-public final class Inflater {
+final class Inflater {
     private var stream = z_stream()
 
-    public init() throws {
+    init() throws {
         let rc = tx_inflateInit(&stream)
         guard rc == Z_OK else { throw CompressionError(description: "inflateInit failed (\(rc))") }
     }
@@ -63,7 +63,7 @@ public final class Inflater {
     deinit { inflateEnd(&stream) }
 
     /// Inflates `input` into exactly `rawLength` bytes.
-    public func inflate(_ input: ArraySlice<UInt8>, rawLength: Int) throws -> [UInt8] {
+    func inflate(_ input: ArraySlice<UInt8>, rawLength: Int) throws -> [UInt8] {
         inflateReset(&stream)
         var output = [UInt8](repeating: 0, count: rawLength)
         try input.withUnsafeBytes { inp in

@@ -6,12 +6,12 @@
 // - The payload is exactly what `EventDecoder` reads: chunk header, then records.
 
 public struct EventChunkBuilder {
-    public let header: EventChunkHeader
-    public private(set) var bytes: [UInt8]
-    public private(set) var eventCount = 0
-    public private(set) var lastTicks: UInt64
+    package let header: EventChunkHeader
+    package private(set) var bytes: [UInt8]
+    package private(set) var eventCount = 0
+    package private(set) var lastTicks: UInt64
 
-    public init(thread: UInt64, sequence: UInt64, baseTicks: UInt64) {
+    package init(thread: UInt64, sequence: UInt64, baseTicks: UInt64) {
         let header = EventChunkHeader(thread: thread, sequence: sequence, baseTicks: baseTicks)
         self.header = header
         lastTicks = baseTicks
@@ -19,7 +19,7 @@ public struct EventChunkBuilder {
         append(maxLength: EventChunkHeader.maxLength) { header.write(at: $0) }
     }
 
-    public var count: Int { bytes.count }
+    package var count: Int { bytes.count }
 
     private mutating func append(maxLength: Int, _ encode: (UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>) {
         let old = bytes.count
@@ -148,7 +148,7 @@ public struct EventChunkBuilder {
     }
 
     /// actorWait or actorRun of `task` on `actor` (0: the generic executor), type name `type`.
-    public mutating func actor(_ kind: EventKind, at t: UInt64, task: UInt64, actor: UInt64, type: UInt64) {
+    package mutating func actor(_ kind: EventKind, at t: UInt64, task: UInt64, actor: UInt64, type: UInt64) {
         precondition(kind == .actorWait || kind == .actorRun, "not an actor record")
         let dt = delta(t)
         append(maxLength: EventKind.maxFixedLength) {

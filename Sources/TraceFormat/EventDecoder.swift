@@ -7,48 +7,48 @@
 
 /// A decoded string reference. Inline bytes are a range of the payload (`EventDecoder.payload`),
 /// so decoded events stay plain values, copied without reference counting.
-public enum DecodedString: Equatable, Sendable {
+package enum DecodedString: Equatable, Sendable {
     case none
     case interned(UInt64)
     case inline(Range<Int>)
 }
 
-public struct DecodedEvent: Equatable, Sendable {
-    public var kind: EventKind
-    public var ticks: UInt64
+package struct DecodedEvent: Equatable, Sendable {
+    package var kind: EventKind
+    package var ticks: UInt64
     /// The task the record is about (0 none).
-    public var task: UInt64 = 0
+    package var task: UInt64 = 0
     /// parent (taskCreated), waker (taskRunnable), stack (regionBegin, taskOrigin), cpuNs
     /// (jobCPUTime), actor (actorWait, actorRun).
-    public var other: UInt64 = 0
+    package var other: UInt64 = 0
     /// name (taskCreated, region*, counter*, threadName), reason (taskBlocked), category (log),
     /// type name (actorWait, actorRun).
-    public var name: DecodedString = .none
+    package var name: DecodedString = .none
     /// group (taskCreated).
-    public var group: DecodedString = .none
+    package var group: DecodedString = .none
     /// scope (taskOrigin): the logical task the task is created in.
-    public var scope: UInt64 = 0
+    package var scope: UInt64 = 0
     /// message (log): a range of the payload.
-    public var message: Range<Int> = 0..<0
-    public var intValue: Int64 = 0
-    public var floatValue: Double = 0
-    public var isFloat: Bool = false
+    package var message: Range<Int> = 0..<0
+    package var intValue: Int64 = 0
+    package var floatValue: Double = 0
+    package var isFloat: Bool = false
 
-    public init(kind: EventKind, ticks: UInt64) {
+    package init(kind: EventKind, ticks: UInt64) {
         self.kind = kind
         self.ticks = ticks
     }
 }
 
-public struct EventDecoder {
-    public let header: EventChunkHeader
+package struct EventDecoder {
+    package let header: EventChunkHeader
     /// The payload being decoded; inline strings and log messages are ranges of it.
-    public let payload: [UInt8]
+    package let payload: [UInt8]
     private var cursor: ByteCursor
     private var ticks: UInt64
-    public private(set) var skippedRecords = 0
+    package private(set) var skippedRecords = 0
 
-    public init(payload: [UInt8]) throws {
+    package init(payload: [UInt8]) throws {
         self.payload = payload
         var c = ByteCursor(payload)
         header = try EventChunkHeader.decode(&c)
@@ -56,7 +56,7 @@ public struct EventDecoder {
         ticks = header.baseTicks
     }
 
-    public var offset: Int { cursor.offset }
+    package var offset: Int { cursor.offset }
 
     /// Record kinds by kind byte: one load per record instead of the enum's raw-value switch.
     private static let kinds: [EventKind?] = (0..<256).map { EventKind(rawValue: UInt8($0)) }
@@ -72,7 +72,7 @@ public struct EventDecoder {
         return .inline(start..<cursor.offset)
     }
 
-    public mutating func next() throws -> DecodedEvent? {
+    package mutating func next() throws -> DecodedEvent? {
         var e = DecodedEvent(kind: .taskEnded, ticks: 0)
         return try next(into: &e) ? e : nil
     }

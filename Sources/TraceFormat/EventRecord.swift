@@ -16,7 +16,7 @@
 // - A kind's fields are those of its row in Schemas/snapshot-format.md (section 7), whose
 //   "Changing the format" checklist lists every file that encodes or decodes records.
 
-public enum EventKind: UInt8, CaseIterable, Sendable {
+@usableFromInline package enum EventKind: UInt8, CaseIterable, Sendable {
     /// task, parent (0 none), name, group
     case taskCreated = 0x01
     /// task
@@ -67,18 +67,18 @@ public enum EventKind: UInt8, CaseIterable, Sendable {
     case taskSuspension = 0x43
 
     /// The largest number of bytes any record takes, inline strings excluded.
-    public static let maxFixedLength = 1 + 5 * Varint.maxLength
+    package static let maxFixedLength = 1 + 5 * Varint.maxLength
 }
 
 /// A string field: `id << 1` for an interned string, `length << 1 | 1` followed by the bytes
 /// for an inline one.
-public enum StringRef {
+@usableFromInline package enum StringRef {
     @inlinable @inline(__always)
-    public static func interned(_ id: UInt64) -> UInt64 { id << 1 }
+    package static func interned(_ id: UInt64) -> UInt64 { id << 1 }
 
     /// Writes an inline string reference (tag and bytes).
     @inlinable @inline(__always)
-    public static func writeInline(_ utf8: UnsafeRawBufferPointer, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+    package static func writeInline(_ utf8: UnsafeRawBufferPointer, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         let q = Varint.write(UInt64(utf8.count) << 1 | 1, at: p)
         return copyBytes(utf8, to: q)
     }
@@ -88,7 +88,7 @@ public enum StringRef {
 /// short messages) are copied with at most two overlapping loads and stores of each width
 /// instead of a call to memmove, which cost a log ~3 ns; nothing outside `bytes` is read.
 @inlinable @inline(__always)
-public func copyBytes(_ bytes: UnsafeRawBufferPointer, to q: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+package func copyBytes(_ bytes: UnsafeRawBufferPointer, to q: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
     let n = bytes.count
     guard n > 0, let src = bytes.baseAddress else { return q }
     let dst = UnsafeMutableRawPointer(q)
@@ -108,26 +108,26 @@ public func copyBytes(_ bytes: UnsafeRawBufferPointer, to q: UnsafeMutablePointe
 
 /// Pointer encoders of each record, for the recorder's hot path and for tests and fixtures.
 /// Each returns the position after the record.
-public enum EventRecord {
+@usableFromInline package enum EventRecord {
     @inlinable @inline(__always)
-    public static func header(_ kind: EventKind, dt: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+    package static func header(_ kind: EventKind, dt: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         p.pointee = kind.rawValue
         return Varint.write(dt, at: p + 1)
     }
 
     @inlinable @inline(__always)
-    public static func task(_ kind: EventKind, dt: UInt64, task: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+    package static func task(_ kind: EventKind, dt: UInt64, task: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         Varint.write(task, at: header(kind, dt: dt, at: p))
     }
 
     /// taskRunnable with its waker, taskBlocked with an interned reason, jobCPUTime with ns.
     @inlinable @inline(__always)
-    public static func task(_ kind: EventKind, dt: UInt64, task: UInt64, _ field: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+    package static func task(_ kind: EventKind, dt: UInt64, task: UInt64, _ field: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         Varint.write(field, at: Varint.write(task, at: header(kind, dt: dt, at: p)))
     }
 
     @inlinable @inline(__always)
-    public static func regionBegin(dt: UInt64, task: UInt64, nameRef: UInt64, stack: UInt64, blocking: Bool = false,
+    package static func regionBegin(dt: UInt64, task: UInt64, nameRef: UInt64, stack: UInt64, blocking: Bool = false,
                                    at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         var q = header(blocking ? .blockingRegionBegin : .regionBegin, dt: dt, at: p)
         q = Varint.write(task, at: q)
@@ -136,17 +136,17 @@ public enum EventRecord {
     }
 
     @inlinable @inline(__always)
-    public static func regionEnd(dt: UInt64, task: UInt64, nameRef: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+    package static func regionEnd(dt: UInt64, task: UInt64, nameRef: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         Varint.write(nameRef, at: Varint.write(task, at: header(.regionEnd, dt: dt, at: p)))
     }
 
     @inlinable @inline(__always)
-    public static func counter(dt: UInt64, nameRef: UInt64, value: Int64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+    package static func counter(dt: UInt64, nameRef: UInt64, value: Int64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         Varint.write(Varint.zigzag(value), at: Varint.write(nameRef, at: header(.counterInt, dt: dt, at: p)))
     }
 
     @inlinable @inline(__always)
-    public static func counter(dt: UInt64, nameRef: UInt64, value: Double, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+    package static func counter(dt: UInt64, nameRef: UInt64, value: Double, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         let q = Varint.write(nameRef, at: header(.counterFloat, dt: dt, at: p))
         var bits = value.bitPattern
         for i in 0..<8 {
@@ -158,7 +158,7 @@ public enum EventRecord {
 
     /// Log: the message is always inline (messages are rarely repeated).
     @inlinable @inline(__always)
-    public static func log(dt: UInt64, task: UInt64, categoryRef: UInt64, message: UnsafeRawBufferPointer, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+    package static func log(dt: UInt64, task: UInt64, categoryRef: UInt64, message: UnsafeRawBufferPointer, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         var q = header(.log, dt: dt, at: p)
         q = Varint.write(task, at: q)
         q = Varint.write(categoryRef, at: q)
@@ -172,7 +172,7 @@ public enum EventRecord {
     /// returned is after the first `count` (the bytes beyond belong to no record until the
     /// next one overwrites them).
     @inlinable @inline(__always)
-    public static func log(dt: UInt64, task: UInt64, categoryRef: UInt64, messageWords: (UInt64, UInt64), count: Int,
+    package static func log(dt: UInt64, task: UInt64, categoryRef: UInt64, messageWords: (UInt64, UInt64), count: Int,
                            at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         var q = header(.log, dt: dt, at: p)
         q = Varint.write(task, at: q)
@@ -187,21 +187,21 @@ public enum EventRecord {
     /// actorWait or actorRun: `task`, the executor identity `actor`, the interned type name.
     /// The fields' length is one byte: three varints never reach 128 bytes.
     @inlinable @inline(__always)
-    public static func actor(_ kind: EventKind, dt: UInt64, task: UInt64, actor: UInt64, typeRef: UInt64,
+    package static func actor(_ kind: EventKind, dt: UInt64, task: UInt64, actor: UInt64, typeRef: UInt64,
                              at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         threeFields(kind, dt: dt, task, actor, typeRef, at: p)
     }
 
     /// taskOrigin: `task`, its creation `stack` id, the logical task `scope` it is created in.
     @inlinable @inline(__always)
-    public static func taskOrigin(dt: UInt64, task: UInt64, stack: UInt64, scope: UInt64,
+    package static func taskOrigin(dt: UInt64, task: UInt64, stack: UInt64, scope: UInt64,
                                   at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         threeFields(.taskOrigin, dt: dt, task, stack, scope, at: p)
     }
 
     /// taskSuspension: `task`, the `stack` id of its resume point.
     @inlinable @inline(__always)
-    public static func taskSuspension(dt: UInt64, task: UInt64, stack: UInt64,
+    package static func taskSuspension(dt: UInt64, task: UInt64, stack: UInt64,
                                       at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         var q = header(.taskSuspension, dt: dt, at: p)
         let lengthByte = q
@@ -226,7 +226,7 @@ public enum EventRecord {
     /// Task creation with inline or interned name and group references already encoded by
     /// the caller (`nameRef`/`groupRef` as `StringRef` values, inline bytes following).
     @inlinable @inline(__always)
-    public static func taskCreated(dt: UInt64, task: UInt64, parent: UInt64,
+    package static func taskCreated(dt: UInt64, task: UInt64, parent: UInt64,
                                    name: UnsafeRawBufferPointer?, nameID: UInt64,
                                    group: UnsafeRawBufferPointer?, groupID: UInt64,
                                    at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
@@ -240,26 +240,26 @@ public enum EventRecord {
 }
 
 /// The start of every events payload.
-public struct EventChunkHeader: Equatable, Sendable {
-    public var thread: UInt64
+@usableFromInline package struct EventChunkHeader: Equatable, Sendable {
+    @usableFromInline package var thread: UInt64
     /// Per-thread chunk counter, starting at 0: a gap means chunks of that thread were evicted.
-    public var sequence: UInt64
-    public var baseTicks: UInt64
+    @usableFromInline package var sequence: UInt64
+    @usableFromInline package var baseTicks: UInt64
 
-    public init(thread: UInt64, sequence: UInt64, baseTicks: UInt64) {
+    package init(thread: UInt64, sequence: UInt64, baseTicks: UInt64) {
         self.thread = thread
         self.sequence = sequence
         self.baseTicks = baseTicks
     }
 
-    public static let maxLength = 3 * Varint.maxLength
+    package static let maxLength = 3 * Varint.maxLength
 
     @inlinable
-    public func write(at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+    package func write(at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         Varint.write(baseTicks, at: Varint.write(sequence, at: Varint.write(thread, at: p)))
     }
 
-    public static func decode(_ c: inout ByteCursor) throws -> EventChunkHeader {
+    static func decode(_ c: inout ByteCursor) throws -> EventChunkHeader {
         EventChunkHeader(thread: try c.uvarint(), sequence: try c.uvarint(), baseTicks: try c.uvarint())
     }
 }

@@ -9,7 +9,7 @@
 // - The end frame is last; a file without one was cut short.
 // - Payloads are at most `maxPayload` bytes stored and raw; larger lengths are damage.
 
-public enum FrameKind: UInt8, Sendable {
+package enum FrameKind: UInt8, Sendable {
     case strings = 1
     case stacks = 2
     case windowState = 3
@@ -17,21 +17,21 @@ public enum FrameKind: UInt8, Sendable {
     case end = 0xFF
 }
 
-public struct FrameHeader: Equatable, Sendable {
-    public static let length = 16
-    public static let maxPayload = 64 << 20
-    public static let compressedFlag: UInt8 = 1
+struct FrameHeader: Equatable, Sendable {
+    static let length = 16
+    static let maxPayload = 64 << 20
+    static let compressedFlag: UInt8 = 1
 
-    public var kind: UInt8
-    public var flags: UInt8
-    public var storedLength: Int
-    public var rawLength: Int
-    public var crc: UInt32
+    var kind: UInt8
+    var flags: UInt8
+    var storedLength: Int
+    var rawLength: Int
+    var crc: UInt32
 
-    public var isCompressed: Bool { flags & Self.compressedFlag != 0 }
+    var isCompressed: Bool { flags & Self.compressedFlag != 0 }
 
     /// Encodes a header for `stored` bytes, computing the CRC.
-    public static func encode(kind: UInt8, flags: UInt8, stored: UnsafeRawBufferPointer, rawLength: Int) -> [UInt8] {
+    static func encode(kind: UInt8, flags: UInt8, stored: UnsafeRawBufferPointer, rawLength: Int) -> [UInt8] {
         var w = ByteWriter(capacity: length)
         w.byte(kind)
         w.byte(flags)
@@ -44,7 +44,7 @@ public struct FrameHeader: Equatable, Sendable {
     }
 
     /// Decodes the 16 header bytes (not yet checking the CRC, which needs the payload).
-    public static func decode(_ b: [UInt8]) throws -> FrameHeader {
+    static func decode(_ b: [UInt8]) throws -> FrameHeader {
         var c = ByteCursor(b)
         let kind = try c.byte()
         let flags = try c.byte()
@@ -66,7 +66,7 @@ public struct FrameHeader: Equatable, Sendable {
     }
 
     /// Whether `stored` matches the CRC, given the header's own first 12 bytes.
-    public func checks(headerBytes: [UInt8], stored: ArraySlice<UInt8>) -> Bool {
+    func checks(headerBytes: [UInt8], stored: ArraySlice<UInt8>) -> Bool {
         let seed = headerBytes.withUnsafeBytes { Checksum.crc32(UnsafeRawBufferPointer(rebasing: $0[0..<12])) }
         return Checksum.crc32(stored, seed: seed) == crc
     }

@@ -10,34 +10,34 @@
 // - A stream that ends without an end frame is damage ("cut short").
 // - Memory: one frame at a time.
 
-public struct Frame: Sendable {
-    public var kind: UInt8
+package struct Frame: Sendable {
+    package var kind: UInt8
     /// Offset of the frame header in the file.
-    public var offset: Int64
-    public var payload: [UInt8]
-    public var storedLength: Int
-    public var knownKind: FrameKind? { FrameKind(rawValue: kind) }
+    package var offset: Int64
+    package var payload: [UInt8]
+    var storedLength: Int
+    package var knownKind: FrameKind? { FrameKind(rawValue: kind) }
 }
 
-public struct FrameDamage: Equatable, Sendable {
-    public var offset: Int64
-    public var message: String
+package struct FrameDamage: Equatable, Sendable {
+    package var offset: Int64
+    package var message: String
 }
 
-public final class FrameReader {
-    public let header: SnapshotHeader
-    public private(set) var damage: FrameDamage?
-    public private(set) var endSeen = false
+package final class FrameReader {
+    package let header: SnapshotHeader
+    package private(set) var damage: FrameDamage?
+    package private(set) var endSeen = false
     /// From the end frame, when seen.
-    public private(set) var declaredFrames: Int?
-    public private(set) var declaredEvents: Int?
-    public private(set) var framesRead = 0
-    public private(set) var storedBytes: Int64 = 0
-    public private(set) var rawBytes: Int64 = 0
+    private(set) var declaredFrames: Int?
+    package private(set) var declaredEvents: Int?
+    private(set) var framesRead = 0
+    package private(set) var storedBytes: Int64 = 0
+    package private(set) var rawBytes: Int64 = 0
     private let source: ByteSource
     private let inflater: Inflater
 
-    public init(source: ByteSource) throws {
+    package init(source: ByteSource) throws {
         self.source = source
         self.inflater = try Inflater()
         let fixed = try source.read(count: SnapshotHeader.fixedLength)
@@ -50,14 +50,14 @@ public final class FrameReader {
         storedBytes = Int64(SnapshotHeader.fixedLength + length)
     }
 
-    public var offset: Int64 { source.offset }
+    package var offset: Int64 { source.offset }
 
     private func fail(_ at: Int64, _ message: String) -> Frame? {
         damage = FrameDamage(offset: at, message: message)
         return nil
     }
 
-    public func next() throws -> Frame? {
+    package func next() throws -> Frame? {
         guard damage == nil, !endSeen else { return nil }
         let at = source.offset
         let headerBytes = try source.read(count: FrameHeader.length)
@@ -97,7 +97,7 @@ public final class FrameReader {
     }
 
     /// Records damage found while decoding a frame's content.
-    public func markDamaged(offset: Int64, message: String) {
+    package func markDamaged(offset: Int64, message: String) {
         if damage == nil { damage = FrameDamage(offset: offset, message: message) }
     }
 }

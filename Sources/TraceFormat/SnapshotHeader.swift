@@ -12,13 +12,13 @@
 public struct SnapshotHeader: Equatable, Sendable {
     /// `\x89 T X S \r \n \x1a \n`: the high byte catches 7-bit transfers, CR LF and LF catch
     /// line-ending conversion, ^Z stops `type` on DOS (the PNG trick).
-    public static let magic: [UInt8] = [0x89, 0x54, 0x58, 0x53, 0x0D, 0x0A, 0x1A, 0x0A]
-    public static let majorVersion: UInt16 = 1
-    public static let minorVersion: UInt16 = 1
+    package static let magic: [UInt8] = [0x89, 0x54, 0x58, 0x53, 0x0D, 0x0A, 0x1A, 0x0A]
+    static let majorVersion: UInt16 = 1
+    static let minorVersion: UInt16 = 1
     /// Magic, versions, field length, CRC.
-    public static let fixedLength = 20
+    static let fixedLength = 20
     /// Larger headers are refused as damage.
-    public static let maxFieldsLength = 1 << 20
+    static let maxFieldsLength = 1 << 20
 
     public var major: UInt16 = SnapshotHeader.majorVersion
     public var minor: UInt16 = SnapshotHeader.minorVersion
@@ -52,12 +52,12 @@ public struct SnapshotHeader: Equatable, Sendable {
 
     /// Nanoseconds on the monotonic clock at `ticks`.
     @inlinable
-    public func nanoseconds(ticks: UInt64) -> Int64 {
+    package func nanoseconds(ticks: UInt64) -> Int64 {
         let delta = Double(Int64(bitPattern: ticks &- anchorTicks))
         return Int64(anchorMonotonicNs) + Int64((delta * 1e9 / ticksPerSecond).rounded())
     }
 
-    public var versionString: String { "\(major).\(minor)" }
+    package var versionString: String { "\(major).\(minor)" }
 }
 
 public struct SnapshotField: Equatable, Sendable {
@@ -70,7 +70,7 @@ public struct SnapshotField: Equatable, Sendable {
 }
 
 /// Header field keys.
-public enum HeaderField: UInt64 {
+enum HeaderField: UInt64 {
     case clock = 1
     case process = 2
     case configuration = 3
@@ -80,7 +80,7 @@ public enum HeaderField: UInt64 {
 }
 
 extension SnapshotHeader {
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var fields = ByteWriter()
         func field(_ key: HeaderField, _ body: (inout ByteWriter) -> Void) {
             var value = ByteWriter()
@@ -131,7 +131,7 @@ extension SnapshotHeader {
 
     /// What `fixed` (the first 20 bytes) says about the rest: the fields' length and CRC.
     /// Throws for a wrong magic or a major version this reader cannot read.
-    public static func decodeFixed(_ fixed: [UInt8]) throws -> (major: UInt16, minor: UInt16, fieldsLength: Int, crc: UInt32) {
+    static func decodeFixed(_ fixed: [UInt8]) throws -> (major: UInt16, minor: UInt16, fieldsLength: Int, crc: UInt32) {
         guard fixed.count >= fixedLength else {
             throw FormatError(offset: fixed.count, "file ends inside the \(fixedLength)-byte header")
         }
@@ -154,7 +154,7 @@ extension SnapshotHeader {
     }
 
     /// Decodes the header fields (the bytes after the fixed part), checking their CRC.
-    public static func decode(major: UInt16, minor: UInt16, fields: [UInt8], crc: UInt32) throws -> SnapshotHeader {
+    package static func decode(major: UInt16, minor: UInt16, fields: [UInt8], crc: UInt32) throws -> SnapshotHeader {
         guard Checksum.crc32(fields) == crc else {
             throw FormatError(offset: fixedLength, "header checksum mismatch")
         }

@@ -8,22 +8,22 @@
 //   compression would not make it smaller.
 // - `finish()` writes the end frame with the totals; a file without it reads as truncated.
 
-public struct SnapshotTotals: Equatable, Sendable {
-    public var frames: Int = 0
-    public var eventsFrames: Int = 0
-    public var rawBytes: Int = 0
-    public var storedBytes: Int = 0
+package struct SnapshotTotals: Equatable, Sendable {
+    package var frames: Int = 0
+    var eventsFrames: Int = 0
+    package var rawBytes: Int = 0
+    package var storedBytes: Int = 0
 }
 
-public final class SnapshotWriter {
+package final class SnapshotWriter {
     private let sink: (UnsafeRawBufferPointer) throws -> Void
     private let deflater: Deflater?
-    public private(set) var totals = SnapshotTotals()
-    public private(set) var bytesWritten = 0
+    package private(set) var totals = SnapshotTotals()
+    package private(set) var bytesWritten = 0
     private var finished = false
 
     /// `sink` receives the file's bytes in order. `compressionLevel` 0 stores frames as they are.
-    public init(header: SnapshotHeader, compressionLevel: Int32 = 6,
+    package init(header: SnapshotHeader, compressionLevel: Int32 = 6,
                 sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
         self.sink = sink
         self.deflater = compressionLevel > 0 ? try Deflater(level: compressionLevel) : nil
@@ -35,7 +35,7 @@ public final class SnapshotWriter {
         bytesWritten += bytes.count
     }
 
-    public func writeFrame(_ kind: FrameKind, payload: UnsafeRawBufferPointer) throws {
+    package func writeFrame(_ kind: FrameKind, payload: UnsafeRawBufferPointer) throws {
         precondition(!finished, "frame written after finish()")
         var flags: UInt8 = 0
         var compressed: [UInt8] = []
@@ -60,12 +60,12 @@ public final class SnapshotWriter {
         if kind == .events { totals.eventsFrames += 1 }
     }
 
-    public func writeFrame(_ kind: FrameKind, payload: [UInt8]) throws {
+    package func writeFrame(_ kind: FrameKind, payload: [UInt8]) throws {
         try payload.withUnsafeBytes { try writeFrame(kind, payload: $0) }
     }
 
     /// Writes the end frame: frame count and events count so far.
-    public func finish(eventCount: Int) throws {
+    package func finish(eventCount: Int) throws {
         var w = ByteWriter()
         w.uvarint(totals.frames)
         w.uvarint(eventCount)
@@ -75,10 +75,10 @@ public final class SnapshotWriter {
 }
 
 /// Accumulates a snapshot in memory.
-public final class ByteSink: @unchecked Sendable {
+package final class ByteSink: @unchecked Sendable {
     // Sendable is unchecked because the byte array is only mutated by the single writer that
     // owns this sink during `SnapshotWriter`'s lifetime; it is read after writing finished.
-    public private(set) var bytes: [UInt8] = []
-    public init() {}
-    public func append(_ b: UnsafeRawBufferPointer) { bytes.append(contentsOf: b) }
+    package private(set) var bytes: [UInt8] = []
+    package init() {}
+    package func append(_ b: UnsafeRawBufferPointer) { bytes.append(contentsOf: b) }
 }

@@ -8,12 +8,12 @@
 //   uvarint file string id, uvarint line)). Function and file ids refer to strings frames
 //   written before.
 
-public struct SnapshotStackFrame: Equatable, Sendable {
-    public var pc: UInt64
-    public var function: UInt64
-    public var file: UInt64
-    public var line: UInt64
-    public init(pc: UInt64, function: UInt64, file: UInt64 = 0, line: UInt64 = 0) {
+package struct SnapshotStackFrame: Equatable, Sendable {
+    package var pc: UInt64
+    package var function: UInt64
+    package var file: UInt64
+    package var line: UInt64
+    package init(pc: UInt64, function: UInt64, file: UInt64 = 0, line: UInt64 = 0) {
         self.pc = pc
         self.function = function
         self.file = file
@@ -21,8 +21,8 @@ public struct SnapshotStackFrame: Equatable, Sendable {
     }
 }
 
-public enum StringsFrame {
-    public static func encode(_ strings: [(id: UInt64, string: String)]) -> [UInt8] {
+package enum StringsFrame {
+    package static func encode(_ strings: [(id: UInt64, string: String)]) -> [UInt8] {
         var w = ByteWriter(capacity: strings.count * 16)
         for (id, s) in strings {
             w.uvarint(id)
@@ -31,7 +31,7 @@ public enum StringsFrame {
         return w.bytes
     }
 
-    public static func decode(_ payload: [UInt8], into body: (UInt64, String) -> Void) throws {
+    package static func decode(_ payload: [UInt8], into body: (UInt64, String) -> Void) throws {
         var c = ByteCursor(payload)
         while !c.isAtEnd {
             let id = try c.uvarint()
@@ -41,11 +41,11 @@ public enum StringsFrame {
     }
 }
 
-public enum StacksFrame {
+package enum StacksFrame {
     /// Frames per stack a reader accepts.
-    public static let maxFrames = 1024
+    package static let maxFrames = 1024
 
-    public static func encode(_ stacks: [(id: UInt64, frames: [SnapshotStackFrame])]) -> [UInt8] {
+    package static func encode(_ stacks: [(id: UInt64, frames: [SnapshotStackFrame])]) -> [UInt8] {
         var w = ByteWriter(capacity: stacks.count * 32)
         for (id, frames) in stacks {
             w.uvarint(id)
@@ -60,7 +60,7 @@ public enum StacksFrame {
         return w.bytes
     }
 
-    public static func decode(_ payload: [UInt8], into body: (UInt64, [SnapshotStackFrame]) -> Void) throws {
+    package static func decode(_ payload: [UInt8], into body: (UInt64, [SnapshotStackFrame]) -> Void) throws {
         var c = ByteCursor(payload)
         while !c.isAtEnd {
             let id = try c.uvarint()

@@ -7,23 +7,23 @@
 // - Signed values are zigzag-mapped first (0, -1, 1, -2 -> 0, 1, 2, 3).
 // - Writers never fail: callers guarantee `maxLength` bytes of room before writing.
 
-public enum Varint {
+@usableFromInline package enum Varint {
     /// Bytes a UInt64 can take at most.
-    public static let maxLength = 10
+    package static let maxLength = 10
 
     @inlinable @inline(__always)
-    public static func zigzag(_ v: Int64) -> UInt64 {
+    package static func zigzag(_ v: Int64) -> UInt64 {
         UInt64(bitPattern: (v << 1) ^ (v >> 63))
     }
 
     @inlinable @inline(__always)
-    public static func unzigzag(_ v: UInt64) -> Int64 {
+    static func unzigzag(_ v: UInt64) -> Int64 {
         Int64(bitPattern: v >> 1) ^ -Int64(bitPattern: v & 1)
     }
 
     /// Writes `value` at `p` and returns the position after it.
     @inlinable @inline(__always)
-    public static func write(_ value: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+    package static func write(_ value: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         var v = value
         var q = p
         while v >= 0x80 {
@@ -36,7 +36,7 @@ public enum Varint {
     }
 
     @inlinable
-    public static func length(of value: UInt64) -> Int {
+    package static func length(of value: UInt64) -> Int {
         var v = value
         var n = 1
         while v >= 0x80 {
@@ -48,7 +48,7 @@ public enum Varint {
 
     /// Appends `value` to a byte array.
     @inlinable
-    public static func append(_ value: UInt64, to bytes: inout [UInt8]) {
+    package static func append(_ value: UInt64, to bytes: inout [UInt8]) {
         var v = value
         while v >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)

@@ -7,17 +7,17 @@
 // - Everything listed was open at `SnapshotHeader.windowStartTicks`; a region's
 //   `beginTicks` may be earlier (it is clipped to the window by readers).
 
-public struct WindowState: Equatable, Sendable {
-    public struct Thread: Equatable, Sendable {
-        public var thread: UInt64
-        public var name: String
-        public init(thread: UInt64, name: String) {
+package struct WindowState: Equatable, Sendable {
+    package struct Thread: Equatable, Sendable {
+        package var thread: UInt64
+        package var name: String
+        package init(thread: UInt64, name: String) {
             self.thread = thread
             self.name = name
         }
     }
 
-    public enum TaskStateAtStart: Equatable, Sendable {
+    package enum TaskStateAtStart: Equatable, Sendable {
         case unknown
         case running(thread: UInt64)
         case runnable
@@ -25,13 +25,13 @@ public struct WindowState: Equatable, Sendable {
         case syscall(thread: UInt64)
     }
 
-    public struct Task: Equatable, Sendable {
-        public var task: UInt64
-        public var parent: UInt64
-        public var name: String
-        public var group: String
-        public var state: TaskStateAtStart
-        public init(task: UInt64, parent: UInt64, name: String, group: String, state: TaskStateAtStart) {
+    package struct Task: Equatable, Sendable {
+        package var task: UInt64
+        package var parent: UInt64
+        package var name: String
+        package var group: String
+        package var state: TaskStateAtStart
+        package init(task: UInt64, parent: UInt64, name: String, group: String, state: TaskStateAtStart) {
             self.task = task
             self.parent = parent
             self.name = name
@@ -40,15 +40,15 @@ public struct WindowState: Equatable, Sendable {
         }
     }
 
-    public struct Region: Equatable, Sendable {
-        public var task: UInt64
-        public var thread: UInt64
-        public var name: String
-        public var stack: UInt64
-        public var beginTicks: UInt64
+    package struct Region: Equatable, Sendable {
+        package var task: UInt64
+        package var thread: UInt64
+        package var name: String
+        package var stack: UInt64
+        package var beginTicks: UInt64
         /// A blocking region (`Trace.withBlockingRegion`): it names the task's waits.
-        public var blocking: Bool
-        public init(task: UInt64, thread: UInt64, name: String, stack: UInt64 = 0, beginTicks: UInt64, blocking: Bool = false) {
+        package var blocking: Bool
+        package init(task: UInt64, thread: UInt64, name: String, stack: UInt64 = 0, beginTicks: UInt64, blocking: Bool = false) {
             self.task = task
             self.thread = thread
             self.name = name
@@ -58,17 +58,17 @@ public struct WindowState: Equatable, Sendable {
         }
     }
 
-    public var threads: [Thread] = []
-    public var tasks: [Task] = []
-    public var regions: [Region] = []
+    package var threads: [Thread] = []
+    package var tasks: [Task] = []
+    package var regions: [Region] = []
 
-    public init(threads: [Thread] = [], tasks: [Task] = [], regions: [Region] = []) {
+    package init(threads: [Thread] = [], tasks: [Task] = [], regions: [Region] = []) {
         self.threads = threads
         self.tasks = tasks
         self.regions = regions
     }
 
-    public var isEmpty: Bool { threads.isEmpty && tasks.isEmpty && regions.isEmpty }
+    package var isEmpty: Bool { threads.isEmpty && tasks.isEmpty && regions.isEmpty }
 
     enum RecordKind: UInt8, CaseIterable {
         case thread = 1
@@ -80,7 +80,7 @@ public struct WindowState: Equatable, Sendable {
         case unknown = 0, running = 1, runnable = 2, blocked = 3, syscall = 4
     }
 
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var w = ByteWriter()
         for t in threads {
             w.byte(RecordKind.thread.rawValue)
@@ -119,7 +119,7 @@ public struct WindowState: Equatable, Sendable {
         return w.bytes
     }
 
-    public static func decode(_ payload: [UInt8]) throws -> WindowState {
+    package static func decode(_ payload: [UInt8]) throws -> WindowState {
         var s = WindowState()
         var c = ByteCursor(payload)
         while !c.isAtEnd {

@@ -41,36 +41,36 @@ public struct OutputBuffer {
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 
     @inlinable @inline(__always)
-    public mutating func write(_ s: StaticString) {
+    package mutating func write(_ s: StaticString) {
         s.withUTF8Buffer { write(bytes: $0) }
     }
 
     @inline(__always)
-    public mutating func write(_ s: String) {
+    package mutating func write(_ s: String) {
         var s = s
         s.withUTF8 { write(bytes: $0) }
     }
 
     @inline(__always)
-    public mutating func write(byte: UInt8) {
+    package mutating func write(byte: UInt8) {
         bytes.append(byte)
         totalBytes += 1
     }
 
     @inline(__always)
-    public mutating func write(bytes buffer: UnsafeBufferPointer<UInt8>) {
+    @usableFromInline package mutating func write(bytes buffer: UnsafeBufferPointer<UInt8>) {
         bytes.append(contentsOf: buffer)
         totalBytes += Int64(buffer.count)
     }
 
-    public mutating func write(bytes array: [UInt8]) {
+    package mutating func write(bytes array: [UInt8]) {
         bytes.append(contentsOf: array)
         totalBytes += Int64(array.count)
     }
 
     /// Decimal integer, no allocation.
     @inline(__always)
-    public mutating func write(int value: Int64) {
+    package mutating func write(int value: Int64) {
         if value < 0 {
             write(byte: UInt8(ascii: "-"))
             write(uint: UInt64(bitPattern: 0 &- value))
@@ -80,7 +80,7 @@ public struct OutputBuffer {
     }
 
     @inline(__always)
-    public mutating func write(uint value: UInt64) {
+    package mutating func write(uint value: UInt64) {
         if value < 10 {
             write(byte: UInt8(truncatingIfNeeded: value) &+ 48)
             return
@@ -100,7 +100,7 @@ public struct OutputBuffer {
 
     /// Flushes when the buffer passed its threshold; call after each logical record.
     @inline(__always)
-    public mutating func flushIfNeeded() throws {
+    package mutating func flushIfNeeded() throws {
         if bytes.count >= flushThreshold { try flush() }
     }
 

@@ -32,7 +32,7 @@ public struct TraceEvent: Hashable, Sendable {
     public var timeNs: Int64
     public var kind: Kind
 
-    @inlinable public init(timeNs: Int64, _ kind: Kind) {
+    @inlinable package init(timeNs: Int64, _ kind: Kind) {
         self.timeNs = timeNs
         self.kind = kind
     }

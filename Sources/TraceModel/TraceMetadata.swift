@@ -35,7 +35,7 @@ public struct TraceMetadata: Sendable, Equatable {
     /// trigger fires at the end of the trace: only such a window holds the moment it fired.
     public var reachesTraceEnd = true
 
-    public init(format: String, version: String, startNs: Int64 = 0, endNs: Int64 = 0) {
+    package init(format: String, version: String, startNs: Int64 = 0, endNs: Int64 = 0) {
         self.format = format
         self.version = version
         self.startNs = startNs
@@ -56,7 +56,7 @@ public struct TraceMetadata: Sendable, Equatable {
 public struct KeyValue: Sendable, Equatable {
     public var key: String
     public var value: String
-    public init(_ key: String, _ value: String) {
+    package init(_ key: String, _ value: String) {
         self.key = key
         self.value = value
     }

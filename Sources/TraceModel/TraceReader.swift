@@ -15,7 +15,7 @@ public struct TraceDamage: Error, Sendable, Equatable, CustomStringConvertible {
     public var offset: Int64
     public var message: String
 
-    public init(file: String, offset: Int64, message: String) {
+    package init(file: String, offset: Int64, message: String) {
         self.file = file
         self.offset = offset
         self.message = message

@@ -13,7 +13,7 @@ public struct StackFrame: Hashable, Sendable {
     public var function: StringID
     public var file: StringID
     public var line: UInt32
-    @inlinable public init(function: StringID, file: StringID = .empty, line: UInt32 = 0) {
+    @inlinable package init(function: StringID, file: StringID = .empty, line: UInt32 = 0) {
         self.function = function
         self.file = file
         self.line = line
@@ -27,9 +27,9 @@ public final class TraceTables {
     public private(set) var stacks: [[StackFrame]] = [[]]
     private var stackIndex: [[StackFrame]: StackID] = [[]: .none]
 
-    public init() {}
+    package init() {}
 
-    public func intern(_ s: String) -> StringID {
+    package func intern(_ s: String) -> StringID {
         if let id = stringIndex[s] { return id }
         let id = StringID(UInt32(strings.count))
         strings.append(s)
@@ -47,7 +47,7 @@ public final class TraceTables {
         return id
     }
 
-    public func intern(stack frames: [StackFrame]) -> StackID {
+    package func intern(stack frames: [StackFrame]) -> StackID {
         if let id = stackIndex[frames] { return id }
         let id = StackID(UInt32(stacks.count))
         stacks.append(frames)

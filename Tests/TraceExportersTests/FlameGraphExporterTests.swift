@@ -3,7 +3,7 @@
 
 import Foundation
 import Testing
-import TraceExporters
+@testable import TraceExporters
 import TraceModel
 
 /// The frames of a flame graph SVG, read from their attributes and titles.

@@ -1,7 +1,7 @@
 // Specification of the folded stacks exporter and its frame escaping.
 
 import Testing
-import TraceExporters
+@testable import TraceExporters
 import TraceModel
 
 @Suite struct FoldedStacksExporterTests {

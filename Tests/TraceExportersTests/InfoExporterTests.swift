@@ -3,7 +3,7 @@
 import Foundation
 import SyntheticTraces
 import Testing
-import TraceExporters
+@testable import TraceExporters
 import TraceModel
 
 @Suite struct InfoExporterTests {

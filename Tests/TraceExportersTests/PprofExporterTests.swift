@@ -1,7 +1,7 @@
 // Specification of the pprof exporter: what `go tool pprof` gets from a trace.
 
 import Testing
-import TraceExporters
+@testable import TraceExporters
 import TraceModel
 
 /// Runs an exporter over a reader and returns its output bytes.

@@ -4,7 +4,7 @@
 import Benchmark
 import Foundation
 import BenchmarkFixtures
-import TraceFormat
+@_spi(Benchmarks) import TraceFormat
 import TraceModel
 import TraceReaders
 
@@ -28,8 +28,8 @@ let benchmarks: @Sendable () -> Void = {
         var p = buffer
         for i in benchmark.scaledIterations {
             if p - buffer > (64 << 10) - 64 { p = buffer }
-            p = EventRecord.regionBegin(dt: UInt64(i & 255), task: 7, nameRef: 10, stack: 0, at: p)
-            p = EventRecord.regionEnd(dt: 40, task: 7, nameRef: 10, at: p)
+            p = EncodingBenchmarkSupport.regionBegin(dt: UInt64(i & 255), task: 7, nameRef: 10, stack: 0, at: p)
+            p = EncodingBenchmarkSupport.regionEnd(dt: 40, task: 7, nameRef: 10, at: p)
         }
         blackHole(p)
     }

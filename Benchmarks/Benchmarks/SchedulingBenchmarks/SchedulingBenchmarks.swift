@@ -14,6 +14,8 @@ import FlightRecorder
 
 let executor = RecordingExecutor(threads: 1, name: "bench-worker")
 let recorder = FlightRecorder(configuration: FlightRecorderConfiguration(minAge: .zero, maxBytes: 16 << 20))
+let cpuTimeRecorder = FlightRecorder(configuration: FlightRecorderConfiguration(minAge: .zero, maxBytes: 16 << 20,
+                                                                               threadCPUTime: true))
 
 /// `count` job hops on the recording executor.
 func hops(_ count: Int) async {
@@ -85,14 +87,8 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("JobHop.3_RecordingOn_ThreadCPUTime",
               configuration: .init(metrics: metrics, scalingFactor: .kilo, thresholds: tolerance,
-                                   setup: {
-                                       try recorder.start()
-                                       ThreadCPUTime.isEnabled = true
-                                   },
-                                   teardown: {
-                                       ThreadCPUTime.isEnabled = false
-                                       recorder.stop()
-                                   })) { benchmark in
+                                   setup: { try cpuTimeRecorder.start() },
+                                   teardown: { cpuTimeRecorder.stop() })) { benchmark in
         await hops(benchmark.scaledIterations.count)
     }
 

@@ -75,7 +75,6 @@ enum Emit {
 
     /// taskCreated: `task` came into existence, child of `parent` (0 none), with interned
     /// `name` and `group` string ids (0: none).
-    @inlinable
     static func taskCreated(task: UInt64, parent: UInt64, name: UInt64, group: UInt64) {
         guard let s = reserve() else { return }
         let t = now(s)
@@ -86,7 +85,6 @@ enum Emit {
     }
 
     /// taskCreated with the name written inline (dynamic names); `group` is a string id.
-    @inlinable
     static func taskCreated(task: UInt64, parent: UInt64, inlineName: UnsafeRawBufferPointer, group: UInt64) {
         let name = clip(inlineName)
         guard let s = reserve(extra: name.count) else { return }
@@ -98,13 +96,11 @@ enum Emit {
     }
 
     /// taskEnded: `task` finished; no events of it follow.
-    @inlinable
     static func taskEnded(task: UInt64) {
         simple(.taskEnded, task: task)
     }
 
     /// taskRunnable: a job of `task` was enqueued by `waker` (0 unknown); it waits for a thread.
-    @inlinable
     static func taskRunnable(task: UInt64, waker: UInt64) {
         withField(.taskRunnable, task: task, waker)
     }
@@ -117,7 +113,6 @@ enum Emit {
 
     /// taskBlocked: the job of `task` returned with the task suspended; `reason` is an interned
     /// string id (0: unknown; readers then use an open blocking region's name).
-    @inlinable
     static func taskBlocked(task: UInt64, reason: UInt64) {
         withField(.taskBlocked, task: task, StringRef.interned(reason))
     }
@@ -130,11 +125,10 @@ enum Emit {
 
     /// Whether the recording wants jobCPUTime records (configuration `threadCPUTime`): one
     /// relaxed load. Measure with `fr_thread_cpu_ns()` before and after the job.
-    @inlinable @inline(__always)
+    @inline(__always)
     static var measuresThreadCPUTime: Bool { fr_thread_cpu_time_enabled() }
 
     /// jobCPUTime: the calling thread spent `cpuNs` of CPU in the job of `task` that just ended.
-    @inlinable
     static func jobCPUTime(task: UInt64, cpuNs: UInt64) {
         withField(.jobCPUTime, task: task, cpuNs)
     }
@@ -142,7 +136,6 @@ enum Emit {
     /// taskEnded, taskRunnable (waker `task`: the job's own end) and taskBlocked at `ticks`, read
     /// by the end stamp before it read the task's status: a thread that enqueues the task once
     /// that status was read stamps its runnable record later, so the two stay in order.
-    @inlinable
     static func jobEnd(_ kind: EventKind, task: UInt64, reason: UInt64 = 0, ticks: UInt64) {
         switch kind {
         case .taskRunnable: withField(.taskRunnable, task: task, task, ticks: ticks)
@@ -159,7 +152,7 @@ enum Emit {
         fr_state_commit_stateful(s, end, t)
     }
 
-    @inlinable @inline(__always)
+    @inline(__always)
     static func withField(_ kind: EventKind, task: UInt64, _ field: UInt64, ticks: UInt64? = nil) {
         guard let s = reserve() else { return }
         let t = ticks.map { clamp($0, s) } ?? now(s)

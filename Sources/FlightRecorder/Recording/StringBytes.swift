@@ -21,17 +21,17 @@ import CFlightRecorder
 @usableFromInline
 enum StringBytes {
     // Count-and-flags of a large string: b60 isTailAllocated, b0-47 the UTF-8 count.
-    @usableFromInline static let tailAllocatedFlag: UInt64 = 1 << 60
-    @usableFromInline static let countMask: UInt64 = 0x0000_FFFF_FFFF_FFFF
+    static let tailAllocatedFlag: UInt64 = 1 << 60
+    static let countMask: UInt64 = 0x0000_FFFF_FFFF_FFFF
     // Object word: b61 isSmall (count in b56-59), b60 isForeign; the low 60 bits of a
     // tail-allocated string's object word address 32 bytes before its first UTF-8 byte.
     @usableFromInline static let smallFlag: UInt64 = 1 << 61
-    @usableFromInline static let foreignFlag: UInt64 = 1 << 60
-    @usableFromInline static let addressMask: UInt64 = 0x0FFF_FFFF_FFFF_FFFF
-    @usableFromInline static let tailBias = 32
+    static let foreignFlag: UInt64 = 1 << 60
+    static let addressMask: UInt64 = 0x0FFF_FFFF_FFFF_FFFF
+    static let tailBias = 32
 
     /// Calls `body` with the UTF-8 bytes of `text`.
-    @inlinable @inline(__always)
+    @inline(__always)
     static func with(_ text: String, _ body: (UnsafeRawBufferPointer) -> Void) {
         if fr_string_words_usable() && fromWords(text, body) { return }
         standard(text, body)
@@ -39,7 +39,7 @@ enum StringBytes {
 
     /// Calls `body` with the bytes decoded from the two words and returns true, or returns
     /// false (without calling it) for a form it does not decode.
-    @inlinable @inline(__always)
+    @inline(__always)
     static func fromWords(_ text: String, _ body: (UnsafeRawBufferPointer) -> Void) -> Bool {
         #if (arch(x86_64) || arch(arm64)) && _endian(little)
         var words = unsafeBitCast(text, to: (UInt64, UInt64).self)
@@ -72,7 +72,6 @@ enum StringBytes {
     }
 
     /// The standard library's way (any form; a copy for strings without contiguous UTF-8).
-    @usableFromInline
     static func standard(_ text: String, _ body: (UnsafeRawBufferPointer) -> Void) {
         let done: Void? = text.utf8.withContiguousStorageIfAvailable { body(UnsafeRawBufferPointer($0)) }
         if done == nil {

@@ -26,7 +26,6 @@
 import CFlightRecorder
 import TraceFormat
 
-@usableFromInline
 enum ActorHops {
     /// The main actor's executor identity (compared, never dereferenced).
     nonisolated(unsafe) private static var mainIdentity: UInt = 0
@@ -86,7 +85,7 @@ enum ActorHops {
 
     /// A stamped job starts on this thread: what it ran outside stamped jobs (an actor's queue
     /// drained here) is over, and no hop of an earlier job is pending or holding here.
-    @inlinable @inline(__always)
+    @inline(__always)
     static func jobStarting() {
         closeAdoptedIfAny()
         fr_hop_set_pending(nil)
@@ -102,12 +101,11 @@ enum ActorHops {
 
     /// Ends the adopted task's time on this thread, if there is one (also while not recording:
     /// the task was retained).
-    @inlinable @inline(__always)
+    @inline(__always)
     static func closeAdoptedIfAny() {
         if fr_hop_adopted() != nil { closeAdopted() }
     }
 
-    @usableFromInline
     static func closeAdopted() {
         guard let task = fr_hop_adopted() else { return }
         let id = fr_hop_adopted_id(), marker = fr_hop_adopted_marker()

@@ -44,17 +44,16 @@
 import CFlightRecorder
 
 /// What the enqueue stamp hands to the start stamp, in the job's queue entry.
-@usableFromInline
 struct EnqueueStamp: Sendable {
     /// A task's job: its id. A yield's continuation job: the yielding task's id. 0: unknown
     /// (not stamped: the start stamp asks the runtime).
-    @usableFromInline var task: UInt64
+    var task: UInt64
     /// A yield's continuation job: the yielding task (its job pointer's bits); 0 otherwise.
-    @usableFromInline var yielder: UInt
+    var yielder: UInt
     /// A yield's continuation job: the thread that enqueued it (`sched_thread_token`).
-    @usableFromInline var origin: UInt
+    var origin: UInt
 
-    @inlinable init(task: UInt64 = 0, yielder: UInt = 0, origin: UInt = 0) {
+    init(task: UInt64 = 0, yielder: UInt = 0, origin: UInt = 0) {
         self.task = task
         self.yielder = yielder
         self.origin = origin
@@ -62,32 +61,30 @@ struct EnqueueStamp: Sendable {
 }
 
 /// What the start stamp hands to the end stamp.
-@usableFromInline
 struct JobStamp: Sendable {
     /// The task of the job, 0 when nothing is recorded for it.
-    @usableFromInline var task: UInt64
-    @usableFromInline var cpuStart: UInt64
+    var task: UInt64
+    var cpuStart: UInt64
     /// The job's enqueue marker when it started.
-    @usableFromInline var marker: UInt64
+    var marker: UInt64
 
-    @inlinable init(task: UInt64, cpuStart: UInt64, marker: UInt64) {
+    init(task: UInt64, cpuStart: UInt64, marker: UInt64) {
         self.task = task
         self.cpuStart = cpuStart
         self.marker = marker
     }
 
     /// Nothing recorded (computed, not a stored global: no lazy-initialization check per job).
-    @inlinable static var none: JobStamp { JobStamp(task: 0, cpuStart: 0, marker: 0) }
+    static var none: JobStamp { JobStamp(task: 0, cpuStart: 0, marker: 0) }
 }
 
-@usableFromInline
 enum JobStamps {
     /// The interned reason of blocks in Task.sleep.
-    @usableFromInline static let sleepReason: UInt64 = StringTable.shared.intern("sleep")
+    static let sleepReason: UInt64 = StringTable.shared.intern("sleep")
 
     /// The id of the task a job belongs to, 0 for a job that is not a task's. With the private
     /// layout known, non-task jobs are told by their header's kind, without a runtime call.
-    @inlinable @inline(__always)
+    @inline(__always)
     static func taskID(_ job: UnsafeMutableRawPointer) -> UInt64 {
         if RuntimeTask.layoutKnown && !sched_job_is_task(job) { return 0 }
         return fr_job_task_id(job)
@@ -97,13 +94,12 @@ enum JobStamps {
 
     /// A job was enqueued on a recording executor (called on the enqueuing thread). The result
     /// goes into the job's queue entry, for `starting`.
-    @inlinable @inline(__always) @discardableResult
+    @inline(__always) @discardableResult
     static func enqueued(_ job: UnsafeMutableRawPointer) -> EnqueueStamp {
         guard fr_is_recording() else { return EnqueueStamp() }
         return enqueuedWhileRecording(job)
     }
 
-    @usableFromInline
     static func enqueuedWhileRecording(_ job: UnsafeMutableRawPointer) -> EnqueueStamp {
         // The yield hand-off: the continuation running here re-enqueues the task that yielded.
         let resumed = sched_take_resuming(job)
@@ -127,7 +123,7 @@ enum JobStamps {
     /// The task on whose behalf this thread enqueues now: the task whose job this thread runs
     /// (a thread-local read; it is also right after a completing task cleared the runtime's
     /// current task), else the runtime's current task (another executor's thread).
-    @inlinable @inline(__always)
+    @inline(__always)
     static func currentWaker() -> UInt64 {
         if sched_marks() & SCHED_MARK_TIMER != 0 { return 0 }
         let running = sched_running_task()
@@ -148,14 +144,14 @@ enum JobStamps {
     }
 
     /// A task on this thread scheduled `job` to run after a delay (Task.sleep's wake-up task).
-    @inlinable @inline(__always)
+    @inline(__always)
     static func timerScheduled(_ job: UnsafeMutableRawPointer) {
         sched_note_timer_task(fr_job_task_id(job))
         if sched_running_task() != 0 { sched_add_mark(SCHED_MARK_SLEEP) }
     }
 
     /// A task on this thread scheduled a delayed job through the runtime's hooks (takeover).
-    @inlinable @inline(__always)
+    @inline(__always)
     static func timerScheduled() {
         if sched_running_task() != 0 { sched_add_mark(SCHED_MARK_SLEEP) }
     }
@@ -164,7 +160,7 @@ enum JobStamps {
 
     /// Before running a job on this thread; `enqueue` is its queue entry's stamp. Returns what
     /// `ended` needs.
-    @inlinable @inline(__always)
+    @inline(__always)
     static func starting(_ job: UnsafeMutableRawPointer, enqueue: EnqueueStamp,
                          threadName: UnsafeRawBufferPointer?) -> JobStamp {
         guard fr_is_recording() else { return JobStamp.none }
@@ -172,12 +168,11 @@ enum JobStamps {
     }
 
     /// `starting` for a job whose enqueue handed nothing over.
-    @inlinable @inline(__always)
+    @inline(__always)
     static func starting(_ job: UnsafeMutableRawPointer, threadName: UnsafeRawBufferPointer?) -> JobStamp {
         starting(job, enqueue: EnqueueStamp(), threadName: threadName)
     }
 
-    @usableFromInline
     static func startingWhileRecording(_ job: UnsafeMutableRawPointer, _ enqueue: EnqueueStamp,
                                        threadName: UnsafeRawBufferPointer?) -> JobStamp {
         let task = enqueue.yielder != 0 ? 0 : enqueue.task != 0 ? enqueue.task : taskID(job)
@@ -196,7 +191,7 @@ enum JobStamps {
     }
 
     /// After the job returned.
-    @inlinable @inline(__always)
+    @inline(__always)
     static func ended(_ job: UnsafeMutableRawPointer, _ stamp: JobStamp) {
         guard stamp.task != 0 else {
             sched_continuation_ended()
@@ -207,7 +202,6 @@ enum JobStamps {
         endedWhileRecording(job, stamp)
     }
 
-    @usableFromInline
     static func endedWhileRecording(_ job: UnsafeMutableRawPointer, _ stamp: JobStamp) {
         let task = stamp.task
         let marks = sched_marks()
@@ -259,10 +253,10 @@ enum JobStamps {
 
     /// Before running a timer job (a sleep's wake-up task): it is runtime plumbing, not
     /// recorded, and the tasks it wakes have no task as waker.
-    @inlinable @inline(__always)
+    @inline(__always)
     static func startingTimer() { sched_set_marks(SCHED_MARK_TIMER) }
 
-    @inlinable @inline(__always)
+    @inline(__always)
     static func endedTimer() { sched_set_marks(0) }
 
     // MARK: thread names

@@ -27,21 +27,20 @@ import Darwin
 #endif
 import CFlightRecorder
 
-@usableFromInline
 enum RuntimeTask {
     /// Whether the private-layout facts are available on this runtime (checked once; then one
     /// relaxed load, inline, with no lazy-global check).
-    @inlinable static var layoutKnown: Bool { sched_layout_known() }
+    static var layoutKnown: Bool { sched_layout_known() }
 
     /// Whether the job is the task's first (the task was just created).
-    @inlinable @inline(__always)
+    @inline(__always)
     static func neverRan(_ task: UnsafeMutableRawPointer) -> Bool {
         sched_task_never_ran(task)
     }
 
     /// The task's status after its job returned; `markerAtStart` is the job's enqueue marker
     /// when the job started.
-    @inlinable @inline(__always)
+    @inline(__always)
     static func afterJob(_ task: UnsafeMutableRawPointer, markerAtStart: UInt64) -> JobOutcome {
         let status = sched_task_status(task)
         if status & SCHED_STATUS_COMPLETE != 0 { return .finished }
@@ -61,7 +60,6 @@ enum RuntimeTask {
 }
 
 /// How a task's job ended, seen from the executor that ran it.
-@usableFromInline
 enum JobOutcome {
     /// The task completed: no job of it follows.
     case finished

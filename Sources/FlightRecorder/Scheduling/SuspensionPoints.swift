@@ -21,7 +21,7 @@ enum SuspensionPoints {
     /// (withCheckedContinuation, withTaskCancellationHandler) to the application's function.
     static let maxFrames = 8
 
-    @usableFromInline @inline(never)
+    @inline(never)
     static func record(task: UInt64, job: UnsafeMutableRawPointer, ticks: UInt64) {
         guard sched_layout_known(), let s = Emit.reserve() else { return }
         let stack = withUnsafeTemporaryAllocation(of: UInt.self, capacity: maxFrames) { buffer -> UInt64 in

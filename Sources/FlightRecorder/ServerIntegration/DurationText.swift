@@ -3,22 +3,22 @@
 // Invariants: integer arithmetic only (no locale, no Foundation formatter); three decimals for
 // seconds and milliseconds, whole microseconds below a millisecond; never negative.
 
-package enum DurationText {
-    package static func nanoseconds(_ duration: Duration) -> Int64 {
+enum DurationText {
+    static func nanoseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
         if seconds < 0 || (seconds == 0 && attoseconds < 0) { return 0 }
         let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         return overflow ? .max : whole &+ attoseconds / 1_000_000_000
     }
 
-    package static func text(nanoseconds ns: Int64) -> String {
+    static func text(nanoseconds ns: Int64) -> String {
         if ns >= 1_000_000_000 { return decimal(ns / 1_000_000, scale: 1000) + " s" }
         if ns >= 1_000_000 { return decimal(ns / 1000, scale: 1000) + " ms" }
         return String(max(0, ns) / 1000) + " us"
     }
 
     /// Milliseconds with three decimals, for trigger fields ("2126.059").
-    package static func milliseconds(nanoseconds ns: Int64) -> String {
+    static func milliseconds(nanoseconds ns: Int64) -> String {
         decimal(max(0, ns) / 1000, scale: 1000)
     }
 

@@ -27,8 +27,8 @@ public final class SlowRequestStatistics: Sendable {
     /// Slow requests whose snapshot was refused (limiter budget, interval, busy, not recording, I/O).
     public var snapshotsRefused: Int { refusedCount.load(ordering: .acquiring) }
 
-    package func countRequest() { requestCount.add(1, ordering: .relaxed) }
-    package func countSlow() { slowCount.add(1, ordering: .relaxed) }
-    package func countTaken() { takenCount.add(1, ordering: .releasing) }
-    package func countRefused() { refusedCount.add(1, ordering: .releasing) }
+    func countRequest() { requestCount.add(1, ordering: .relaxed) }
+    func countSlow() { slowCount.add(1, ordering: .relaxed) }
+    func countTaken() { takenCount.add(1, ordering: .releasing) }
+    func countRefused() { refusedCount.add(1, ordering: .releasing) }
 }

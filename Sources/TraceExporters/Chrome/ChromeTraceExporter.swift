@@ -34,7 +34,7 @@ public struct ChromeTraceExporter: TraceExporter {
     public var options: ChromeOptions
     private var tracker = TaskStateTracker<ChromeTrack>(startNs: 0)
     private(set) var writer = ChromeEventWriter(startNs: 0, withStacks: false)
-    private var threadSlots = IDTable()
+    private var threadSlots = IDMap<Int32>()
     private var threads: [ChromeTrack] = []
     private var nextFlowID: UInt64 = 1
     private var actors = ActorStateTracker()

@@ -51,9 +51,9 @@ struct ActorStateTracker {
     }
 
     private(set) var actors: [LiveActor] = []
-    private var slotOfActor = IDTable()
+    private var slotOfActor = IDMap<Int32>()
     /// Actor slot per waiting task.
-    private var waitingOn = IDTable()
+    private var waitingOn = IDMap<Int32>()
 
     var isEmpty: Bool { actors.isEmpty }
     var hasWaiters: Bool { waitingOn.count > 0 }

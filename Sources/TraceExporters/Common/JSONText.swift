@@ -11,7 +11,7 @@ import TraceModel
 
 extension OutputBuffer {
     /// A JSON string literal, quotes included.
-    public mutating func writeJSONString(_ s: String) {
+    mutating func writeJSONString(_ s: String) {
         var s = s
         s.withUTF8 { utf8 in
             writeJSONString(utf8: utf8)
@@ -20,7 +20,7 @@ extension OutputBuffer {
 
     /// A JSON string literal from UTF-8 bytes, quotes included. Runs of bytes that need no
     /// escape are copied in one append.
-    public mutating func writeJSONString(utf8: UnsafeBufferPointer<UInt8>) {
+    mutating func writeJSONString(utf8: UnsafeBufferPointer<UInt8>) {
         write(byte: UInt8(ascii: "\""))
         var runStart = 0
         for i in 0..<utf8.count {
@@ -48,7 +48,7 @@ extension OutputBuffer {
 
     /// A finite Double as a JSON number: integral values within 2^53 as integers (no ".0"),
     /// others in Swift's shortest round-tripping form ("0.1", "1e-07").
-    public mutating func writeJSONNumber(_ value: Double) {
+    mutating func writeJSONNumber(_ value: Double) {
         precondition(value.isFinite, "JSON has no NaN or infinity")
         if value == value.rounded(.towardZero), abs(value) < 9_007_199_254_740_992 {
             write(int: Int64(value))
@@ -58,14 +58,14 @@ extension OutputBuffer {
     }
 }
 
-public enum JSONText {
+enum JSONText {
     @inline(__always)
     static func hexDigit(_ v: UInt8) -> UInt8 {
         v < 10 ? v &+ 48 : v &+ 87
     }
 
     /// The JSON string literal of `s`, as bytes (for caches).
-    public static func escaped(_ s: String) -> [UInt8] {
+    static func escaped(_ s: String) -> [UInt8] {
         var out = OutputBuffer()
         out.writeJSONString(s)
         return out.bytes
@@ -75,13 +75,13 @@ public enum JSONText {
 /// Escaped JSON string literals per StringID, built on first use. TraceTables only grows and
 /// never renames an id, so an entry stays valid for the whole stream. All entries live in one
 /// byte arena (no per-entry array to retain while writing).
-public struct JSONStringCache {
+struct JSONStringCache {
     private var arena: [UInt8] = []
     /// Start in `arena` and length per StringID raw value; length 0 = not built yet (a built
     /// entry holds at least its two quotes).
     private var spans: [(start: Int, count: Int)] = []
 
-    public init() {}
+    init() {}
 
     @inline(__always)
     private mutating func span(_ id: StringID, tables: TraceTables) -> (start: Int, count: Int) {
@@ -97,20 +97,20 @@ public struct JSONStringCache {
     }
 
     @inline(__always)
-    public mutating func write(_ id: StringID, tables: TraceTables, to output: inout OutputBuffer) {
+    mutating func write(_ id: StringID, tables: TraceTables, to output: inout OutputBuffer) {
         let (start, count) = span(id, tables: tables)
         arena.withUnsafeBufferPointer { output.write(bytes: UnsafeBufferPointer(rebasing: $0[start..<start + count])) }
     }
 
     @inline(__always)
-    public mutating func write(_ id: StringID, tables: TraceTables, to output: inout StagingBuffer) {
+    mutating func write(_ id: StringID, tables: TraceTables, to output: inout StagingBuffer) {
         let (start, count) = span(id, tables: tables)
         arena.withUnsafeBufferPointer { output.write(bytes: UnsafeBufferPointer(rebasing: $0[start..<start + count])) }
     }
 
     /// Writes the literal unless the string is empty; returns whether it wrote.
     @inline(__always)
-    public mutating func writeNonEmpty(_ id: StringID, tables: TraceTables, to output: inout StagingBuffer) -> Bool {
+    mutating func writeNonEmpty(_ id: StringID, tables: TraceTables, to output: inout StagingBuffer) -> Bool {
         let (start, count) = span(id, tables: tables)
         guard count > 2 else { return false }  // `""`: the quotes alone
         arena.withUnsafeBufferPointer { output.write(bytes: UnsafeBufferPointer(rebasing: $0[start..<start + count])) }

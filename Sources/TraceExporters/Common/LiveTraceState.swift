@@ -57,21 +57,21 @@ package struct LiveTraceState {
     }
 
     private var tasks: [Task] = []
-    private var slotOfTask = IDTable()
+    private var slotOfTask = IDMap<Int32>()
     private var freeSlots: [Int32] = []
     private var threadNames: [ThreadID: StringID] = [:]
     private var threadRegions: [ThreadID: [Region]] = [:]
     private var actors: [Actor] = []
-    private var slotOfActor = IDTable()
+    private var slotOfActor = IDMap<Int32>()
     /// Actor slot per task queued on an actor.
-    private var waitingOn = IDTable()
+    private var waitingOn = IDMap<Int32>()
     /// Last value per counter name, and the names in order of first sight.
     private var counterValues: [StringID: Double] = [:]
     private var counterOrder: [StringID] = []
 
     package init() {}
 
-    package var liveTaskCount: Int { slotOfTask.count }
+    var liveTaskCount: Int { slotOfTask.count }
 
     /// Follows one event of the stream.
     package mutating func apply(_ event: TraceEvent) {

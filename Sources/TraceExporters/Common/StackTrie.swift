@@ -31,7 +31,7 @@ struct StackTrie {
     private(set) var weights: [Int64] = [0]
     /// (parent, frame) packed into 64 bits while the parent fits in 29 bits (a frame key is
     /// 35 bits: 3 of kind, 32 of StringID); beyond that, the general dictionary.
-    private var packedIndex = IDTable(capacity: 1024)
+    private var packedIndex = IDMap<Int32>(capacity: 1024)
     private var index: [NodeKey: Int32] = [:]
     private static let packedParentLimit: Int32 = 1 << 29
 

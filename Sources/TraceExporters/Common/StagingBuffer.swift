@@ -37,25 +37,25 @@ final class StagingStorage {
     }
 }
 
-public struct StagingBuffer {
-    public static let drainThreshold = 1 << 16
+struct StagingBuffer {
+    static let drainThreshold = 1 << 16
 
     private var storage: StagingStorage
     private var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int
-    public private(set) var count = 0
+    private(set) var count = 0
 
-    public init(capacity: Int = StagingBuffer.drainThreshold + 4096) {
+    init(capacity: Int = StagingBuffer.drainThreshold + 4096) {
         self.capacity = capacity
         storage = StagingStorage(capacity: capacity)
         base = storage.base
     }
 
     @inline(__always)
-    public var shouldDrain: Bool { count >= Self.drainThreshold }
+    var shouldDrain: Bool { count >= Self.drainThreshold }
 
     /// Moves everything staged into `output`.
-    public mutating func drain(into output: inout OutputBuffer) {
+    mutating func drain(into output: inout OutputBuffer) {
         guard count > 0 else { return }
         output.write(bytes: UnsafeBufferPointer(start: base, count: count))
         count = 0
@@ -76,14 +76,14 @@ public struct StagingBuffer {
     }
 
     @inline(__always)
-    public mutating func write(byte: UInt8) {
+    mutating func write(byte: UInt8) {
         reserve(1)
         base[count] = byte
         count += 1
     }
 
     @inline(__always)
-    public mutating func write(_ s: StaticString) {
+    mutating func write(_ s: StaticString) {
         let n = s.utf8CodeUnitCount
         reserve(n)
         (base + count).update(from: s.utf8Start, count: n)
@@ -91,7 +91,7 @@ public struct StagingBuffer {
     }
 
     @inline(__always)
-    public mutating func write(bytes: UnsafeBufferPointer<UInt8>) {
+    mutating func write(bytes: UnsafeBufferPointer<UInt8>) {
         guard let start = bytes.baseAddress else { return }
         reserve(bytes.count)
         (base + count).update(from: start, count: bytes.count)
@@ -99,19 +99,19 @@ public struct StagingBuffer {
     }
 
     @inline(__always)
-    public mutating func write(bytes array: [UInt8]) {
+    mutating func write(bytes array: [UInt8]) {
         array.withUnsafeBufferPointer { write(bytes: $0) }
     }
 
     /// Named apart from `write(_: StaticString)` so that string literals pick the static one.
-    public mutating func write(string s: String) {
+    mutating func write(string s: String) {
         var s = s
         s.withUTF8 { write(bytes: $0) }
     }
 
     /// Decimal digits, written back to front in place.
     @inline(__always)
-    public mutating func write(uint value: UInt64) {
+    mutating func write(uint value: UInt64) {
         if value < 10 {
             write(byte: UInt8(truncatingIfNeeded: value) &+ 48)
             return
@@ -192,7 +192,7 @@ public struct StagingBuffer {
     }
 
     @inline(__always)
-    public mutating func write(int value: Int64) {
+    mutating func write(int value: Int64) {
         if value < 0 {
             write(byte: UInt8(ascii: "-"))
             write(uint: UInt64(bitPattern: 0 &- value))
@@ -204,7 +204,7 @@ public struct StagingBuffer {
     /// Nanoseconds as microseconds with up to three decimals, trailing zeros dropped
     /// ("1234.567", "12", "0.5", "0.005").
     @inline(__always)
-    public mutating func write(microsecondsFromNs ns: Int64) {
+    mutating func write(microsecondsFromNs ns: Int64) {
         var v = ns
         if v < 0 {
             write(byte: UInt8(ascii: "-"))
@@ -229,12 +229,12 @@ public struct StagingBuffer {
     }
 
     /// A JSON string literal, quotes included (JSONText's escaping).
-    public mutating func writeJSONString(_ s: String) {
+    mutating func writeJSONString(_ s: String) {
         var s = s
         s.withUTF8 { writeJSONString(utf8: $0) }
     }
 
-    public mutating func writeJSONString(utf8: UnsafeBufferPointer<UInt8>) {
+    mutating func writeJSONString(utf8: UnsafeBufferPointer<UInt8>) {
         var staged = OutputBuffer()
         if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
             write(byte: UInt8(ascii: "\""))
@@ -247,7 +247,7 @@ public struct StagingBuffer {
     }
 
     /// A finite Double as a JSON number (see OutputBuffer.writeJSONNumber).
-    public mutating func writeJSONNumber(_ value: Double) {
+    mutating func writeJSONNumber(_ value: Double) {
         precondition(value.isFinite, "JSON has no NaN or infinity")
         if value == value.rounded(.towardZero), abs(value) < 9_007_199_254_740_992 {
             write(int: Int64(value))

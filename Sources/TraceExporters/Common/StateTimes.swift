@@ -6,18 +6,18 @@
 
 import TraceModel
 
-public struct StateTimes: Equatable, Sendable {
-    public var runningNs: Int64 = 0
-    public var runnableNs: Int64 = 0
-    public var blockedNs: Int64 = 0
-    public var syscallNs: Int64 = 0
+struct StateTimes: Equatable, Sendable {
+    var runningNs: Int64 = 0
+    var runnableNs: Int64 = 0
+    var blockedNs: Int64 = 0
+    var syscallNs: Int64 = 0
 
-    public init() {}
+    init() {}
 
-    public var totalNs: Int64 { runningNs + runnableNs + blockedNs + syscallNs }
+    var totalNs: Int64 { runningNs + runnableNs + blockedNs + syscallNs }
 
     @inline(__always)
-    public mutating func add(_ state: TaskState, _ ns: Int64) {
+    mutating func add(_ state: TaskState, _ ns: Int64) {
         switch state {
         case .running: runningNs += ns
         case .runnable: runnableNs += ns
@@ -27,7 +27,7 @@ public struct StateTimes: Equatable, Sendable {
         }
     }
 
-    public mutating func add(_ other: StateTimes) {
+    mutating func add(_ other: StateTimes) {
         runningNs += other.runningNs
         runnableNs += other.runnableNs
         blockedNs += other.blockedNs

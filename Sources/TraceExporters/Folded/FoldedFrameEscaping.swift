@@ -7,8 +7,8 @@
 //   flamegraph.pl would read as a weight or a differential column: that whitespace becomes `_`;
 // - is never empty: an empty name becomes `?`.
 
-public enum FoldedFrameEscaping {
-    public static func escape(_ name: String) -> String {
+enum FoldedFrameEscaping {
+    static func escape(_ name: String) -> String {
         if name.isEmpty { return "?" }
         var bytes = Array(name.utf8)
         for i in bytes.indices {

@@ -33,11 +33,11 @@ public struct InfoExporter: TraceExporter {
     public var options: InfoOptions
     /// Event counts in `kindNames` order.
     private var counts = [Int64](repeating: 0, count: InfoExporter.kindNames.count)
-    /// Live task ids and thread ids seen (IDTable used as a set: every value is 0).
-    private var liveTasks = IDTable()
+    /// Live task ids and thread ids seen (an IDMap used as a set: every value is 0).
+    private var liveTasks = IDMap<Int32>()
     private var taskCount = 0
-    private var threadIDs = IDTable()
-    private var actorIDs = IDTable()
+    private var threadIDs = IDMap<Int32>()
+    private var actorIDs = IDMap<Int32>()
 
     static let kindNames = ["threadName", "taskCreated", "taskState", "regionBegin", "regionEnd", "log", "counter",
                             "taskCPU", "actorCreated", "actorEnqueued", "actorAcquired", "actorReleased"]

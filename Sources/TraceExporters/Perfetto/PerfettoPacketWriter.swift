@@ -190,7 +190,7 @@ struct PerfettoPacketWriter {
     /// Iid of "blocked: <reason>" per reason StringID raw value (0: not interned yet).
     private var blockedIIDs: [UInt32] = []
     /// Iid of "task <id>" per task id, for holds of unnamed tasks.
-    private var unnamedTaskIIDs = IDTable()
+    private var unnamedTaskIIDs = IDMap<Int32>()
     /// Names to intern in the next packet written.
     private var pendingNames: [(iid: UInt64, name: String)] = []
     /// Stack tables' entries (InternedData fields, encoded) to intern in the next packet.

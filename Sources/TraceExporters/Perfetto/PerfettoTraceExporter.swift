@@ -37,7 +37,7 @@ public struct PerfettoTraceExporter: TraceExporter {
     private var writer = PerfettoPacketWriter(startNs: 0)
     private var names = PerfettoSliceNames()
     private var tracker = TaskStateTracker<PerfettoTrack>(startNs: 0)
-    private var threadSlots = IDTable()
+    private var threadSlots = IDMap<Int32>()
     private var threads: [PerfettoTrack] = []
     private var actors = ActorStateTracker()
     private var actorTracks: [PerfettoActorTrack] = []

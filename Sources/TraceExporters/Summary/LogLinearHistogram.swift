@@ -11,27 +11,27 @@
 //   distinct value.
 // - Quantiles use the nearest-rank definition: rank = ceil(q * count), at least 1.
 
-public struct LogLinearHistogram: Sendable, Equatable {
-    public static let subBits = 5
+struct LogLinearHistogram: Sendable, Equatable {
+    static let subBits = 5
     static let subCount = 1 << subBits
     /// Exact buckets for values < subCount, then subCount buckets per power of two up to 2^63.
     static let bucketCount = subCount + (63 - subBits) * subCount
 
     private var counts: [Int64]
-    public private(set) var count: Int64 = 0
-    public private(set) var min: Int64 = .max
-    public private(set) var max: Int64 = 0
+    private(set) var count: Int64 = 0
+    private(set) var min: Int64 = .max
+    private(set) var max: Int64 = 0
 
-    public init() {
+    init() {
         counts = Array(repeating: 0, count: Self.bucketCount)
     }
 
-    public mutating func record(_ value: Int64) {
+    mutating func record(_ value: Int64) {
         record(value, times: 1)
     }
 
     /// Records `value` `times` times (no-op for times <= 0).
-    public mutating func record(_ value: Int64, times: Int64) {
+    mutating func record(_ value: Int64, times: Int64) {
         guard times > 0 else { return }
         let v = Swift.max(0, value)
         counts[Self.bucket(of: v)] += times
@@ -58,7 +58,7 @@ public struct LogLinearHistogram: Sendable, Equatable {
     }
 
     /// The value at quantile `q` (0...1); 0 for an empty histogram.
-    public func quantile(_ q: Double) -> Int64 {
+    func quantile(_ q: Double) -> Int64 {
         guard count > 0 else { return 0 }
         let rank = Swift.min(count, Swift.max(1, Int64((q * Double(count)).rounded(.up))))
         if rank == count { return max }

@@ -9,14 +9,14 @@
 //   group, then state label, ascending); their times are parts of `times`.
 
 /// What a member task was doing while it received a share of the wall time.
-public enum RequestState: Hashable, Sendable {
+enum RequestState: Hashable, Sendable {
     case running
     case runnable
     case blocked(reason: String)
     case syscall
 
     /// The state's name as in the other outputs: "running", "runnable", "blocked", "syscall".
-    public var name: String {
+    var name: String {
         switch self {
         case .running: "running"
         case .runnable: "runnable"
@@ -26,13 +26,13 @@ public enum RequestState: Hashable, Sendable {
     }
 
     /// The reason of a blocked state; nil for the others.
-    public var reason: String? {
+    var reason: String? {
         if case .blocked(let reason) = self { return reason }
         return nil
     }
 
     /// "running", "waiting for a thread", "blocked: sleep", "syscall".
-    public var label: String {
+    var label: String {
         switch self {
         case .running: "running"
         case .runnable: "waiting for a thread"
@@ -43,21 +43,21 @@ public enum RequestState: Hashable, Sendable {
 }
 
 /// One (task group, state) pair and the share of the wall time it received.
-public struct RequestContributor: Sendable, Equatable {
-    public var group: String
-    public var state: RequestState
-    public var ns: Int64
+struct RequestContributor: Sendable, Equatable {
+    var group: String
+    var state: RequestState
+    var ns: Int64
 
-    public init(group: String, state: RequestState, ns: Int64) {
+    init(group: String, state: RequestState, ns: Int64) {
         self.group = group
         self.state = state
         self.ns = ns
     }
 }
 
-public struct RequestSummary: Sendable, Equatable {
+struct RequestSummary: Sendable, Equatable {
     /// How the request was found.
-    public enum ChosenBy: String, Sendable {
+    enum ChosenBy: String, Sendable {
         /// The snapshot's trigger names its task.
         case trigger
         /// The longest user task no other user task contains (a Go trace has no trigger).
@@ -65,23 +65,23 @@ public struct RequestSummary: Sendable, Equatable {
     }
 
     /// The request's task id (the trigger's `task` field).
-    public var task: UInt64
+    var task: UInt64
     /// The task's name (`METHOD route`), or the trigger's method and route when the task had none.
-    public var name: String
-    public var chosenBy: ChosenBy
+    var name: String
+    var chosenBy: ChosenBy
     /// On the trace's clock: the task's creation (or the window start), and its end (or the
     /// window end when `ended` is false).
-    public var startNs: Int64
-    public var endNs: Int64
-    public var ended: Bool
+    var startNs: Int64
+    var endNs: Int64
+    var ended: Bool
     /// The request's task and its descendants seen while it lasted.
-    public var tasks: Int
+    var tasks: Int
     /// The wall time by state; blocked reasons by name, ascending.
-    public var times: StateTotals
+    var times: StateTotals
     /// The request task's own states over the wall time (a logical task's: the states of the
     /// task serving it), whole; blocked reasons by name, ascending. Totals the wall time.
-    public var ownTask: StateTotals
-    public var top: [RequestContributor]
+    var ownTask: StateTotals
+    var top: [RequestContributor]
 
-    public var wallNs: Int64 { endNs - startNs }
+    var wallNs: Int64 { endNs - startNs }
 }

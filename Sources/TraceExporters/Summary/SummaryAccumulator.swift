@@ -12,7 +12,7 @@
 
 import TraceModel
 
-public struct SummaryAccumulator {
+struct SummaryAccumulator {
     struct TaskBlocked: LiveTaskPayload {
         /// Blocked time per reason; a task has few reasons, so a short list beats a dictionary.
         var byReason: [(reason: StringID, ns: Int64)] = []
@@ -70,7 +70,7 @@ public struct SummaryAccumulator {
     private var regionIndex: [Int32] = []
     private var actors = ActorStatistics()
 
-    public init(startNs: Int64, sort: SummaryOptions.SortKey = .total, maxTasks: Int = 0) {
+    init(startNs: Int64, sort: SummaryOptions.SortKey = .total, maxTasks: Int = 0) {
         tracker = TaskStateTracker(startNs: startNs)
         finished = TopTasks(limit: max(0, maxTasks)) { task in
             let value = switch sort {
@@ -83,7 +83,7 @@ public struct SummaryAccumulator {
         }
     }
 
-    public mutating func consume(_ event: TraceEvent) {
+    mutating func consume(_ event: TraceEvent) {
         let t = tracker.clamp(event.timeNs)
         switch event.kind {
         case .taskCreated(let id, let parent, let name, let group, _):
@@ -139,7 +139,7 @@ public struct SummaryAccumulator {
         }
     }
 
-    private mutating func record(_ region: OpenRegion, endNs: Int64) {
+    private mutating func record(_ region: LiveRegion, endNs: Int64) {
         let duration = max(0, endNs - region.beginNs)
         let id = Int(region.name.raw)
         if id >= regionIndex.count {
@@ -180,7 +180,7 @@ public struct SummaryAccumulator {
     }
 
     /// Closes everything still open at `endNs` and returns the report (unsorted).
-    public mutating func finish(endNs: Int64, tables: TraceTables) -> SummaryReport {
+    mutating func finish(endNs: Int64, tables: TraceTables) -> SummaryReport {
         let end = max(endNs, tracker.nowNs)
         for slot in tracker.liveSlotsByTaskID() {
             settle(slot, at: end)

@@ -12,25 +12,25 @@
 //   has no actors.
 // - `request` is set only when the trigger names a task that appears in the trace.
 
-public struct BlockedTime: Sendable, Equatable {
-    public var reason: String
-    public var ns: Int64
-    public init(reason: String, ns: Int64) {
+struct BlockedTime: Sendable, Equatable {
+    var reason: String
+    var ns: Int64
+    init(reason: String, ns: Int64) {
         self.reason = reason
         self.ns = ns
     }
 }
 
-public struct StateTotals: Sendable, Equatable {
-    public var execNs: Int64 = 0
-    public var schedWaitNs: Int64 = 0
-    public var blockedNs: [BlockedTime] = []
-    public var syscallNs: Int64 = 0
+struct StateTotals: Sendable, Equatable {
+    var execNs: Int64 = 0
+    var schedWaitNs: Int64 = 0
+    var blockedNs: [BlockedTime] = []
+    var syscallNs: Int64 = 0
 
-    public init() {}
+    init() {}
 
-    public var blockedTotalNs: Int64 { blockedNs.reduce(0) { $0 + $1.ns } }
-    public var totalNs: Int64 { execNs + schedWaitNs + blockedTotalNs + syscallNs }
+    var blockedTotalNs: Int64 { blockedNs.reduce(0) { $0 + $1.ns } }
+    var totalNs: Int64 { execNs + schedWaitNs + blockedTotalNs + syscallNs }
 
     mutating func add(_ other: StateTotals) {
         execNs += other.execNs
@@ -61,34 +61,34 @@ public struct StateTotals: Sendable, Equatable {
     }
 }
 
-public struct TaskSummary: Sendable, Equatable {
-    public var id: UInt64
-    public var name: String
-    public var group: String
-    public var startNs: Int64
-    public var endNs: Int64
-    public var times: StateTotals
+struct TaskSummary: Sendable, Equatable {
+    var id: UInt64
+    var name: String
+    var group: String
+    var startNs: Int64
+    var endNs: Int64
+    var times: StateTotals
 }
 
-public struct GroupSummary: Sendable, Equatable {
-    public var name: String
-    public var count: Int
-    public var times: StateTotals
+struct GroupSummary: Sendable, Equatable {
+    var name: String
+    var count: Int
+    var times: StateTotals
 }
 
-public struct RegionSummary: Sendable, Equatable {
-    public var name: String
-    public var count: Int64
-    public var totalNs: Int64
-    public var meanNs: Int64
-    public var p50Ns: Int64
-    public var p99Ns: Int64
+struct RegionSummary: Sendable, Equatable {
+    var name: String
+    var count: Int64
+    var totalNs: Int64
+    var meanNs: Int64
+    var p50Ns: Int64
+    var p99Ns: Int64
     /// The owning tasks' state time while the region was open (regions of a thread alone
     /// contribute their duration and count, but nothing here).
-    public var execNs: Int64
-    public var schedWaitNs: Int64
-    public var blockedNs: Int64
-    public var syscallNs: Int64
+    var execNs: Int64
+    var schedWaitNs: Int64
+    var blockedNs: Int64
+    var syscallNs: Int64
 
     func sortValue(_ key: SummaryOptions.SortKey) -> Int64 {
         switch key {
@@ -101,24 +101,24 @@ public struct RegionSummary: Sendable, Equatable {
 }
 
 /// One actor: how often tasks hopped onto it and how long they queued for it.
-public struct ActorSummary: Sendable, Equatable {
+struct ActorSummary: Sendable, Equatable {
     /// The actor's label ("Inventory", "Inventory #2", "MainActor").
-    public var name: String
+    var name: String
     /// Acquisitions, queued or not.
-    public var hops: Int64
+    var hops: Int64
     /// Distinct tasks that queued on the actor for a nonzero time.
-    public var waitedTasks: Int64
+    var waitedTasks: Int64
     /// Queueing time summed over every wait: enqueue to acquisition; a wait that never ended in
     /// an acquisition counts until it was abandoned or the window ended.
-    public var waitNs: Int64
+    var waitNs: Int64
     /// Over the same waits, a hop onto a free actor counting as a wait of 0 (LogLinearHistogram).
-    public var p99WaitNs: Int64
+    var p99WaitNs: Int64
     /// Time some task held the actor.
-    public var heldNs: Int64
+    var heldNs: Int64
     /// The most tasks queued on the actor at once.
-    public var longestQueue: Int64
+    var longestQueue: Int64
 
-    public init(name: String, hops: Int64, waitedTasks: Int64, waitNs: Int64, p99WaitNs: Int64, heldNs: Int64,
+    init(name: String, hops: Int64, waitedTasks: Int64, waitNs: Int64, p99WaitNs: Int64, heldNs: Int64,
                 longestQueue: Int64) {
         self.name = name
         self.hops = hops
@@ -130,26 +130,26 @@ public struct ActorSummary: Sendable, Equatable {
     }
 }
 
-public struct SummaryReport: Sendable, Equatable {
+struct SummaryReport: Sendable, Equatable {
     /// Every task, or the `maxTasks` largest by the sort key.
-    public var tasks: [TaskSummary]
-    public var groups: [GroupSummary]
-    public var regions: [RegionSummary]
+    var tasks: [TaskSummary]
+    var groups: [GroupSummary]
+    var regions: [RegionSummary]
     /// Number of tasks in the window (`tasks` may hold fewer).
-    public var taskCount: Int
-    public var actors: [ActorSummary] = []
+    var taskCount: Int
+    var actors: [ActorSummary] = []
     /// The slow request the trigger names, when its task is in the trace.
-    public var request: RequestSummary?
+    var request: RequestSummary?
 
     /// Sums over all tasks, from the groups (what folded weights per state add up to).
-    public var totals: StateTotals {
+    var totals: StateTotals {
         var all = StateTotals()
         for group in groups { all.add(group.times) }
         all.sortReasons()
         return all
     }
 
-    public mutating func sort(by key: SummaryOptions.SortKey) {
+    mutating func sort(by key: SummaryOptions.SortKey) {
         // Sort values computed once per task, not twice per comparison (a blocked total sums a
         // list); the same comparisons on the same order, so the same (stable) result.
         let values = tasks.map { $0.times.sortValue(key) }

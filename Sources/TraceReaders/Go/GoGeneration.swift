@@ -13,6 +13,8 @@
 // - A read error after some batches of a generation were read yields that partial generation
 //   with the error attached, so everything before the damage is still converted.
 
+import TraceModel
+
 struct GoFrame {
     var function: UInt64
     var file: UInt64

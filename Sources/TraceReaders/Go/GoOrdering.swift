@@ -14,6 +14,8 @@
 // - The state is plain values (dictionaries of structs): copying an ordering is cheap and
 //   independent, which the first-generation look-ahead relies on.
 
+import TraceModel
+
 struct GoSchedContext: Equatable {
     var g: UInt64
     var p: UInt64

@@ -22,7 +22,7 @@ public struct GoTraceError: Error, Sendable, Equatable, CustomStringConvertible 
     public var file: String
     public var message: String
 
-    public init(kind: Kind, file: String, message: String) {
+    init(kind: Kind, file: String, message: String) {
         self.kind = kind
         self.file = file
         self.message = message

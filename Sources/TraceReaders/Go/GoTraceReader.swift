@@ -52,7 +52,7 @@ public struct GoTraceReader: TraceReader {
 
     /// Streams a Go trace from a shared byte source (e.g. the one input detection peeked at),
     /// starting at its current position, which must be the start of the trace.
-    public init(source: ByteSource, name: String) throws {
+    init(source: ByteSource, name: String) throws {
         engine = try GoTraceEngine(source: GoByteSource(shared: source), name: name, fileBytes: 0)
     }
 
@@ -63,7 +63,7 @@ public struct GoTraceReader: TraceReader {
 
     /// Whether `prefix` (the first bytes of an input, 16 are enough) starts like a Go execution
     /// trace of any version. Supported versions are checked when the reader opens the input.
-    public static func looksLikeGoTrace(prefix: [UInt8]) -> Bool {
+    static func looksLikeGoTrace(prefix: [UInt8]) -> Bool {
         guard prefix.count >= 8 else { return false }
         return GoHeader.parseMinor(Array(prefix.prefix(GoHeader.length))) != nil
     }

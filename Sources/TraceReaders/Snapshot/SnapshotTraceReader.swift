@@ -21,7 +21,7 @@ public struct SnapshotTraceReader: TraceReader {
     public let tables = TraceTables()
     public private(set) var damage: TraceDamage?
     public private(set) var warnings: [String] = []
-    public let header: SnapshotHeader
+    package let header: SnapshotHeader
 
     private let fileName: String
     private let frames: FrameReader
@@ -56,7 +56,7 @@ public struct SnapshotTraceReader: TraceReader {
     /// Group of anonymous tasks created outside any region.
     private let anonymousGroup: StringID
     /// Records read, by record kind byte of the snapshot format (for `info`).
-    public private(set) var recordCounts = [Int](repeating: 0, count: 256)
+    private(set) var recordCounts = [Int](repeating: 0, count: 256)
 
     struct LiveTask {
         /// Open regions, innermost last: (name, isBlocking).
@@ -75,7 +75,7 @@ public struct SnapshotTraceReader: TraceReader {
         try self.init(source: ByteSource(bytes: bytes), name: name)
     }
 
-    public init(source: ByteSource, name: String) throws {
+    init(source: ByteSource, name: String) throws {
         self.fileName = name
         self.source = source
         do {

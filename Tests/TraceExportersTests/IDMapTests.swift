@@ -1,13 +1,13 @@
-// IDTable behaves like a Dictionary under random inserts, updates and removals.
+// IDMap behaves like a Dictionary under random inserts, updates and removals.
 
 import SyntheticTraces
 import Testing
-@testable import TraceExporters
+import TraceModel
 
-@Suite struct IDTableTests {
+@Suite struct IDMapTests {
     @Test func agreesWithADictionaryUnderChurn() {
         var rng = SeededRandom(seed: 3)
-        var table = IDTable(capacity: 4)
+        var table = IDMap<Int32>(capacity: 4)
         var reference: [UInt64: Int32] = [:]
         for step in 0..<50_000 {
             let key = UInt64(rng.below(3_000)) &* (rng.chance(50) ? 1 : 0x1_0000_0001)
