@@ -93,6 +93,20 @@ struct GoOrdering {
 
     mutating func clearQueue() { queued = 0 }
 
+    /// Forgets queued events after the first `count`.
+    mutating func dropQueued(after count: Int) { queued = min(queued, count) }
+
+    /// Hands out the queued events whole (no copy per event) and queues into `storage`, emptied,
+    /// from now on.
+    mutating func takeQueue(replacingWith storage: consuming [GoOrderedEvent]) -> [GoOrderedEvent] {
+        var taken = storage
+        taken.removeAll(keepingCapacity: true)
+        queue.removeLast(queue.count - queued)
+        swap(&queue, &taken)
+        queued = 0
+        return taken
+    }
+
     init(table: GoEventTable) { self.table = table }
 
     private static let none = GoSchedContext.none
