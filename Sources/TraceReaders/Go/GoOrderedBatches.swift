@@ -114,6 +114,10 @@ struct GoOrderedBatches: BatchProducer {
     /// For the events the last advance queued: the first stack of each goroutine created in a
     /// syscall, looked up ahead in the generation.
     private mutating func noteCreations(_ gen: GoGeneration, into batch: inout GoOrderedBatch) {
+        guard ordering.queuedCreateSyscall else {
+            noted = ordering.queued
+            return
+        }
         while noted < ordering.queued {
             let i = noted
             noted += 1

@@ -90,6 +90,9 @@ struct GoOrdering {
     /// clearing costs nothing).
     private(set) var queue: [GoOrderedEvent] = []
     private(set) var queued = 0
+    /// Whether a GoCreateSyscall was queued since the queue was last handed out (such events
+    /// need a look ahead; the others are not looked at again).
+    private(set) var queuedCreateSyscall = false
 
     mutating func clearQueue() { queued = 0 }
 
@@ -104,6 +107,7 @@ struct GoOrdering {
         queue.removeLast(queue.count - queued)
         swap(&queue, &taken)
         queued = 0
+        queuedCreateSyscall = false
         return taken
     }
 
@@ -151,6 +155,7 @@ struct GoOrdering {
         let e = GoOrderedEvent(wire: ev, ctx: ctx, firstSeen: firstSeen)
         if queued < queue.count { queue[queued] = e } else { queue.append(e) }
         queued += 1
+        if ev.type == GoEv.goCreateSyscall { queuedCreateSyscall = true }
     }
 
     private func rangeType(_ type: UInt8, _ desc: UInt64) -> GoRange {
