@@ -17,6 +17,9 @@ import TraceModel
 
 /// One record of the merged stream.
 struct MergedRecord {
+    /// A slot not yet written.
+    static let unused = MergedRecord(event: DecodedEvent(kind: .taskEnded, ticks: 0), ns: 0, thread: 0, payload: 0)
+
     var event: DecodedEvent
     var ns: Int64
     /// The recording thread of the record's chunk.
@@ -36,7 +39,10 @@ struct MergeEnd: Sendable {
 }
 
 struct RecordBatch: Sendable {
+    /// The batch's records are `records[0..<count]`; slots after them are storage left from an
+    /// earlier use, overwritten in place rather than appended to.
     var records: [MergedRecord] = []
+    var count = 0
     var payloads: [[UInt8]] = []
     /// Observations about frames met while filling this batch.
     var warnings: [String] = []
@@ -137,15 +143,13 @@ struct RecordMerger: BatchProducer {
         batchNumber += 1
         var batch = RecordBatch()
         var recycled = spent
-        // Taken out whole, so the records' storage is uniquely held and is emptied in place.
-        if var storage = recycled.take()?.records {
-            storage.removeAll(keepingCapacity: true)
+        // Taken out whole, so the records' storage is uniquely held and is written in place.
+        if let storage = recycled.take()?.records {
             batch.records = storage
         } else {
             batch.records.reserveCapacity(batchSize)
         }
-        var raw = DecodedEvent(kind: .taskEnded, ticks: 0)
-        while batch.records.count < batchSize {
+        while batch.count < batchSize {
             do {
                 try fill(&batch)
             } catch let damage as TraceDamage {
@@ -157,17 +161,23 @@ struct RecordMerger: BatchProducer {
                 ended = true
                 return batch
             }
-            guard let (thread, slot, failure) = heap.popEvent(into: &raw) else {
+            let n = batch.count
+            if n == batch.records.count { batch.records.append(MergedRecord.unused) }
+            // The chunk's head goes straight into the batch's slot: no copy on the way.
+            guard let (thread, slot, failure) = heap.popEvent(into: &batch.records[n].event) else {
                 batch.end = MergeEnd(damage: frames.damage, declaredEvents: frames.declaredEvents,
                                      storedBytes: frames.storedBytes, rawBytes: frames.rawBytes)
                 ended = true
                 return batch
             }
             if let failure { frames.markDamaged(offset: failure.offset, message: failure.message) }
-            let ns = max(header.nanosecondsRounded(ticks: raw.ticks), lastNs)
+            let ns = max(header.nanosecondsRounded(ticks: batch.records[n].event.ticks), lastNs)
             lastNs = ns
-            batch.records.append(MergedRecord(event: raw, ns: ns, thread: thread,
-                                              payload: payload(slot: slot, into: &batch)))
+            let payload = payload(slot: slot, into: &batch)
+            batch.records[n].ns = ns
+            batch.records[n].thread = thread
+            batch.records[n].payload = payload
+            batch.count = n + 1
         }
         return batch
     }

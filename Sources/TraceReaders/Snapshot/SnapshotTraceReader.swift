@@ -237,7 +237,7 @@ public struct SnapshotTraceReader: TraceReader {
                 }
                 return e
             }
-            guard recordIndex < batch.records.count else {
+            guard recordIndex < batch.count else {
                 guard try nextBatch() else { return nil }
                 continue
             }
