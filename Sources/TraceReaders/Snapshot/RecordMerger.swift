@@ -36,6 +36,8 @@ struct MergeEnd: Sendable {
     var declaredEvents: Int?
     var storedBytes: Int64
     var rawBytes: Int64
+    /// Records handed out, by record kind byte.
+    var recordCounts: [Int]
 }
 
 struct RecordBatch: Sendable {
@@ -71,6 +73,7 @@ struct RecordMerger: BatchProducer {
     /// the batch and the chunk (a slot is reused by later chunks) it is valid for.
     private var payloadIndex: [(batch: Int, chunk: Int, index: Int32)] = []
     private var batchNumber = 0
+    private var recordCounts = [Int](repeating: 0, count: 256)
 
     init(frames: FrameReader, name: String, batchSize: Int) {
         precondition(batchSize > 0)
@@ -166,11 +169,13 @@ struct RecordMerger: BatchProducer {
             // The chunk's head goes straight into the batch's slot: no copy on the way.
             guard let (thread, slot, failure) = heap.popEvent(into: &batch.records[n].event) else {
                 batch.end = MergeEnd(damage: frames.damage, declaredEvents: frames.declaredEvents,
-                                     storedBytes: frames.storedBytes, rawBytes: frames.rawBytes)
+                                     storedBytes: frames.storedBytes, rawBytes: frames.rawBytes,
+                                     recordCounts: recordCounts)
                 ended = true
                 return batch
             }
             if let failure { frames.markDamaged(offset: failure.offset, message: failure.message) }
+            recordCounts[Int(batch.records[n].event.kind.rawValue)] += 1
             let ns = max(header.nanosecondsRounded(ticks: batch.records[n].event.ticks), lastNs)
             lastNs = ns
             let payload = payload(slot: slot, into: &batch)

@@ -56,7 +56,8 @@ public struct SnapshotTraceReader: TraceReader {
     private let createdBeforeWindow: StringID
     /// Group of anonymous tasks created outside any region.
     private let anonymousGroup: StringID
-    /// Records read, by record kind byte of the snapshot format (for `info`).
+    /// Records read, by record kind byte of the snapshot format; complete once `next()` has
+    /// returned nil (counted where records are merged, off the mapping thread).
     public private(set) var recordCounts = [Int](repeating: 0, count: 256)
 
     struct LiveTask {
@@ -244,7 +245,6 @@ public struct SnapshotTraceReader: TraceReader {
             let record = batch.records[recordIndex]
             recordIndex += 1
             lastNs = record.ns
-            recordCounts[Int(record.event.kind.rawValue)] += 1
             guard let event = map(record.event, payload: record.payload, thread: ThreadID(record.thread), ns: record.ns) else { continue }
             // `map` may have queued a synthetic creation that must come first.
             if pending.isEmpty { return event }
@@ -486,6 +486,7 @@ public struct SnapshotTraceReader: TraceReader {
 
     private mutating func finishStream(_ end: MergeEnd) {
         metadata.endNs = max(metadata.endNs, lastNs)
+        recordCounts = end.recordCounts
         metadata.fileBytes = end.storedBytes
         metadata.uncompressedBytes = end.rawBytes
         if unmatchedRegionEnds > 0 {
