@@ -83,16 +83,19 @@ struct GoOrderedBatches: BatchProducer {
             }
             guard let gen = generation else { return end(batch, nil) }
             do {
-                guard try GoTraceEngine.advanceOne(&frontier, &ordering, gen, table) else {
-                    if let e = gen.readError { return end(batch, reportCut(e)) }
-                    let head = frontier.cursors[0]
-                    let detail = frontier.cursors.prefix(4).map {
-                        "M \($0.m == GoSchedContext.none ? "none" : String($0.m)) \(table.name($0.event.type))"
-                    }.joined(separator: ", ")
-                    return end(batch, GoDamageSite(generation: gen.number, batch: head.event.batchOrdinal, offset: head.event.offset)
-                        .damage(file: name, "no M's next event can happen (\(detail)): events out of order or missing"))
+                // A run of events of this generation, with one reference to it for the run.
+                while ordering.queued < batchSize && !frontier.isEmpty {
+                    guard try GoTraceEngine.advanceOne(&frontier, &ordering, gen, table) else {
+                        if let e = gen.readError { return end(batch, reportCut(e)) }
+                        let head = frontier.cursors[0]
+                        let detail = frontier.cursors.prefix(4).map {
+                            "M \($0.m == GoSchedContext.none ? "none" : String($0.m)) \(table.name($0.event.type))"
+                        }.joined(separator: ", ")
+                        return end(batch, GoDamageSite(generation: gen.number, batch: head.event.batchOrdinal, offset: head.event.offset)
+                            .damage(file: name, "no M's next event can happen (\(detail)): events out of order or missing"))
+                    }
+                    noteCreations(gen, into: &batch)
                 }
-                noteCreations(gen, into: &batch)
             } catch let e as GoBatchError {
                 return end(batch, gen.readError.map { reportCut($0) } ?? report(e))
             } catch let e as GoOrderFailure {
