@@ -61,7 +61,7 @@ public struct SnapshotHeader: Equatable, Sendable {
     /// below 2^52 in magnitude, truncation to an integer and the remainder are exact in
     /// floating point, so rounding half away from zero by hand gives the same integer.
     @inlinable
-    public func nanosecondsRounded(ticks: UInt64) -> Int64 {
+    package func nanosecondsRounded(ticks: UInt64) -> Int64 {
         let delta = Double(Int64(bitPattern: ticks &- anchorTicks))
         let x = delta * 1e9 / ticksPerSecond
         guard x.magnitude < 0x1p52 else { return nanoseconds(ticks: ticks) }
