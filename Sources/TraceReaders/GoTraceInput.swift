@@ -5,7 +5,7 @@ import TraceFormat
 import TraceModel
 
 extension TraceInput {
-    static func openGoTrace(source: ByteSource, name: String, version: Int) throws -> any TraceReader {
-        try GoTraceReader(source: source, name: name)
+    static func openGoTrace(source: ByteSource, name: String, version: Int, readAhead: Bool) throws -> any TraceReader {
+        try GoTraceReader(source: source, name: name, readAhead: readAhead)
     }
 }

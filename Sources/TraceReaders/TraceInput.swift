@@ -51,7 +51,9 @@ public enum TraceInput {
     }
 
     /// Opens `path` ("-" for standard input) with the reader its content calls for.
-    public static func open(path: String) throws -> any TraceReader {
+    /// `readAhead`: the reader reads, decompresses, decodes and orders on a second thread while
+    /// the caller's thread maps and consumes (same events, same order).
+    public static func open(path: String, readAhead: Bool = false) throws -> any TraceReader {
         let source: ByteSource
         do {
             source = path == "-" ? ByteSource(fileDescriptor: 0) : try ByteSource(path: path)
@@ -64,9 +66,9 @@ public enum TraceInput {
         }
         switch detect(prefix) {
         case .snapshot:
-            return try SnapshotTraceReader(source: source, name: path)
+            return try SnapshotTraceReader(source: source, name: path, readAhead: readAhead)
         case .goTrace(let version):
-            return try openGoTrace(source: source, name: path, version: version)
+            return try openGoTrace(source: source, name: path, version: version, readAhead: readAhead)
         case .unsupported(let what):
             throw TraceDamage(file: path, offset: 0, message: "not a trace: looks like \(what)")
         }

@@ -53,6 +53,28 @@ let benchmarks: @Sendable () -> Void = {
         try syntheticSnapshot(events: 1_000_000)
     }
 
+    // The same decoding with reading ahead: frames are read, inflated, decoded and merged on a
+    // second thread while this one maps. Wall time falls when a second core is free; the
+    // CPU time of both threads together is about that of one (docs/performance-notes.md).
+    Benchmark("Format.DecodeSnapshot_1Mevents_readAhead",
+              configuration: .init(metrics: [.wallClock, .throughput, .peakMemoryResident],
+                                   scalingFactor: .one, maxIterations: 5,
+                                   thresholds: [.wallClock: timeTolerance, .throughput: rateTolerance,
+                                                .peakMemoryResident: .init(relative: [.p90: 30])])) { benchmark, input in
+        for _ in benchmark.scaledIterations {
+            var reader = try SnapshotTraceReader(bytes: input.bytes, readAhead: true)
+            precondition(reader.isReadingAhead)
+            var n = 0
+            while let e = try reader.next() {
+                n += 1
+                blackHole(e)
+            }
+            precondition(n >= input.events)
+        }
+    } setup: {
+        try syntheticSnapshot(events: 1_000_000)
+    }
+
     // Go traces: the committed ping-server trace (about 3 k events: goroutines, syscalls, network
     // waits, user regions) read 200 times per iteration through GoTraceReader (batches,
     // cross-M ordering, the state machine). Bytes are in memory: this is the reader, not I/O.

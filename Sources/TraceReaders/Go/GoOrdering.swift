@@ -92,8 +92,26 @@ struct GoOrdering {
     /// clearing costs nothing).
     private(set) var queue: [GoOrderedEvent] = []
     private(set) var queued = 0
+    /// Whether a GoCreateSyscall was queued since the queue was last handed out (such events
+    /// need a look ahead; the others are not looked at again).
+    private(set) var queuedCreateSyscall = false
 
     mutating func clearQueue() { queued = 0 }
+
+    /// Forgets queued events after the first `count`.
+    mutating func dropQueued(after count: Int) { queued = min(queued, count) }
+
+    /// Hands out the queued events whole (no copy per event) and queues into `storage`, emptied,
+    /// from now on.
+    mutating func takeQueue(replacingWith storage: consuming [GoOrderedEvent]) -> [GoOrderedEvent] {
+        var taken = storage
+        taken.removeAll(keepingCapacity: true)
+        queue.removeLast(queue.count - queued)
+        swap(&queue, &taken)
+        queued = 0
+        queuedCreateSyscall = false
+        return taken
+    }
 
     init(table: GoEventTable) { self.table = table }
 
@@ -139,6 +157,7 @@ struct GoOrdering {
         let e = GoOrderedEvent(wire: ev, ctx: ctx, firstSeen: firstSeen)
         if queued < queue.count { queue[queued] = e } else { queue.append(e) }
         queued += 1
+        if ev.type == GoEv.goCreateSyscall { queuedCreateSyscall = true }
     }
 
     private func rangeType(_ type: UInt8, _ desc: UInt64) -> GoRange {

@@ -25,8 +25,9 @@ public struct GoTraceReader: TraceReader {
     // Swift checks statically instead of with dynamic exclusivity checks per access.
     private var engine: GoTraceEngine
 
-    /// Streams the Go trace at `path`.
-    public init(path: String, name: String? = nil) throws {
+    /// Streams the Go trace at `path`. `readAhead`: read, decode and order on a second thread
+    /// while this one maps and consumes (same events, same order).
+    public init(path: String, name: String? = nil, readAhead: Bool = false) throws {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             throw GoTraceError(kind: .io, file: name ?? path,
@@ -37,7 +38,7 @@ public struct GoTraceReader: TraceReader {
         if fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG { size = Int64(st.st_size) }
         do {
             engine = try GoTraceEngine(source: GoByteSource(fileDescriptor: fd, closeOnEnd: true),
-                                       name: name ?? path, fileBytes: size)
+                                       name: name ?? path, fileBytes: size, reading: BatchReading(readAhead: readAhead))
         } catch {
             _ = close(fd)
             throw error
@@ -47,18 +48,24 @@ public struct GoTraceReader: TraceReader {
     /// Streams a Go trace from an open file descriptor (not closed by the reader).
     public init(fileDescriptor fd: Int32, name: String) throws {
         engine = try GoTraceEngine(source: GoByteSource(fileDescriptor: fd, closeOnEnd: false),
-                                   name: name, fileBytes: 0)
+                                   name: name, fileBytes: 0, reading: BatchReading(readAhead: false))
     }
 
     /// Streams a Go trace from a shared byte source (e.g. the one input detection peeked at),
     /// starting at its current position, which must be the start of the trace.
-    init(source: ByteSource, name: String) throws {
-        engine = try GoTraceEngine(source: GoByteSource(shared: source), name: name, fileBytes: 0)
+    init(source: ByteSource, name: String, readAhead: Bool = false) throws {
+        engine = try GoTraceEngine(source: GoByteSource(shared: source), name: name, fileBytes: 0,
+                                   reading: BatchReading(readAhead: readAhead))
     }
 
     /// Reads a Go trace held in memory.
-    public init(bytes: [UInt8], name: String) throws {
-        engine = try GoTraceEngine(source: GoByteSource(bytes: bytes), name: name, fileBytes: Int64(bytes.count))
+    public init(bytes: [UInt8], name: String, readAhead: Bool = false) throws {
+        try self.init(bytes: bytes, name: name, reading: BatchReading(readAhead: readAhead))
+    }
+
+    init(bytes: [UInt8], name: String, reading: BatchReading) throws {
+        engine = try GoTraceEngine(source: GoByteSource(bytes: bytes), name: name, fileBytes: Int64(bytes.count),
+                                   reading: reading)
     }
 
     /// Whether `prefix` (the first bytes of an input, 16 are enough) starts like a Go execution
@@ -72,25 +79,26 @@ public struct GoTraceReader: TraceReader {
     public var tables: TraceTables { engine.tables }
     public var damage: TraceDamage? { engine.damage }
     public var warnings: [String] { engine.warnings }
+    /// Whether the input is read and ordered ahead on a second thread.
+    public var isReadingAhead: Bool { engine.isReadingAhead }
 
     public mutating func next() throws -> TraceEvent? { engine.next() }
 }
 
-/// The reader's machinery.
+/// The reader's machinery: ordered events (GoOrderedBatches, on this thread or read ahead on
+/// another) mapped to the event model here, where the tables are interned.
 struct GoTraceEngine {
     let name: String
     let version: GoTraceVersion
-    let table: GoEventTable
     private(set) var metadata: TraceMetadata
     let tables = TraceTables()
     private(set) var damage: TraceDamage?
-    private var extraWarnings: [String] = []
-    var warnings: [String] { extraWarnings + machine.warnings }
+    var warnings: [String] { machine.warnings }
 
-    private var generations: GoGenerationReader
-    private var ordering: GoOrdering
-    private var frontier = GoFrontier()
-    private var generation: GoGeneration?
+    private var batches: BatchSource<GoOrderedBatches>
+    private var batch = GoOrderedBatch()
+    private var eventIndex = 0
+    private var createdIndex = 0
     private var machine: GoStateMachine
     private var out: [TraceEvent] = []
     private var outHead = 0
@@ -98,7 +106,7 @@ struct GoTraceEngine {
     private var done = false
     private var installedAny = false
 
-    init(source: GoByteSource, name: String, fileBytes: Int64) throws {
+    init(source: GoByteSource, name: String, fileBytes: Int64, reading: BatchReading) throws {
         self.name = name
         var source = source
         var header: [UInt8] = []
@@ -117,16 +125,17 @@ struct GoTraceEngine {
                                message: "Go trace format go 1.\(minor) is not supported (supported: go 1.22, 1.23, 1.25, 1.26 and later toolchains writing them)")
         }
         self.version = version
-        self.table = GoEventTable(version: version)
-        self.generations = GoGenerationReader(version: version, source: source)
-        self.ordering = GoOrdering(table: table)
+        let producer = GoOrderedBatches(version: version, source: source, name: name, batchSize: reading.batchSize)
+        self.batches = BatchSource(producer, reading: reading)
         self.machine = GoStateMachine(tables: tables)
         self.metadata = TraceMetadata(format: "go", version: version.text)
         metadata.fileBytes = fileBytes
         metadata.uncompressedBytes = fileBytes
-        // Read the first generation now, so that startNs is known before the first event.
-        loadGeneration()
+        // Take the first generation now, so that startNs is known before the first event.
+        nextBatch()
     }
+
+    var isReadingAhead: Bool { batches.isReadingAhead }
 
     mutating func next() -> TraceEvent? {
         while true {
@@ -141,7 +150,14 @@ struct GoTraceEngine {
                 outHead = 0
             }
             if done { return nil }
-            step()
+            if eventIndex < batch.events.count {
+                handleEvents()
+            } else if let end = batch.end {
+                damage = end.damage
+                finish(bytesSeen: end.bytesSeen)
+            } else {
+                nextBatch()
+            }
         }
     }
 
@@ -153,69 +169,82 @@ struct GoTraceEngine {
         return v
     }
 
-    /// Maps the events the ordering advanced, in order.
-    private mutating func drainQueue(_ gen: GoGeneration) {
-        for i in 0..<ordering.queued {
-            if ordering.queue[i].wire.type == GoEv.goCreateSyscall {
-                let g = ordering.queue[i].wire.args[0]
-                if let stack = GoLookahead.firstStack(of: g, gen, ordering: ordering, after: i, frontier: frontier) {
-                    machine.lookaheadGroups[g] = machine.root(stack, gen)
-                }
+    /// Maps a run of the batch's events, in order (a run, so the per-call work is not paid per
+    /// event).
+    private mutating func handleEvents() {
+        guard let gen = batch.generation else { return }
+        let runEnd = min(batch.events.count, eventIndex + 256)
+        while eventIndex < runEnd {
+            if createdIndex < batch.createdStacks.count && batch.createdStacks[createdIndex].index == eventIndex {
+                let g = batch.events[eventIndex].wire.args[0]
+                machine.lookaheadGroups[g] = machine.root(batch.createdStacks[createdIndex].stack, gen)
+                createdIndex += 1
             }
-            let t = fix(ordering.queue[i].wire.timeNs)
-            machine.handle(ordering.queue[i], at: t, gen: gen, &out)
+            let t = fix(batch.events[eventIndex].wire.timeNs)
+            machine.handle(batch.events[eventIndex], at: t, gen: gen, &out)
+            eventIndex += 1
         }
-        ordering.clearQueue()
     }
 
-    private mutating func step() {
-        if ordering.queued > 0, let gen = generation {
-            drainQueue(gen)
+    private mutating func nextBatch() {
+        let spent = batch
+        batch = GoOrderedBatch()
+        guard let next = batches.next(spent: consume spent) else {
+            // The producer always ends with a batch saying how; this is a producer gone early.
+            damage = TraceDamage(file: name, offset: 0, message: "reading stopped early")
+            finish(bytesSeen: 0)
             return
         }
-        if frontier.isEmpty {
-            if let e = generation?.readError {
-                report(e)
-                return
-            }
-            loadGeneration()
-            return
+        batch = next
+        eventIndex = 0
+        createdIndex = 0
+        if let gen = batch.installed { install(gen, lookahead: batch.lookahead) }
+    }
+
+    private mutating func finish(bytesSeen: Int64) {
+        guard !done else { return }
+        done = true
+        if installedAny {
+            // Go's reader closes the stream with a Sync event after the last event.
+            metadata.endNs = fix(lastNs)
         }
-        guard let gen = generation else { finish(); return }
-        do {
-            // A run of events per call, so the per-call work is not paid per event.
-            var advanced = 0
-            while advanced < 256, !frontier.isEmpty, try GoTraceEngine.advanceOne(&frontier, &ordering, gen, table) {
-                drainQueue(gen)
-                advanced += 1
-            }
-            if advanced == 0 {
-                if let e = gen.readError {
-                    reportCut(e)
-                    return
-                }
-                let head = frontier.cursors[0]
-                let detail = frontier.cursors.prefix(4).map {
-                    "M \($0.m == GoSchedContext.none ? "none" : String($0.m)) \(table.name($0.event.type))"
-                }.joined(separator: ", ")
-                damage = GoDamageSite(generation: gen.number, batch: head.event.batchOrdinal, offset: head.event.offset)
-                    .damage(file: name, "no M's next event can happen (\(detail)): events out of order or missing")
-                finish()
-            }
-        } catch let e as GoBatchError {
-            if let cut = gen.readError { reportCut(cut) } else { report(e) }
-        } catch let e as GoOrderFailure {
-            if let cut = gen.readError {
-                reportCut(cut)
-                return
-            }
-            damage = GoDamageSite(generation: gen.number, batch: e.event.batchOrdinal, offset: e.event.offset)
-                .damage(file: name, "\(table.name(e.event.type)) event: \(e.message)")
-            finish()
-        } catch {
-            damage = TraceDamage(file: name, offset: 0, message: "\(error)")
-            finish()
+        if metadata.fileBytes == 0 {
+            metadata.fileBytes = bytesSeen
+            metadata.uncompressedBytes = bytesSeen
         }
+    }
+
+    private mutating func install(_ gen: GoGeneration, lookahead: GoLookahead?) {
+        // Go emits a Sync event at the generation's earliest batch time.
+        let syncNs = fix(gen.ns(gen.minTicks))
+        if !installedAny {
+            installedAny = true
+            metadata.startNs = syncNs
+            if let wall = gen.wallClockNs, let snap = gen.snapshotTicks {
+                metadata.wallClockStartNs = wall &- (gen.ns(snap) &- syncNs)
+            }
+            startWindow(gen, lookahead ?? GoLookahead(), at: syncNs)
+        }
+        metadata.endNs = syncNs
+    }
+
+    /// Creates at the window start what was alive before it (see GoLookahead).
+    private mutating func startWindow(_ gen: GoGeneration, _ look: GoLookahead, at t: Int64) {
+        // In status order, so that interned identifiers do not depend on hashing.
+        for s in look.statuses {
+            if let stack = look.firstStacks[s.goroutine] { machine.lookaheadGroups[s.goroutine] = machine.root(stack, gen) }
+        }
+        for s in look.statuses {
+            machine.existing(goroutine: s.goroutine, status: s.status, thread: s.thread, stackID: s.stack,
+                             gen: gen, at: t, &out)
+        }
+        for id in look.openUserTasks { machine.existing(userTask: id, at: t, &out) }
+        for g in look.regionOrder {
+            for region in (look.openRegions[g] ?? []).reversed() {
+                machine.existing(region: region, goroutine: g, at: t, &out)
+            }
+        }
+        machine.emitGoroutineCount(at: t, &out)
     }
 
     /// Advances the head of the frontier, or else the first M (by time) that can advance.
@@ -245,104 +274,6 @@ struct GoTraceEngine {
             i += 1
         }
         return false
-    }
-
-    /// A generation cut short stalls or fails where its missing batches (or strings) were
-    /// needed: the cut is the damage, not what it caused.
-    private mutating func reportCut(_ cut: GoBatchError) {
-        var e = cut
-        e.message += " (the generation's events before the cut were converted as far as they could be ordered)"
-        report(e)
-    }
-
-    private mutating func report(_ e: GoBatchError) {
-        var message = e.message
-        if e.ordinal < 0 {
-            damage = TraceDamage(file: name, offset: e.offset, message: "generation \(e.generation): \(message)")
-        } else {
-            if e.generation == 0 { message += " (generation unknown)" }
-            damage = GoDamageSite(generation: e.generation, batch: e.ordinal, offset: e.offset).damage(file: name, message)
-        }
-        finish()
-    }
-
-    private mutating func finish() {
-        guard !done else { return }
-        done = true
-        if installedAny {
-            // Go's reader closes the stream with a Sync event after the last event.
-            metadata.endNs = fix(lastNs)
-        }
-        let seen = generations.source.bytesSeen
-        if metadata.fileBytes == 0 {
-            metadata.fileBytes = seen
-            metadata.uncompressedBytes = seen
-        }
-        frontier = GoFrontier()
-        generation = nil
-    }
-
-    private mutating func loadGeneration() {
-        // The finished generation goes before the next is read: one generation in memory.
-        generation = nil
-        frontier = GoFrontier()
-        let gen: GoGeneration?
-        do {
-            gen = try generations.next()
-        } catch {
-            report(error)
-            return
-        }
-        guard let gen else {
-            finish()
-            return
-        }
-        install(gen)
-    }
-
-    private mutating func install(_ gen: GoGeneration) {
-        generation = gen
-        frontier = GoFrontier()
-        for m in gen.ms {
-            var c = GoBatchCursor(m: m, generation: gen)
-            do {
-                if try c.advance(gen, table) { frontier.insert(c) }
-            } catch {
-                report(error)
-                return
-            }
-        }
-        // Go emits a Sync event at the generation's earliest batch time.
-        let syncNs = fix(gen.ns(gen.minTicks))
-        if !installedAny {
-            installedAny = true
-            metadata.startNs = syncNs
-            if let wall = gen.wallClockNs, let snap = gen.snapshotTicks {
-                metadata.wallClockStartNs = wall &- (gen.ns(snap) &- syncNs)
-            }
-            startWindow(gen, at: syncNs)
-        }
-        metadata.endNs = syncNs
-    }
-
-    /// Creates at the window start what was alive before it (see GoLookahead).
-    private mutating func startWindow(_ gen: GoGeneration, at t: Int64) {
-        let look = GoLookahead.run(gen, ordering: ordering, frontier: frontier)
-        // In status order, so that interned identifiers do not depend on hashing.
-        for s in look.statuses {
-            if let stack = look.firstStacks[s.goroutine] { machine.lookaheadGroups[s.goroutine] = machine.root(stack, gen) }
-        }
-        for s in look.statuses {
-            machine.existing(goroutine: s.goroutine, status: s.status, thread: s.thread, stackID: s.stack,
-                             gen: gen, at: t, &out)
-        }
-        for id in look.openUserTasks { machine.existing(userTask: id, at: t, &out) }
-        for g in look.regionOrder {
-            for region in (look.openRegions[g] ?? []).reversed() {
-                machine.existing(region: region, goroutine: g, at: t, &out)
-            }
-        }
-        machine.emitGoroutineCount(at: t, &out)
     }
 }
 

@@ -68,6 +68,9 @@ struct ChunkHeap {
     /// The payload of the chunk in `slot` (inline strings and log messages are ranges of it).
     func payload(slot: Int) -> [UInt8] { slots[slot].decoder.payload }
 
+    /// The open order of the chunk in `slot` (slots are reused; orders are not).
+    func order(slot: Int) -> Int { slots[slot].order }
+
     /// Hands out the earliest event into `event` (with its chunk's thread and slot) and advances
     /// its chunk, decoding the chunk's next record in place. A decoding error inside the chunk
     /// is returned with the event; the chunk is then dropped, after the caller had the chance

@@ -12,6 +12,9 @@
 //   blocking region, so a wait inside `Trace.withBlockingRegion("db query")` reads "db query"
 //   whichever thread the task resumed on.
 // - Live state only: open tasks, their open regions, open chunks. Ended tasks are forgotten.
+// - Frames are read, inflated, decoded and merged by a RecordMerger, on this thread or (with
+//   `readAhead`) on a second one; this reader maps its records to events, interning strings,
+//   so the tables are only ever touched on the reader's thread. Both ways give the same events.
 
 import TraceFormat
 import TraceModel
@@ -24,16 +27,14 @@ public struct SnapshotTraceReader: TraceReader {
     package let header: SnapshotHeader
 
     private let fileName: String
-    private let frames: FrameReader
-    private let source: ByteSource
+    /// Where merged records come from, once the preamble is read.
+    private var batches: BatchSource<RecordMerger>?
+    private var batch = RecordBatch()
+    private var recordIndex = 0
+    private var streamEnded = false
     /// Snapshot string id -> model string id (ids are dense from 1).
     private var stringMap: [StringID] = []
     private var stackMap: [UInt64: StackID] = [:]
-    private var heap = ChunkHeap()
-    /// The next events frame, opened ahead so its base time bounds what may be handed out.
-    private var ahead: OpenChunk?
-    private var chunksOpened = 0
-    private var framesDone = false
     private var pending: [TraceEvent] = []
     private var pendingIndex = 0
     private var live = IDMap<LiveTask>()
@@ -55,7 +56,8 @@ public struct SnapshotTraceReader: TraceReader {
     private let createdBeforeWindow: StringID
     /// Group of anonymous tasks created outside any region.
     private let anonymousGroup: StringID
-    /// Records read, by record kind byte of the snapshot format (for `info`).
+    /// Records read, by record kind byte of the snapshot format; complete once `next()` has
+    /// returned nil (counted where records are merged, off the mapping thread).
     private(set) var recordCounts = [Int](repeating: 0, count: 256)
 
     struct LiveTask {
@@ -65,24 +67,30 @@ public struct SnapshotTraceReader: TraceReader {
         var parent: UInt64 = 0
     }
 
-    /// Opens `path` ("-" for standard input).
-    public init(path: String) throws {
+    /// Opens `path` ("-" for standard input). `readAhead`: read, inflate and decode on a
+    /// second thread while this one maps and consumes.
+    public init(path: String, readAhead: Bool = false) throws {
         let source = path == "-" ? ByteSource(fileDescriptor: 0) : try ByteSource(path: path)
-        try self.init(source: source, name: path)
+        try self.init(source: source, name: path, readAhead: readAhead)
     }
 
-    public init(bytes: [UInt8], name: String = "<memory>") throws {
-        try self.init(source: ByteSource(bytes: bytes), name: name)
+    public init(bytes: [UInt8], name: String = "<memory>", readAhead: Bool = false) throws {
+        try self.init(source: ByteSource(bytes: bytes), name: name, readAhead: readAhead)
     }
 
-    init(source: ByteSource, name: String) throws {
+    init(source: ByteSource, name: String, readAhead: Bool = false) throws {
+        try self.init(source: source, name: name, reading: BatchReading(readAhead: readAhead))
+    }
+
+    init(source: ByteSource, name: String, reading: BatchReading) throws {
         self.fileName = name
-        self.source = source
+        let frames: FrameReader
         do {
             frames = try FrameReader(source: source)
         } catch let e as FormatError {
             throw TraceDamage(file: name, offset: Int64(e.offset), message: e.message)
         }
+        var merger = RecordMerger(frames: frames, name: name, batchSize: reading.batchSize)
         header = frames.header
         metadata = TraceMetadata(format: "tracexport", version: header.versionString)
         metadata.trigger = header.trigger
@@ -97,8 +105,8 @@ public struct SnapshotTraceReader: TraceReader {
         createdBeforeWindow = tables.intern("(created before the window)")
         anonymousGroup = tables.intern("(anonymous)")
         lastNs = 0
-        try readPreamble()
-        let startTicks = header.windowStartTicks != 0 ? header.windowStartTicks : (ahead?.head.ticks ?? 0)
+        try readPreamble(&merger)
+        let startTicks = header.windowStartTicks != 0 ? header.windowStartTicks : (merger.firstTicks ?? 0)
         metadata.startNs = header.nanoseconds(ticks: startTicks)
         metadata.endNs = max(metadata.startNs, header.windowEndTicks != 0
             ? header.nanoseconds(ticks: header.windowEndTicks) : metadata.startNs)
@@ -106,15 +114,22 @@ public struct SnapshotTraceReader: TraceReader {
             metadata.wallClockStartNs = header.anchorWallClockNs + (metadata.startNs - Int64(header.anchorMonotonicNs))
         }
         lastNs = metadata.startNs
+        merger.lastNs = metadata.startNs
         for i in pending.indices { pending[i].timeNs = metadata.startNs }
-        updateByteCounts()
+        metadata.fileBytes = frames.storedBytes
+        metadata.uncompressedBytes = frames.rawBytes
+        batches = BatchSource(merger, reading: reading)
     }
+
+    /// Whether records are read ahead on a second thread.
+    public var isReadingAhead: Bool { batches?.isReadingAhead ?? false }
 
     // MARK: Preamble: strings, stacks, window state
 
-    private mutating func readPreamble() throws {
+    private mutating func readPreamble(_ merger: inout RecordMerger) throws {
+        let frames = merger.frames
         var window = WindowState()
-        while let frame = try nextFrame() {
+        while let frame = try merger.nextFrame() {
             switch frame.knownKind {
             case .strings:
                 do {
@@ -148,27 +163,19 @@ public struct SnapshotTraceReader: TraceReader {
                     frames.markDamaged(offset: frame.offset, message: "window-state frame: payload offset \(e.offset): \(e.message)")
                 }
             case .events:
-                open(frame)
+                merger.open(frame)
                 appendWindowState(window)
                 return
             case .end:
-                framesDone = true
+                merger.markFramesDone()
                 appendWindowState(window)
                 return
             case nil:
                 warnings.append("\(fileName): offset \(frame.offset): skipped frame of unknown kind \(frame.kind)")
             }
         }
-        framesDone = true
+        merger.markFramesDone()
         appendWindowState(window)
-    }
-
-    private mutating func nextFrame() throws -> Frame? {
-        do {
-            return try frames.next()
-        } catch let e as IOError {
-            throw TraceDamage(file: fileName, offset: frames.offset, message: e.description)
-        }
     }
 
     private static func hex(_ pc: UInt64) -> String { "0x" + String(pc, radix: 16) }
@@ -180,11 +187,11 @@ public struct SnapshotTraceReader: TraceReader {
     private func string(_ id: UInt64) -> StringID { id < UInt64(stringMap.count) ? stringMap[Int(id)] : .empty }
 
     @inline(__always)
-    private mutating func string(_ s: DecodedString, slot: Int) -> StringID {
+    private mutating func string(_ s: DecodedString, payload: Int32) -> StringID {
         switch s {
         case .none: return .empty
         case .interned(let id): return string(id)
-        case .inline(let range): return tables.intern(String(decoding: heap.payload(slot: slot)[range], as: UTF8.self))
+        case .inline(let range): return tables.intern(String(decoding: batch.payloads[Int(payload)][range], as: UTF8.self))
         }
     }
 
@@ -220,49 +227,6 @@ public struct SnapshotTraceReader: TraceReader {
 
     // MARK: Events
 
-    private mutating func open(_ frame: Frame) {
-        do {
-            var decoder = try EventDecoder(payload: frame.payload)
-            if let head = try decoder.next() {
-                let chunk = OpenChunk(decoder: decoder, head: head, order: chunksOpened, fileOffset: frame.offset)
-                chunksOpened += 1
-                if let previous = ahead { heap.push(previous) }
-                ahead = chunk
-            }
-        } catch let e as FormatError {
-            frames.markDamaged(offset: frame.offset, message: "events frame: payload offset \(e.offset): \(e.message)")
-        } catch {
-            frames.markDamaged(offset: frame.offset, message: "\(error)")
-        }
-    }
-
-    /// Opens frames until the earliest open event is earlier than the next chunk's base.
-    private mutating func fill() throws {
-        while !framesDone {
-            if let a = ahead, let m = heap.minTicks, m < a.decoder.header.baseTicks { return }
-            if let a = ahead {
-                heap.push(a)
-                ahead = nil
-            }
-            guard let frame = try nextFrame() else {
-                framesDone = true
-                break
-            }
-            switch frame.knownKind {
-            case .events: open(frame)
-            case .end: framesDone = true
-            case .strings, .stacks, .windowState:
-                warnings.append("\(fileName): offset \(frame.offset): \(frame.knownKind!) frame after events ignored")
-            case nil:
-                warnings.append("\(fileName): offset \(frame.offset): skipped frame of unknown kind \(frame.kind)")
-            }
-        }
-        if let a = ahead {
-            heap.push(a)
-            ahead = nil
-        }
-    }
-
     public mutating func next() throws -> TraceEvent? {
         while true {
             if pendingIndex < pending.count {
@@ -274,21 +238,44 @@ public struct SnapshotTraceReader: TraceReader {
                 }
                 return e
             }
-            try fill()
-            var raw = DecodedEvent(kind: .taskEnded, ticks: 0)
-            guard let (thread, slot, failure) = heap.popEvent(into: &raw) else {
-                finishStream()
-                return nil
+            guard recordIndex < batch.count else {
+                guard try nextBatch() else { return nil }
+                continue
             }
-            if let failure { frames.markDamaged(offset: failure.offset, message: failure.message) }
-            let ns = max(header.nanoseconds(ticks: raw.ticks), lastNs)
-            lastNs = ns
-            recordCounts[Int(raw.kind.rawValue)] += 1
-            guard let event = map(raw, slot: slot, thread: ThreadID(thread), ns: ns) else { continue }
+            let record = batch.records[recordIndex]
+            recordIndex += 1
+            lastNs = record.ns
+            guard let event = map(record.event, payload: record.payload, thread: ThreadID(record.thread), ns: record.ns) else { continue }
             // `map` may have queued a synthetic creation that must come first.
             if pending.isEmpty { return event }
             pending.append(event)
         }
+    }
+
+    /// Moves on to the next batch once the current one is consumed; false at the end of the
+    /// stream. A read failure is thrown after the records before it were handed out.
+    private mutating func nextBatch() throws -> Bool {
+        guard !streamEnded else { return false }
+        if let failure = batch.failure {
+            streamEnded = true
+            throw failure
+        }
+        if let end = batch.end {
+            streamEnded = true
+            finishStream(end)
+            return false
+        }
+        let spent = batch
+        batch = RecordBatch()
+        guard let next = batches!.next(spent: consume spent) else {
+            // The producer always ends with a batch saying how; this is a producer gone early.
+            streamEnded = true
+            throw TraceDamage(file: fileName, offset: metadata.fileBytes, message: "reading stopped early")
+        }
+        batch = next
+        recordIndex = 0
+        warnings.append(contentsOf: batch.warnings)
+        return true
     }
 
     /// Direct-mapped cache of task ids known to be live: most records are about a task seen a
@@ -356,11 +343,11 @@ public struct SnapshotTraceReader: TraceReader {
 
     /// The model event of one record, or nil when it maps to none or to several (actor hops,
     /// actor releases before a state change): those are queued in `pending`, in order.
-    private mutating func map(_ e: DecodedEvent, slot: Int, thread: ThreadID, ns: Int64) -> TraceEvent? {
+    private mutating func map(_ e: DecodedEvent, payload: Int32, thread: ThreadID, ns: Int64) -> TraceEvent? {
         switch e.kind {
         case .actorWait, .actorRun:
             ensureKnown(e.task, ns: ns)
-            let type = string(e.name, slot: slot)
+            let type = string(e.name, payload: payload)
             if e.kind == .actorWait {
                 actors.wait(task: e.task, actor: e.other, type: type, reason: openBlockingRegion(e.task), thread: thread,
                             ns: ns, tables: tables, into: &pending)
@@ -369,7 +356,7 @@ public struct SnapshotTraceReader: TraceReader {
             }
             return nil
         case .taskEnded, .taskRunnable, .taskRunning, .taskBlocked, .taskSyscall:
-            let event = mapRecord(e, slot: slot, thread: thread, ns: ns)
+            let event = mapRecord(e, payload: payload, thread: thread, ns: ns)
             guard actors.isActive else { return event }
             // A hold of an actor ends with the task's next state (releases come first).
             actors.stateChanged(task: e.task, syscall: e.kind == .taskSyscall,
@@ -378,7 +365,7 @@ public struct SnapshotTraceReader: TraceReader {
             if let event { pending.append(event) }
             return nil
         default:
-            return mapRecord(e, slot: slot, thread: thread, ns: ns)
+            return mapRecord(e, payload: payload, thread: thread, ns: ns)
         }
     }
 
@@ -402,12 +389,12 @@ public struct SnapshotTraceReader: TraceReader {
         live[task]?.regions.last(where: { $0.blocking })?.name
     }
 
-    private mutating func mapRecord(_ e: DecodedEvent, slot: Int, thread: ThreadID, ns: Int64) -> TraceEvent? {
+    private mutating func mapRecord(_ e: DecodedEvent, payload: Int32, thread: ThreadID, ns: Int64) -> TraceEvent? {
         let task = TaskID(e.task)
         switch e.kind {
         case .taskCreated:
-            let name = string(e.name, slot: slot)
-            var group = string(e.group, slot: slot)
+            let name = string(e.name, payload: payload)
+            var group = string(e.group, payload: payload)
             var parent = e.other
             var stack = StackID.none
             if let origin = origins.remove(e.task) {
@@ -437,7 +424,7 @@ public struct SnapshotTraceReader: TraceReader {
             return TraceEvent(timeNs: ns, .taskState(task, .running, thread: thread, waker: .none, stack: .none))
         case .taskBlocked:
             ensureKnown(e.task, ns: ns)
-            var reason = string(e.name, slot: slot)
+            var reason = string(e.name, payload: payload)
             let point = suspensions.isEmpty ? nil : suspensions.removeValue(forKey: e.task)
             // The user's word wins: inside a blocking region every wait is that region's
             // (a sleep inside `withBlockingRegion("db query")` is the query's wait).
@@ -450,13 +437,13 @@ public struct SnapshotTraceReader: TraceReader {
             return TraceEvent(timeNs: ns, .taskState(task, .syscall, thread: thread, waker: .none, stack: .none))
         case .regionBegin, .blockingRegionBegin:
             ensureKnown(e.task, ns: ns)
-            let name = string(e.name, slot: slot)
+            let name = string(e.name, payload: payload)
             if e.task != 0 { openRegion(task: e.task, name, blocking: e.kind == .blockingRegionBegin) }
             else { threadRegions[thread.raw, default: []].append(name) }
             return TraceEvent(timeNs: ns, .regionBegin(task: task, thread: thread, name: name, stack: stackMap[e.other] ?? .none))
         case .regionEnd:
             ensureKnown(e.task, ns: ns)
-            let name = string(e.name, slot: slot)
+            let name = string(e.name, payload: payload)
             let closed: Bool
             if e.task != 0 {
                 closed = closeRegion(task: e.task, name)
@@ -473,14 +460,14 @@ public struct SnapshotTraceReader: TraceReader {
             return TraceEvent(timeNs: ns, .regionEnd(task: task, thread: thread, name: name))
         case .log:
             ensureKnown(e.task, ns: ns)
-            return TraceEvent(timeNs: ns, .log(task: task, thread: thread, category: string(e.name, slot: slot),
-                                                message: String(decoding: heap.payload(slot: slot)[e.message], as: UTF8.self)))
+            return TraceEvent(timeNs: ns, .log(task: task, thread: thread, category: string(e.name, payload: payload),
+                                                message: String(decoding: batch.payloads[Int(payload)][e.message], as: UTF8.self)))
         case .counterInt:
-            return TraceEvent(timeNs: ns, .counter(name: string(e.name, slot: slot), value: Double(e.intValue)))
+            return TraceEvent(timeNs: ns, .counter(name: string(e.name, payload: payload), value: Double(e.intValue)))
         case .counterFloat:
-            return TraceEvent(timeNs: ns, .counter(name: string(e.name, slot: slot), value: e.floatValue))
+            return TraceEvent(timeNs: ns, .counter(name: string(e.name, payload: payload), value: e.floatValue))
         case .threadName:
-            return TraceEvent(timeNs: ns, .threadName(thread, name: string(e.name, slot: slot)))
+            return TraceEvent(timeNs: ns, .threadName(thread, name: string(e.name, payload: payload)))
         case .jobCPUTime:
             ensureKnown(e.task, ns: ns)
             return TraceEvent(timeNs: ns, .taskCPU(task, cpuNs: Int64(clamping: e.other), thread: thread))
@@ -497,26 +484,23 @@ public struct SnapshotTraceReader: TraceReader {
         }
     }
 
-    private mutating func finishStream() {
+    private mutating func finishStream(_ end: MergeEnd) {
         metadata.endNs = max(metadata.endNs, lastNs)
-        updateByteCounts()
+        recordCounts = end.recordCounts
+        metadata.fileBytes = end.storedBytes
+        metadata.uncompressedBytes = end.rawBytes
         if unmatchedRegionEnds > 0 {
             warnings.append("\(fileName): dropped \(unmatchedRegionEnds) region ends whose begin is not in the snapshot")
             unmatchedRegionEnds = 0
         }
-        if let d = frames.damage, damage == nil {
+        if let d = end.damage, damage == nil {
             damage = TraceDamage(file: fileName, offset: d.offset, message: d.message)
         }
-        if let declared = frames.declaredEvents, damage == nil {
+        if let declared = end.declaredEvents, damage == nil {
             let seen = recordCounts.reduce(0, +)
             if declared != seen {
                 warnings.append("\(fileName): end frame declares \(declared) events, read \(seen)")
             }
         }
-    }
-
-    private mutating func updateByteCounts() {
-        metadata.fileBytes = frames.storedBytes
-        metadata.uncompressedBytes = frames.rawBytes
     }
 }

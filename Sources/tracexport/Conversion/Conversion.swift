@@ -28,7 +28,7 @@ enum Conversion {
         let reader: any TraceReader
         do {
             window = try options.window()
-            reader = try TraceInput.open(path: options.input)
+            reader = try TraceInput.open(path: options.input, readAhead: !options.singleThread)
         } catch {
             throw CLIError(reading: options.input, error).exit()
         }
@@ -40,7 +40,7 @@ enum Conversion {
         }
         let outcome: Outcome
         do {
-            outcome = try convert(reader, window: window, with: exporter, input: options.input, target: target)
+            outcome = try convertAny(reader, window: window, with: exporter, input: options.input, target: target)
         } catch {
             target.discard()
             throw error.exit()
@@ -54,6 +54,19 @@ enum Conversion {
         } catch {
             throw error.exit()
         }
+    }
+
+    private static func convertAny<E: TraceExporter>(_ reader: any TraceReader, window: TraceWindow?, with exporter: E,
+                                                  input: String, target: OutputTarget) throws(CLIError) -> Outcome {
+        // The readers by their concrete types: the loop below is then specialized for each, and
+        // a reader's `next()` inlines into it instead of going through the protocol per event.
+        if let snapshot = reader as? SnapshotTraceReader {
+            return try convert(snapshot, window: window, with: exporter, input: input, target: target)
+        }
+        if let go = reader as? GoTraceReader {
+            return try convert(go, window: window, with: exporter, input: input, target: target)
+        }
+        return try convert(reader, window: window, with: exporter, input: input, target: target)  // opens the existential
     }
 
     private static func convert<R: TraceReader, E: TraceExporter>(_ reader: R, window: TraceWindow?, with exporter: E,
@@ -84,8 +97,10 @@ enum Conversion {
                 try exporter.consume(first, tables: reader.tables, output: &output)
                 events += 1
             }
+            // One tables object for the whole stream (readers only ever add to it).
+            let tables = reader.tables
             while let event = try reader.next() {
-                try exporter.consume(event, tables: reader.tables, output: &output)
+                try exporter.consume(event, tables: tables, output: &output)
                 events += 1
                 if events & 0xFFFF == 0 { progress.update(events: events) }
             }

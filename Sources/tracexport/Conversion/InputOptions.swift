@@ -29,6 +29,9 @@ struct InputOptions: ParsableArguments {
                                valueName: "duration"))
     var end: WindowDuration?
 
+    @Flag(help: "Read and convert on one thread (by default reading, decompressing and decoding run ahead on a second one).")
+    var singleThread = false
+
     /// The window --start and --end give, nil for the whole trace.
     func window() throws(CLIError) -> TraceWindow? {
         guard start != nil || end != nil else { return nil }

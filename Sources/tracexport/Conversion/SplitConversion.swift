@@ -54,7 +54,7 @@ extension Conversion {
         let reader: any TraceReader
         do {
             window = try options.window()
-            reader = try TraceInput.open(path: options.input)
+            reader = try TraceInput.open(path: options.input, readAhead: !options.singleThread)
         } catch {
             throw CLIError(reading: options.input, error).exit()
         }

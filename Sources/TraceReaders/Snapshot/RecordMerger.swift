@@ -1,0 +1,203 @@
+// The events frames of a snapshot, read, inflated, decoded and merged into one time-ordered
+// stream of raw records, handed out in batches: the half of reading a snapshot that needs no
+// interned strings, so that it can run ahead on a thread of its own (ReadAhead).
+//
+// Invariants:
+// - Records come out in the order ChunkHeap merges them, with nanosecond times that never
+//   decrease (a record earlier than the one before it takes that one's time).
+// - Every batch holds the payloads its records' inline strings and log messages point into.
+// - Damage never loses what came before it: a frame that cannot be read ends the frames, an
+//   undecodable record ends its chunk, and the merge goes on with what is open; the last
+//   batch carries the frame reader's damage. A read error that is not damage (the input
+//   cannot be read) ends the stream in the batch after the last good record.
+// - Memory: the open chunks (about one per recording thread) plus one batch.
+
+import TraceFormat
+import TraceModel
+
+/// One record of the merged stream.
+struct MergedRecord {
+    /// A slot not yet written.
+    static let unused = MergedRecord(event: DecodedEvent(kind: .taskEnded, ticks: 0), ns: 0, thread: 0, payload: 0)
+
+    var event: DecodedEvent
+    var ns: Int64
+    /// The recording thread of the record's chunk.
+    var thread: UInt64
+    /// Index of the record's payload in its batch's `payloads`.
+    var payload: Int32
+}
+
+/// How the merged stream ended.
+struct MergeEnd: Sendable {
+    /// Damage found in the frames or inside a chunk; the first one wins.
+    var damage: FrameDamage?
+    /// Events the end frame declares, when it was read.
+    var declaredEvents: Int?
+    var storedBytes: Int64
+    var rawBytes: Int64
+    /// Records handed out, by record kind byte.
+    var recordCounts: [Int]
+}
+
+struct RecordBatch: Sendable {
+    /// The batch's records are `records[0..<count]`; slots after them are storage left from an
+    /// earlier use, overwritten in place rather than appended to.
+    var records: [MergedRecord] = []
+    var count = 0
+    var payloads: [[UInt8]] = []
+    /// Observations about frames met while filling this batch.
+    var warnings: [String] = []
+    /// Set on the last batch of a clean or damaged stream.
+    var end: MergeEnd?
+    /// Set on the last batch when the input could not be read on (after `records`).
+    var failure: TraceDamage?
+}
+
+extension MergedRecord: Sendable {}
+
+struct RecordMerger: BatchProducer {
+    let batchSize: Int
+    let frames: FrameReader
+    private let header: SnapshotHeader
+    private let fileName: String
+    private var heap = ChunkHeap()
+    /// The next events frame, opened ahead so its base time bounds what may be handed out.
+    private var ahead: OpenChunk?
+    private var chunksOpened = 0
+    private(set) var framesDone = false
+    private var ended = false
+    /// The time of the last record handed out; no record is given an earlier one.
+    var lastNs: Int64 = 0
+    /// Per heap slot, the index of its chunk's payload in the batch being filled, tagged with
+    /// the batch and the chunk (a slot is reused by later chunks) it is valid for.
+    private var payloadIndex: [(batch: Int, chunk: Int, index: Int32)] = []
+    private var batchNumber = 0
+    private var recordCounts = [Int](repeating: 0, count: 256)
+
+    init(frames: FrameReader, name: String, batchSize: Int) {
+        precondition(batchSize > 0)
+        self.batchSize = batchSize
+        self.frames = frames
+        self.header = frames.header
+        self.fileName = name
+    }
+
+    /// The base time of the first events frame, once the preamble opened it.
+    var firstTicks: UInt64? { ahead?.head.ticks }
+
+    /// The preamble saw the end frame (or the end of the frames).
+    mutating func markFramesDone() { framesDone = true }
+
+    /// Opens an events frame: its first record becomes its chunk's head.
+    mutating func open(_ frame: Frame) {
+        do {
+            var decoder = try EventDecoder(payload: frame.payload)
+            if let head = try decoder.next() {
+                let chunk = OpenChunk(decoder: decoder, head: head, order: chunksOpened, fileOffset: frame.offset)
+                chunksOpened += 1
+                if let previous = ahead { heap.push(previous) }
+                ahead = chunk
+            }
+        } catch let e as FormatError {
+            frames.markDamaged(offset: frame.offset, message: "events frame: payload offset \(e.offset): \(e.message)")
+        } catch {
+            frames.markDamaged(offset: frame.offset, message: "\(error)")
+        }
+    }
+
+    func nextFrame() throws -> Frame? {
+        do {
+            return try frames.next()
+        } catch let e as IOError {
+            throw TraceDamage(file: fileName, offset: frames.offset, message: e.description)
+        }
+    }
+
+    /// Opens frames until the earliest open event is earlier than the next chunk's base.
+    private mutating func fill(_ batch: inout RecordBatch) throws {
+        while !framesDone {
+            if let a = ahead, let m = heap.minTicks, m < a.decoder.header.baseTicks { return }
+            if let a = ahead {
+                heap.push(a)
+                ahead = nil
+            }
+            guard let frame = try nextFrame() else {
+                framesDone = true
+                break
+            }
+            switch frame.knownKind {
+            case .events: open(frame)
+            case .end: framesDone = true
+            case .strings, .stacks, .windowState:
+                batch.warnings.append("\(fileName): offset \(frame.offset): \(frame.knownKind!) frame after events ignored")
+            case nil:
+                batch.warnings.append("\(fileName): offset \(frame.offset): skipped frame of unknown kind \(frame.kind)")
+            }
+        }
+        if let a = ahead {
+            heap.push(a)
+            ahead = nil
+        }
+    }
+
+    mutating func nextBatch(reusing spent: consuming RecordBatch?) -> RecordBatch? {
+        guard !ended else { return nil }
+        batchNumber += 1
+        var batch = RecordBatch()
+        var recycled = spent
+        // Taken out whole, so the records' storage is uniquely held and is written in place.
+        if let storage = recycled.take()?.records {
+            batch.records = storage
+        } else {
+            batch.records.reserveCapacity(batchSize)
+        }
+        while batch.count < batchSize {
+            do {
+                try fill(&batch)
+            } catch let damage as TraceDamage {
+                batch.failure = damage
+                ended = true
+                return batch
+            } catch {
+                batch.failure = TraceDamage(file: fileName, offset: frames.offset, message: "\(error)")
+                ended = true
+                return batch
+            }
+            let n = batch.count
+            if n == batch.records.count { batch.records.append(MergedRecord.unused) }
+            // The chunk's head goes straight into the batch's slot: no copy on the way.
+            guard let (thread, slot, failure) = heap.popEvent(into: &batch.records[n].event) else {
+                batch.end = MergeEnd(damage: frames.damage, declaredEvents: frames.declaredEvents,
+                                     storedBytes: frames.storedBytes, rawBytes: frames.rawBytes,
+                                     recordCounts: recordCounts)
+                ended = true
+                return batch
+            }
+            if let failure { frames.markDamaged(offset: failure.offset, message: failure.message) }
+            recordCounts[Int(batch.records[n].event.kind.rawValue)] += 1
+            let ns = max(header.nanosecondsRounded(ticks: batch.records[n].event.ticks), lastNs)
+            lastNs = ns
+            let payload = payload(slot: slot, into: &batch)
+            batch.records[n].ns = ns
+            batch.records[n].thread = thread
+            batch.records[n].payload = payload
+            batch.count = n + 1
+        }
+        return batch
+    }
+
+    /// The index in `batch` of the payload of the chunk in `slot`, added on first use.
+    @inline(__always)
+    private mutating func payload(slot: Int, into batch: inout RecordBatch) -> Int32 {
+        if slot >= payloadIndex.count {
+            payloadIndex.append(contentsOf: repeatElement((batch: 0, chunk: -1, index: Int32(0)), count: slot + 1 - payloadIndex.count))
+        }
+        let chunk = heap.order(slot: slot)
+        if payloadIndex[slot].batch == batchNumber && payloadIndex[slot].chunk == chunk { return payloadIndex[slot].index }
+        let index = Int32(batch.payloads.count)
+        batch.payloads.append(heap.payload(slot: slot))
+        payloadIndex[slot] = (batchNumber, chunk, index)
+        return index
+    }
+}
