@@ -82,18 +82,11 @@ public struct FlightRecorderTracer: Tracer {
 
 /// A span of the wrapped tracer, with what reads its ids: the tracer that made it (its
 /// `traceparent` says them) and the context it was started in (whose `traceparent` names the
-/// parent). A class, so a span call that reads it retains one reference instead of copying two
-/// existentials and a context.
-final class WrappedSpan: Sendable {
+/// parent). A struct: a span started while nothing records allocates nothing of ours.
+struct WrappedSpan: Sendable {
     let span: any Tracing.Span
     let tracer: any Tracing.Tracer
     let parent: InstrumentationContext
-
-    init(span: any Tracing.Span, tracer: any Tracing.Tracer, parent: InstrumentationContext) {
-        self.span = span
-        self.tracer = tracer
-        self.parent = parent
-    }
 
     /// The span's ids and its parent's, as the wrapped tracer propagates them; ids of our own
     /// when it propagates no W3C trace context.
