@@ -119,7 +119,7 @@ public struct FlightRecorderSpan: Span {
 
     public func recordError<Instant: TracerInstant>(_ error: any Error, attributes: SpanAttributes,
                                                     at instant: @autoclosure () -> Instant) {
-        let at = instant()
+        let at = EpochInstant(instant())
         wrapped?.span.recordError(error, attributes: attributes, at: at)
         guard let recording else { return }
         var attributes = attributes
@@ -148,8 +148,8 @@ public struct FlightRecorderSpan: Span {
             // A wrapped span started while not recording: forward, and record its end alone
             // when recording has begun since.
             guard let wrapped else { return }
-            guard Trace.isRecording else { return wrapped.span.end(at: instant()) }
-            let at = instant()
+            guard Trace.isRecording else { return wrapped.span.end(at: EpochInstant(instant())) }
+            let at = EpochInstant(instant())
             let name = wrapped.span.operationName
             let attributes = wrapped.span.attributes
             wrapped.span.end(at: at)
@@ -159,7 +159,7 @@ public struct FlightRecorderSpan: Span {
             return
         }
         guard let final = recording.finish() else { return }
-        let at = wrapped != nil || Trace.isRecording ? instant() : nil
+        let at = wrapped != nil || Trace.isRecording ? EpochInstant(instant()) : nil
         // The wrapped span's attributes are read before it ends: a tracer may drop them at end.
         let wrappedAttributes = Trace.isRecording ? wrapped?.span.attributes : nil
         if let wrapped, let at { wrapped.span.end(at: at) }

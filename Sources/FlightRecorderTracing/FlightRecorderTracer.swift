@@ -48,7 +48,7 @@ public struct FlightRecorderTracer: Tracer {
     ) -> FlightRecorderSpan {
         if let wrapped {
             let parentContext = context()
-            let start = instant()
+            let start = EpochInstant(instant())
             let span = wrapped.startSpan(operationName, context: parentContext, ofKind: kind, at: start,
                                          function: function, file: fileID, line: line)
             return FlightRecorderSpan(operationName: operationName, kind: kind,
@@ -121,5 +121,16 @@ struct TraceparentInjector: Injector {
               key.utf8.elementsEqual("traceparent".utf8, by: { $0 | 0x20 == $1 }) else { return }
         carrier.value = value
     }
+}
+/// An instant as the wrapped tracer is given it: one concrete type, so that calls into the
+/// wrapped tracer need no generic metadata looked up at run time for the caller's instant type.
+struct EpochInstant: TracerInstant {
+    let nanosecondsSinceEpoch: UInt64
+
+    init(_ instant: some TracerInstant) {
+        nanosecondsSinceEpoch = instant.nanosecondsSinceEpoch
+    }
+
+    static func < (a: EpochInstant, b: EpochInstant) -> Bool { a.nanosecondsSinceEpoch < b.nanosecondsSinceEpoch }
 }
 #endif

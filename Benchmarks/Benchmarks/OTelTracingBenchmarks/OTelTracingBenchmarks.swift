@@ -7,6 +7,8 @@
 // - The backend always samples; its services (batch span processor, exporter) run in the
 //   background for the whole process and export to no exporter, so the figures are the caller's
 //   side of a production setup plus what the processor's task takes from the other core.
+// - swift-otel alone is measured twice: called as its own type (specialized) and as `any
+//   Tracer`, as `InstrumentationSystem.tracer` hands it to instrumented code.
 // - Time figures are per span (scalingFactor .kilo: 1,000 spans per iteration).
 
 import Benchmark
@@ -19,8 +21,9 @@ import Tracing
 
 let recorder = FlightRecorder(configuration: FlightRecorderConfiguration(minAge: .zero, maxBytes: 16 << 20))
 
-/// swift-otel's tracing backend: the tracer, and its services, which `otelServices` runs.
-let otel = {
+/// swift-otel's tracing backend as `OTel.makeTracingBackend` makes it: always sampling, no
+/// exporter.
+func makeOTelBackend() -> (factory: some Tracer, service: some Service) {
     var configuration = OTel.Configuration.default
     configuration.serviceName = "tracexport-benchmarks"
     configuration.traces.sampler = .alwaysOn
@@ -33,12 +36,6 @@ let otel = {
     } catch {
         fatalError("swift-otel's tracing backend: \(error)")
     }
-}()
-
-/// The backend's services, run for the rest of the process from the first benchmark's setup.
-let otelServices = Task<Void, Never>.detached {
-    let group = ServiceGroup(services: [otel.service], logger: Logger(label: "otel", factory: { _ in SwiftLogNoOpLogHandler() }))
-    try? await group.run()
 }
 
 /// `count` spans as a server's middleware makes them: start, two attributes, end.
@@ -62,18 +59,29 @@ let benchmarks: @Sendable () -> Void = {
         .throughput: .init(relative: [.p90: 75]),
     ]
     let metrics: [BenchmarkMetric] = [.wallClock, .throughput]
-    let startServices: () -> Void = { _ = otelServices }
-    let notRecording = Benchmark.Configuration(metrics: metrics, scalingFactor: .kilo, thresholds: timeTolerance,
-                                               setup: startServices)
+    let notRecording = Benchmark.Configuration(metrics: metrics, scalingFactor: .kilo, thresholds: timeTolerance)
     let recording = Benchmark.Configuration(metrics: metrics, scalingFactor: .kilo, thresholds: timeTolerance,
-                                            setup: { startServices(); try recorder.start() },
-                                            teardown: { recorder.stop() })
+                                            setup: { try recorder.start() }, teardown: { recorder.stop() })
 
+    // The backend's services (processor, exporter) run in the background for the rest of the
+    // process: the tracer hands every finished span to them.
+    let otel = makeOTelBackend()
+    let service = otel.service
+    Task.detached {
+        let group = ServiceGroup(services: [service], logger: Logger(label: "otel", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try? await group.run()
+    }
     let tracer = otel.factory
+    // What instrumented code calls: `InstrumentationSystem.tracer` is an `any Tracer`, so a
+    // bootstrapped tracer's span calls are not specialized for its type (nor are a wrapper's).
+    let bootstrapped: any Tracer = tracer
     let wrapping = FlightRecorderTracer(wrapping: tracer)
 
     Benchmark("OTelSpan.1_OTelTracerAlone", configuration: notRecording) { benchmark in
         spans(tracer, count: benchmark.scaledIterations.count)
+    }
+    Benchmark("OTelSpan.4_OTelTracerAlone_asAnyTracer", configuration: notRecording) { benchmark in
+        spans(bootstrapped, count: benchmark.scaledIterations.count)
     }
     Benchmark("OTelSpan.2_WrappingOTel_NotRecording", configuration: notRecording) { benchmark in
         spans(wrapping, count: benchmark.scaledIterations.count)
