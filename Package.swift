@@ -115,7 +115,7 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
         .target(name: "FlightRecorderTracing",
-                dependencies: ["FlightRecorder",
+                dependencies: ["FlightRecorder", "TraceFormat",
                                .product(name: "Tracing", package: "swift-distributed-tracing", condition: .when(traits: ["Tracing"]))],
                 swiftSettings: strict),
         .target(name: "FlightRecorderServiceLifecycle",

@@ -17,6 +17,12 @@ let package = Package(
         .package(name: "tracexport", path: "..", traits: ["Metrics", "Tracing"]),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.1.0"),
+        // swift-otel's tracer is an anchor of the span benchmarks (OTelTracingBenchmarks). Its
+        // OTLPHTTP trait: swift-otel 1.6.0 does not build with no trait on Linux (its core then
+        // lacks Foundation); the benchmark's backend exports to no exporter all the same.
+        .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         // Its default traits pull a package this machine does not have; the malloc
         // interposer alone gives malloc counts.
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
@@ -66,6 +72,16 @@ let package = Package(
             .product(name: "FlightRecorder", package: "tracexport"),
             .product(name: "FlightRecorderTracing", package: "tracexport"),
             .product(name: "Tracing", package: "swift-distributed-tracing"),
+        ]),
+        // The same spans beside swift-otel's tracer: a target of its own, since swift-otel's
+        // release build takes long and the other targets do not need it.
+        benchmarkTarget("OTelTracingBenchmarks", [
+            .product(name: "FlightRecorder", package: "tracexport"),
+            .product(name: "FlightRecorderTracing", package: "tracexport"),
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
+            .product(name: "OTel", package: "swift-otel"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
     ]
 )

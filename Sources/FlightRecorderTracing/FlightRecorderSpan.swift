@@ -5,22 +5,29 @@
 //   closed at `end()` (from any thread). Renaming the span (Hummingbird does, after routing)
 //   renames the region from then on, so the region that spans the work carries the final
 //   operation name.
-// - Besides the region, a span writes two log events: category "span.start" when it starts
-//   (name as given then, kind, trace and span ids, parent id) and category "span" when it ends:
-//   the final operation name, kind, ids, status, start (ns since the epoch), duration, events,
-//   links and attributes. Nothing is written while no recorder records.
+// - Beside the region, a span writes two binary records (TraceFormat's SpanRecord): `spanStart`
+//   right after the region's begin (kind, trace and span ids, parent id, the name as given) and
+//   `spanEnd` right after its end (the same ids, the final name, start, duration, status,
+//   attributes, events, links). Readers show them as the logs `span.start` and `span`. Nothing
+//   is written while no recorder records.
 // - A span of kind `.server` (a request as the server sees it) is also a logical task, begun
 //   when the span starts (child of the starting task) and ended at `end()`, so the request's
-//   task and its span coincide; both span logs are that task's. The format names a task once,
-//   when it is created, so the task carries the operation name the span starts with: a rename
-//   cannot reach it (Hummingbird's TracingMiddleware starts with `HTTP GET route not found` and
-//   renames its span to the route only after the handler returned), and the final name is in
-//   the `span` log that closes the task. Work inside the span is not bound to the task (a span
+//   task and its span coincide; both span records are that task's. The format names a task
+//   once, when it is created, so the task carries the operation name the span starts with: a
+//   rename cannot reach it (Hummingbird's TracingMiddleware starts with `HTTP GET route not
+//   found` and renames its span to the route only after the handler returned), and the final
+//   name is in the `spanEnd` record. Work inside the span is not bound to the task (a span
 //   brackets no closure): its regions and logs stay on the Swift tasks that make them. A server
 //   span dropped without `end()` still ends its task.
-// - `end()` takes effect once; later calls, and mutations after it, change nothing.
-// - State is behind a Mutex: a span may be ended on a different task or thread than the one
-//   that started it (Hummingbird ends its span after the response body was written).
+// - `end()` takes effect once on what the recorder keeps; later calls, and mutations after it,
+//   change nothing there.
+// - What the recorder keeps of a span (`SpanRecording`, behind a Mutex: a span may be ended on
+//   another task or thread than the one that started it) exists only for a span of the flight
+//   recorder's own tracer and for a wrapped span started while recording. A wrapped span started
+//   while nothing records is the wrapped span, its tracer and its parent context, and nothing
+//   else: every call is forwarded; when recording has begun by its end, its `spanEnd` record is
+//   written then, with the ids, name and attributes read from the wrapped tracer at that point
+//   (no region, and no status, events or links: none were kept).
 // - A span of a wrapping tracer (`FlightRecorderTracer(wrapping:)`) forwards every call to the
 //   wrapped tracer's span first, and its context is that span's context (propagation is the
 //   wrapped tracer's). Its ids are the wrapped span's: read from the `traceparent` the wrapped
@@ -30,23 +37,147 @@
 #if Tracing
 import FlightRecorder
 import Synchronization
+import TraceFormat
 import Tracing
 
-public final class FlightRecorderSpan: Span {
+public struct FlightRecorderSpan: Span {
     public let context: InstrumentationContext
     public let kind: SpanKind
     /// When the span started, ns since the Unix epoch (the tracer clock's instant).
     public let startNanosecondsSinceEpoch: UInt64
-    private let state: Mutex<State>
-    /// The logical task of a server span; nil for other kinds, and when not recorded.
-    private let task: OpenTask?
     /// The wrapped tracer's span, when the tracer wraps another.
     private let wrapped: WrappedSpan?
+    /// What the recorder keeps of the span; nil for a wrapped span started while not recording.
+    private let recording: SpanRecording?
 
+    /// A span of the flight recorder's own tracer, with ids of its own.
+    init(operationName: String, kind: SpanKind, context: InstrumentationContext,
+         spanContext: FlightRecorderSpanContext, startNanosecondsSinceEpoch: UInt64) {
+        var context = context
+        context.flightRecorderSpanContext = spanContext
+        self.context = context
+        self.kind = kind
+        self.startNanosecondsSinceEpoch = startNanosecondsSinceEpoch
+        wrapped = nil
+        recording = SpanRecording(operationName: operationName, kind: kind, identity: spanContext,
+                                  recorded: Trace.isRecording)
+    }
+
+    /// A span that forwards to `wrapped.span`; its context is that span's.
+    init(operationName: String, kind: SpanKind, wrapped: WrappedSpan, startNanosecondsSinceEpoch: UInt64) {
+        context = wrapped.span.context
+        self.kind = kind
+        self.startNanosecondsSinceEpoch = startNanosecondsSinceEpoch
+        self.wrapped = wrapped
+        recording = Trace.isRecording
+            ? SpanRecording(operationName: operationName, kind: kind, identity: wrapped.identity(), recorded: true)
+            : nil
+    }
+
+    /// The span's trace and span ids (and its parent's, when known).
+    public var spanContext: FlightRecorderSpanContext {
+        if let recording { return recording.state.withLock { $0.identity } }
+        return wrapped!.identity()
+    }
+
+    public var operationName: String {
+        get {
+            if let wrapped { return wrapped.span.operationName }
+            return recording!.state.withLock { $0.operationName }
+        }
+        nonmutating set {
+            wrapped?.span.operationName = newValue
+            recording?.rename(to: newValue)
+        }
+    }
+
+    public var attributes: SpanAttributes {
+        get {
+            if let wrapped { return wrapped.span.attributes }
+            return recording!.state.withLock { $0.attributes }
+        }
+        nonmutating set {
+            if let wrapped { return wrapped.span.attributes = newValue }
+            recording!.state.withLock { if !$0.ended { $0.attributes = newValue } }
+        }
+    }
+
+    public var isRecording: Bool {
+        if let wrapped { return wrapped.span.isRecording }
+        return recording!.state.withLock { !$0.ended }
+    }
+
+    public func setStatus(_ status: SpanStatus) {
+        wrapped?.span.setStatus(status)
+        recording?.state.withLock { if !$0.ended { $0.status = status } }
+    }
+
+    public func addEvent(_ event: SpanEvent) {
+        wrapped?.span.addEvent(event)
+        recording?.state.withLock { if !$0.ended { $0.events.append(event) } }
+    }
+
+    public func recordError<Instant: TracerInstant>(_ error: any Error, attributes: SpanAttributes,
+                                                    at instant: @autoclosure () -> Instant) {
+        let at = EpochInstant(instant())
+        wrapped?.span.recordError(error, attributes: attributes, at: at)
+        guard let recording else { return }
+        var attributes = attributes
+        attributes["exception.type"] = "\(type(of: error))"
+        attributes["exception.message"] = "\(error)"
+        let event = SpanEvent(name: "exception", at: at, attributes: attributes)
+        recording.state.withLock { if !$0.ended { $0.events.append(event) } }
+    }
+
+    public func addLink(_ link: SpanLink) {
+        wrapped?.span.addLink(link)
+        guard let recording else { return }
+        let other: FlightRecorderSpanContext?
+        if let wrapped {
+            guard Trace.isRecording else { return }
+            other = wrapped.identity(of: link.context)
+        } else {
+            other = link.context.flightRecorderSpanContext
+        }
+        guard let other else { return }
+        recording.state.withLock { if !$0.ended { $0.links.append(other) } }
+    }
+
+    public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
+        guard let recording else {
+            // A wrapped span started while not recording: forward, and record its end alone
+            // when recording has begun since.
+            guard let wrapped else { return }
+            guard Trace.isRecording else { return wrapped.span.end(at: EpochInstant(instant())) }
+            let at = EpochInstant(instant())
+            let name = wrapped.span.operationName
+            let attributes = wrapped.span.attributes
+            wrapped.span.end(at: at)
+            SpanEndRecord.append(task: Trace.currentTask, kind: kind, identity: wrapped.identity(), name: name,
+                                 startNs: startNanosecondsSinceEpoch, endNs: at.nanosecondsSinceEpoch, status: nil,
+                                 attributes: attributes, events: [], links: [])
+            return
+        }
+        guard let final = recording.finish() else { return }
+        let at = wrapped != nil || Trace.isRecording ? EpochInstant(instant()) : nil
+        // The wrapped span's attributes are read before it ends: a tracer may drop them at end.
+        let wrappedAttributes = Trace.isRecording ? wrapped?.span.attributes : nil
+        if let wrapped, let at { wrapped.span.end(at: at) }
+        Trace.endRegion(final.region)
+        defer { if let task = recording.task { Trace.endTask(task) } }
+        guard Trace.isRecording, let at else { return }
+        SpanEndRecord.append(task: recording.task?.id ?? Trace.currentTask, kind: kind, identity: final.identity,
+                             name: final.operationName, startNs: startNanosecondsSinceEpoch,
+                             endNs: at.nanosecondsSinceEpoch, status: final.status,
+                             attributes: wrappedAttributes ?? final.attributes, events: final.events, links: final.links)
+    }
+}
+
+/// What the recorder keeps of a span: its region, its task (server spans), its ids and what is
+/// set on it until `end()`.
+final class SpanRecording: Sendable {
     struct State {
-        /// The span's ids: fixed at start for a span of our own; for a wrapped span, read from
-        /// the wrapped tracer when first needed.
-        var identity: FlightRecorderSpanContext?
+        var identity: FlightRecorderSpanContext
         var operationName: String
         var region: OpenRegion
         var attributes: SpanAttributes = [:]
@@ -56,49 +187,31 @@ public final class FlightRecorderSpan: Span {
         var ended = false
     }
 
-    convenience init(operationName: String, kind: SpanKind, context: InstrumentationContext,
-         spanContext: FlightRecorderSpanContext, startNanosecondsSinceEpoch: UInt64) {
-        var context = context
-        context.flightRecorderSpanContext = spanContext
-        self.init(operationName: operationName, kind: kind, context: context, identity: spanContext,
-                  wrapped: nil, startNanosecondsSinceEpoch: startNanosecondsSinceEpoch)
-    }
+    let state: Mutex<State>
+    /// The logical task of a server span; nil for other kinds, and when not recorded.
+    let task: OpenTask?
 
-    /// A span that forwards to `wrapped.span`; its context is that span's.
-    convenience init(operationName: String, kind: SpanKind, wrapped: WrappedSpan, startNanosecondsSinceEpoch: UInt64) {
-        let identity = Trace.isRecording ? wrapped.identity() : nil
-        self.init(operationName: operationName, kind: kind, context: wrapped.span.context, identity: identity,
-                  wrapped: wrapped, startNanosecondsSinceEpoch: startNanosecondsSinceEpoch)
-    }
-
-    private init(operationName: String, kind: SpanKind, context: InstrumentationContext,
-                 identity: FlightRecorderSpanContext?, wrapped: WrappedSpan?, startNanosecondsSinceEpoch: UInt64) {
-        self.kind = kind
-        self.context = context
-        self.wrapped = wrapped
-        self.startNanosecondsSinceEpoch = startNanosecondsSinceEpoch
+    /// Opens the span's task (server kind) and region and writes its `spanStart` record, when
+    /// `recorded`.
+    init(operationName: String, kind: SpanKind, identity: FlightRecorderSpanContext, recorded: Bool) {
+        guard recorded else {
+            task = nil
+            state = Mutex(State(identity: identity, operationName: operationName,
+                                region: Trace.beginRegion(named: operationName)))
+            return
+        }
         let task = kind == .server ? Trace.beginTask(named: operationName) : nil
         self.task = task?.id == 0 ? nil : task
-        state = Mutex(State(identity: identity, operationName: operationName,
-                            region: Trace.beginRegion(named: operationName)))
-        if Trace.isRecording {
-            var record = SpanRecordText()
-            record.add("name", operationName)
-            addIdentity(to: &record)
-            log(category: "span.start", record.text)
-        }
-    }
-
-    /// The span's trace and span ids (and its parent's, when known).
-    public var spanContext: FlightRecorderSpanContext {
-        if let known = state.withLock({ $0.identity }) { return known }
-        // Only a wrapped span gets here; reading its ids twice gives the same ids, or (for a
-        // tracer that injects none) two fresh ones of which the first stored wins.
-        let read = wrapped!.identity()
-        return state.withLock { s in
-            if let known = s.identity { return known }
-            s.identity = read
-            return read
+        state = Mutex(State(identity: identity, operationName: operationName, region: Trace.beginRegion(named: operationName)))
+        var name = operationName
+        let ids = SpanRecord.Identity(traceHigh: identity.traceIDHigh, traceLow: identity.traceIDLow,
+                                      span: identity.spanID, parent: identity.parentSpanID)
+        name.withUTF8 { bytes in
+            let name = SpanEndRecord.clip(UnsafeRawBufferPointer(bytes))
+            Trace.appendSpanRecord(.spanStart, task: self.task?.id ?? Trace.currentTask,
+                                   fieldsLength: SpanRecord.startLength(nameCount: name.count)) {
+                SpanRecord.writeStart(kind: SpanKindCode.of(kind), ids, name: name, at: $0)
+            }
         }
     }
 
@@ -107,129 +220,21 @@ public final class FlightRecorderSpan: Span {
         if let task, state.withLock({ !$0.ended }) { Trace.endTask(task) }
     }
 
-    public var operationName: String {
-        get { state.withLock { $0.operationName } }
-        set {
-            wrapped?.span.operationName = newValue
-            state.withLock {
-                guard !$0.ended else { return }
-                $0.operationName = newValue
-                Trace.renameRegion(&$0.region, to: newValue)
-            }
+    func rename(to name: String) {
+        state.withLock {
+            guard !$0.ended else { return }
+            $0.operationName = name
+            Trace.renameRegion(&$0.region, to: name)
         }
     }
 
-    public var attributes: SpanAttributes {
-        get {
-            if let wrapped { return wrapped.span.attributes }
-            return state.withLock { $0.attributes }
-        }
-        set {
-            if let wrapped { return wrapped.span.attributes = newValue }
-            state.withLock { if !$0.ended { $0.attributes = newValue } }
-        }
-    }
-
-    public var isRecording: Bool {
-        if let wrapped { return wrapped.span.isRecording }
-        return state.withLock { !$0.ended }
-    }
-
-    public func setStatus(_ status: SpanStatus) {
-        wrapped?.span.setStatus(status)
-        state.withLock { if !$0.ended { $0.status = status } }
-    }
-
-    public func addEvent(_ event: SpanEvent) {
-        wrapped?.span.addEvent(event)
-        state.withLock { if !$0.ended { $0.events.append(event) } }
-    }
-
-    public func recordError<Instant: TracerInstant>(_ error: any Error, attributes: SpanAttributes,
-                                                    at instant: @autoclosure () -> Instant) {
-        if let wrapped {
-            let at = instant()
-            wrapped.span.recordError(error, attributes: attributes, at: at)
-            return state.withLock { if !$0.ended { $0.events.append(Self.exceptionEvent(error, attributes, at)) } }
-        }
-        addEvent(Self.exceptionEvent(error, attributes, instant()))
-    }
-
-    private static func exceptionEvent<Instant: TracerInstant>(_ error: any Error, _ attributes: SpanAttributes,
-                                                                _ instant: Instant) -> SpanEvent {
-        var attributes = attributes
-        attributes["exception.type"] = "\(type(of: error))"
-        attributes["exception.message"] = "\(error)"
-        return SpanEvent(name: "exception", at: instant, attributes: attributes)
-    }
-
-    public func addLink(_ link: SpanLink) {
-        if let wrapped {
-            wrapped.span.addLink(link)
-            guard Trace.isRecording, let other = wrapped.identity(of: link.context) else { return }
-            return state.withLock { if !$0.ended { $0.links.append(other) } }
-        }
-        guard let other = link.context.flightRecorderSpanContext else { return }
-        state.withLock { if !$0.ended { $0.links.append(other) } }
-    }
-
-    public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
-        let final: State? = state.withLock { s in
+    /// The state at the first call, nil at every later one.
+    func finish() -> State? {
+        state.withLock { s in
             if s.ended { return nil }
             s.ended = true
             return s
         }
-        guard let final else { return }
-        let endInstant: Instant? = wrapped != nil || Trace.isRecording ? instant() : nil
-        if let wrapped, let endInstant { wrapped.span.end(at: endInstant) }
-        Trace.endRegion(final.region)
-        defer { if let task { Trace.endTask(task) } }
-        guard Trace.isRecording, let endInstant else { return }
-        let endNs = endInstant.nanosecondsSinceEpoch
-        var record = SpanRecordText()
-        record.add("name", final.operationName)
-        addIdentity(to: &record)
-        if let status = final.status {
-            record.add("status", status.code == .error ? "error" : "ok")
-            if let message = status.message { record.add("status.message", message) }
-        }
-        record.add("startNs", String(startNanosecondsSinceEpoch))
-        record.add("durationNs", String(endNs >= startNanosecondsSinceEpoch ? endNs - startNanosecondsSinceEpoch : 0))
-        for event in final.events {
-            let offset = Int64(bitPattern: event.nanosecondsSinceEpoch &- startNanosecondsSinceEpoch)
-            var text = event.name + "@+" + String(offset) + "ns"
-            event.attributes.forEach { key, value in text += " " + key + "=" + SpanRecordText.describe(value) }
-            record.add("event", text)
-        }
-        for link in final.links { record.add("link", link.traceID + "-" + link.spanIDText) }
-        record.add(attributes: wrapped?.span.attributes ?? final.attributes)
-        log(category: "span", record.text)
-    }
-
-    /// Logs on the span's own task when it has one, else on the current task.
-    private func log(category: StaticString, _ text: String) {
-        guard let task else { return Trace.log(category: category, text) }
-        Trace.inTask(task) { Trace.log(category: category, text) }
-    }
-
-    /// The kind as swift-distributed-tracing spells its case, without reflection.
-    private static func name(of kind: SpanKind) -> String {
-        switch kind {
-        case .server: "server"
-        case .client: "client"
-        case .producer: "producer"
-        case .consumer: "consumer"
-        case .internal: "internal"
-        @unknown default: "\(kind)"
-        }
-    }
-
-    private func addIdentity(to record: inout SpanRecordText) {
-        let spanContext = spanContext
-        record.add("kind", Self.name(of: kind))
-        record.add("trace", spanContext.traceID)
-        record.add("span", spanContext.spanIDText)
-        if spanContext.parentSpanID != 0 { record.add("parent", Hex.fixed(spanContext.parentSpanID, digits: 16)) }
     }
 }
 #endif

@@ -48,7 +48,7 @@ public struct FlightRecorderTracer: Tracer {
     ) -> FlightRecorderSpan {
         if let wrapped {
             let parentContext = context()
-            let start = instant()
+            let start = EpochInstant(instant())
             let span = wrapped.startSpan(operationName, context: parentContext, ofKind: kind, at: start,
                                          function: function, file: fileID, line: line)
             return FlightRecorderSpan(operationName: operationName, kind: kind,
@@ -82,18 +82,11 @@ public struct FlightRecorderTracer: Tracer {
 
 /// A span of the wrapped tracer, with what reads its ids: the tracer that made it (its
 /// `traceparent` says them) and the context it was started in (whose `traceparent` names the
-/// parent). A class, so a span call that reads it retains one reference instead of copying two
-/// existentials and a context.
-final class WrappedSpan: Sendable {
+/// parent). A struct: a span started while nothing records allocates nothing of ours.
+struct WrappedSpan: Sendable {
     let span: any Tracing.Span
     let tracer: any Tracing.Tracer
     let parent: InstrumentationContext
-
-    init(span: any Tracing.Span, tracer: any Tracing.Tracer, parent: InstrumentationContext) {
-        self.span = span
-        self.tracer = tracer
-        self.parent = parent
-    }
 
     /// The span's ids and its parent's, as the wrapped tracer propagates them; ids of our own
     /// when it propagates no W3C trace context.
@@ -128,5 +121,16 @@ struct TraceparentInjector: Injector {
               key.utf8.elementsEqual("traceparent".utf8, by: { $0 | 0x20 == $1 }) else { return }
         carrier.value = value
     }
+}
+/// An instant as the wrapped tracer is given it: one concrete type, so that calls into the
+/// wrapped tracer need no generic metadata looked up at run time for the caller's instant type.
+struct EpochInstant: TracerInstant {
+    let nanosecondsSinceEpoch: UInt64
+
+    init(_ instant: some TracerInstant) {
+        nanosecondsSinceEpoch = instant.nanosecondsSinceEpoch
+    }
+
+    static func < (a: EpochInstant, b: EpochInstant) -> Bool { a.nanosecondsSinceEpoch < b.nanosecondsSinceEpoch }
 }
 #endif

@@ -4,12 +4,12 @@
 // Invariants:
 // - A request is timed from entering this middleware to the response's return through it, or
 //   to the error thrown by the rest of the chain (then its status is the error's `AbortError`
-//   status, else 500). A body held in memory is written whole right after. A streamed body
-//   (`Response.Body(stream:)`, `asyncStream:`, file streams) is written after that return, and
-//   its write is not in the time: Vapor keeps a streamed body's closure internal and offers no
-//   public hook on the end of a response's write. (Reading the closure out by reflection and
-//   wrapping it is not an option: `Mirror` hands back a function value the caller cannot call
-//   safely.)
+//   status, else 500). A body held in memory is written whole right after. A body made by
+//   `request.timedStreamBody` is timed to its end (TimedStreamBody.swift). Any other streamed
+//   body (`Response.Body(stream:)`, `asyncStream:`, file streams) is written after that return,
+//   and its write is not in the time: Vapor keeps a streamed body's closure internal and offers
+//   no public hook on the end of a response's write (TimedStreamBody.swift says what its public
+//   API allows).
 // - Added with `app.middleware.use(_:)`, this runs after routing (Vapor chains global
 //   middleware per route), so the route is the matched pattern (`/users/:id`), else the raw
 //   path. While the recorder records, the request is a logical task named `METHOD route`; the
@@ -60,15 +60,19 @@ public struct SlowRequestSnapshotMiddleware: AsyncMiddleware {
         let begun = Trace.beginTask(named: method + " " + route)
         let task = begun.id == 0 ? nil : RequestTask(begun)
         let served = ServedRequest(method: method, path: path, route: route, start: start, task: task)
+        let timing = TimedRequest(served) { [self] served, status in await finished(served, status: status) }
+        request.storage[TimedRequestKey.self] = timing
         let response: Response
         do {
             response = try await Trace.inTask(begun) { try await next.respond(to: request) }
         } catch {
             let status = (error as? any AbortError)?.status ?? .internalServerError
-            await finished(served, status: Int(status.code))
+            await timing.finish(status: Int(status.code))
             throw error
         }
-        await finished(served, status: Int(response.status.code))
+        // A body from `request.timedStreamBody` ends the request when it has been written.
+        if timing.responded(status: Int(response.status.code)) { return response }
+        await timing.finish(status: nil)
         return response
     }
 

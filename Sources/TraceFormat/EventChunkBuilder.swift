@@ -171,4 +171,14 @@ public struct EventChunkBuilder {
             EventRecord.taskSuspension(dt: dt, task: task, stack: stack, at: $0)
         }
     }
+
+    /// spanStart or spanEnd on `task`, with the fields `SpanRecord.bytes` gives.
+    package mutating func span(_ kind: EventKind, at t: UInt64, task: UInt64, fields: [UInt8]) {
+        precondition(kind == .spanStart || kind == .spanEnd, "not a span record")
+        let dt = delta(t)
+        let length = Varint.length(of: task) + fields.count
+        append(maxLength: EventKind.maxFixedLength + fields.count) { p in
+            fields.withUnsafeBytes { copyBytes($0, to: EventRecord.extensionHeader(kind, dt: dt, task: task, length: length, at: p)) }
+        }
+    }
 }

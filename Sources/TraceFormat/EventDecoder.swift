@@ -28,7 +28,8 @@ package struct DecodedEvent: Equatable, Sendable {
     package var group: DecodedString = .none
     /// scope (taskOrigin): the logical task the task is created in.
     package var scope: UInt64 = 0
-    /// message (log): a range of the payload.
+    /// message (log), the fields after the task (spanStart, spanEnd: SpanRecord decodes them):
+    /// a range of the payload.
     package var message: Range<Int> = 0..<0
     package var intValue: Int64 = 0
     package var floatValue: Double = 0
@@ -134,6 +135,15 @@ package struct EventDecoder {
                 e.isFloat = true
             case .threadName:
                 e.name = try stringRef()
+            case .spanStart, .spanEnd:
+                let length = try cursor.count(limit: cursor.remaining)
+                let fieldsEnd = cursor.offset + length
+                e.task = try cursor.uvarint()
+                guard cursor.offset <= fieldsEnd else {
+                    throw FormatError(offset: start, "\(kind) record runs past its length")
+                }
+                e.message = cursor.offset..<fieldsEnd
+                try cursor.skip(fieldsEnd - cursor.offset)
             case .actorWait, .actorRun, .taskOrigin, .taskSuspension:
                 // Extension kinds: fields within their length; a newer minor version may add more.
                 let length = try cursor.count(limit: cursor.remaining)

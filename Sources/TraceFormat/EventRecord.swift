@@ -66,6 +66,15 @@
     /// the wait by it.
     case taskSuspension = 0x43
 
+    // Format 1.2: spans (SpanRecord.swift says their fields).
+
+    /// task, then a span's kind, W3C ids and name as it starts: the region begun right before
+    /// it on the same thread is the span's.
+    case spanStart = 0x44
+    /// task, then the span as it ended: kind, ids, start and duration, status, final name,
+    /// attributes, events and links. Written right after its region's end.
+    case spanEnd = 0x45
+
     /// The largest number of bytes any record takes, inline strings excluded.
     package static let maxFixedLength = 1 + 5 * Varint.maxLength
 }
@@ -209,6 +218,14 @@ package func copyBytes(_ bytes: UnsafeRawBufferPointer, to q: UnsafeMutablePoint
         q = Varint.write(stack, at: q)
         lengthByte.pointee = UInt8(truncatingIfNeeded: q - lengthByte - 1)  // two varints: < 128 bytes
         return q
+    }
+
+    /// An extension record's kind, `dt` and the length of its fields, which the caller writes
+    /// next: `task` first, then `length - Varint.length(of: task)` bytes.
+    @inlinable @inline(__always)
+    public static func extensionHeader(_ kind: EventKind, dt: UInt64, task: UInt64, length: Int,
+                                       at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        Varint.write(task, at: Varint.write(UInt64(length), at: header(kind, dt: dt, at: p)))
     }
 
     /// An extension record of three varint fields, its length in one byte (three varints never

@@ -81,6 +81,9 @@ enum SampleValue: Sendable, Equatable {
     case inline(String)
     /// Plain UTF-8 bytes (a log's message).
     case text(String)
+    /// The bytes after the task of a span record, in SpanRecord's layout (decoded by SpanRecord,
+    /// field by field in SpanRecordTests).
+    case spanFields([UInt8])
 }
 
 /// One record appended through the recorder, with the value of each of its fields by the
@@ -123,7 +126,7 @@ extension Recorder {
                  .regionEnd, .log, .counterInt, .counterFloat, .threadName, .jobCPUTime, .blockingRegionBegin,
                  .actorWait, .actorRun:
                 true
-            case .taskOrigin, .taskSuspension:
+            case .taskOrigin, .taskSuspension, .spanStart, .spanEnd:
                 false
             }
         }
@@ -135,7 +138,7 @@ extension Recorder {
             case .regionEnd: .closesRegion
             case .log, .counterInt, .counterFloat, .jobCPUTime: .consumes
             case .taskCreated, .taskEnded, .taskRunnable, .taskRunning, .taskBlocked, .taskSyscall, .threadName,
-                 .actorWait, .actorRun, .taskOrigin, .taskSuspension:
+                 .actorWait, .actorRun, .taskOrigin, .taskSuspension, .spanStart, .spanEnd:
                 .declines
             }
         }
@@ -150,9 +153,33 @@ extension Recorder {
             case "name", "reason", "category", "type": .name
             case "group": .group
             case "scope": .scope
-            case "message": .message
+            case "message", "span fields": .message
             case "value": .value
             default: nil
+            }
+        }
+
+        /// Span records: `task`, then fields in SpanRecord's own layout, which the tests take
+        /// as one field, "span fields".
+        static func isSpan(_ kind: EventKind) -> Bool { kind == .spanStart || kind == .spanEnd }
+
+        /// The field names a sample of `kind` gives values for, in record order.
+        static func sampleFields(_ kind: EventKind, _ spec: [SpecField]) -> [String] {
+            isSpan(kind) ? ["task", "span fields"] : spec.map(\.name).filter { $0 != "length" }
+        }
+
+        static let spanIdentity = SpanRecord.Identity(traceHigh: 0x0123_4567_89AB_CDEF, traceLow: 42, span: 7, parent: 0)
+        static let spanStartFields = SpanRecord.bytes(SpanRecord.Start(kind: .server, identity: spanIdentity,
+                                                                        name: "GET /record-kinds"))
+        static let spanEndFields = SpanRecord.bytes(SpanRecord.End(kind: .server, identity: spanIdentity, startNs: 1_000,
+                                                                    durationNs: 2_000_000, status: .error,
+                                                                    statusMessage: "failed", name: "GET /record-kinds"))
+
+        /// Appends a span record through the recorder's span append function.
+        static func appendSpan(_ kind: EventKind, _ fields: [UInt8]) {
+            Trace.appendSpanRecord(kind, task: 301, fieldsLength: fields.count) { p in
+                fields.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: fields.count) }
+                return p + fields.count
             }
         }
 
@@ -267,6 +294,12 @@ extension Recorder {
                 SampleRecord(kind: .taskSuspension, values: ["task": .uint(301), "stack": .uint(130)]) {
                     SuspensionRecords.append(task: 301, stack: 130, ticks: fr_ticks(), Emit.reserve()!)
                 },
+                SampleRecord(kind: .spanStart, values: ["task": .uint(301), "span fields": .spanFields(spanStartFields)]) {
+                    appendSpan(.spanStart, spanStartFields)
+                },
+                SampleRecord(kind: .spanEnd, values: ["task": .uint(301), "span fields": .spanFields(spanEndFields)]) {
+                    appendSpan(.spanEnd, spanEndFields)
+                },
                 SampleRecord(kind: .taskEnded, values: ["task": .uint(big)]) { Emit.taskEnded(task: big) },
                 SampleRecord(kind: .taskEnded, values: ["task": .uint(301)]) {
                     Emit.jobEnd(.taskEnded, task: 301, ticks: fr_ticks())
@@ -291,10 +324,13 @@ extension Recorder {
             #expect(Set(samples.map(\.kind)) == Set(EventKind.allCases))
             for sample in samples {
                 let fields = try #require(spec[sample.kind.rawValue], "\(sample.kind) has no row in the specification")
-                let named = Set(fields.map(\.name)).subtracting(["length"])
+                let named = Set(Self.sampleFields(sample.kind, fields))
                 #expect(Set(sample.values.keys) == named, "\(sample.kind): sample fields vs specification")
-                for field in fields where field.name != "length" {
-                    #expect(Self.slot(field.name) != nil, "\(sample.kind): no decoder slot for field `\(field.name)`")
+                for name in named {
+                    #expect(Self.slot(name) != nil, "\(sample.kind): no decoder slot for field `\(name)`")
+                }
+                if Self.isSpan(sample.kind) {
+                    #expect(fields.first?.name == "task" && fields.count > 2, "\(sample.kind): task, then the span's fields")
                 }
             }
         }
@@ -362,10 +398,19 @@ extension Recorder {
                 #expect(Array(payload[p..<record.range.upperBound]) == Self.encode(sample, fields),
                         "\(sample.kind): encoded bytes differ from the specification's layout")
                 // EventDecoder: every field.
-                for field in fields {
-                    guard let slot = Self.slot(field.name) else { continue }
-                    let value = try #require(sample.values[field.name])
-                    #expect(decoded(e, slot, payload) == value, "\(sample.kind).\(field.name): EventDecoder")
+                for name in Self.sampleFields(sample.kind, fields) {
+                    guard let slot = Self.slot(name) else { continue }
+                    let value = try #require(sample.values[name])
+                    if case .spanFields(let bytes) = value {
+                        #expect(Array(payload[e.message]) == bytes, "\(sample.kind): EventDecoder's span fields")
+                        if sample.kind == .spanStart {
+                            #expect(try SpanRecord.decodeStart(payload, fields: e.message).name == "GET /record-kinds")
+                        } else {
+                            #expect(try SpanRecord.decodeEnd(payload, fields: e.message).statusMessage == "failed")
+                        }
+                        continue
+                    }
+                    #expect(decoded(e, slot, payload) == value, "\(sample.kind).\(name): EventDecoder")
                 }
             }
 
@@ -430,6 +475,11 @@ extension Recorder {
 
         /// The specification's bytes for the sample's fields (after kind and dt).
         static func encode(_ sample: SampleRecord, _ fields: [SpecField]) -> [UInt8] {
+            if isSpan(sample.kind), case .uint(let task)? = sample.values["task"],
+               case .spanFields(let bytes)? = sample.values["span fields"] {
+                let out = uvarint(task) + bytes
+                return uvarint(UInt64(out.count)) + out
+            }
             var out: [UInt8] = []
             for (i, field) in fields.enumerated() {
                 if field.name == "length" {

@@ -56,7 +56,7 @@ extension TaskDigest.Log {
     subscript(key: String) -> String? { fields[key] }
 }
 
-/// `key=value key="quoted \" value"` back into pairs (the inverse of SpanRecordText).
+/// `key=value key="quoted \" value"` back into pairs (the inverse of the readers' span text, TraceReaders' SpanText).
 func logfmt(_ text: String) -> [(String, String)] {
     var pairs: [(String, String)] = []
     var chars = Array(text)[...]

@@ -38,8 +38,8 @@ extension Integration {
         }
 
         /// The middleware with routes: `/users/:id` (slow when asked), `/fail` (slow, 502),
-        /// `/stream` and `/callback-stream` (bodies that take 600 ms to write after the handler
-        /// returned), `/fast`.
+        /// `/stream`, `/callback-stream` and `/timed-stream` (bodies that take 600 ms to write
+        /// after the handler returned; the last made by `timedStreamBody`), `/fast`.
         static func configure(_ app: Application, recorder: FlightRecorder, directory: String,
                               statistics: SlowRequestStatistics) throws {
             app.middleware.use(SlowRequestSnapshotMiddleware(
@@ -65,6 +65,14 @@ extension Integration {
                     }
                 }, count: 13))
             }
+            app.get("timed-stream") { request -> Response in
+                Response(status: .ok, body: request.timedStreamBody(count: 13) { writer in
+                    for chunk in ["one ", "two ", "three"] {
+                        try await Task.sleep(for: .milliseconds(200))
+                        try await writer.writeBuffer(ByteBuffer(string: chunk))
+                    }
+                })
+            }
             app.get("callback-stream") { request -> Response in
                 let eventLoop = request.eventLoop
                 return Response(status: .ok, body: .init(stream: { writer in
@@ -75,6 +83,32 @@ extension Integration {
                     }
                 }, count: 9))
             }
+        }
+
+        @Test("a body from timedStreamBody is timed to its end: its slow write makes a slow request")
+        func timedStreamBodyIsTimedToItsEnd() async throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let statistics = try await withExclusiveRecorder { recorder in
+                let statistics = SlowRequestStatistics()
+                try await Self.serve({ try Self.configure($0, recorder: recorder, directory: directory.path, statistics: statistics) }) { port in
+                    let response = try await HTTPTestClient.get(port: port, path: "/timed-stream")
+                    #expect(response.status == 200)
+                    #expect(response.text == "one two three")
+                    #expect(await eventually { statistics.snapshotsTaken + statistics.snapshotsRefused == 1 })
+                }
+                return statistics
+            }
+            #expect(statistics.requests == 1)
+            #expect(statistics.slowRequests == 1)
+            let (digest, fields) = try Self.onlySnapshot(in: directory)
+            #expect(fields["route"] == "/timed-stream")
+            #expect(fields["status"] == "200")
+            #expect((Double(fields["durationMs"] ?? "") ?? 0) >= 600, "the 600 ms body write is in the time")
+            let task = try #require(fields["task"].flatMap(UInt64.init))
+            #expect(digest.ended.contains(task), "ended before the snapshot was taken")
+            let log = try #require(digest.httpLogs(of: task).first)
+            #expect((Double(log["durationMs"] ?? "") ?? 0) >= 600)
         }
 
         /// The slow-request trigger's fields of the only snapshot in `directory`.
@@ -175,8 +209,8 @@ extension Integration {
             #expect(digest.tasks(named: "GET /fail") == [task])
         }
 
-        // Vapor offers no public hook on the end of a streamed body's write: such a request is
-        // timed to the response's return, before its body is written.
+        // Vapor offers no public hook on the end of a streamed body's write: a streamed body not
+        // made by `timedStreamBody` is timed to the response's return, before it is written.
         @Test("a streamed body passes through whole; its request is timed to the response's return",
               arguments: ["/stream", "/callback-stream"])
         func streamedBodiesAreTimedToTheResponse(path: String) async throws {

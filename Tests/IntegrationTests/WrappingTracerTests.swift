@@ -116,7 +116,7 @@ extension Integration {
             let (outerSpan, innerSpan) = (spans[0], spans[1])
             #expect(outerSpan.operationName == "/ping")
             #expect(outerSpan.state.withLock { $0.ends } == 1, "end() reaches the wrapped span once")
-            #expect(innerSpan.attributes["db.statement"].map { SpanRecordText.describe($0.toSpanAttribute()) } == "SELECT 1")
+            #expect(innerSpan.attributes["db.statement"].map { SpanAttributeText.describe($0.toSpanAttribute()) } == "SELECT 1")
             #expect(innerSpan.state.withLock { $0.events } == ["rows", "error: Failure()"])
             #expect(innerSpan.state.withLock { $0.status?.code } == .error)
             #expect(innerSpan.state.withLock { $0.links } == 1)

@@ -47,6 +47,11 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Span.1_W3CTracerAlone", configuration: notRecording) { benchmark in
         spans(w3c, count: benchmark.scaledIterations.count)
     }
+    // As `InstrumentationSystem.tracer` hands a bootstrapped tracer to instrumented code.
+    let bootstrapped: any Tracer = w3c
+    Benchmark("Span.6_W3CTracerAlone_asAnyTracer", configuration: notRecording) { benchmark in
+        spans(bootstrapped, count: benchmark.scaledIterations.count)
+    }
     Benchmark("Span.2_WrappingW3C_NotRecording", configuration: notRecording) { benchmark in
         spans(wrapping, count: benchmark.scaledIterations.count)
     }

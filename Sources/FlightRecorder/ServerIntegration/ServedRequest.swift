@@ -9,6 +9,7 @@
 //   method, path, status, durationMs, thresholdMs, route and (when recorded as a task) task.
 
 import Logging
+import TraceFormat
 
 package struct ServedRequest: Sendable {
     package var method: String

@@ -56,6 +56,11 @@ public struct SnapshotTraceReader: TraceReader {
     private let createdBeforeWindow: StringID
     /// Group of anonymous tasks created outside any region.
     private let anonymousGroup: StringID
+    /// Log categories of the span records (SpanText).
+    private let spanStartCategory: StringID
+    private let spanEndCategory: StringID
+    /// Span records whose fields did not decode (dropped, with a warning).
+    private var malformedSpanRecords = 0
     /// Records read, by record kind byte of the snapshot format; complete once `next()` has
     /// returned nil (counted where records are merged, off the mapping thread).
     private(set) var recordCounts = [Int](repeating: 0, count: 256)
@@ -104,6 +109,8 @@ public struct SnapshotTraceReader: TraceReader {
         sleepReason = tables.intern("sleep")
         createdBeforeWindow = tables.intern("(created before the window)")
         anonymousGroup = tables.intern("(anonymous)")
+        spanStartCategory = tables.intern("span.start")
+        spanEndCategory = tables.intern("span")
         lastNs = 0
         try readPreamble(&merger)
         let startTicks = header.windowStartTicks != 0 ? header.windowStartTicks : (merger.firstTicks ?? 0)
@@ -481,6 +488,21 @@ public struct SnapshotTraceReader: TraceReader {
             // For the task's taskBlocked, which follows on this thread.
             suspensions[e.task] = e.other
             return nil
+        case .spanStart, .spanEnd:
+            // Shown as the logs `span.start` and `span` of the span's task, in logfmt.
+            ensureKnown(e.task, ns: ns)
+            let bytes = batch.payloads[Int(payload)]
+            let text: String
+            do {
+                text = e.kind == .spanStart ? SpanText.start(try SpanRecord.decodeStart(bytes, fields: e.message))
+                                            : SpanText.end(try SpanRecord.decodeEnd(bytes, fields: e.message))
+            } catch {
+                malformedSpanRecords += 1
+                return nil
+            }
+            return TraceEvent(timeNs: ns, .log(task: task, thread: thread,
+                                                category: e.kind == .spanStart ? spanStartCategory : spanEndCategory,
+                                                message: text))
         }
     }
 
@@ -492,6 +514,10 @@ public struct SnapshotTraceReader: TraceReader {
         if unmatchedRegionEnds > 0 {
             warnings.append("\(fileName): dropped \(unmatchedRegionEnds) region ends whose begin is not in the snapshot")
             unmatchedRegionEnds = 0
+        }
+        if malformedSpanRecords > 0 {
+            warnings.append("\(fileName): dropped \(malformedSpanRecords) span records whose fields do not decode")
+            malformedSpanRecords = 0
         }
         if let d = end.damage, damage == nil {
             damage = TraceDamage(file: fileName, offset: d.offset, message: d.message)

@@ -1,0 +1,208 @@
+// A span's end as one `spanEnd` record (TraceFormat's SpanRecord): ids, kind, times, status,
+// final name, attributes, events and links in binary. The recording thread copies values;
+// readers write the text.
+//
+// Invariants:
+// - The length is computed first (one pass over the attributes, events and links), then the
+//   fields are written into the recorder's chunk (a second pass): nothing is allocated but the
+//   text of values that have no binary form (arrays, `CustomStringConvertible` values).
+// - A record's fields stay within `maxFieldsLength`: the name is cut to `maxNameBytes`, and the
+//   attributes, then events, then links that do not fit are left out.
+
+#if Tracing
+import FlightRecorder
+import TraceFormat
+import Tracing
+
+enum SpanEndRecord {
+    static let maxFieldsLength = 16 << 10
+    static let maxNameBytes = 4 << 10
+
+    static func append(task: UInt64, kind: SpanKind, identity: FlightRecorderSpanContext, name: String,
+                       startNs: UInt64, endNs: UInt64, status: SpanStatus?, attributes: SpanAttributes,
+                       events: [SpanEvent], links: [FlightRecorderSpanContext]) {
+        var name = name
+        var message = status?.message
+        let statusCode: SpanRecord.Status = status.map { $0.code == .error ? .error : .ok } ?? .unset
+        let durationNs = endNs >= startNs ? endNs - startNs : 0
+        let nameCount = min(name.utf8.count, maxNameBytes)
+        let messageCount = message.map { min($0.utf8.count, maxNameBytes) }
+        var length = SpanRecord.endHeadLength(startNs: startNs, durationNs: durationNs, statusMessageCount: messageCount,
+                                              nameCount: nameCount)
+        // Room for the event and link counts is kept back from the attributes and events.
+        let room = maxFieldsLength - length - 2 * Varint.maxLength
+        var texts: [String] = []
+        let (attributeCount, attributeBytes) = AttributeList.measure(attributes, within: room, texts: &texts)
+        var eventCount = 0
+        var eventBytes = 0
+        for event in events {
+            let mark = texts.count
+            let head = SpanRecord.stringLength(min(event.name.utf8.count, maxNameBytes))
+                + Varint.length(of: Varint.zigzag(offset(event, from: startNs)))
+            let (count, bytes) = AttributeList.measure(event.attributes, within: room - attributeBytes - eventBytes - head,
+                                                       texts: &texts)
+            guard count == event.attributes.count else {
+                texts.removeSubrange(mark...)
+                break
+            }
+            eventBytes += head + bytes
+            eventCount += 1
+        }
+        let linkCount = min(links.count, max(0, room - attributeBytes - eventBytes) / SpanRecord.linkLength)
+        length += attributeBytes + Varint.length(of: UInt64(eventCount)) + eventBytes
+            + Varint.length(of: UInt64(linkCount)) + linkCount * SpanRecord.linkLength
+        let ids = SpanRecord.Identity(traceHigh: identity.traceIDHigh, traceLow: identity.traceIDLow,
+                                      span: identity.spanID, parent: identity.parentSpanID)
+        Trace.appendSpanRecord(.spanEnd, task: task, fieldsLength: length) { p in
+            var q = name.withUTF8 { nameBytes in
+                withOptionalUTF8(&message) { messageBytes in
+                    SpanRecord.writeEndHead(kind: SpanKindCode.of(kind), ids, startNs: startNs, durationNs: durationNs,
+                                            status: statusCode, statusMessage: messageBytes.map { clip($0) },
+                                            name: clip(UnsafeRawBufferPointer(nameBytes)), at: p)
+                }
+            }
+            var nextText = texts.makeIterator()
+            q = AttributeList.write(attributes, count: attributeCount, texts: &nextText, at: q)
+            q = Varint.write(UInt64(eventCount), at: q)
+            for event in events.prefix(eventCount) {
+                var eventName = event.name
+                q = eventName.withUTF8 { SpanRecord.writeString(clip(UnsafeRawBufferPointer($0)), at: q) }
+                q = Varint.write(Varint.zigzag(offset(event, from: startNs)), at: q)
+                q = AttributeList.write(event.attributes, count: event.attributes.count, texts: &nextText, at: q)
+            }
+            q = Varint.write(UInt64(linkCount), at: q)
+            for link in links.prefix(linkCount) {
+                q = SpanRecord.writeLink(SpanRecord.Identity(traceHigh: link.traceIDHigh, traceLow: link.traceIDLow,
+                                                             span: link.spanID, parent: 0), at: q)
+            }
+            return q
+        }
+    }
+
+    private static func offset(_ event: SpanEvent, from startNs: UInt64) -> Int64 {
+        Int64(bitPattern: event.nanosecondsSinceEpoch &- startNs)
+    }
+
+    static func clip(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        bytes.count <= maxNameBytes ? bytes : UnsafeRawBufferPointer(rebasing: bytes[0..<maxNameBytes])
+    }
+
+    private static func withOptionalUTF8<R>(_ text: inout String?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+        guard var value = text else { return body(nil) }
+        defer { text = value }
+        return value.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+    }
+}
+
+/// A counted list of attributes (`key(string) value`), measured then written.
+enum AttributeList {
+    /// How many attributes (in `forEach` order) fit in `room` bytes, and their bytes with the
+    /// count's; the text of values written as text is appended to `texts`.
+    static func measure(_ attributes: SpanAttributes, within room: Int, texts: inout [String]) -> (count: Int, bytes: Int) {
+        var count = 0
+        var bytes = 0
+        var full = room < Varint.maxLength
+        attributes.forEach { key, value in
+            guard !full else { return }
+            var text: String?
+            let size = SpanRecord.stringLength(min(key.utf8.count, SpanEndRecord.maxNameBytes)) + 1 + payloadSize(value, text: &text)
+            guard bytes + size + Varint.maxLength <= room else { full = true; return }
+            bytes += size
+            count += 1
+            if let text { texts.append(text) }
+        }
+        return (count, bytes + Varint.length(of: UInt64(count)))
+    }
+
+    /// Writes the count and the first `count` attributes (in `forEach` order).
+    static func write(_ attributes: SpanAttributes, count: Int, texts: inout IndexingIterator<[String]>,
+                      at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var q = Varint.write(UInt64(count), at: p)
+        var written = 0
+        attributes.forEach { key, value in
+            guard written < count else { return }
+            written += 1
+            var key = key
+            q = key.withUTF8 { SpanRecord.writeString(SpanEndRecord.clip(UnsafeRawBufferPointer($0)), at: q) }
+            switch binary(value) {
+            case .integer(let v):
+                q = Varint.write(Varint.zigzag(v), at: SpanRecord.writeValueType(.integer, at: q))
+            case .float(let v):
+                q = SpanRecord.writeUInt64LE(v.bitPattern, at: SpanRecord.writeValueType(.float, at: q))
+            case .bool(let v):
+                q = SpanRecord.writeValueType(.bool, at: q)
+                q.pointee = v ? 1 : 0
+                q += 1
+            case .string(var v):
+                q = SpanRecord.writeValueType(.string, at: q)
+                q = v.withUTF8 { SpanRecord.writeString(UnsafeRawBufferPointer($0), at: q) }
+            case .text:
+                var text = texts.next() ?? ""
+                q = SpanRecord.writeValueType(.text, at: q)
+                q = text.withUTF8 { SpanRecord.writeString(UnsafeRawBufferPointer($0), at: q) }
+            }
+        }
+        return q
+    }
+
+    /// A value's binary form; `.text("")` for values written as text (their text comes from
+    /// `measure`).
+    private static func binary(_ value: SpanAttribute) -> SpanRecord.Value {
+        switch value {
+        case .int32(let v): .integer(Int64(v))
+        case .int64(let v): .integer(v)
+        case .double(let v): .float(v)
+        case .bool(let v): .bool(v)
+        case .string(let v): .string(v)
+        default: .text("")
+        }
+    }
+
+    private static func payloadSize(_ value: SpanAttribute, text: inout String?) -> Int {
+        switch binary(value) {
+        case .integer(let v): return Varint.length(of: Varint.zigzag(v))
+        case .float: return 8
+        case .bool: return 1
+        case .string(let v): return SpanRecord.stringLength(v.utf8.count)
+        case .text:
+            let described = SpanAttributeText.describe(value)
+            text = described
+            return SpanRecord.stringLength(described.utf8.count)
+        }
+    }
+}
+
+enum SpanKindCode {
+    static func of(_ kind: SpanKind) -> SpanRecord.Kind {
+        switch kind {
+        case .server: .server
+        case .client: .client
+        case .producer: .producer
+        case .consumer: .consumer
+        case .internal: .internal
+        @unknown default: .internal
+        }
+    }
+}
+
+/// Attribute values that have no binary form in a span record, as text.
+enum SpanAttributeText {
+    static func describe(_ attribute: SpanAttribute) -> String {
+        switch attribute {
+        case .int32(let v): return String(v)
+        case .int64(let v): return String(v)
+        case .double(let v): return String(v)
+        case .bool(let v): return String(v)
+        case .string(let v): return v
+        case .int32Array(let v): return "[" + v.map { String($0) }.joined(separator: ",") + "]"
+        case .int64Array(let v): return "[" + v.map { String($0) }.joined(separator: ",") + "]"
+        case .doubleArray(let v): return "[" + v.map { String($0) }.joined(separator: ",") + "]"
+        case .boolArray(let v): return "[" + v.map { String($0) }.joined(separator: ",") + "]"
+        case .stringArray(let v): return "[" + v.joined(separator: ",") + "]"
+        case .stringConvertible(let v): return v.description
+        case .stringConvertibleArray(let v): return "[" + v.map(\.description).joined(separator: ",") + "]"
+        default: return "?"
+        }
+    }
+}
+#endif
