@@ -126,7 +126,9 @@ extension Recorder {
             let reasons = children.reduce(into: [String: Int64]()) { all, child in
                 for (reason, ns) in child.blockedNs { all[reason, default: 0] += ns }
             }
-            #expect(actorWait >= 1_400_000_000, "actor wait \(actorWait) ns; blocked by reason \(reasons)")
+            let runnable = children.reduce(0) { $0 + $1.runnableNs }
+            #expect(actorWait >= 1_400_000_000,
+                    "actor wait \(actorWait) ns; blocked by reason \(reasons); runnable \(runnable) ns, running \(running) ns, held \(actor.heldNs) ns, acquisitions \(actor.acquisitions)")
             #expect(actor.acquisitions >= 41)
             #expect(actor.overlappingHolds == 0)
             #expect(children.allSatisfy { $0.ended })
