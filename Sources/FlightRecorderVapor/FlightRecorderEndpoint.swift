@@ -65,20 +65,8 @@ public struct FlightRecorderEndpoint: AsyncMiddleware {
         guard recorder.isRecording else {
             return Self.text(.serviceUnavailable, "\(FlightRecorderError.notRecording)\n", retry: true)
         }
-        let trigger = SnapshotTrigger("on demand \(path)", fields: [
-            .init("method", request.method.rawValue), .init("path", path),
-            .init("client", address.map { "\($0)" } ?? "unknown"),
-        ])
-        let recorder = self.recorder
-        let outcome: Result<[UInt8], FlightRecorderError> = await OffThreadWork.run {
-            do {
-                return .success(try recorder.snapshot(trigger: trigger))
-            } catch let error as FlightRecorderError {
-                return .failure(error)
-            } catch {
-                return .failure(.io("\(error)"))
-            }
-        }
+        let outcome = await OnDemandSnapshot.take(recorder, path: path, method: request.method.rawValue,
+                                                  client: address.map { "\($0)" } ?? "unknown")
         switch outcome {
         case .success(let bytes):
             var headers = HTTPHeaders()
@@ -87,7 +75,7 @@ public struct FlightRecorderEndpoint: AsyncMiddleware {
             headers.replaceOrAdd(name: .cacheControl, value: "no-store")
             return Response(status: .ok, headers: headers, body: .init(buffer: ByteBuffer(bytes: bytes)))
         case .failure(let error):
-            let busy = error == .snapshotInProgress || error == .notRecording
+            let busy = OnDemandSnapshot.isBusy(error)
             return Self.text(busy ? .serviceUnavailable : .internalServerError, "\(error)\n", retry: busy)
         }
     }
