@@ -30,6 +30,11 @@ public struct SnapshotTraceReader: TraceReader {
     /// Where merged records come from, once the preamble is read.
     private var batches: BatchSource<RecordMerger>?
     private var batch = RecordBatch()
+    /// The current batch's records, read in place: copying each record (a decoded event and its place) out of the
+    /// array before mapping it cost a memmove per event. Sound because `batch` keeps the
+    /// array's buffer alive and nothing writes to it while it is current; the pointer is
+    /// replaced together with the batch (`nextBatch`).
+    private var records: UnsafePointer<MergedRecord>?
     private var recordIndex = 0
     private var streamEnded = false
     /// Snapshot string id -> model string id (ids are dense from 1).
@@ -249,10 +254,12 @@ public struct SnapshotTraceReader: TraceReader {
                 guard try nextBatch() else { return nil }
                 continue
             }
-            let record = batch.records[recordIndex]
+            let record = records.unsafelyUnwrapped + recordIndex
             recordIndex += 1
-            lastNs = record.ns
-            guard let event = map(record.event, payload: record.payload, thread: ThreadID(record.thread), ns: record.ns) else { continue }
+            let ns = record.pointee.ns
+            lastNs = ns
+            guard let event = map(record.pointee.event, payload: record.pointee.payload,
+                                  thread: ThreadID(record.pointee.thread), ns: ns) else { continue }
             // `map` may have queued a synthetic creation that must come first.
             if pending.isEmpty { return event }
             pending.append(event)
@@ -274,12 +281,14 @@ public struct SnapshotTraceReader: TraceReader {
         }
         let spent = batch
         batch = RecordBatch()
+        records = nil
         guard let next = batches!.next(spent: consume spent) else {
             // The producer always ends with a batch saying how; this is a producer gone early.
             streamEnded = true
             throw TraceDamage(file: fileName, offset: metadata.fileBytes, message: "reading stopped early")
         }
         batch = next
+        records = batch.records.withUnsafeBufferPointer { $0.baseAddress }
         recordIndex = 0
         warnings.append(contentsOf: batch.warnings)
         return true
