@@ -43,6 +43,11 @@ public struct SnapshotTraceReader: TraceReader {
     private var pending: [TraceEvent] = []
     private var pendingIndex = 0
     private var live = IDMap<LiveTask>()
+    /// Region lists of forgotten tasks, emptied with their storage kept, for new tasks: most
+    /// tasks open a region, and a fresh list allocates on its first append. At most
+    /// `maxSpareRegionLists` are kept.
+    private var spareRegionLists: [[(name: StringID, blocking: Bool)]] = []
+    private static let maxSpareRegionLists = 1024
     private var actors = ActorTracker()
     /// Origins of tasks whose taskCreated comes next (taskOrigin records): stack, scope.
     private var origins = IDMap<(stack: UInt64, scope: UInt64)>()
@@ -302,7 +307,10 @@ public struct SnapshotTraceReader: TraceReader {
     private mutating func forget(_ task: UInt64) {
         let slot = Int(truncatingIfNeeded: task & 1023)
         if knownLive[slot] == task { knownLive[slot] = 0 }
-        live[task] = nil
+        if var ended = live.remove(task), ended.regions.capacity > 0, spareRegionLists.count < Self.maxSpareRegionLists {
+            ended.regions.removeAll(keepingCapacity: true)
+            spareRegionLists.append(ended.regions)
+        }
         if !suspensions.isEmpty { suspensions[task] = nil }
     }
 
@@ -350,7 +358,7 @@ public struct SnapshotTraceReader: TraceReader {
             knownLive[slot] = task
             return
         }
-        live[task] = LiveTask()
+        live[task] = newLiveTask(parent: 0)
         knownLive[slot] = task
         let name = tables.intern("task \(task)")
         pending.append(TraceEvent(timeNs: ns, .taskCreated(TaskID(task), parent: .none, name: name,
@@ -383,6 +391,12 @@ public struct SnapshotTraceReader: TraceReader {
         default:
             return mapRecord(e, payload: payload, thread: thread, ns: ns)
         }
+    }
+
+    /// A live task's record, its region list taken from the spares when there is one.
+    @inline(__always)
+    private mutating func newLiveTask(parent: UInt64) -> LiveTask {
+        LiveTask(regions: spareRegionLists.popLast() ?? [], parent: parent)
     }
 
     private mutating func openRegion(task: UInt64, _ name: StringID, blocking: Bool) {
@@ -426,7 +440,7 @@ public struct SnapshotTraceReader: TraceReader {
                     ?? (stack.isNone ? nil : originNames.function(of: stack, tables: tables)) ?? name
             }
             if group.isEmpty { group = anonymousGroup }
-            live[e.task] = LiveTask(parent: e.other)
+            live[e.task] = newLiveTask(parent: e.other)
             return TraceEvent(timeNs: ns, .taskCreated(task, parent: TaskID(parent), name: name, group: group, stack: stack))
         case .taskEnded:
             ensureKnown(e.task, ns: ns)
