@@ -103,6 +103,8 @@ final class QuickDeflater {
     /// `maxCompressedSize(input.count) + outputSlack` bytes; returns the bytes written.
     func compress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutablePointer<UInt8>) -> Int {
         let n = input.count
+        // Positions are kept as UInt32 in the hash table (callers pass runs of about 64 KiB).
+        precondition(n < Int(UInt32.max), "QuickDeflater: input of \(n) bytes is too large for one stream")
         var bits = BitSink(output)
         bits.put(0x0178, 16)  // zlib header: deflate, 32 KiB window, fastest level; check bits
         bits.put(0b011, 3)  // final block, fixed Huffman codes
