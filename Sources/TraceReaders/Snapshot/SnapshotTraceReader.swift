@@ -30,10 +30,11 @@ public struct SnapshotTraceReader: TraceReader {
     /// Where merged records come from, once the preamble is read.
     private var batches: BatchSource<RecordMerger>?
     private var batch = RecordBatch()
-    /// The current batch's records, read in place: copying each record (a decoded event and its place) out of the
-    /// array before mapping it cost a memmove per event. Sound because `batch` keeps the
-    /// array's buffer alive and nothing writes to it while it is current; the pointer is
-    /// replaced together with the batch (`nextBatch`).
+    /// The current batch's records, read in place: copying each record (a decoded event and
+    /// its place) out of the array before mapping it cost a memmove per event. Sound because
+    /// `batch` keeps the array's buffer alive and nothing writes to it while it is current;
+    /// the pointer is replaced together with the batch (`nextBatch`), before the spent batch
+    /// goes back to the producer to be written again.
     private var records: UnsafePointer<MergedRecord>?
     private var recordIndex = 0
     private var streamEnded = false
