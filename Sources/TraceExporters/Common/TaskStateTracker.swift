@@ -164,14 +164,19 @@ struct TaskStateTracker<Extra: LiveTaskPayload> {
     /// regions; returns that state and the duration (nil state: nothing to attribute).
     @inline(__always)
     mutating func settle(_ slot: Slot, at timeNs: Int64) -> (state: TaskState?, ns: Int64) {
-        let since = tasks[slot].stateSinceNs
-        tasks[slot].stateSinceNs = timeNs
-        guard let state = tasks[slot].state, timeNs > since else { return (tasks[slot].state, 0) }
+        Self.settle(&tasks[slot], at: timeNs)
+    }
+
+    /// `settle` on the record itself: one access to `tasks` (one uniqueness check) per settle.
+    @inline(__always)
+    private static func settle(_ task: inout LiveTask<Extra>, at timeNs: Int64) -> (state: TaskState?, ns: Int64) {
+        let since = task.stateSinceNs
+        task.stateSinceNs = timeNs
+        guard let state = task.state, timeNs > since else { return (task.state, 0) }
         let ns = timeNs - since
-        tasks[slot].times.add(state, ns)
-        let depth = tasks[slot].regions.count
-        if depth > 0 {
-            for i in 0..<depth { tasks[slot].regions[i].times.add(state, ns) }
+        task.times.add(state, ns)
+        if !task.regions.isEmpty {
+            for i in task.regions.indices { task.regions[i].times.add(state, ns) }
         }
         return (state, ns)
     }

@@ -5,69 +5,49 @@
 // Perfetto's tracing service writes when a trace config asks for deflate compression.
 //
 // Invariants:
-// - Each run is an independent zlib stream (the stream is reset, not reallocated, per run):
-//   a reader needs no state across containers besides the packets' own.
-// - Memory is the z_stream and one scratch buffer of deflateBound(run) bytes, grown only when a
-//   run is longer than any before (the writer drains runs of about `drainThreshold` bytes).
-// - Output is deterministic for a given zlib build and input (the golden sizes are counted on
-//   the inflated packets, so they do not depend on the zlib version).
+// - Each run is an independent zlib stream (QuickDeflater): a reader needs no state across
+//   containers besides the packets' own.
+// - Memory is the deflater's tables and one scratch buffer of the run's worst-case compressed
+//   size, grown only when a run is longer than any before (the writer drains runs of about
+//   `drainThreshold` bytes).
+// - Output depends only on the packets: the deflater is ours, not the system zlib's.
 //
-// Soundness of the raw pointers: the z_stream is allocated once and never moves (zlib keeps a
-// pointer back to it); `next_in` is typed mutable by zlib's C API but deflate only reads
-// through it; `next_out` points into `scratch`, allocated with `scratchCapacity` bytes and
-// freed in deinit.
+// Soundness of the raw pointer: `scratch` is allocated with `scratchCapacity` bytes (at least
+// what QuickDeflater may write for the run) and freed in deinit.
 
-import CZlib
 import TraceModel
 
 final class PerfettoPacketCompressor {
     /// TracePacket.compressed_packets.
     static let compressedPacketsField: UInt32 = 50
 
-    private let stream: UnsafeMutablePointer<z_stream>
+    private let deflater = QuickDeflater()
     private var scratch: UnsafeMutablePointer<UInt8>
     private var scratchCapacity: Int
 
-    /// `level`: zlib's 1 (fastest) to 9; 1 already shrinks the packets about fourfold, the
-    /// higher levels cost several times the CPU for a fifth more.
-    init(level: Int32 = 1) throws {
-        stream = .allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        let rc = tx_deflateInit(stream, level)
-        guard rc == Z_OK else {
-            stream.deinitialize(count: 1)
-            stream.deallocate()
-            throw GzipError(description: "perfetto: deflateInit failed (\(rc))")
-        }
-        scratchCapacity = Int(deflateBound(stream, uLong(ProtobufWriter.drainThreshold + 4096)))
+    init() {
+        scratchCapacity = Self.scratchSize(forRun: ProtobufWriter.drainThreshold + 4096)
         scratch = .allocate(capacity: scratchCapacity)
     }
 
     deinit {
-        deflateEnd(stream)
-        stream.deinitialize(count: 1)
-        stream.deallocate()
         scratch.deallocate()
     }
 
+    private static func scratchSize(forRun count: Int) -> Int {
+        QuickDeflater.maxCompressedSize(count) + QuickDeflater.outputSlack
+    }
+
     /// Writes `packets` (whole `Trace.packet` fields) as one container packet.
-    func write(_ packets: UnsafeRawBufferPointer, into output: inout OutputBuffer) throws {
-        guard let start = packets.baseAddress, packets.count > 0 else { return }
-        let bound = Int(deflateBound(stream, uLong(packets.count)))
-        if bound > scratchCapacity {
+    func write(_ packets: UnsafeRawBufferPointer, into output: inout OutputBuffer) {
+        guard packets.count > 0 else { return }
+        let needed = Self.scratchSize(forRun: packets.count)
+        if needed > scratchCapacity {
             scratch.deallocate()
-            scratchCapacity = bound
-            scratch = .allocate(capacity: bound)
+            scratchCapacity = needed
+            scratch = .allocate(capacity: needed)
         }
-        guard deflateReset(stream) == Z_OK else { throw GzipError(description: "perfetto: deflateReset failed") }
-        stream.pointee.next_in = UnsafeMutablePointer(mutating: start.assumingMemoryBound(to: Bytef.self))
-        stream.pointee.avail_in = uInt(packets.count)
-        stream.pointee.next_out = scratch
-        stream.pointee.avail_out = uInt(scratchCapacity)
-        // deflateBound guarantees one call finishes the stream.
-        let rc = deflate(stream, Z_FINISH)
-        guard rc == Z_STREAM_END else { throw GzipError(description: "perfetto: deflate failed (\(rc))") }
-        let compressed = scratchCapacity - Int(stream.pointee.avail_out)
+        let compressed = deflater.compress(packets, into: scratch)
 
         // Trace.packet { compressed_packets: <compressed> }: the two keys and lengths.
         var header: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: two keys, two varints

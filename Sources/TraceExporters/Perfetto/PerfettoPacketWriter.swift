@@ -217,7 +217,7 @@ struct PerfettoPacketWriter {
     mutating func drain(into output: inout OutputBuffer) throws {
         guard out.count > 0 else { return }
         if let compressor {
-            try out.withBytes { try compressor.write($0, into: &output) }
+            out.withBytes { compressor.write($0, into: &output) }
             out.removeAll()
         } else {
             out.drain(into: &output)

@@ -69,7 +69,7 @@ public struct PerfettoTraceExporter: TraceExporter {
         tracker = TaskStateTracker(startNs: metadata.startNs)
         // The whole trace's time axis, so a window lines up with the full trace.
         writer = PerfettoPacketWriter(startNs: metadata.originNs,
-                                      compressor: options.compressed ? try PerfettoPacketCompressor() : nil)
+                                      compressor: options.compressed ? PerfettoPacketCompressor() : nil)
         names = PerfettoSliceNames()
         names.stacks = options.stacks
         request = RequestTrigger(metadata)

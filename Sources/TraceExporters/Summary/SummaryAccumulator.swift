@@ -94,7 +94,8 @@ struct SummaryAccumulator {
             guard !id.isNone else { return }
             let slot = tracker.slotCreatingIfNeeded(id, at: t).slot
             settle(slot, at: t)
-            tracker.changeState(slot, to: state, thread: thread, stack: stack, at: t)
+            // Settled just now: entering the state needs no second settle.
+            tracker.enter(slot, state, thread: thread, stack: stack, at: t)
             actors.stateChanged(id, state, at: t)
             if state == .ended { endTask(slot, at: t) }
 

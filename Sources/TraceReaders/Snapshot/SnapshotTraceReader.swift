@@ -30,6 +30,12 @@ public struct SnapshotTraceReader: TraceReader {
     /// Where merged records come from, once the preamble is read.
     private var batches: BatchSource<RecordMerger>?
     private var batch = RecordBatch()
+    /// The current batch's records, read in place: copying each record (a decoded event and
+    /// its place) out of the array before mapping it cost a memmove per event. Sound because
+    /// `batch` keeps the array's buffer alive and nothing writes to it while it is current;
+    /// the pointer is replaced together with the batch (`nextBatch`), before the spent batch
+    /// goes back to the producer to be written again.
+    private var records: UnsafePointer<MergedRecord>?
     private var recordIndex = 0
     private var streamEnded = false
     /// Snapshot string id -> model string id (ids are dense from 1).
@@ -38,6 +44,11 @@ public struct SnapshotTraceReader: TraceReader {
     private var pending: [TraceEvent] = []
     private var pendingIndex = 0
     private var live = IDMap<LiveTask>()
+    /// Region lists of forgotten tasks, emptied with their storage kept, for new tasks: most
+    /// tasks open a region, and a fresh list allocates on its first append. At most
+    /// `maxSpareRegionLists` are kept.
+    private var spareRegionLists: [[(name: StringID, blocking: Bool)]] = []
+    private static let maxSpareRegionLists = 1024
     private var actors = ActorTracker()
     /// Origins of tasks whose taskCreated comes next (taskOrigin records): stack, scope.
     private var origins = IDMap<(stack: UInt64, scope: UInt64)>()
@@ -249,10 +260,12 @@ public struct SnapshotTraceReader: TraceReader {
                 guard try nextBatch() else { return nil }
                 continue
             }
-            let record = batch.records[recordIndex]
+            let record = records.unsafelyUnwrapped + recordIndex
             recordIndex += 1
-            lastNs = record.ns
-            guard let event = map(record.event, payload: record.payload, thread: ThreadID(record.thread), ns: record.ns) else { continue }
+            let ns = record.pointee.ns
+            lastNs = ns
+            guard let event = map(record.pointee.event, payload: record.pointee.payload,
+                                  thread: ThreadID(record.pointee.thread), ns: ns) else { continue }
             // `map` may have queued a synthetic creation that must come first.
             if pending.isEmpty { return event }
             pending.append(event)
@@ -274,12 +287,14 @@ public struct SnapshotTraceReader: TraceReader {
         }
         let spent = batch
         batch = RecordBatch()
+        records = nil
         guard let next = batches!.next(spent: consume spent) else {
             // The producer always ends with a batch saying how; this is a producer gone early.
             streamEnded = true
             throw TraceDamage(file: fileName, offset: metadata.fileBytes, message: "reading stopped early")
         }
         batch = next
+        records = batch.records.withUnsafeBufferPointer { $0.baseAddress }
         recordIndex = 0
         warnings.append(contentsOf: batch.warnings)
         return true
@@ -293,7 +308,10 @@ public struct SnapshotTraceReader: TraceReader {
     private mutating func forget(_ task: UInt64) {
         let slot = Int(truncatingIfNeeded: task & 1023)
         if knownLive[slot] == task { knownLive[slot] = 0 }
-        live[task] = nil
+        if var ended = live.remove(task), ended.regions.capacity > 0, spareRegionLists.count < Self.maxSpareRegionLists {
+            ended.regions.removeAll(keepingCapacity: true)
+            spareRegionLists.append(ended.regions)
+        }
         if !suspensions.isEmpty { suspensions[task] = nil }
     }
 
@@ -341,7 +359,7 @@ public struct SnapshotTraceReader: TraceReader {
             knownLive[slot] = task
             return
         }
-        live[task] = LiveTask()
+        live[task] = newLiveTask(parent: 0)
         knownLive[slot] = task
         let name = tables.intern("task \(task)")
         pending.append(TraceEvent(timeNs: ns, .taskCreated(TaskID(task), parent: .none, name: name,
@@ -374,6 +392,12 @@ public struct SnapshotTraceReader: TraceReader {
         default:
             return mapRecord(e, payload: payload, thread: thread, ns: ns)
         }
+    }
+
+    /// A live task's record, its region list taken from the spares when there is one.
+    @inline(__always)
+    private mutating func newLiveTask(parent: UInt64) -> LiveTask {
+        LiveTask(regions: spareRegionLists.popLast() ?? [], parent: parent)
     }
 
     private mutating func openRegion(task: UInt64, _ name: StringID, blocking: Bool) {
@@ -417,7 +441,7 @@ public struct SnapshotTraceReader: TraceReader {
                     ?? (stack.isNone ? nil : originNames.function(of: stack, tables: tables)) ?? name
             }
             if group.isEmpty { group = anonymousGroup }
-            live[e.task] = LiveTask(parent: e.other)
+            live[e.task] = newLiveTask(parent: e.other)
             return TraceEvent(timeNs: ns, .taskCreated(task, parent: TaskID(parent), name: name, group: group, stack: stack))
         case .taskEnded:
             ensureKnown(e.task, ns: ns)

@@ -33,7 +33,7 @@ struct PerfettoCommand: ParsableCommand {
     var noStacks = false
 
     @Flag(name: .customLong("no-compression"),
-          help: "Write the packets bare instead of deflated in compressed_packets containers (about 4x larger).")
+          help: "Write the packets bare instead of deflated in compressed_packets containers (3-4x larger).")
     var noCompression = false
 
     func run() throws {
