@@ -86,6 +86,10 @@ struct RequestBreakdown {
         var ownNs: [BucketKey: Int64] = [:]
         var ownKey: BucketKey?
         var ownSinceNs: Int64 = 0
+        /// Every member's states and wake-ups while the request is open, for its critical path.
+        var timelines = RequestTimelines()
+        /// The critical path, walked when the request is closed and kept.
+        var path = CriticalPathWalk()
 
         var wallNs: Int64 { endNs - startNs }
 
@@ -163,6 +167,10 @@ struct RequestBreakdown {
     private var kept: Account?
     /// Go groups that are the runtime's own goroutines, decided once per group.
     private var systemGroups: [StringID: Bool] = [:]
+    /// Each actor's last release while a request is open: who released it, when.
+    private var releases: [UInt64: (task: UInt64, ns: Int64)] = [:]
+    /// Every actor's label (one entry per actor, not per event).
+    private var actorLabels: [UInt64: StringID] = [:]
 
     init(selection: Selection, startNs: Int64) {
         self.selection = selection
@@ -203,7 +211,7 @@ struct RequestBreakdown {
                 }
             }
 
-        case .taskState(let id, let state, _, _, _):
+        case .taskState(let id, let state, _, let waker, _):
             if case .trigger(let trigger) = selection {
                 if state == .ended { states[id.raw] = nil } else { states[id.raw] = state }
                 if id == trigger.task, !triggerSeen {
@@ -212,7 +220,7 @@ struct RequestBreakdown {
                 }
             }
             guard !live.isEmpty else { return }
-            if let r = owner[id.raw] { memberChanged(id.raw, to: state, in: r, at: t) }
+            if let r = owner[id.raw] { memberChanged(id.raw, to: state, waker: waker.raw, in: r, at: t, tables: tables) }
             guard !done else { return }
             // Members that take this task's state.
             if let waiting = followers[id.raw] {
@@ -224,10 +232,27 @@ struct RequestBreakdown {
                     let taken: TaskState = state == .ended ? .runnable : state
                     let bucket = live[r]!.bucket(group, taken)
                     live[r]!.members[follower]!.bucket = bucket
+                    live[r]!.timelines.changed(follower, to: taken, waker: waker.raw, at: t)
                     if follower == r { live[r]!.own(taken, at: t) }
                 }
                 if state == .ended { followers[id.raw] = nil }
             }
+
+        case .actorCreated(let actor, let name):
+            actorLabels[actor.raw] = name
+
+        case .actorReleased(let actor, let task):
+            guard !live.isEmpty else { return }
+            releases[actor.raw] = (task.raw, t)
+            if let r = owner[task.raw] { live[r]!.timelines.left(actorOf: task.raw, at: t) }
+
+        case .actorAcquired(let actor, let task, _):
+            guard let r = owner[task.raw] else { return }
+            // An actor wait ends with no wake-up of its own: the release before it ended it.
+            if let release = releases[actor.raw] {
+                live[r]!.timelines.acquired(task.raw, releasedBy: release.task, releasedNs: release.ns, at: t)
+            }
+            live[r]!.timelines.entered(actor: actorLabels[actor.raw] ?? StringID(0), task.raw, at: t)
 
         default:
             return
@@ -254,6 +279,7 @@ struct RequestBreakdown {
     /// A new member of request `r`: until it has a state of its own, it takes its creator's
     /// (runnable when the creator's is not known).
     private mutating func add(_ id: TaskID, to r: UInt64, group: StringID, creator: TaskID, at t: Int64) {
+        let memberCreator = owner[creator.raw] == r ? creator.raw : 0
         var creator = creator
         while let c = owner[creator.raw], let m = live[c]?.members[creator.raw], !m.hasOwnState, m.follows != 0 {
             creator = TaskID(m.follows)
@@ -267,18 +293,22 @@ struct RequestBreakdown {
         live[r]!.members[id.raw] = Member(group: group, bucket: bucket, sinceShare: live[r]!.share,
                                           hasOwnState: own != nil, follows: creator.raw)
         live[r]!.memberCount += 1
+        live[r]!.timelines.began(id.raw, group: group, creator: memberCreator, state: state, at: t)
         if id.raw == r { live[r]!.own(state, at: t) }
         owner[id.raw] = r
         if !creator.isNone { followers[creator.raw, default: []].append(id.raw) }
     }
 
-    private mutating func memberChanged(_ id: UInt64, to state: TaskState, in r: UInt64, at t: Int64) {
+    private mutating func memberChanged(_ id: UInt64, to state: TaskState, waker: UInt64, in r: UInt64, at t: Int64,
+                                        tables: TraceTables) {
         live[r]!.advance(to: t)
         live[r]!.settle(id)
         if state == .ended {
             forget(member: id, of: r)
-            if id == r { close(r, at: t, ended: true) }
+            live[r]!.timelines.ended(id, at: t)
+            if id == r { close(r, at: t, ended: true, tables: tables) }
         } else {
+            live[r]!.timelines.changed(id, to: state, waker: waker, at: t)
             let group = live[r]!.members[id]!.group
             let bucket = live[r]!.bucket(group, state)
             live[r]!.members[id]!.bucket = bucket
@@ -296,9 +326,19 @@ struct RequestBreakdown {
         }
     }
 
-    private mutating func close(_ r: UInt64, at t: Int64, ended: Bool) {
+    private mutating func close(_ r: UInt64, at t: Int64, ended: Bool, tables: TraceTables) {
         guard var account = live.removeValue(forKey: r) else { return }
         account.close(at: t, ended: ended)
+        if live.isEmpty { releases = [:] }
+        let timelines = account.timelines
+        account.timelines = RequestTimelines()
+        // Walked only for the request kept: a Go trace closes many.
+        func walked(_ account: Account) -> Account {
+            var account = account
+            account.path = timelines.criticalPath(task: r, startNs: account.startNs, endNs: account.endNs,
+                                                  timerReason: tables.intern("sleep"))
+            return account
+        }
         for (id, member) in account.members {
             owner[id] = nil
             if member.follows != 0, var waiting = followers[member.follows] {
@@ -308,21 +348,21 @@ struct RequestBreakdown {
         }
         account.members = [:]
         if case .trigger = selection {
-            kept = account
+            kept = walked(account)
             done = true
             live = [:]
             owner = [:]
             followers = [:]
             states = [:]
         } else if kept.map({ account.isLonger(than: $0) }) ?? true {
-            kept = account
+            kept = walked(account)
         }
     }
 
     /// The section, or nil when no request appeared.
     mutating func finish(endNs windowEndNs: Int64, tables: TraceTables) -> RequestSummary? {
         let end = max(windowEndNs, nowNs)
-        for r in live.keys.sorted() { close(r, at: end, ended: false) }
+        for r in live.keys.sorted() { close(r, at: end, ended: false, tables: tables) }
         guard let account = kept else { return nil }
         let wallNs = account.wallNs
 
@@ -342,7 +382,7 @@ struct RequestBreakdown {
             default: .syscall
             }
             switch state {
-            case .running: times.execNs += ns
+            case .running, .runningOnActor: times.execNs += ns
             case .runnable: times.schedWaitNs += ns
             case .blocked(let reason): times.addBlocked(reason, ns)
             case .syscall: times.syscallNs += ns
@@ -361,11 +401,7 @@ struct RequestBreakdown {
             }
         }
         own.sortReasons()
-        contributors.sort {
-            if $0.ns != $1.ns { return $0.ns > $1.ns }
-            if $0.group != $1.group { return $0.group < $1.group }
-            return $0.state.label < $1.state.label
-        }
+        contributors.sort(by: RequestContributor.largestFirst)
         let taskName = tables.string(account.name)
         let name: String
         let chosenBy: RequestSummary.ChosenBy
@@ -380,6 +416,7 @@ struct RequestBreakdown {
         return RequestSummary(task: account.task.raw, name: name, chosenBy: chosenBy,
                               startNs: account.startNs, endNs: account.endNs, ended: account.ended,
                               tasks: account.memberCount, times: times, ownTask: own,
-                              top: Array(contributors.prefix(5)))
+                              top: Array(contributors.prefix(5)),
+                              criticalPath: CriticalPath(account.path, tables: tables))
     }
 }
