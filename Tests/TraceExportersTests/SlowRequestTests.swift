@@ -509,6 +509,37 @@ extension SlowRequestTests {
         })
     }
 
+    @Test func aWakeUpByTheGoroutineServingAGoRequestLeadsToTheRequestsTask() throws {
+        // G1 begins user task U (`GET /a`) and creates G2 in it. Times in ns:
+        //     0-30   G1 running; G2 runs 0-5, then waits (chan receive) for G1
+        //     30     G1 sends to G2 (G2 runnable, waker G1) and waits (sync) for G2
+        //     30-35  G2 runnable; 35-50 G2 running; 50 G2 wakes G1 and ends
+        //     50-60  G1 running; 60 U ends
+        let s = TraceScript(durationNs: 100)
+        s.metadata = TraceMetadata(format: "go", version: "1.26", startNs: s.startNs, endNs: s.startNs + 100)
+        s.created(0, 1, "G1", group: "net/http.(*conn).serve")
+        s.state(0, 1, .running, thread: 1)
+        s.created(0, Self.user(1), "GET /a", group: "GET /a", parent: 1)
+        s.created(0, 2, "G2", group: "main.work", parent: Self.user(1))
+        s.state(0, 2, .runnable, waker: 1)
+        s.state(0, 2, .running, thread: 2)
+        s.state(5, 2, .blocked("chan receive"))
+        s.state(30, 2, .runnable, waker: 1)
+        s.state(30, 1, .blocked("sync"))
+        s.state(35, 2, .running, thread: 2)
+        s.state(50, 1, .runnable, waker: 2)
+        s.state(50, 2, .ended)
+        s.state(50, 1, .running, thread: 1)
+        s.state(60, Self.user(1), .ended)
+        let r = try #require(report(s))
+        #expect(r.criticalPath.parts == [
+            RequestContributor(group: "GET /a", state: .running, ns: 40),
+            RequestContributor(group: "main.work", state: .running, ns: 15),
+            RequestContributor(group: "main.work", state: .runnable, ns: 5),
+        ])
+        #expect(r.criticalPath.hops == 2, "U to G2 (G2 woke G1), G2 to U (G1, which U follows, woke G2)")
+    }
+
     @Test func anActorWaitContinuesOnTheTaskWhoseReleaseEndedIt() throws {
         // R's children A and B take turns on actor Inventory (A 10-40, B 40-70); R waits for it
         // from 30 and gets it at 75, after B's release at 70 (70-75: waiting for a thread).

@@ -72,6 +72,7 @@ struct RequestTimelines {
     }
 
     private struct Timeline {
+        var id: UInt64
         var group: StringID
         /// The member that created this one (0: not a member of the request).
         var creator: UInt64
@@ -80,51 +81,59 @@ struct RequestTimelines {
         var endNs: Int64 = .max
     }
 
-    private var timelines: [UInt64: Timeline] = [:]
+    /// In order of creation; a member's state changes go to its timeline by index (no look-up
+    /// per event).
+    private var timelines: [Timeline] = []
+    /// Each member's timeline.
+    private var index: [UInt64: Int] = [:]
 
     /// Member `id` of group `group` exists from `t` on, in `state`, created by member `creator`
-    /// (0: by a task outside the request).
-    mutating func began(_ id: UInt64, group: StringID, creator: UInt64, state: TaskState, at t: Int64) {
-        timelines[id] = Timeline(group: group, creator: creator,
-                                 intervals: [Interval(startNs: t, state: RequestStateKey(state), waker: 0, wakeNs: t)])
+    /// (0: by a task outside the request). Returns its timeline's index.
+    mutating func began(_ id: UInt64, group: StringID, creator: UInt64, state: TaskState, at t: Int64) -> Int {
+        index[id] = timelines.count
+        timelines.append(Timeline(id: id, group: group, creator: creator,
+                                  intervals: [Interval(startNs: t, state: RequestStateKey(state), waker: 0, wakeNs: t)]))
+        return timelines.count - 1
     }
 
-    /// Member `id` is in `state` from `t` on; `waker` made it runnable (0: none or unknown).
-    mutating func changed(_ id: UInt64, to state: TaskState, waker: UInt64, at t: Int64) {
-        timelines[id]?.intervals.append(Interval(startNs: t, state: RequestStateKey(state), waker: waker, wakeNs: t))
+    /// The member with timeline `i` is in `state` from `t` on; `waker` made it runnable (0: none
+    /// or unknown).
+    mutating func changed(_ i: Int, to state: TaskState, waker: UInt64, at t: Int64) {
+        timelines[i].intervals.append(Interval(startNs: t, state: RequestStateKey(state), waker: waker, wakeNs: t))
     }
 
-    mutating func ended(_ id: UInt64, at t: Int64) {
-        timelines[id]?.endNs = t
+    mutating func ended(_ i: Int, at t: Int64) {
+        timelines[i].endNs = t
     }
 
     /// Member `id` acquired an actor at `t` that `releaser` released at `releasedNs`: if `id`
     /// was blocked waiting for it since then or earlier, the release is what ended its wait.
     mutating func acquired(_ id: UInt64, releasedBy releaser: UInt64, releasedNs: Int64, at t: Int64) {
-        guard releaser != id, let n = timelines[id]?.intervals.count, n >= 2,
-              let last = timelines[id]?.intervals[n - 1], let before = timelines[id]?.intervals[n - 2],
-              last.startNs == t, last.state.kind == 0, last.waker == 0,
+        guard releaser != id, let i = index[id] else { return }
+        let n = timelines[i].intervals.count
+        guard n >= 2 else { return }
+        let last = timelines[i].intervals[n - 1], before = timelines[i].intervals[n - 2]
+        guard last.startNs == t, last.state.kind == 0, last.waker == 0,
               before.state.isBlocked, before.startNs <= releasedNs else { return }
-        timelines[id]!.intervals[n - 1].waker = releaser
-        timelines[id]!.intervals[n - 1].wakeNs = releasedNs
+        timelines[i].intervals[n - 1].waker = releaser
+        timelines[i].intervals[n - 1].wakeNs = releasedNs
     }
 
     /// Member `id`, running, holds the actor labelled `actor` from `t` on.
     mutating func entered(actor: StringID, _ id: UInt64, at t: Int64) {
-        guard let n = timelines[id]?.intervals.count, let last = timelines[id]?.intervals[n - 1],
-              last.state.kind == 0 else { return }
+        guard let i = index[id], let last = timelines[i].intervals.last, last.state.kind == 0 else { return }
         let onActor = RequestStateKey(kind: 4, reason: actor)
         if last.startNs == t {
-            timelines[id]!.intervals[n - 1].state = onActor
+            timelines[i].intervals[timelines[i].intervals.count - 1].state = onActor
         } else {
-            timelines[id]!.intervals.append(Interval(startNs: t, state: onActor, waker: 0, wakeNs: t))
+            timelines[i].intervals.append(Interval(startNs: t, state: onActor, waker: 0, wakeNs: t))
         }
     }
 
     /// Member `id` stopped holding its actor at `t` (a state change at `t` may follow).
     mutating func left(actorOf id: UInt64, at t: Int64) {
-        guard let last = timelines[id]?.intervals.last, last.state.kind == 4 else { return }
-        timelines[id]!.intervals.append(Interval(startNs: t, state: RequestStateKey(kind: 0), waker: 0, wakeNs: t))
+        guard let i = index[id], let last = timelines[i].intervals.last, last.state.kind == 4 else { return }
+        timelines[i].intervals.append(Interval(startNs: t, state: RequestStateKey(kind: 0), waker: 0, wakeNs: t))
     }
 
     /// The path from `endNs` back to `startNs`, starting on member `task`: time per (group,
@@ -141,26 +150,28 @@ struct RequestTimelines {
             walk.ns[CriticalPathWalk.Key(group: group, state: state), default: 0] += ns
             onPath.insert(id)
         }
-        while t > startNs, let timeline = timelines[current] {
+        func lookup(_ id: UInt64) -> Timeline? { index[id].map { timelines[$0] } }
+        while t > startNs, let timeline = lookup(current) {
             fallback = (timeline.group, timeline.intervals[0].state)
             // The interval in force just before t.
             let i = Self.lastIndex(in: timeline.intervals, startingBefore: t)
             guard i >= 0 else {
                 // Before its creation: the creator's time.
                 guard stalls <= timelines.count, timeline.creator != 0, timeline.creator != current,
-                      timelines[timeline.creator] != nil else { break }
+                      index[timeline.creator] != nil else { break }
                 current = timeline.creator
                 walk.hops += 1
                 stalls += 1
                 continue
             }
             let interval = timeline.intervals[i]
+            // Only from the wait's end: a task reached inside a wait (a waker or creator blocked
+            // when it acted, which only reordered records at one instant can show) keeps it.
             if interval.state.isBlocked, interval.state.reason != timerReason, stalls <= timelines.count,
-               i + 1 < timeline.intervals.count {
+               i + 1 < timeline.intervals.count, timeline.intervals[i + 1].startNs == t {
                 let wake = timeline.intervals[i + 1]
-                // Woken later than t (the walk arrived inside the wait): the waker at t.
-                let at = max(min(t, wake.wakeNs), startNs)
-                if wake.waker != 0, wake.waker != current, let w = timelines[wake.waker],
+                let at = max(wake.wakeNs, startNs)
+                if wake.waker != 0, wake.waker != current, let w = lookup(wake.waker),
                    w.intervals[0].startNs < at, w.endNs >= at {
                     // From the release to the end of the wait, the task waited for a thread.
                     credit(timeline.group, RequestStateKey(kind: 1), t - at, current)

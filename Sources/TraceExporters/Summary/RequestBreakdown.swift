@@ -1,5 +1,5 @@
 // Splits a request's wall time by state over the request's own task and every task it spawned,
-// while events stream by.
+// while events stream by, and keeps what its critical path needs (CriticalPath).
 //
 // Which request: the one the snapshot's trigger names (its `task` field), or, in a Go trace
 // (which has no trigger), the longest top-level user task: Go servers open one
@@ -27,13 +27,17 @@
 // - Memory: the live requests and their live members, the last state of each live task when
 //   the trigger names the request (a stateless member's creator may be no member), one bucket per (group, state, reason) seen
 //   among a live request's members, and the one finished request kept; never the number of
-//   events or of requests. Ended tasks are forgotten.
+//   events or of requests. Ended tasks are forgotten, except in their open request's timelines
+//   (RequestTimelines: one interval per state change of a member), which are walked and
+//   dropped when the request closes: the path is walked only for the request kept.
+// - Actor releases and acquisitions are followed only while a request is open (and actor
+//   labels kept, one per actor).
 // - Exact sums: buckets hold fractional ns (Double); `finish` rounds their cumulative sums, in
 //   bucket order, to integers ending at the wall time exactly, so every part is within 1 ns of
 //   its exact share and the parts add up to the wall time.
 // - The request task's own timeline (`ownTask`) is kept beside the split: whole time per state,
-//   its states summing to the wall time, since what the request's own code waited for is the
-//   critical path the split's shares dilute.
+//   its states summing to the wall time. The critical path goes further: what the request's
+//   code waited for, through the tasks that ended its waits.
 // - Time is made non-decreasing here as in TaskStateTracker.clamp; nothing before the request
 //   task appears, and nothing after it ends, counts.
 
@@ -64,6 +68,8 @@ struct RequestBreakdown {
         /// The task whose state it takes until then: its creator, or, when the creator is a
         /// member taking another's state too (a user task inside a user task), that one.
         var follows: UInt64
+        /// Its timeline in `Account.timelines`.
+        var timeline: Int
     }
 
     /// One request: its members and its wall time split so far.
@@ -105,6 +111,21 @@ struct RequestBreakdown {
             guard t > lastNs else { return }
             if !members.isEmpty { share += Double(t - lastNs) / Double(members.count) }
             lastNs = t
+        }
+
+        /// Member `id` is in `state` from `t` on, woken by `waker`: its own state (`own`), or the
+        /// state of the task it follows, taken only while it has none of its own. In place: one
+        /// look-up of the member.
+        mutating func changed(_ id: UInt64, to state: TaskState, waker: UInt64, own: Bool, at t: Int64) {
+            guard var member = members[id], own || !member.hasOwnState else { return }
+            advance(to: t)
+            buckets[member.bucket].ns += share - member.sinceShare
+            member.sinceShare = share
+            member.bucket = bucket(member.group, state)
+            if own { member.hasOwnState = true }
+            members[id] = member
+            timelines.changed(member.timeline, to: state, waker: waker, at: t)
+            if id == task.raw { self.own(state, at: t) }
         }
 
         /// Credits member `id`'s current state with its share since it was last settled.
@@ -220,20 +241,18 @@ struct RequestBreakdown {
                 }
             }
             guard !live.isEmpty else { return }
-            if let r = owner[id.raw] { memberChanged(id.raw, to: state, waker: waker.raw, in: r, at: t, tables: tables) }
+            if let r = owner[id.raw] {
+                let woken = member(waker.raw, of: r)
+                memberChanged(id.raw, to: state, waker: woken, in: r, at: t, tables: tables)
+            }
             guard !done else { return }
             // Members that take this task's state.
             if let waiting = followers[id.raw] {
                 for follower in waiting {
-                    guard let r = owner[follower], live[r]?.members[follower]?.hasOwnState == false else { continue }
-                    live[r]!.advance(to: t)
-                    live[r]!.settle(follower)
-                    let group = live[r]!.members[follower]!.group
+                    guard let r = owner[follower] else { continue }
                     let taken: TaskState = state == .ended ? .runnable : state
-                    let bucket = live[r]!.bucket(group, taken)
-                    live[r]!.members[follower]!.bucket = bucket
-                    live[r]!.timelines.changed(follower, to: taken, waker: waker.raw, at: t)
-                    if follower == r { live[r]!.own(taken, at: t) }
+                    let woken = member(waker.raw, of: r)
+                    live[r]?.changed(follower, to: taken, waker: woken, own: false, at: t)
                 }
                 if state == .ended { followers[id.raw] = nil }
             }
@@ -250,13 +269,22 @@ struct RequestBreakdown {
             guard let r = owner[task.raw] else { return }
             // An actor wait ends with no wake-up of its own: the release before it ended it.
             if let release = releases[actor.raw] {
-                live[r]!.timelines.acquired(task.raw, releasedBy: release.task, releasedNs: release.ns, at: t)
+                live[r]!.timelines.acquired(task.raw, releasedBy: member(release.task, of: r), releasedNs: release.ns, at: t)
             }
             live[r]!.timelines.entered(actor: actorLabels[actor.raw] ?? StringID(0), task.raw, at: t)
 
         default:
             return
         }
+    }
+
+    /// The member of request `r` that a wake-up (or release) by `task` leads to: the task
+    /// itself, or, for a task outside the request, a member taking its states (the request's
+    /// logical task takes those of the task serving the connection; a Go user task, those of
+    /// the goroutine that began it).
+    private func member(_ task: UInt64, of r: UInt64) -> UInt64 {
+        guard task != 0, owner[task] != r, let taking = followers[task] else { return task }
+        return taking.first { owner[$0] == r && live[r]?.members[$0]?.hasOwnState == false } ?? task
     }
 
     /// A goroutine of the Go runtime (a GC worker a request's allocation happened to start) is
@@ -290,10 +318,10 @@ struct RequestBreakdown {
         let state = own ?? states[creator.raw] ?? (selection == .longestUserTask ? .running : .runnable)
         live[r]!.advance(to: t)
         let bucket = live[r]!.bucket(group, state)
+        let timeline = live[r]!.timelines.began(id.raw, group: group, creator: memberCreator, state: state, at: t)
         live[r]!.members[id.raw] = Member(group: group, bucket: bucket, sinceShare: live[r]!.share,
-                                          hasOwnState: own != nil, follows: creator.raw)
+                                          hasOwnState: own != nil, follows: creator.raw, timeline: timeline)
         live[r]!.memberCount += 1
-        live[r]!.timelines.began(id.raw, group: group, creator: memberCreator, state: state, at: t)
         if id.raw == r { live[r]!.own(state, at: t) }
         owner[id.raw] = r
         if !creator.isNone { followers[creator.raw, default: []].append(id.raw) }
@@ -301,24 +329,19 @@ struct RequestBreakdown {
 
     private mutating func memberChanged(_ id: UInt64, to state: TaskState, waker: UInt64, in r: UInt64, at t: Int64,
                                         tables: TraceTables) {
+        guard state == .ended else {
+            live[r]?.changed(id, to: state, waker: waker, own: true, at: t)
+            return
+        }
         live[r]!.advance(to: t)
         live[r]!.settle(id)
-        if state == .ended {
-            forget(member: id, of: r)
-            live[r]!.timelines.ended(id, at: t)
-            if id == r { close(r, at: t, ended: true, tables: tables) }
-        } else {
-            live[r]!.timelines.changed(id, to: state, waker: waker, at: t)
-            let group = live[r]!.members[id]!.group
-            let bucket = live[r]!.bucket(group, state)
-            live[r]!.members[id]!.bucket = bucket
-            live[r]!.members[id]!.hasOwnState = true
-            if id == r { live[r]!.own(state, at: t) }
-        }
+        forget(member: id, of: r, at: t)
+        if id == r { close(r, at: t, ended: true, tables: tables) }
     }
 
-    private mutating func forget(member id: UInt64, of r: UInt64) {
+    private mutating func forget(member id: UInt64, of r: UInt64, at t: Int64) {
         guard let member = live[r]!.members.removeValue(forKey: id) else { return }
+        live[r]!.timelines.ended(member.timeline, at: t)
         owner[id] = nil
         if member.follows != 0, var waiting = followers[member.follows] {
             waiting.removeAll { $0 == id }

@@ -5,11 +5,12 @@
 // - JSON: exactly the keys "request" (first) when the trace names a request (RequestBreakdown), "tasks",
 //   "groups", "regions", and "actors" when the trace has actors; every time an integer in ns; one record per line; strings escaped by
 //   writeJSONString. No Foundation encoder.
-// - CSV (RFC 4180): one header line, then request and request-contributor rows (first, when
-//   there is a request), task, group, region and actor rows, told apart by the `kind` column; one `blocked:<reason>` column per reason seen anywhere; the actor columns
+// - CSV (RFC 4180): one header line, then request, request-contributor and request critical
+//   path rows (first, when there is a request), task, group, region and actor rows, told apart by the `kind` column; one `blocked:<reason>` column per reason seen anywhere; the actor columns
 //   (after p99Ns) only when the trace has actors; a field holding a comma, quote or line break
 //   is quoted with its quotes doubled.
-// - Text: the Slow request section first, only when there is a request; the Actors table only
+// - Text: the Slow request section first, only when there is a request, led by its critical
+//   path (the answer to "why was it slow"), then the equal-share split; the Actors table only
 //   when the trace has actors.
 // - A trace without actors, and a trigger that names no task in the trace, are written exactly
 //   as before actors and requests existed.
