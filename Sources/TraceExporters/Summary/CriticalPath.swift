@@ -72,7 +72,6 @@ struct RequestTimelines {
     }
 
     private struct Timeline {
-        var id: UInt64
         var group: StringID
         /// The member that created this one (0: not a member of the request).
         var creator: UInt64
@@ -91,7 +90,7 @@ struct RequestTimelines {
     /// (0: by a task outside the request). Returns its timeline's index.
     mutating func began(_ id: UInt64, group: StringID, creator: UInt64, state: TaskState, at t: Int64) -> Int {
         index[id] = timelines.count
-        timelines.append(Timeline(id: id, group: group, creator: creator,
+        timelines.append(Timeline(group: group, creator: creator,
                                   intervals: [Interval(startNs: t, state: RequestStateKey(state), waker: 0, wakeNs: t)]))
         return timelines.count - 1
     }
