@@ -37,12 +37,15 @@ struct ExporterBench: ParsableCommand {
     @Option(help: "Concurrent tasks in the synthetic stream.")
     var tasks = 1_000
 
+    @Flag(help: "Make the whole stream one slow request (the trigger names task 1, the parent of all others).")
+    var request = false
+
     func run() throws {
         let devNull = open("/dev/null", O_WRONLY)
         guard devNull >= 0 else { throw ValidationError("/dev/null: cannot open") }
         defer { close(devNull) }
         var output = OutputBuffer(fileDescriptor: devNull)
-        var reader = SyntheticEventStream(events: events, tasks: tasks)
+        var reader = SyntheticEventStream(events: events, tasks: tasks, request: request)
         let wall0 = Self.wallNs(), cpu0 = Self.cpuNs()
         switch format {
         case .chrome:

@@ -7,6 +7,9 @@
 //   log, counter, ended); an ended task's slot restarts with a new task id.
 // - Follows every reader promise: non-decreasing times, taskCreated first, regions nested.
 // - The same parameters give the same events.
+// - With `request`, the trigger names task 1 (a slow request open to the end: task 1 never
+//   ends) and every other task is its child, so every event belongs to the request: the
+//   summary's most expensive case.
 
 import TraceModel
 
@@ -28,8 +31,10 @@ struct SyntheticEventStream: TraceReader {
     private let name: StringID, handle: StringID, dbQuery: StringID, sleep: StringID, chanReceive: StringID
     private let http: StringID, queueDepth: StringID
     private let stacks: [StackID]
+    private let request: Bool
 
-    init(events: Int64, tasks: Int = 1_000, threads: Int = 16) {
+    init(events: Int64, tasks: Int = 1_000, threads: Int = 16, request: Bool = false) {
+        self.request = request
         total = events
         let startNs: Int64 = 1_000_000_000
         let tables = TraceTables()
@@ -37,6 +42,7 @@ struct SyntheticEventStream: TraceReader {
         timeNs = startNs
         var m = TraceMetadata(format: "synthetic", version: "1", startNs: startNs, endNs: startNs + events * 40 + 1)
         m.trigger = "benchmark"
+        if request { m.triggerFields = [KeyValue("task", "1")] }
         metadata = m
         self.threads = UInt64(threads)
         steps = Array(repeating: 0, count: tasks)
@@ -73,7 +79,9 @@ struct SyntheticEventStream: TraceReader {
         steps[slot] = step == 17 ? 0 : step + 1
         let kind: TraceEvent.Kind
         switch step {
-        case 0: kind = .taskCreated(task, parent: .none, name: name, group: groups[Int(id % 8)], stack: .none)
+        case 0:
+            let parent = request && id != 1 ? TaskID(1) : .none
+            kind = .taskCreated(task, parent: parent, name: name, group: groups[Int(id % 8)], stack: .none)
         case 1: kind = .taskState(task, .runnable, thread: .none, waker: waker, stack: .none)
         case 2, 6, 9, 14: kind = .taskState(task, .running, thread: thread, waker: .none, stack: .none)
         case 3: kind = .regionBegin(task: task, thread: thread, name: handle, stack: .none)
@@ -87,6 +95,10 @@ struct SyntheticEventStream: TraceReader {
         case 15: kind = .regionEnd(task: task, thread: thread, name: handle)
         case 16: kind = .counter(name: queueDepth, value: Double(id % 64))
         default:
+            guard !request || id != 1 else {
+                kind = .taskState(task, .running, thread: thread, waker: .none, stack: .none)
+                break
+            }
             kind = .taskState(task, .ended, thread: thread, waker: .none, stack: .none)
             ids[slot] = nextID
             nextID += 1

@@ -4,9 +4,11 @@
 // the Chrome request slice and trigger instant.
 
 import Foundation
+import SyntheticTraces
 import Testing
 @testable import TraceExporters
 import TraceModel
+import TraceReaders
 
 @Suite struct SlowRequestTests {
     /// Request R (task 7, `GET /order`) from 10 µs to 80 µs, amid another request and a
@@ -77,8 +79,9 @@ import TraceModel
     ///
     ///     10-20  connection task running (the request with it)
     ///     20-30  connection task suspended; child K running (2 members)
-    ///     30     K ends; 30-40 connection task running; 40 the request ends
-    static func logicalRequestScript() -> TraceScript {
+    ///     30     K ends (and, with `wokenByK`, wakes the connection task); 30-40 connection task
+    ///            running; 40 the request ends
+    static func logicalRequestScript(wokenByK: Bool = false) -> TraceScript {
         let s = TraceScript(durationNs: 100_000)
         s.metadata.triggerFields = [KeyValue("task", "100")]
         s.created(0, 1, "connection")
@@ -88,6 +91,7 @@ import TraceModel
         s.created(20_000, 2, "reserve", group: "stock", parent: 100)
         s.state(20_000, 2, .running, thread: 2)
         s.state(30_000, 2, .ended)
+        if wokenByK { s.state(30_000, 1, .runnable, waker: 2) }
         s.state(30_000, 1, .running, thread: 1)
         s.state(40_000, 100, .ended)
         return s
@@ -165,7 +169,14 @@ import TraceModel
         let text = try summary(Self.script(), .text)
         #expect(text.hasPrefix("""
             Slow request: GET /order (task 7), wall time 70.000µs, 5 tasks
-            Each instant shared equally among the request's tasks alive then (the request and the tasks it spawned)
+            Critical path: what the request's end waited on, back through wake-ups and creations (0 hops, 1 task)
+            group       state                     time   share
+            GET /order  blocked: sleep        50.000µs   71.4%
+            GET /order  running               18.000µs   25.7%
+            GET /order  waiting for a thread   2.000µs    2.9%
+            total                             70.000µs  100.0%
+
+            Where its tasks spent the wall time: each instant shared equally among the request's tasks alive then
             state                         time   share
             running                   28.500µs   40.7%
             waiting for a thread      11.000µs   15.7%
@@ -385,5 +396,287 @@ import TraceModel
         let track = trace.slices(pid: 1, tid: 1)
         #expect(track.first == ChromeSlice(pid: 1, tid: 1, name: "slow request GET /r", beginUs: 0.1, endUs: 1, depth: 0))
         #expect(track.dropFirst().allSatisfy { $0.depth > 0 })
+    }
+}
+
+// MARK: - Critical path
+
+extension SlowRequestTests {
+    /// A chain: R waits on A, A waits on B. And C, spawned too, idles the whole time (an HTTP
+    /// client's keep-alive loop). Times in µs:
+    ///
+    ///     0-10   R running; at 10 it creates A, B and C and blocks (chan receive)
+    ///     10-20  A runnable; 20-25 A running; 25 A blocks (sync)
+    ///     10-30  B runnable; 30-60 B running; 60 B wakes A and ends
+    ///     60-65  A runnable; 65-70 A running; 70 A wakes R and ends
+    ///     10-    C blocked (select), woken by nobody, until the window end
+    ///     70-72  R runnable; 72-80 R running; 80 R ends
+    ///
+    /// Back from 80: R running 8, R runnable 2; R's wait was ended by A at 70: A running 5,
+    /// runnable 5; A's wait was ended by B at 60: B running 30, runnable 20; B was created by R
+    /// at 10: R running 10.
+    static func chainScript() -> TraceScript {
+        let s = TraceScript(durationNs: 100_000)
+        s.metadata.triggerFields = [KeyValue("task", "1")]
+        s.created(0, 1, "GET /chain")
+        s.state(0, 1, .running, thread: 1)
+        for (id, group) in [(2 as UInt64, "a"), (3, "b"), (4, "idle loop")] {
+            s.created(10_000, id, "", group: group, parent: 1)
+            s.state(10_000, id, .runnable, waker: 1)
+        }
+        s.state(10_000, 1, .blocked("chan receive"))
+        s.state(10_000, 4, .blocked("select"))
+        s.state(20_000, 2, .running, thread: 2)
+        s.state(25_000, 2, .blocked("sync"))
+        s.state(30_000, 3, .running, thread: 2)
+        s.state(60_000, 2, .runnable, waker: 3)
+        s.state(60_000, 3, .ended)
+        s.state(65_000, 2, .running, thread: 2)
+        s.state(70_000, 1, .runnable, waker: 2)
+        s.state(70_000, 2, .ended)
+        s.state(72_000, 1, .running, thread: 1)
+        s.state(80_000, 1, .ended)
+        return s
+    }
+
+    @Test func theCriticalPathFollowsWakeUpsAndCreationsBackFromTheRequestsEnd() throws {
+        let r = try #require(report(Self.chainScript()))
+        #expect(r.wallNs == 80_000)
+        #expect(r.criticalPath.parts == [
+            RequestContributor(group: "b", state: .running, ns: 30_000),
+            RequestContributor(group: "b", state: .runnable, ns: 20_000),
+            RequestContributor(group: "GET /chain", state: .running, ns: 18_000),
+            RequestContributor(group: "a", state: .running, ns: 5_000),
+            RequestContributor(group: "a", state: .runnable, ns: 5_000),
+            RequestContributor(group: "GET /chain", state: .runnable, ns: 2_000),
+        ])
+        #expect(r.criticalPath.hops == 3, "R to A, A to B (wake-ups), B to R (creation)")
+        #expect(r.criticalPath.tasks == 3)
+        #expect(r.criticalPath.totalNs == r.wallNs)
+    }
+
+    @Test func anIdleSpawnedTaskThatWokeNobodyIsNotOnThePath() throws {
+        let r = try #require(report(Self.chainScript()))
+        #expect(r.top.contains { $0.group == "idle loop" }, "the equal-share split does count it")
+        #expect(!r.criticalPath.parts.contains { $0.group == "idle loop" })
+    }
+
+    @Test func aWaitWithoutAWakerInTheRequestStaysOnThePathAsItsReason() throws {
+        // R blocks three times: woken by nobody known (I/O), by a task outside the request, and
+        // from a sleep by a member that ran the timer (a sleep's wake-up is a timer's).
+        let s = TraceScript(durationNs: 1_000)
+        s.metadata.triggerFields = [KeyValue("task", "1")]
+        s.created(0, 9, "outsider", group: "other")
+        s.state(0, 9, .running, thread: 3)
+        s.created(0, 1, "GET /x")
+        s.state(0, 1, .running, thread: 1)
+        s.created(0, 2, "", group: "helper", parent: 1)
+        s.state(0, 2, .running, thread: 2)
+        s.state(100, 1, .blocked("network"))
+        s.state(200, 1, .runnable)
+        s.state(200, 1, .running, thread: 1)
+        s.state(300, 1, .blocked("db query"))
+        s.state(400, 1, .runnable, waker: 9)
+        s.state(400, 1, .running, thread: 1)
+        s.state(500, 1, .blocked("sleep"))
+        s.state(600, 1, .runnable, waker: 2)
+        s.state(600, 1, .running, thread: 1)
+        s.state(700, 1, .runnable, waker: 1)  // a yield: runnable, not blocked, the task itself
+        s.state(700, 2, .ended)
+        s.state(800, 1, .ended)
+        let r = try #require(report(s))
+        #expect(r.criticalPath.parts == [
+            RequestContributor(group: "GET /x", state: .running, ns: 400),
+            RequestContributor(group: "GET /x", state: .blocked(reason: "db query"), ns: 100),
+            RequestContributor(group: "GET /x", state: .blocked(reason: "network"), ns: 100),
+            RequestContributor(group: "GET /x", state: .blocked(reason: "sleep"), ns: 100),
+            RequestContributor(group: "GET /x", state: .runnable, ns: 100),
+        ])
+        #expect(r.criticalPath.hops == 0 && r.criticalPath.tasks == 1)
+    }
+
+    @Test func aLogicalRequestsPathFollowsTheTaskServingItAndItsWakeUps() throws {
+        let r = try #require(report(Self.logicalRequestScript(wokenByK: true)))
+        #expect(r.criticalPath.parts == [
+            RequestContributor(group: "GET /order", state: .running, ns: 20_000),
+            RequestContributor(group: "stock", state: .running, ns: 10_000),
+        ])
+        #expect(r.criticalPath.hops == 2, "to K by its wake-up, back to the request by K's creation")
+        // Without the wake-up, the connection task's suspension is on the path.
+        let plain = try #require(report(Self.logicalRequestScript()))
+        #expect(plain.criticalPath.parts.contains {
+            $0.group == "GET /order" && $0.state == .blocked(reason: "suspended") && $0.ns == 10_000
+        })
+    }
+
+    @Test func aWakeUpByTheGoroutineServingAGoRequestLeadsToTheRequestsTask() throws {
+        // G1 begins user task U (`GET /a`) and creates G2 in it. Times in ns:
+        //     0-30   G1 running; G2 runs 0-5, then waits (chan receive) for G1
+        //     30     G1 sends to G2 (G2 runnable, waker G1) and waits (sync) for G2
+        //     30-35  G2 runnable; 35-50 G2 running; 50 G2 wakes G1 and ends
+        //     50-60  G1 running; 60 U ends
+        let s = TraceScript(durationNs: 100)
+        s.metadata = TraceMetadata(format: "go", version: "1.26", startNs: s.startNs, endNs: s.startNs + 100)
+        s.created(0, 1, "G1", group: "net/http.(*conn).serve")
+        s.state(0, 1, .running, thread: 1)
+        s.created(0, Self.user(1), "GET /a", group: "GET /a", parent: 1)
+        s.created(0, 2, "G2", group: "main.work", parent: Self.user(1))
+        s.state(0, 2, .runnable, waker: 1)
+        s.state(0, 2, .running, thread: 2)
+        s.state(5, 2, .blocked("chan receive"))
+        s.state(30, 2, .runnable, waker: 1)
+        s.state(30, 1, .blocked("sync"))
+        s.state(35, 2, .running, thread: 2)
+        s.state(50, 1, .runnable, waker: 2)
+        s.state(50, 2, .ended)
+        s.state(50, 1, .running, thread: 1)
+        s.state(60, Self.user(1), .ended)
+        let r = try #require(report(s))
+        #expect(r.criticalPath.parts == [
+            RequestContributor(group: "GET /a", state: .running, ns: 40),
+            RequestContributor(group: "main.work", state: .running, ns: 15),
+            RequestContributor(group: "main.work", state: .runnable, ns: 5),
+        ])
+        #expect(r.criticalPath.hops == 2, "U to G2 (G2 woke G1), G2 to U (G1, which U follows, woke G2)")
+    }
+
+    @Test func anActorWaitContinuesOnTheTaskWhoseReleaseEndedIt() throws {
+        // R's children A and B take turns on actor Inventory (A 10-40, B 40-70); R waits for it
+        // from 30 and gets it at 75, after B's release at 70 (70-75: waiting for a thread).
+        let s = TraceScript(durationNs: 1_000)
+        s.metadata.triggerFields = [KeyValue("task", "1")]
+        s.actorCreated(0, 50, "Inventory")
+        s.created(0, 1, "GET /order")
+        s.state(0, 1, .running, thread: 1)
+        s.created(10, 2, "", group: "reserve", parent: 1)
+        s.created(10, 3, "", group: "reserve", parent: 1)
+        s.acquire(10, 50, task: 2, thread: 2)
+        s.enqueue(10, 50, task: 3, reason: "actor Inventory")
+        s.enqueue(30, 50, task: 1, reason: "actor Inventory")
+        s.release(40, 50, task: 2)
+        s.state(40, 2, .ended)
+        s.acquire(40, 50, task: 3, thread: 2)
+        s.release(70, 50, task: 3)
+        s.state(70, 3, .ended)
+        s.acquire(75, 50, task: 1, thread: 1)
+        s.release(80, 50, task: 1)
+        s.state(80, 1, .ended)
+        let r = try #require(report(s))
+        #expect(r.criticalPath.parts == [
+            RequestContributor(group: "reserve", state: .runningOnActor("Inventory"), ns: 60),
+            RequestContributor(group: "GET /order", state: .running, ns: 10),
+            RequestContributor(group: "GET /order", state: .runningOnActor("Inventory"), ns: 5),
+            RequestContributor(group: "GET /order", state: .runnable, ns: 5),
+        ])
+        #expect(r.criticalPath.hops == 3, "R to B, B to A (releases), A to R (creation)")
+    }
+
+    @Test(arguments: 1...30 as ClosedRange<UInt64>)
+    func theCriticalPathTilesTheWallTimeExactly(seed: UInt64) throws {
+        // Random requests: members created by members, states with wakers anywhere (members,
+        // outsiders, the task itself, unknown), equal timestamps, some members left open.
+        var rng = SeededRandom(seed: seed)
+        let s = TraceScript(durationNs: 100_000)
+        s.metadata.triggerFields = [KeyValue("task", "1")]
+        s.created(0, 99, "outsider")
+        var t: Int64 = Int64(rng.below(50))
+        s.created(t, 1, "GET /random")
+        var live: [UInt64] = [1]
+        var next: UInt64 = 2
+        let reasons = ["sleep", "sync", "network", "actor Inventory"]
+        for _ in 0..<300 where live.contains(1) {
+            t += Int64(rng.below(3)) * Int64(rng.below(200))
+            let task = live[rng.below(live.count)]
+            switch rng.below(10) {
+            case 0, 1:
+                s.created(t, next, "", group: "g\(rng.below(4))", parent: task)
+                live.append(next)
+                next += 1
+            case 2:
+                s.state(t, task, .blocked(reasons[rng.below(reasons.count)]))
+            case 3, 4:
+                let wakers = live + [99, 0, 1234]
+                s.state(t, task, .runnable, waker: wakers[rng.below(wakers.count)])
+            case 5, 6: s.state(t, task, .running, thread: 1)
+            case 7: s.state(t, task, .syscall)
+            default:
+                if rng.chance(30) {
+                    s.state(t, task, .ended)
+                    live.removeAll { $0 == task }
+                }
+            }
+        }
+        let r = try #require(report(s))
+        #expect(r.criticalPath.totalNs == r.wallNs)
+        #expect(r.criticalPath.parts.allSatisfy { $0.ns > 0 })
+        #expect(report(s) == r, "deterministic")
+    }
+
+    @Test func textLeadsWithTheCriticalPathAndJSONAndCSVCarryIt() throws {
+        let text = try summary(Self.chainScript(), .text)
+        #expect(text.hasPrefix("""
+            Slow request: GET /chain (task 1), wall time 80.000µs, 4 tasks
+            Critical path: what the request's end waited on, back through wake-ups and creations (3 hops, 3 tasks)
+            group       state                     time   share
+            b           running               30.000µs   37.5%
+            b           waiting for a thread  20.000µs   25.0%
+            GET /chain  running               18.000µs   22.5%
+            a           running                5.000µs    6.3%
+            a           waiting for a thread   5.000µs    6.3%
+            GET /chain  waiting for a thread   2.000µs    2.5%
+            total                             80.000µs  100.0%
+
+            Where its tasks spent the wall time: each instant shared equally among the request's tasks alive then
+            """))
+        let json = try summary(Self.chainScript(), .json)
+        let root = try #require(try checkSchema(json, "summary.schema.json") as? [String: Any])
+        let path = try #require((root["request"] as? [String: Any])?["criticalPath"] as? [String: Any])
+        #expect(path["hops"] as? Int == 3 && path["tasks"] as? Int == 3)
+        let parts = try #require(path["parts"] as? [[String: Any]])
+        #expect(parts.count == 6 && parts.compactMap { $0["ns"] as? Int }.reduce(0, +) == 80_000)
+        #expect(parts[0]["group"] as? String == "b" && parts[0]["state"] as? String == "running")
+        let rows = try summary(Self.chainScript(), .csv).split(separator: "\n").map(String.init)
+        let pathRows = rows.filter { $0.hasPrefix("request critical path,") }
+        #expect(pathRows.count == 6)
+        #expect(pathRows.first == "request critical path,,b,b,,,,30000,,,,30000,,,,,,")
+    }
+
+    @Test func jsonNamesTheActorAPathPartRanOn() throws {
+        let s = TraceScript(durationNs: 100)
+        s.metadata.triggerFields = [KeyValue("task", "1")]
+        s.actorCreated(0, 50, "Inventory")
+        s.created(0, 1, "GET /order")
+        s.acquire(0, 50, task: 1, thread: 1)
+        s.release(10, 50, task: 1)
+        s.state(10, 1, .ended)
+        let json = try summary(s, .json)
+        let root = try #require(try checkSchema(json, "summary.schema.json") as? [String: Any])
+        let path = try #require((root["request"] as? [String: Any])?["criticalPath"] as? [String: Any])
+        let parts = try #require(path["parts"] as? [[String: Any]])
+        #expect(parts.count == 1 && parts[0]["state"] as? String == "running" && parts[0]["actor"] as? String == "Inventory")
+        #expect(try summary(s, .text).contains("GET /order  running on actor Inventory  10ns  100.0%"))
+    }
+
+    @Test func goRequestServerFixturesPathIsThePricingGoroutinesWaitingForAThread() throws {
+        let path = PackageFiles.root.appendingPathComponent("Fixtures/go/requestserver/trace.1.out").path
+        var reader = try TraceInput.open(path: path)
+        let metadata = reader.metadata
+        let found = RequestBreakdown(metadata: metadata)
+        var breakdown = try #require(found)
+        while let event = try reader.next() { breakdown.consume(event, tables: reader.tables) }
+        let summary = breakdown.finish(endNs: reader.metadata.endNs, tables: reader.tables)
+        let r = try #require(summary)
+        #expect(r.name == "GET /orders/{id}")
+        let largest = try #require(r.criticalPath.parts.first)
+        #expect(largest.group == "main.(*app).priceItems.func1" && largest.state == .runnable)
+        #expect(largest.ns * 2 > r.wallNs, "more than half of the wall time")
+        // The handler's other three waits: the backend's answer, the ledger's holder, its sleep.
+        let groups = r.criticalPath.parts.map { "\($0.group) \($0.state.label)" }
+        #expect(groups.contains("net/http.(*persistConn).readLoop blocked: network"))
+        #expect(groups.contains("main.(*app).recordInLedger.func1 blocked: sleep"))
+        #expect(groups.contains("GET /orders/{id} blocked: sleep"))
+        #expect(!r.criticalPath.parts.contains { $0.group == "net/http.(*persistConn).writeLoop" },
+                "the keep-alive writer idled: it delayed nothing")
+        #expect(r.criticalPath.totalNs == r.wallNs)
     }
 }

@@ -1,5 +1,5 @@
 // Splits a request's wall time by state over the request's own task and every task it spawned,
-// while events stream by.
+// while events stream by, and keeps what its critical path needs (CriticalPath).
 //
 // Which request: the one the snapshot's trigger names (its `task` field), or, in a Go trace
 // (which has no trigger), the longest top-level user task: Go servers open one
@@ -27,13 +27,17 @@
 // - Memory: the live requests and their live members, the last state of each live task when
 //   the trigger names the request (a stateless member's creator may be no member), one bucket per (group, state, reason) seen
 //   among a live request's members, and the one finished request kept; never the number of
-//   events or of requests. Ended tasks are forgotten.
+//   events or of requests. Ended tasks are forgotten, except in their open request's timelines
+//   (RequestTimelines: one interval per state change of a member), which are walked and
+//   dropped when the request closes: the path is walked only for the request kept.
+// - Actor releases and acquisitions are followed only while a request is open (and actor
+//   labels kept, one per actor).
 // - Exact sums: buckets hold fractional ns (Double); `finish` rounds their cumulative sums, in
 //   bucket order, to integers ending at the wall time exactly, so every part is within 1 ns of
 //   its exact share and the parts add up to the wall time.
 // - The request task's own timeline (`ownTask`) is kept beside the split: whole time per state,
-//   its states summing to the wall time, since what the request's own code waited for is the
-//   critical path the split's shares dilute.
+//   its states summing to the wall time. The critical path goes further: what the request's
+//   code waited for, through the tasks that ended its waits.
 // - Time is made non-decreasing here as in TaskStateTracker.clamp; nothing before the request
 //   task appears, and nothing after it ends, counts.
 
@@ -64,6 +68,8 @@ struct RequestBreakdown {
         /// The task whose state it takes until then: its creator, or, when the creator is a
         /// member taking another's state too (a user task inside a user task), that one.
         var follows: UInt64
+        /// Its timeline in `Account.timelines`.
+        var timeline: Int
     }
 
     /// One request: its members and its wall time split so far.
@@ -86,6 +92,10 @@ struct RequestBreakdown {
         var ownNs: [BucketKey: Int64] = [:]
         var ownKey: BucketKey?
         var ownSinceNs: Int64 = 0
+        /// Every member's states and wake-ups while the request is open, for its critical path.
+        var timelines = RequestTimelines()
+        /// The critical path, walked when the request is closed and kept.
+        var path = CriticalPathWalk()
 
         var wallNs: Int64 { endNs - startNs }
 
@@ -101,6 +111,21 @@ struct RequestBreakdown {
             guard t > lastNs else { return }
             if !members.isEmpty { share += Double(t - lastNs) / Double(members.count) }
             lastNs = t
+        }
+
+        /// Member `id` is in `state` from `t` on, woken by `waker`: its own state (`own`), or the
+        /// state of the task it follows, taken only while it has none of its own. In place: one
+        /// look-up of the member.
+        mutating func changed(_ id: UInt64, to state: TaskState, waker: UInt64, own: Bool, at t: Int64) {
+            guard var member = members[id], own || !member.hasOwnState else { return }
+            advance(to: t)
+            buckets[member.bucket].ns += share - member.sinceShare
+            member.sinceShare = share
+            member.bucket = bucket(member.group, state)
+            if own { member.hasOwnState = true }
+            members[id] = member
+            timelines.changed(member.timeline, to: state, waker: waker, at: t)
+            if id == task.raw { self.own(state, at: t) }
         }
 
         /// Credits member `id`'s current state with its share since it was last settled.
@@ -163,6 +188,10 @@ struct RequestBreakdown {
     private var kept: Account?
     /// Go groups that are the runtime's own goroutines, decided once per group.
     private var systemGroups: [StringID: Bool] = [:]
+    /// Each actor's last release while a request is open: who released it, when.
+    private var releases: [UInt64: (task: UInt64, ns: Int64)] = [:]
+    /// Every actor's label (one entry per actor, not per event).
+    private var actorLabels: [UInt64: StringID] = [:]
 
     init(selection: Selection, startNs: Int64) {
         self.selection = selection
@@ -203,7 +232,7 @@ struct RequestBreakdown {
                 }
             }
 
-        case .taskState(let id, let state, _, _, _):
+        case .taskState(let id, let state, _, let waker, _):
             if case .trigger(let trigger) = selection {
                 if state == .ended { states[id.raw] = nil } else { states[id.raw] = state }
                 if id == trigger.task, !triggerSeen {
@@ -212,26 +241,50 @@ struct RequestBreakdown {
                 }
             }
             guard !live.isEmpty else { return }
-            if let r = owner[id.raw] { memberChanged(id.raw, to: state, in: r, at: t) }
+            if let r = owner[id.raw] {
+                let woken = member(waker.raw, of: r)
+                memberChanged(id.raw, to: state, waker: woken, in: r, at: t, tables: tables)
+            }
             guard !done else { return }
             // Members that take this task's state.
             if let waiting = followers[id.raw] {
                 for follower in waiting {
-                    guard let r = owner[follower], live[r]?.members[follower]?.hasOwnState == false else { continue }
-                    live[r]!.advance(to: t)
-                    live[r]!.settle(follower)
-                    let group = live[r]!.members[follower]!.group
+                    guard let r = owner[follower] else { continue }
                     let taken: TaskState = state == .ended ? .runnable : state
-                    let bucket = live[r]!.bucket(group, taken)
-                    live[r]!.members[follower]!.bucket = bucket
-                    if follower == r { live[r]!.own(taken, at: t) }
+                    let woken = member(waker.raw, of: r)
+                    live[r]?.changed(follower, to: taken, waker: woken, own: false, at: t)
                 }
                 if state == .ended { followers[id.raw] = nil }
             }
 
+        case .actorCreated(let actor, let name):
+            actorLabels[actor.raw] = name
+
+        case .actorReleased(let actor, let task):
+            guard !live.isEmpty else { return }
+            releases[actor.raw] = (task.raw, t)
+            if let r = owner[task.raw] { live[r]!.timelines.left(actorOf: task.raw, at: t) }
+
+        case .actorAcquired(let actor, let task, _):
+            guard let r = owner[task.raw] else { return }
+            // An actor wait ends with no wake-up of its own: the release before it ended it.
+            if let release = releases[actor.raw] {
+                live[r]!.timelines.acquired(task.raw, releasedBy: member(release.task, of: r), releasedNs: release.ns, at: t)
+            }
+            live[r]!.timelines.entered(actor: actorLabels[actor.raw] ?? StringID(0), task.raw, at: t)
+
         default:
             return
         }
+    }
+
+    /// The member of request `r` that a wake-up (or release) by `task` leads to: the task
+    /// itself, or, for a task outside the request, a member taking its states (the request's
+    /// logical task takes those of the task serving the connection; a Go user task, those of
+    /// the goroutine that began it).
+    private func member(_ task: UInt64, of r: UInt64) -> UInt64 {
+        guard task != 0, owner[task] != r, let taking = followers[task] else { return task }
+        return taking.first { owner[$0] == r && live[r]?.members[$0]?.hasOwnState == false } ?? task
     }
 
     /// A goroutine of the Go runtime (a GC worker a request's allocation happened to start) is
@@ -254,6 +307,7 @@ struct RequestBreakdown {
     /// A new member of request `r`: until it has a state of its own, it takes its creator's
     /// (runnable when the creator's is not known).
     private mutating func add(_ id: TaskID, to r: UInt64, group: StringID, creator: TaskID, at t: Int64) {
+        let memberCreator = owner[creator.raw] == r ? creator.raw : 0
         var creator = creator
         while let c = owner[creator.raw], let m = live[c]?.members[creator.raw], !m.hasOwnState, m.follows != 0 {
             creator = TaskID(m.follows)
@@ -264,31 +318,30 @@ struct RequestBreakdown {
         let state = own ?? states[creator.raw] ?? (selection == .longestUserTask ? .running : .runnable)
         live[r]!.advance(to: t)
         let bucket = live[r]!.bucket(group, state)
+        let timeline = live[r]!.timelines.began(id.raw, group: group, creator: memberCreator, state: state, at: t)
         live[r]!.members[id.raw] = Member(group: group, bucket: bucket, sinceShare: live[r]!.share,
-                                          hasOwnState: own != nil, follows: creator.raw)
+                                          hasOwnState: own != nil, follows: creator.raw, timeline: timeline)
         live[r]!.memberCount += 1
         if id.raw == r { live[r]!.own(state, at: t) }
         owner[id.raw] = r
         if !creator.isNone { followers[creator.raw, default: []].append(id.raw) }
     }
 
-    private mutating func memberChanged(_ id: UInt64, to state: TaskState, in r: UInt64, at t: Int64) {
+    private mutating func memberChanged(_ id: UInt64, to state: TaskState, waker: UInt64, in r: UInt64, at t: Int64,
+                                        tables: TraceTables) {
+        guard state == .ended else {
+            live[r]?.changed(id, to: state, waker: waker, own: true, at: t)
+            return
+        }
         live[r]!.advance(to: t)
         live[r]!.settle(id)
-        if state == .ended {
-            forget(member: id, of: r)
-            if id == r { close(r, at: t, ended: true) }
-        } else {
-            let group = live[r]!.members[id]!.group
-            let bucket = live[r]!.bucket(group, state)
-            live[r]!.members[id]!.bucket = bucket
-            live[r]!.members[id]!.hasOwnState = true
-            if id == r { live[r]!.own(state, at: t) }
-        }
+        forget(member: id, of: r, at: t)
+        if id == r { close(r, at: t, ended: true, tables: tables) }
     }
 
-    private mutating func forget(member id: UInt64, of r: UInt64) {
+    private mutating func forget(member id: UInt64, of r: UInt64, at t: Int64) {
         guard let member = live[r]!.members.removeValue(forKey: id) else { return }
+        live[r]!.timelines.ended(member.timeline, at: t)
         owner[id] = nil
         if member.follows != 0, var waiting = followers[member.follows] {
             waiting.removeAll { $0 == id }
@@ -296,9 +349,19 @@ struct RequestBreakdown {
         }
     }
 
-    private mutating func close(_ r: UInt64, at t: Int64, ended: Bool) {
+    private mutating func close(_ r: UInt64, at t: Int64, ended: Bool, tables: TraceTables) {
         guard var account = live.removeValue(forKey: r) else { return }
         account.close(at: t, ended: ended)
+        if live.isEmpty { releases = [:] }
+        let timelines = account.timelines
+        account.timelines = RequestTimelines()
+        // Walked only for the request kept: a Go trace closes many.
+        func walked(_ account: Account) -> Account {
+            var account = account
+            account.path = timelines.criticalPath(task: r, startNs: account.startNs, endNs: account.endNs,
+                                                  timerReason: tables.intern("sleep"))
+            return account
+        }
         for (id, member) in account.members {
             owner[id] = nil
             if member.follows != 0, var waiting = followers[member.follows] {
@@ -308,21 +371,21 @@ struct RequestBreakdown {
         }
         account.members = [:]
         if case .trigger = selection {
-            kept = account
+            kept = walked(account)
             done = true
             live = [:]
             owner = [:]
             followers = [:]
             states = [:]
         } else if kept.map({ account.isLonger(than: $0) }) ?? true {
-            kept = account
+            kept = walked(account)
         }
     }
 
     /// The section, or nil when no request appeared.
     mutating func finish(endNs windowEndNs: Int64, tables: TraceTables) -> RequestSummary? {
         let end = max(windowEndNs, nowNs)
-        for r in live.keys.sorted() { close(r, at: end, ended: false) }
+        for r in live.keys.sorted() { close(r, at: end, ended: false, tables: tables) }
         guard let account = kept else { return nil }
         let wallNs = account.wallNs
 
@@ -342,7 +405,7 @@ struct RequestBreakdown {
             default: .syscall
             }
             switch state {
-            case .running: times.execNs += ns
+            case .running, .runningOnActor: times.execNs += ns
             case .runnable: times.schedWaitNs += ns
             case .blocked(let reason): times.addBlocked(reason, ns)
             case .syscall: times.syscallNs += ns
@@ -361,11 +424,7 @@ struct RequestBreakdown {
             }
         }
         own.sortReasons()
-        contributors.sort {
-            if $0.ns != $1.ns { return $0.ns > $1.ns }
-            if $0.group != $1.group { return $0.group < $1.group }
-            return $0.state.label < $1.state.label
-        }
+        contributors.sort(by: RequestContributor.largestFirst)
         let taskName = tables.string(account.name)
         let name: String
         let chosenBy: RequestSummary.ChosenBy
@@ -380,6 +439,7 @@ struct RequestBreakdown {
         return RequestSummary(task: account.task.raw, name: name, chosenBy: chosenBy,
                               startNs: account.startNs, endNs: account.endNs, ended: account.ended,
                               tasks: account.memberCount, times: times, ownTask: own,
-                              top: Array(contributors.prefix(5)))
+                              top: Array(contributors.prefix(5)),
+                              criticalPath: CriticalPath(account.path, tables: tables))
     }
 }

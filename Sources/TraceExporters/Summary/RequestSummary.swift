@@ -1,5 +1,6 @@
 // The summary's "Slow request" section: the request the trigger names (in a Go trace, the
-// longest user task), its wall time, and that wall time split by state over the request's task
+// longest user task), its wall time, the critical path of that wall time (what the request's end
+// waited on, CriticalPath says how), and the wall time split by state over the request's task
 // and every task it spawned (RequestBreakdown says how).
 //
 // Invariants:
@@ -7,10 +8,13 @@
 // - `ownTask.totalNs == wallNs` too: the request task is in one state at every instant.
 // - `top` holds at most five contributors, each with a positive time, largest first (ties:
 //   group, then state label, ascending); their times are parts of `times`.
+// - `criticalPath.totalNs == wallNs`: its parts, ordered as `top`, tile the wall time.
 
 /// What a member task was doing while it received a share of the wall time.
 enum RequestState: Hashable, Sendable {
     case running
+    /// Running while holding an actor (critical path parts only): the actor's label.
+    case runningOnActor(String)
     case runnable
     case blocked(reason: String)
     case syscall
@@ -18,7 +22,7 @@ enum RequestState: Hashable, Sendable {
     /// The state's name as in the other outputs: "running", "runnable", "blocked", "syscall".
     var name: String {
         switch self {
-        case .running: "running"
+        case .running, .runningOnActor: "running"
         case .runnable: "runnable"
         case .blocked: "blocked"
         case .syscall: "syscall"
@@ -31,10 +35,17 @@ enum RequestState: Hashable, Sendable {
         return nil
     }
 
-    /// "running", "waiting for a thread", "blocked: sleep", "syscall".
+    /// The actor held while running; nil for the other states.
+    var actor: String? {
+        if case .runningOnActor(let actor) = self { return actor }
+        return nil
+    }
+
+    /// "running", "running on actor Inventory", "waiting for a thread", "blocked: sleep", "syscall".
     var label: String {
         switch self {
         case .running: "running"
+        case .runningOnActor(let actor): "running on actor " + actor
         case .runnable: "waiting for a thread"
         case .blocked(let reason): reason.isEmpty ? "blocked" : "blocked: " + reason
         case .syscall: "syscall"
@@ -52,6 +63,13 @@ struct RequestContributor: Sendable, Equatable {
         self.group = group
         self.state = state
         self.ns = ns
+    }
+
+    /// Largest first; ties by group, then state label, ascending.
+    static func largestFirst(_ a: RequestContributor, _ b: RequestContributor) -> Bool {
+        if a.ns != b.ns { return a.ns > b.ns }
+        if a.group != b.group { return a.group < b.group }
+        return a.state.label < b.state.label
     }
 }
 
@@ -82,6 +100,8 @@ struct RequestSummary: Sendable, Equatable {
     /// task serving it), whole; blocked reasons by name, ascending. Totals the wall time.
     var ownTask: StateTotals
     var top: [RequestContributor]
+    /// What the request's end waited on (CriticalPath); its parts total the wall time.
+    var criticalPath: CriticalPath
 
     var wallNs: Int64 { endNs - startNs }
 }

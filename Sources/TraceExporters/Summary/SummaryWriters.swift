@@ -5,11 +5,12 @@
 // - JSON: exactly the keys "request" (first) when the trace names a request (RequestBreakdown), "tasks",
 //   "groups", "regions", and "actors" when the trace has actors; every time an integer in ns; one record per line; strings escaped by
 //   writeJSONString. No Foundation encoder.
-// - CSV (RFC 4180): one header line, then request and request-contributor rows (first, when
-//   there is a request), task, group, region and actor rows, told apart by the `kind` column; one `blocked:<reason>` column per reason seen anywhere; the actor columns
+// - CSV (RFC 4180): one header line, then request, request-contributor and request critical
+//   path rows (first, when there is a request), task, group, region and actor rows, told apart by the `kind` column; one `blocked:<reason>` column per reason seen anywhere; the actor columns
 //   (after p99Ns) only when the trace has actors; a field holding a comma, quote or line break
 //   is quoted with its quotes doubled.
-// - Text: the Slow request section first, only when there is a request; the Actors table only
+// - Text: the Slow request section first, only when there is a request, led by its critical
+//   path (the answer to "why was it slow"), then the equal-share split; the Actors table only
 //   when the trace has actors.
 // - A trace without actors, and a trigger that names no task in the trace, are written exactly
 //   as before actors and requests existed.
@@ -121,7 +122,19 @@ enum SummaryJSONWriter {
         output.write(",\"ownTask\":{")
         writeTimes(request.ownTask, to: &output, first: true)
         output.write("},\"top\":[")
-        for (i, c) in request.top.enumerated() {
+        writeContributors(request.top, to: &output)
+        output.write("],\"criticalPath\":{\"hops\":")
+        output.write(int: Int64(request.criticalPath.hops))
+        output.write(",\"tasks\":")
+        output.write(int: Int64(request.criticalPath.tasks))
+        output.write(",\"parts\":[")
+        writeContributors(request.criticalPath.parts, to: &output)
+        output.write("]}},\n")
+    }
+
+    /// `{"group":...,"state":...,"reason":...,"ns":...}` objects, one per line, comma-separated.
+    private static func writeContributors(_ contributors: [RequestContributor], to output: inout StagingBuffer) {
+        for (i, c) in contributors.enumerated() {
             output.write(i == 0 ? "\n{\"group\":" : ",\n{\"group\":")
             output.writeJSONString(c.group)
             output.write(",\"state\":")
@@ -130,11 +143,14 @@ enum SummaryJSONWriter {
                 output.write(",\"reason\":")
                 output.writeJSONString(reason)
             }
+            if let actor = c.state.actor {
+                output.write(",\"actor\":")
+                output.writeJSONString(actor)
+            }
             output.write(",\"ns\":")
             output.write(int: c.ns)
             output.write(byte: UInt8(ascii: "}"))
         }
-        output.write("]},\n")
     }
 
     /// `,"execNs":...` up to `"totalNs":...`; without the leading comma when `first`.
@@ -161,6 +177,10 @@ enum SummaryCSVWriter {
     static func write(_ report: SummaryReport, to output: inout OutputBuffer) {
         var reasons = report.totals.blockedNs.map(\.reason)
         for b in report.request?.times.blockedNs ?? [] where !reasons.contains(b.reason) { reasons.append(b.reason) }
+        for case .blocked(let reason) in report.request?.criticalPath.parts.map(\.state) ?? []
+        where !reasons.contains(reason) {
+            reasons.append(reason)
+        }
         let actorHeader = report.actors.isEmpty ? [] : ["waitedTasks", "waitNs", "p99WaitNs", "heldNs", "longestQueue"]
         let noActorCells = actorHeader.map { _ in "" }
         var header = ["kind", "id", "name", "group", "count", "startNs", "endNs", "execNs", "schedWaitNs",
@@ -175,25 +195,27 @@ enum SummaryCSVWriter {
             }
         }
         if let request = report.request {
-            // `count` is the request's tasks; a contributor (group, state) has its time in that
-            // state's column (and its reason's) and in totalNs.
+            // `count` is the request's tasks; a contributor or critical path part (group, state) has
+            // its time in that state's column (and its reason's) and in totalNs.
             let t = request.times
             writeRow(["request", String(request.task), request.name, "", String(request.tasks),
                       String(request.startNs), String(request.endNs), String(t.execNs), String(t.schedWaitNs),
                       String(t.blockedTotalNs), String(t.syscallNs), String(t.totalNs), "", "", ""]
                      + noActorCells + byReason(t), to: &output)
-            for c in request.top {
+            func part(_ kind: String, _ c: RequestContributor) {
                 var cells = ["", "", "", ""]
                 switch c.state {
-                case .running: cells[0] = String(c.ns)
+                case .running, .runningOnActor: cells[0] = String(c.ns)
                 case .runnable: cells[1] = String(c.ns)
                 case .blocked: cells[2] = String(c.ns)
                 case .syscall: cells[3] = String(c.ns)
                 }
                 let reasonCells = reasons.map { $0 == c.state.reason ? String(c.ns) : "" }
-                writeRow(["request contributor", "", c.group, c.group, "", "", ""] + cells
+                writeRow([kind, "", c.group, c.group, "", "", ""] + cells
                          + [String(c.ns), "", "", ""] + noActorCells + reasonCells, to: &output)
             }
+            for c in request.top { part("request contributor", c) }
+            for c in request.criticalPath.parts { part("request critical path", c) }
         }
         for task in report.tasks {
             let t = task.times
@@ -308,7 +330,8 @@ enum SummaryTextWriter {
         if r.chosenBy == .longestUserTask {
             output.write("The trace names no request: this is its longest user task (runtime/trace.NewTask) not inside another\n")
         }
-        output.write("Each instant shared equally among the request's tasks alive then (the request and the tasks it spawned)\n")
+        writeCriticalPath(r, to: &output)
+        output.write("\nWhere its tasks spent the wall time: each instant shared equally among the request's tasks alive then\n")
         var states = TextTable([("state", .left), ("time", .right), ("share", .right)])
         func row(_ label: String, _ ns: Int64) {
             states.append([label, DurationText.format(ns), percent(ns, of: r.wallNs)])
@@ -333,15 +356,36 @@ enum SummaryTextWriter {
         guard !r.top.isEmpty else { return }
         output.write("\nLargest contributors\n")
         var top = TextTable([("group", .left), ("state", .left), ("time", .right), ("share", .right)])
-        for c in r.top {
-            let state = if case .blocked(let reason) = c.state {
-                RequestState.blocked(reason: display(reason, empty: "")).label
-            } else {
-                c.state.label
-            }
-            top.append([display(c.group), state, DurationText.format(c.ns), percent(c.ns, of: r.wallNs)])
-        }
+        for c in r.top { top.append(contributorCells(c, of: r.wallNs)) }
         top.write(to: &output)
+    }
+
+    /// How many critical path parts the text shows; the rest are one "other" row.
+    static let criticalPathRows = 8
+
+    /// The critical path's largest parts, then the rest in one row, then the total.
+    private static func writeCriticalPath(_ r: RequestSummary, to output: inout OutputBuffer) {
+        let path = r.criticalPath
+        output.write("Critical path: what the request's end waited on, back through wake-ups and creations")
+        output.write(" (\(path.hops) \(path.hops == 1 ? "hop" : "hops"), \(path.tasks) \(path.tasks == 1 ? "task" : "tasks"))\n")
+        var table = TextTable([("group", .left), ("state", .left), ("time", .right), ("share", .right)])
+        for c in path.parts.prefix(criticalPathRows) { table.append(contributorCells(c, of: r.wallNs)) }
+        if path.parts.count > criticalPathRows {
+            let rest = path.parts.dropFirst(criticalPathRows)
+            let ns = rest.reduce(0) { $0 + $1.ns }
+            table.append(["(\(rest.count) more)", "", DurationText.format(ns), percent(ns, of: r.wallNs)])
+        }
+        table.append(["total", "", DurationText.format(r.wallNs), percent(r.wallNs, of: r.wallNs)])
+        table.write(to: &output)
+    }
+
+    private static func contributorCells(_ c: RequestContributor, of wallNs: Int64) -> [String] {
+        let state = switch c.state {
+        case .blocked(let reason): RequestState.blocked(reason: display(reason, empty: "")).label
+        case .runningOnActor(let actor): RequestState.runningOnActor(display(actor)).label
+        default: c.state.label
+        }
+        return [display(c.group), state, DurationText.format(c.ns), percent(c.ns, of: wallNs)]
     }
 
     /// "37.5%": one decimal, rounded half up.
