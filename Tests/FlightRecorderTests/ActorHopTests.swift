@@ -162,6 +162,31 @@ extension Recorder {
             #expect(children.allSatisfy { $0.ended })
         }
 
+        @Test("children that end on an actor wake the task waiting for them: the wake-up names the child")
+        func childrenEndingOnAnActorNameTheirWaker() async throws {
+            let inventory = Inventory()
+            let (timeline, (parent, children)) = try await Self.recorded {
+                await Task.detached {
+                    let children = await withTaskGroup(of: TaskID.self) { group in
+                        for _ in 0..<4 {
+                            group.addTask {
+                                // Nothing after the call: the child ends on the actor's thread.
+                                _ = await inventory.reserve(spinning: 2_000_000)
+                                return TaskID(TaskIdentity.currentSwiftTask)
+                            }
+                        }
+                        return await group.reduce(into: [TaskID]()) { $0.append($1) }
+                    }
+                    return (TaskID(TaskIdentity.currentSwiftTask), children)
+                }.value
+            }
+            let wakers = try #require(timeline.tasks[parent]).wakers
+            // The first is the parent's creation; every later one is a child ending.
+            let wakeUps = wakers.dropFirst()
+            #expect(!wakeUps.isEmpty)
+            #expect(wakeUps.allSatisfy { children.contains($0) }, "wakers \(wakers), children \(children)")
+        }
+
         @Test("a hop onto a free actor waits for nothing and is execution on the same thread")
         func freeActor() async throws {
             let inventory = Inventory()

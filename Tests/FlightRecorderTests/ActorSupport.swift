@@ -13,6 +13,8 @@ struct ModelTimeline {
         var runnableNs: Int64 = 0
         var blockedNs: [String: Int64] = [:]
         var ended = false
+        /// The waker of each change to runnable, in order (`TaskID.none` where none is known).
+        var wakers: [TaskID] = []
     }
 
     struct ActorTimes {
@@ -38,8 +40,9 @@ struct ModelTimeline {
         while let e = try reader.next() {
             lastNs = e.timeNs
             switch e.kind {
-            case .taskState(let task, let state, _, _, _):
+            case .taskState(let task, let state, _, let waker, _):
                 if let (previous, since) = states[task] { add(previous, e.timeNs - since, to: task, reader.tables) }
+                if state == .runnable { tasks[task, default: TaskTimes()].wakers.append(waker) }
                 states[task] = (state, e.timeNs)
                 if state == .ended { tasks[task, default: TaskTimes()].ended = true }
             case .actorCreated(let actor, let name):

@@ -11,9 +11,10 @@
 //   anonymous one an empty group, which readers replace with the creator's innermost region),
 //   then every enqueue writes taskRunnable with the waker: the task whose job this thread is
 //   running (also right after a completing task cleared the runtime's current task, when it
-//   wakes its waiters), else the runtime's current task, else 0; 0 also for a sleep's wake-up
-//   task (it runs as a timer job here, or hops to the global executor first: it is known by
-//   its id, noted when it was scheduled).
+//   wakes its waiters), else the runtime's current task, else the task an actor's queue
+//   resumed here (ActorHops' adopted task: it may complete on the actor), else 0; 0 also for
+//   a sleep's wake-up task (it runs as a timer job here, or hops to the global executor
+//   first: it is known by its id, noted when it was scheduled).
 // - Exception, the yield hand-off: a task's re-enqueue by the continuation job of its own
 //   yield writes nothing when that continuation runs on the thread whose job yielded, right
 //   after it (no stamped job in between): the runnable record written at the yield's end is
@@ -131,7 +132,10 @@ enum JobStamps {
         // The same read annotations use (the runtime's variable, when this thread found it).
         let current = fr_current_state().map { fr_state_task_id($0) } ?? fr_current_task_id()
         // A sleep's wake-up task, resuming the sleeper from the global executor's thread.
-        return sched_is_timer_task(current) ? 0 : current
+        if current != 0 { return sched_is_timer_task(current) ? 0 : current }
+        // A task resumed here by an actor's queue (adopted) that completes on the actor: the
+        // runtime has cleared its current task before it wakes the task waiting for it.
+        return fr_hop_adopted() != nil ? fr_hop_adopted_id() : 0
     }
 
     static func created(task: UInt64, parent: UInt64, job: UnsafeMutableRawPointer) {
