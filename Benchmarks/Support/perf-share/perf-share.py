@@ -31,7 +31,7 @@ SPECIFIC = [
     ("suspension points", re.compile(r"SuspensionPoints\."), None),
     ("logical request task", re.compile(r"Trace\.beginTask|Trace\.endTask|Trace\.inTask|RequestTask|LogicalTask|"
                                         r"OpenTask|Emit\.logicalTask|TaskIdentity\.newLogicalTask"), None),
-    ("request log + trace API", re.compile(r"Trace\.log|Logfmt|StringBytes"), None),
+    ("request log + trace API", re.compile(r"Trace\.log|Logfmt|StringBytes|ServedRequest\.logServed|UTF8Line"), None),
     ("job stamps", re.compile(r"JobStamps\.|GlobalExecutorTakeover|RuntimeTask\.|EnqueueStamp|JobStamp\b"), None),
     ("job stamps", re.compile(r"^sched_"), "ping-server"),
 ]
