@@ -88,6 +88,15 @@ __attribute__((noinline, cold)) static void fr_hop_lost(void *context) {
 
 // MARK: the interposer and the trampoline
 
+/// The task calling `swift_task_switch`: read from the runtime's thread-local variable when
+/// this thread's recorder state found it (`fr_state_task_id` reads it the same way), instead of
+/// a call into the runtime that goes through `__tls_get_addr`.
+static inline void *fr_hop_current_task(void) {
+    fr_thread_state *state = fr_current_state();
+    if (state != NULL && state->task_slot != NULL) return __atomic_load_n(state->task_slot, __ATOMIC_RELAXED);
+    return swift_task_getCurrent();
+}
+
 static FR_ASYNC void fr_hop_resume(void *FR_ASYNC_CONTEXT context) {
     uint32_t home = fr_hop_home(context);
     fr_hop_slot *slot = NULL;
@@ -124,15 +133,17 @@ FR_ASYNC void swift_task_switch(void *FR_ASYNC_CONTEXT context, fr_resume_functi
     if (__builtin_expect((fr_switches_now() & both) != both, 1)) {
         __attribute__((musttail)) return runtime(context, resume, identity, implementation);
     }
-    void *task = swift_task_getCurrent();
+    void *task = fr_hop_current_task();
     fr_actor_hop_callback asked = __atomic_load_n(&fr_hop_asked, __ATOMIC_ACQUIRE);
     if (task == NULL || asked == NULL) {
         __attribute__((musttail)) return runtime(context, resume, identity, implementation);
     }
     if (identity == NULL) {
         // Back to the generic executor: the task leaves its actor now (the runtime gives the
-        // actor up before the task goes on); where it goes on, the executor's stamps say.
-        asked(task, NULL);
+        // actor up before the task goes on); where it goes on, the executor's stamps say. Only
+        // a task known to hold an actor on this thread has something to report: most hops
+        // are of this kind (every call of a nonisolated async function), so the check is here.
+        if (fr_hop_tls.holder == task) asked(task, NULL);
     } else if (fr_hop_claim(context, resume, task, identity)) {
         asked(task, identity);
         resume = fr_hop_resume;

@@ -59,7 +59,7 @@ public struct SlowRequestSnapshotMiddleware<Context: RequestContext>: RouterMidd
         // Added with `router.add(middleware:)`, this runs inside the matched route's responder:
         // the router has stored the pattern already. Nil when no route matched.
         let route = context.endpointPath ?? path
-        let begun = Trace.beginTask(named: method + " " + route)
+        let begun = Trace.beginTask(method: method, route: route)
         let task = begun.id == 0 ? nil : RequestTask(begun)
         let served = ServedRequest(method: method, path: path, route: route, start: start, task: task)
         var response: Response

@@ -87,16 +87,16 @@ static inline uint64_t fr_chunk_published(const fr_chunk *_Nonnull c) {
 
 /// What every annotation must know before it appends, in one word so that it costs one load:
 /// whether a recorder records, which clock ticks, whether region begins capture stacks,
-/// whether a String's bytes may be read from its two words, and (above bit 8) how many logical
-/// tasks are open. Written rarely (start, stop, a logical task's begin and end), read by
-/// every annotation with a relaxed load.
+/// whether a String's bytes may be read from its two words, and whether logical tasks are in
+/// use. Written rarely (start, stop, the process's first logical task), read by every
+/// annotation with a relaxed load: a write takes the word's cache line away from every core.
 extern uint64_t fr_switches;
 
 #define FR_SWITCH_RECORDING 1ull
 #define FR_SWITCH_TSC 2ull
 #define FR_SWITCH_CAPTURE_STACKS 4ull
 #define FR_SWITCH_STRING_WORDS 8ull
-#define FR_SWITCHES_ONE_LOGICAL_TASK 256ull
+#define FR_SWITCH_LOGICAL_TASKS 64ull
 
 static inline uint64_t fr_switches_now(void) {
     return __atomic_load_n(&fr_switches, __ATOMIC_RELAXED);
@@ -105,7 +105,7 @@ static inline uint64_t fr_switches_now(void) {
 static inline bool fr_switches_recording(uint64_t switches) { return (switches & FR_SWITCH_RECORDING) != 0; }
 static inline bool fr_switches_capture_stacks(uint64_t switches) { return (switches & FR_SWITCH_CAPTURE_STACKS) != 0; }
 static inline bool fr_switches_string_words(uint64_t switches) { return (switches & FR_SWITCH_STRING_WORDS) != 0; }
-static inline bool fr_switches_logical_tasks(uint64_t switches) { return switches >= FR_SWITCHES_ONE_LOGICAL_TASK; }
+static inline bool fr_switches_logical_tasks(uint64_t switches) { return (switches & FR_SWITCH_LOGICAL_TASKS) != 0; }
 
 /// Turns one switch on or off (release: what was set up before turning recording on is seen
 /// by a thread that sees it on).
@@ -379,14 +379,13 @@ static inline void fr_set_recording(bool on) {
     fr_switch(FR_SWITCH_RECORDING, on);
 }
 
-/// A logical task (Trace.withTask) opened or closed: while any is open, annotations look up
-/// the logical task bound to the current Swift task (`fr_switches_logical_tasks`).
+/// A logical task (Trace.withTask, a request's task) was opened: from then on, for the rest of
+/// the process, annotations look up the logical task bound to the current Swift task
+/// (`fr_switches_logical_tasks`). The switch is sticky rather than a count of open tasks: a
+/// count in the switches word made every begin and end a shared read-modify-write of the line
+/// every annotation reads, once per request in a server; once set, this is one relaxed load.
 static inline void fr_logical_task_opened(void) {
-    __atomic_fetch_add(&fr_switches, FR_SWITCHES_ONE_LOGICAL_TASK, __ATOMIC_RELAXED);
-}
-
-static inline void fr_logical_task_closed(void) {
-    __atomic_fetch_sub(&fr_switches, FR_SWITCHES_ONE_LOGICAL_TASK, __ATOMIC_RELAXED);
+    if (__builtin_expect(!fr_switches_logical_tasks(fr_switches_now()), 0)) fr_switch(FR_SWITCH_LOGICAL_TASKS, true);
 }
 
 /// Reserves `count` ids from the global logical-task id space (above 2^62, apart from Swift

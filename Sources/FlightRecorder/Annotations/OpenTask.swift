@@ -6,8 +6,8 @@
 // Invariants:
 // - `beginTask` records taskCreated (name and group written inline) with the current task as
 //   parent; `endTask` records taskEnded. Each task must be ended exactly once: until then it
-//   stays live in every snapshot's window state, and annotations keep looking up the bound
-//   logical task (`fr_logical_task_opened`).
+//   stays live in every snapshot's window state. Once a logical task was begun, annotations
+//   look up the bound logical task for the rest of the process (`fr_logical_task_opened`).
 // - `inTask` binds the task for its body, so annotations made inside (on the calling Swift task,
 //   or synchronously on the calling thread) belong to it. Bodies may run in several `inTask`
 //   calls, on different tasks and threads, between the begin and the end.
@@ -16,9 +16,10 @@
 
 import CFlightRecorder
 
+@usableFromInline
 package struct OpenTask: Sendable {
     /// The logical task's id as readers see it; 0 when it was not recorded.
-    package let id: UInt64
+    @usableFromInline package let id: UInt64
 
     init(id: UInt64) {
         self.id = id
@@ -35,6 +36,27 @@ extension Trace {
         return OpenTask(id: id)
     }
 
+    /// Opens a request's logical task named `METHOD route` (assembled while recording only, in a
+    /// stack buffer: no String is built per request); close it with `endTask`.
+    package static func beginTask(method: String, route: String) -> OpenTask {
+        guard fr_is_recording() else { return OpenTask(id: 0) }
+        var (method, route) = (method, route)
+        var id: UInt64 = 0
+        method.withUTF8 { m in
+            route.withUTF8 { r in
+                withUnsafeTemporaryAllocation(byteCount: m.count + 1 + r.count, alignment: 1) { buffer in
+                    var name = UTF8Line(buffer)
+                    name.append(UnsafeRawBufferPointer(m))
+                    name.append(byte: UInt8(ascii: " "))
+                    name.append(UnsafeRawBufferPointer(r))
+                    id = Emit.logicalTaskBegin(inlineName: name.written)
+                }
+            }
+        }
+        if id != 0 { fr_logical_task_opened() }
+        return OpenTask(id: id)
+    }
+
     /// Opens a logical task with a static name (interned); close it with `endTask`.
     static func beginTask(_ name: StaticString) -> OpenTask {
         let id = Emit.logicalTaskBegin(name: name)
@@ -45,23 +67,26 @@ extension Trace {
     /// Closes `task`, from any thread. Balances the begin even when the recorder stopped since.
     package static func endTask(_ task: OpenTask) {
         guard task.id != 0 else { return }
-        fr_logical_task_closed()
         Emit.taskEnded(task: task.id)
     }
 
-    /// Runs `body` with `task` bound: what it records belongs to the task.
+    /// Runs `body` with `task` bound: what it records belongs to the task. Inlinable (both
+    /// forms) so that callers in other modules get it specialized: run as generic code, the
+    /// wrapper cost more per request than the binding itself.
+    @inlinable
     package static func inTask<R, E: Error>(_ task: OpenTask, _ body: () throws(E) -> R) throws(E) -> R {
         guard task.id != 0 else { return try body() }
-        let result: Result<R, E> = LogicalTask.$bound.withValue(task.id) {
+        let result: Result<R, E> = LogicalTask.bound.withValue(task.id) {
             do throws(E) { return .success(try body()) } catch { return .failure(error) }
         }
         return try result.get()
     }
 
+    @inlinable
     package static func inTask<R, E: Error>(_ task: OpenTask, isolation: isolated (any Actor)? = #isolation,
                                             _ body: () async throws(E) -> R) async throws(E) -> R {
         guard task.id != 0 else { return try await body() }
-        let result: Result<R, E> = await LogicalTask.$bound.withValue(task.id) {
+        let result: Result<R, E> = await LogicalTask.bound.withValue(task.id) {
             do throws(E) { return .success(try await body()) } catch { return .failure(error) }
         }
         return try result.get()

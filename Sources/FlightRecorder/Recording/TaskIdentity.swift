@@ -71,11 +71,14 @@ enum TaskIdentity {
 /// The logical task bound to the current Swift task (async bodies) or thread (sync bodies).
 @usableFromInline
 enum LogicalTask {
-    @TaskLocal static var bound: UInt64 = 0
+    /// The bound logical task's id, 0 for none. A `TaskLocal` declared without the
+    /// `@TaskLocal` wrapper so that inlinable code (`Trace.inTask`, specialized in the server
+    /// integrations' modules instead of run as unspecialized generic code) can bind it.
+    @usableFromInline static let bound = TaskLocal<UInt64>(wrappedValue: 0)
 
     @usableFromInline
     static var current: UInt64? {
-        let v = bound
+        let v = bound.get()
         return v == 0 ? nil : v
     }
 }

@@ -5,6 +5,8 @@
 // Invariants:
 // - The request's task ends before the snapshot is taken, so the snapshot holds the whole
 //   request.
+// - The `http` log reads `path=PATH status=STATUS durationMs=MS` (path in logfmt, milliseconds with
+//   three decimals, as DurationText writes them).
 // - A slow request's trigger is `slow request METHOD PATH STATUS DURATION` with the fields
 //   method, path, status, durationMs, thresholdMs, route and (when recorded as a task) task.
 
@@ -31,11 +33,7 @@ package struct ServedRequest: Sendable {
         let elapsed = ContinuousClock.now - start
         let ns = DurationText.nanoseconds(elapsed)
         if let task {
-            if Trace.isRecording {
-                let message = "path=" + Logfmt.value(path) + " status=" + String(status)
-                    + " durationMs=" + DurationText.milliseconds(nanoseconds: ns)
-                Trace.inTask(task.task) { Trace.log(category: "http", message) }
-            }
+            if Trace.isRecording { logServed(task: task.task.id, status: status, nanoseconds: ns) }
             task.end()
         }
         statistics.countRequest()
@@ -78,6 +76,25 @@ package struct ServedRequest: Sendable {
             statistics.countRefused()
             metadata["snapshot"] = "refused: \(refusal)"
             logger.notice("slow request: snapshot refused", metadata: metadata)
+        }
+    }
+
+    /// The request's `http` log on its task, `path=... status=... durationMs=...`: written into
+    /// a stack buffer and recorded with the task's id, so no String is built and no task-local
+    /// value is bound for it.
+    private func logServed(task: UInt64, status: Int, nanoseconds ns: Int64) {
+        var value = Logfmt.value(path)
+        value.withUTF8 { path in
+            withUnsafeTemporaryAllocation(byteCount: path.count + 64, alignment: 1) { buffer in
+                var line = UTF8Line(buffer)
+                line.append("path=")
+                line.append(UnsafeRawBufferPointer(path))
+                line.append(" status=")
+                line.appendDecimal(Int64(status))
+                line.append(" durationMs=")
+                line.appendMilliseconds(nanoseconds: ns)
+                Emit.log(task: task, category: "http", message: line.written)
+            }
         }
     }
 }
