@@ -24,8 +24,8 @@
 // - What the recorder keeps of a span (`SpanRecording`, behind a Mutex: a span may be ended on
 //   another task or thread than the one that started it) exists only for a span of the flight
 //   recorder's own tracer and for a wrapped span started while recording. A wrapped span started
-//   while nothing records is the wrapped span, its tracer and its parent context, and nothing
-//   else: every call is forwarded; when recording has begun by its end, its `spanEnd` record is
+//   while nothing records is three references (the wrapped span, the forwarder to its tracer,
+//   its parent context: SpanForwarder.swift) and nothing else: every call is forwarded; when recording has begun by its end, its `spanEnd` record is
 //   written then, with the ids, name and attributes read from the wrapped tracer at that point
 //   (no region, and no status, events or links: none were kept).
 // - A span of a wrapping tracer (`FlightRecorderTracer(wrapping:)`) forwards every call to the
@@ -41,7 +41,6 @@ import TraceFormat
 import Tracing
 
 public struct FlightRecorderSpan: Span {
-    public let context: InstrumentationContext
     public let kind: SpanKind
     /// When the span started, ns since the Unix epoch (the tracer clock's instant).
     public let startNanosecondsSinceEpoch: UInt64
@@ -49,13 +48,16 @@ public struct FlightRecorderSpan: Span {
     private let wrapped: WrappedSpan?
     /// What the recorder keeps of the span; nil for a wrapped span started while not recording.
     private let recording: SpanRecording?
+    /// The context of a span of the flight recorder's own tracer (a wrapped span's is the wrapped
+    /// span's, asked for when read).
+    private let ownContext: InstrumentationContext?
 
     /// A span of the flight recorder's own tracer, with ids of its own.
     init(operationName: String, kind: SpanKind, context: InstrumentationContext,
          spanContext: FlightRecorderSpanContext, startNanosecondsSinceEpoch: UInt64) {
         var context = context
         context.flightRecorderSpanContext = spanContext
-        self.context = context
+        ownContext = context
         self.kind = kind
         self.startNanosecondsSinceEpoch = startNanosecondsSinceEpoch
         wrapped = nil
@@ -65,13 +67,17 @@ public struct FlightRecorderSpan: Span {
 
     /// A span that forwards to `wrapped.span`; its context is that span's.
     init(operationName: String, kind: SpanKind, wrapped: WrappedSpan, startNanosecondsSinceEpoch: UInt64) {
-        context = wrapped.span.context
+        ownContext = nil
         self.kind = kind
         self.startNanosecondsSinceEpoch = startNanosecondsSinceEpoch
         self.wrapped = wrapped
         recording = Trace.isRecording
             ? SpanRecording(operationName: operationName, kind: kind, identity: wrapped.identity(), recorded: true)
             : nil
+    }
+
+    public var context: InstrumentationContext {
+        wrapped?.context ?? ownContext!
     }
 
     /// The span's trace and span ids (and its parent's, when known).
@@ -82,45 +88,43 @@ public struct FlightRecorderSpan: Span {
 
     public var operationName: String {
         get {
-            if let wrapped { return wrapped.span.operationName }
-            return recording!.state.withLock { $0.operationName }
+            wrapped?.operationName ?? recording!.state.withLock { $0.operationName }
         }
         nonmutating set {
-            wrapped?.span.operationName = newValue
+            wrapped?.operationName = newValue
             recording?.rename(to: newValue)
         }
     }
 
     public var attributes: SpanAttributes {
         get {
-            if let wrapped { return wrapped.span.attributes }
-            return recording!.state.withLock { $0.attributes }
+            wrapped?.attributes ?? recording!.state.withLock { $0.attributes }
         }
         nonmutating set {
-            if let wrapped { return wrapped.span.attributes = newValue }
-            recording!.state.withLock { if !$0.ended { $0.attributes = newValue } }
+            // A wrapped span's attributes are the wrapped span's (read at end when recording).
+            wrapped?.attributes = newValue
+            if wrapped == nil { recording!.state.withLock { if !$0.ended { $0.attributes = newValue } } }
         }
     }
 
     public var isRecording: Bool {
-        if let wrapped { return wrapped.span.isRecording }
-        return recording!.state.withLock { !$0.ended }
+        wrapped?.isRecording ?? recording!.state.withLock { !$0.ended }
     }
 
     public func setStatus(_ status: SpanStatus) {
-        wrapped?.span.setStatus(status)
+        wrapped?.setStatus(status)
         recording?.state.withLock { if !$0.ended { $0.status = status } }
     }
 
     public func addEvent(_ event: SpanEvent) {
-        wrapped?.span.addEvent(event)
+        wrapped?.addEvent(event)
         recording?.state.withLock { if !$0.ended { $0.events.append(event) } }
     }
 
     public func recordError<Instant: TracerInstant>(_ error: any Error, attributes: SpanAttributes,
                                                     at instant: @autoclosure () -> Instant) {
         let at = EpochInstant(instant())
-        wrapped?.span.recordError(error, attributes: attributes, at: at)
+        wrapped?.recordError(error, attributes: attributes, at: at)
         guard let recording else { return }
         var attributes = attributes
         attributes["exception.type"] = "\(type(of: error))"
@@ -130,12 +134,12 @@ public struct FlightRecorderSpan: Span {
     }
 
     public func addLink(_ link: SpanLink) {
-        wrapped?.span.addLink(link)
+        wrapped?.addLink(link)
         guard let recording else { return }
         let other: FlightRecorderSpanContext?
         if let wrapped {
             guard Trace.isRecording else { return }
-            other = wrapped.identity(of: link.context)
+            other = wrapped.forwarder.identity(of: link.context)
         } else {
             other = link.context.flightRecorderSpanContext
         }
@@ -147,22 +151,16 @@ public struct FlightRecorderSpan: Span {
         guard let recording else {
             // A wrapped span started while not recording: forward, and record its end alone
             // when recording has begun since.
-            guard let wrapped else { return }
-            guard Trace.isRecording else { return wrapped.span.end(at: EpochInstant(instant())) }
             let at = EpochInstant(instant())
-            let name = wrapped.span.operationName
-            let attributes = wrapped.span.attributes
-            wrapped.span.end(at: at)
-            SpanEndRecord.append(task: Trace.currentTask, kind: kind, identity: wrapped.identity(), name: name,
-                                 startNs: startNanosecondsSinceEpoch, endNs: at.nanosecondsSinceEpoch, status: nil,
-                                 attributes: attributes, events: [], links: [])
+            guard Trace.isRecording else { wrapped?.end(at: at); return }
+            wrapped?.endRecordingItsEnd(kind: kind, startNs: startNanosecondsSinceEpoch, at: at)
             return
         }
         guard let final = recording.finish() else { return }
         let at = wrapped != nil || Trace.isRecording ? EpochInstant(instant()) : nil
         // The wrapped span's attributes are read before it ends: a tracer may drop them at end.
-        let wrappedAttributes = Trace.isRecording ? wrapped?.span.attributes : nil
-        if let wrapped, let at { wrapped.span.end(at: at) }
+        let wrappedAttributes = Trace.isRecording ? wrapped?.attributes : nil
+        if let at { wrapped?.end(at: at) }
         Trace.endRegion(final.region)
         defer { if let task = recording.task { Trace.endTask(task) } }
         guard Trace.isRecording, let at else { return }

@@ -24,8 +24,8 @@ public struct FlightRecorderTracer: Tracer {
 
     public static let traceparentHeader = "traceparent"
 
-    /// The tracer spans are forwarded to; nil when the flight recorder is the only tracer.
-    private let wrapped: (any Tracing.Tracer)?
+    /// What spans are forwarded to; nil when the flight recorder is the only tracer.
+    private let wrapped: (any SpanForwarding)?
 
     /// The flight recorder as the only tracer: ids and W3C propagation of its own.
     public init() {
@@ -34,7 +34,7 @@ public struct FlightRecorderTracer: Tracer {
 
     /// The flight recorder beside `tracer`: every span goes to `tracer` too, with its ids.
     public init(wrapping tracer: some Tracing.Tracer) {
-        wrapped = tracer
+        wrapped = TracerForwarder(tracer)
     }
 
     public func startSpan<Instant: TracerInstant>(
@@ -52,7 +52,7 @@ public struct FlightRecorderTracer: Tracer {
             let span = wrapped.startSpan(operationName, context: parentContext, ofKind: kind, at: start,
                                          function: function, file: fileID, line: line)
             return FlightRecorderSpan(operationName: operationName, kind: kind,
-                                      wrapped: WrappedSpan(span: span, tracer: wrapped, parent: parentContext),
+                                      wrapped: WrappedSpan(forwarder: wrapped, span: span, parent: parentContext),
                                       startNanosecondsSinceEpoch: start.nanosecondsSinceEpoch)
         }
         let parentContext = context()
@@ -80,48 +80,6 @@ public struct FlightRecorderTracer: Tracer {
     }
 }
 
-/// A span of the wrapped tracer, with what reads its ids: the tracer that made it (its
-/// `traceparent` says them) and the context it was started in (whose `traceparent` names the
-/// parent). A struct: a span started while nothing records allocates nothing of ours.
-struct WrappedSpan: Sendable {
-    let span: any Tracing.Span
-    let tracer: any Tracing.Tracer
-    let parent: InstrumentationContext
-
-    /// The span's ids and its parent's, as the wrapped tracer propagates them; ids of our own
-    /// when it propagates no W3C trace context.
-    func identity() -> FlightRecorderSpanContext {
-        let parentIdentity = identity(of: parent)
-        guard var own = identity(of: span.context) else {
-            return FlightRecorderSpanContext.child(of: parentIdentity)
-        }
-        if let parentIdentity, parentIdentity.traceIDHigh == own.traceIDHigh, parentIdentity.traceIDLow == own.traceIDLow {
-            own.parentSpanID = parentIdentity.spanID
-        }
-        return own
-    }
-
-    /// The ids `context`'s span has in the wrapped tracer's `traceparent`; nil for none.
-    func identity(of context: InstrumentationContext) -> FlightRecorderSpanContext? {
-        var carrier = TraceparentCarrier()
-        tracer.inject(context, into: &carrier, using: TraceparentInjector())
-        return carrier.value.flatMap { FlightRecorderSpanContext(traceparent: $0) }
-    }
-}
-
-/// What a tracer injects, reduced to its `traceparent`.
-struct TraceparentCarrier {
-    var value: String?
-}
-
-/// Keeps the `traceparent` header (name compared without case) and nothing else.
-struct TraceparentInjector: Injector {
-    func inject(_ value: String, forKey key: String, into carrier: inout TraceparentCarrier) {
-        guard key.utf8.count == 11,
-              key.utf8.elementsEqual("traceparent".utf8, by: { $0 | 0x20 == $1 }) else { return }
-        carrier.value = value
-    }
-}
 /// An instant as the wrapped tracer is given it: one concrete type, so that calls into the
 /// wrapped tracer need no generic metadata looked up at run time for the caller's instant type.
 struct EpochInstant: TracerInstant {

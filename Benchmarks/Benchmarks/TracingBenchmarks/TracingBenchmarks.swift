@@ -55,6 +55,12 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Span.2_WrappingW3C_NotRecording", configuration: notRecording) { benchmark in
         spans(wrapping, count: benchmark.scaledIterations.count)
     }
+    // The same through `any Tracer`: the span is then boxed in `any Span` as instrumented code
+    // sees it.
+    let bootstrappedWrapping: any Tracer = wrapping
+    Benchmark("Span.7_WrappingW3C_NotRecording_asAnyTracer", configuration: notRecording) { benchmark in
+        spans(bootstrappedWrapping, count: benchmark.scaledIterations.count)
+    }
     Benchmark("Span.3_WrappingW3C_Recording", configuration: recording) { benchmark in
         spans(wrapping, count: benchmark.scaledIterations.count)
     }
