@@ -8,7 +8,7 @@
 // - A slow request's trigger is `slow request METHOD PATH STATUS DURATION` with the fields
 //   method, path, status, durationMs, thresholdMs, route and (when recorded as a task) task.
 
-import Logging
+package import Logging
 import TraceFormat
 
 package struct ServedRequest: Sendable {
