@@ -83,7 +83,7 @@ let package = Package(
         // Imports are internal unless marked: the inlinable annotations reach only what is
         // imported publicly (CFlightRecorderFastPath, TraceFormat's record encoders).
         .target(name: "FlightRecorder",
-                dependencies: ["CFlightRecorder", "TraceFormat",
+                dependencies: ["CFlightRecorder", "TraceFormat", "TraceModel",
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict + [.enableUpcomingFeature("InternalImportsByDefault")]),
 

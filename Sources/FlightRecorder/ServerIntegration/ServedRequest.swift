@@ -10,6 +10,7 @@
 
 package import Logging
 import TraceFormat
+import TraceModel
 
 package struct ServedRequest: Sendable {
     package var method: String
