@@ -12,7 +12,7 @@
 import CFlightRecorder
 public import CFlightRecorderFastPath
 
-// The runtime's entry points are reached through C (`fr_current_task_id`, CFlightRecorder.h):
+// The runtime's entry points are reached through C (`fr_current_task_id`, fast_path.h):
 // Swift reserves `swift_task_getCurrent` for the compiler, so `@_silgen_name` cannot name it.
 
 @usableFromInline
