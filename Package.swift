@@ -80,10 +80,12 @@ let package = Package(
         .target(name: "CFlightRecorder", path: "Sources/CFlightRecorder",
                 // The global executor takeover hands jobs to Dispatch, as the runtime does.
                 linkerSettings: [.linkedLibrary("dispatch", .when(platforms: [.linux]))]),
+        // Imports are internal unless marked: the inlinable annotations reach only what is
+        // imported publicly (CFlightRecorderFastPath, TraceFormat's record encoders).
         .target(name: "FlightRecorder",
-                dependencies: ["CFlightRecorder", "TraceFormat",
+                dependencies: ["CFlightRecorder", "TraceFormat", "TraceModel",
                                .product(name: "Logging", package: "swift-log")],
-                swiftSettings: strict),
+                swiftSettings: strict + [.enableUpcomingFeature("InternalImportsByDefault")]),
 
         // The CLI.
         .executableTarget(name: "tracexport",

@@ -17,7 +17,7 @@ import Glibc
 import Darwin
 #endif
 import CFlightRecorder
-import Logging
+public import Logging
 import TraceFormat
 
 /// An always-on recorder of the last seconds of execution (Go's `trace.FlightRecorder`).

@@ -150,9 +150,9 @@ extension Recorder.Lifecycle {
         let thread = TestThread(name: "exiting") {
             for i in 0..<100 { Trace.counter("before exit", i) }
             gate.signal()
-            gate.waitForRelease()
+            _ = gate.waitForRelease()
         }
-        gate.wait()
+        try #require(gate.wait(), "the test thread never recorded its events")
         let cut = try RecorderCore.shared.beginSnapshot(owner: ObjectIdentifier(recorder))
         gate.release()
         thread.join()  // the thread's chunk is shrunk and sealed while pinned
@@ -165,8 +165,11 @@ extension Recorder.Lifecycle {
     }
 }
 
-/// A two-step handshake between the test and one test thread.
+/// A two-step handshake between the test and one test thread. Each wait gives up after
+/// `limit` and says whether the other side came, so a test fails instead of hanging.
 final class TestGate: @unchecked Sendable {
+    static let limit: Duration = .seconds(30)
+
     // @unchecked Sendable: both flags are accessed only under `mutex`.
     private var mutex = pthread_mutex_t()
     private var condition = pthread_cond_t()
@@ -185,14 +188,20 @@ final class TestGate: @unchecked Sendable {
         pthread_mutex_unlock(&mutex)
     }
 
-    private func wait(until done: () -> Bool) {
+    private func wait(until done: () -> Bool) -> Bool {
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)  // the condition variable's clock
+        deadline.tv_sec += Int(Self.limit.components.seconds)
         pthread_mutex_lock(&mutex)
-        while !done() { pthread_cond_wait(&condition, &mutex) }
+        var timedOut = false
+        while !done() && !timedOut { timedOut = pthread_cond_timedwait(&condition, &mutex, &deadline) == ETIMEDOUT }
+        let held = done()
         pthread_mutex_unlock(&mutex)
+        return held
     }
 
     func signal() { update { signalled = true } }
-    func wait() { wait { signalled } }
+    func wait() -> Bool { wait { signalled } }
     func release() { update { released = true } }
-    func waitForRelease() { wait { released } }
+    func waitForRelease() -> Bool { wait { released } }
 }

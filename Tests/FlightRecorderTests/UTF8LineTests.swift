@@ -4,6 +4,7 @@
 
 @testable import FlightRecorder
 import Testing
+import TraceModel
 
 @Suite struct UTF8LineSpecification {
     private func line(capacity: Int, _ write: (inout UTF8Line) -> Void) -> String {

@@ -8,8 +8,10 @@ import Testing
 
 enum Fixtures {
     static func bytes(_ name: String) throws -> [UInt8] {
+        // The package root: the nearest folder above this file with a Package.swift (the walk
+        // stops at the file system's root).
         var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) && url.path != "/" {
             url.deleteLastPathComponent()
         }
         return Array(try Data(contentsOf: url.appendingPathComponent("Fixtures").appendingPathComponent(name)))

@@ -8,7 +8,7 @@
 //   with no surrounding job stamps would leave the task "running" until the window ends.
 // - The region names the call, so summaries and flame graphs say what the syscall time was.
 
-import CFlightRecorder
+public import CFlightRecorderFastPath
 
 extension Trace {
     /// Runs the blocking `body` as a system call of the current task, inside a region named `name`.
@@ -16,7 +16,7 @@ extension Trace {
     public static func withBlockingCall<R, E: Error>(_ name: StaticString, _ body: () throws(E) -> R) throws(E) -> R {
         guard fr_is_recording() else { return try body() }
         let task = TaskIdentity.current
-        let stamped = sched_running_task()
+        let stamped = TaskIdentity.stampedRunningTask
         Emit.regionBegin(task: task, name: name, stack: Self.stack())
         if stamped != 0 { Emit.taskSyscall(task: stamped) }
         defer {

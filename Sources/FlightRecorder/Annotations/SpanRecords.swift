@@ -8,7 +8,7 @@
 //   is known from its end record, which carries the same ids.
 
 import CFlightRecorder
-import TraceFormat
+package import TraceFormat
 
 extension Trace {
     /// The task annotations made here belong to: the innermost logical task, else the Swift

@@ -14,7 +14,7 @@
 // - A logical task's id (`withTask(named:)` hands it to its body) is what readers call the
 //   task: above 2^62, never a Swift task's id; 0 means "not recorded".
 
-import CFlightRecorder
+public import CFlightRecorderFastPath
 
 public enum Trace {
     /// Whether a recorder is recording (cheap: one relaxed load).

@@ -19,7 +19,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Logging
+public import Logging
 
 public final class SnapshotLimiter: @unchecked Sendable {
     // @unchecked Sendable: the mutable state (`lastWrite`, `busy`) is accessed only under `lock`.

@@ -23,7 +23,8 @@
 //   interleave bytes in the chunk. Do not annotate from signal handlers.
 
 import CFlightRecorder
-import TraceFormat
+public import CFlightRecorderFastPath
+public import TraceFormat
 
 @usableFromInline
 enum Emit {

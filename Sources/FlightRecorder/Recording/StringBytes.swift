@@ -17,6 +17,7 @@
 // - No allocation and no reference counting on the decoded paths.
 
 import CFlightRecorder
+public import CFlightRecorderFastPath
 
 @usableFromInline
 enum StringBytes {

@@ -12,6 +12,7 @@
 //   range is reused could make an old name appear for a new literal).
 
 import CFlightRecorder
+public import CFlightRecorderFastPath
 
 final class StringTable: @unchecked Sendable {
     // @unchecked Sendable: every mutable field is read and written only under `lock`.

@@ -10,8 +10,9 @@
 //   synchronously on the same thread) record the logical task instead of the Swift task.
 
 import CFlightRecorder
+public import CFlightRecorderFastPath
 
-// The runtime's entry points are reached through C (`fr_current_task_id`, CFlightRecorder.h):
+// The runtime's entry points are reached through C (`fr_current_task_id`, fast_path.h):
 // Swift reserves `swift_task_getCurrent` for the compiler, so `@_silgen_name` cannot name it.
 
 @usableFromInline
@@ -43,6 +44,14 @@ enum TaskIdentity {
         guard let s = fr_current_state() else { return currentSwiftTask }
         if s.pointee.running_task != 0 { return s.pointee.running_task }
         return fr_state_task_id(s)
+    }
+
+    /// The task whose job a recording executor stamped as running on this thread (0: none):
+    /// the same variable as the executor's `sched_running_task`, read here from the fast path.
+    @inlinable @inline(__always)
+    static var stampedRunningTask: UInt64 {
+        guard let s = fr_current_state() else { return 0 }
+        return s.pointee.running_task
     }
 
     /// Announces that the calling thread now runs a job of `task` (0: no job, or unknown), so

@@ -15,6 +15,7 @@
 //   final) and frees the state: a thread that exits leaks nothing.
 
 import CFlightRecorder
+public import CFlightRecorderFastPath
 import TraceFormat
 
 @usableFromInline

@@ -10,8 +10,9 @@
 // - A slow request's trigger is `slow request METHOD PATH STATUS DURATION` with the fields
 //   method, path, status, durationMs, thresholdMs, route and (when recorded as a task) task.
 
-import Logging
+package import Logging
 import TraceFormat
+import TraceModel
 
 package struct ServedRequest: Sendable {
     package var method: String

@@ -15,27 +15,18 @@
 
 import TraceModel
 
-public struct FlameGraphExporter: TraceExporter {
+public struct FlameGraphExporter: StackTimeExporter {
     public var options: FlameGraphOptions
-    private var stacks: StackTimeAggregator
+    var stacks: StackTimeAggregator
 
     public init(options: FlameGraphOptions = FlameGraphOptions()) {
         self.options = options
         stacks = Self.stacks(for: options)
     }
 
-    /// Built again at `begin`, so options changed after `init` apply.
-    private static func stacks(for options: FlameGraphOptions) -> StackTimeAggregator {
+    /// Built again at `begin` (StackTimeExporter), so options changed after `init` apply.
+    static func stacks(for options: FlameGraphOptions) -> StackTimeAggregator {
         StackTimeAggregator(filter: options.state, stateLeaves: options.state.hasStateLeaf, identity: .function)
-    }
-
-    public mutating func begin(metadata: TraceMetadata, tables: TraceTables, output: inout OutputBuffer) throws {
-        stacks = Self.stacks(for: options)
-        stacks.begin(startNs: metadata.startNs)
-    }
-
-    public mutating func consume(_ event: TraceEvent, tables: TraceTables, output: inout OutputBuffer) throws {
-        stacks.consume(event, tables: tables)
     }
 
     public mutating func finish(metadata: TraceMetadata, tables: TraceTables, damage: TraceDamage?,

@@ -17,9 +17,9 @@
 
 import TraceModel
 
-public struct PprofExporter: TraceExporter {
+public struct PprofExporter: StackTimeExporter {
     public var options: PprofOptions
-    private var stacks: StackTimeAggregator
+    var stacks: StackTimeAggregator
 
     /// Sample types in profile order, with the state leaf kind each one collects.
     private static let columns: [(name: String, leaf: StackTrie.FrameKind, state: TaskState)] = [
@@ -34,18 +34,9 @@ public struct PprofExporter: TraceExporter {
         stacks = Self.stacks(for: options)
     }
 
-    /// Built again at `begin`, so options changed after `init` apply.
-    private static func stacks(for options: PprofOptions) -> StackTimeAggregator {
+    /// Built again at `begin` (StackTimeExporter), so options changed after `init` apply.
+    static func stacks(for options: PprofOptions) -> StackTimeAggregator {
         StackTimeAggregator(filter: options.state, stateLeaves: true, identity: .location)
-    }
-
-    public mutating func begin(metadata: TraceMetadata, tables: TraceTables, output: inout OutputBuffer) throws {
-        stacks = Self.stacks(for: options)
-        stacks.begin(startNs: metadata.startNs)
-    }
-
-    public mutating func consume(_ event: TraceEvent, tables: TraceTables, output: inout OutputBuffer) throws {
-        stacks.consume(event, tables: tables)
     }
 
     public mutating func finish(metadata: TraceMetadata, tables: TraceTables, damage: TraceDamage?,
