@@ -112,6 +112,15 @@ extension Integration {
             let top = try #require(request["top"] as? [[String: Any]])
             #expect(top.contains { ($0["group"] as? String)?.contains("fulfilOrder") == true },
                     "the children are among the largest contributors: \(top)")
+
+            // The critical path adds up to the wall time and leads from the request into the
+            // children it waited for: their turns holding the actor are on it.
+            let criticalPath = try #require(request["criticalPath"] as? [String: Any])
+            let pathParts = try #require(criticalPath["parts"] as? [[String: Any]])
+            #expect(pathParts.compactMap { $0["ns"] as? Int }.reduce(0, +) == wall)
+            #expect(pathParts.contains {
+                ($0["group"] as? String)?.contains("fulfilOrder") == true && $0["actor"] as? String == "Warehouse"
+            }, "critical path: \(pathParts)")
         }
     }
 }
