@@ -18,6 +18,10 @@
 /// index 0 links tasks waiting on a future, index 1 is used by Dispatch when a job is handed
 /// to it directly).
 #define SCHED_JOB_PRIVATE_OFFSET 24
+/// Job::SchedulerPrivate[0] (public ABI, the same reservation): the global-executor takeover
+/// carries a task's id in it from the enqueue stamp to the start stamp. Free while the job is
+/// enqueued on the takeover: a woken waiter's link is read before it is enqueued.
+#define SCHED_JOB_CARRY_OFFSET 16
 /// Job header: HeapObject (16), SchedulerPrivate[2] (16), then the 32-bit flags.
 #define SCHED_JOB_FLAGS_OFFSET 32
 /// Job::Id, after the flags: for a task, the low half of its id.

@@ -106,6 +106,21 @@ static inline void sched_mark_job_enqueued(void *_Nonnull job) {
 
 static inline bool sched_is_enqueue_marker(uint64_t value) { return (value >> 63) != 0; }
 
+/// Hands the task's id from the enqueue stamp to the start stamp in the job (the takeover's
+/// jobs, which have no queue entry of ours); 0 hands nothing over. Called on every enqueue, so
+/// the word never holds an earlier enqueue's value. Dispatch's hand-off orders the store
+/// before the worker's load.
+static inline void sched_carry_task_id(void *_Nonnull job, uint64_t id) {
+    __atomic_store_n((uint64_t *)((char *)job + SCHED_JOB_CARRY_OFFSET), id, __ATOMIC_RELAXED);
+}
+
+/// The id the enqueue stamp carried, when it is this job's (its low half is the job's id
+/// word); 0 otherwise (then the start stamp asks the runtime).
+static inline uint64_t sched_carried_task_id(const void *_Nonnull job) {
+    uint64_t id = __atomic_load_n((const uint64_t *)((const char *)job + SCHED_JOB_CARRY_OFFSET), __ATOMIC_RELAXED);
+    return id != 0 && (uint32_t)id == fr_job_id_word(job) ? id : 0;
+}
+
 /// The name given with `Task(name:)`, NUL-terminated; NULL when the task has none. Only for a
 /// task that is not running (its status records do not change under us then).
 const char *_Nullable sched_task_name(const void *_Nonnull task);

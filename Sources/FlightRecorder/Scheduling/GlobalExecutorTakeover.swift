@@ -130,11 +130,12 @@ public enum GlobalExecutorTakeover {
     /// Dispatch calls brackets the job with its start and end stamps, as RecordingExecutor's
     /// threads do (no thread name: the thread is Dispatch's).
     private static let onEnqueue: @convention(c) (UnsafeMutableRawPointer) -> Void = { job in
-        JobStamps.enqueued(job)
+        let enqueue = JobStamps.enqueued(job)
         sched_mark_job_enqueued(job)
+        JobStamps.carry(enqueue, in: job)
         sched_dispatch_global_job(job) { job in
             let job = job.unsafelyUnwrapped  // the context is the job handed over: never nil
-            let stamp = JobStamps.starting(job, threadName: nil)
+            let stamp = JobStamps.startingCarried(job, threadName: nil)
             sched_run_global_job(job)
             JobStamps.ended(job, stamp)
         }

@@ -23,7 +23,9 @@
 //   task first as running (readers introduce tasks on first sight).
 // - The enqueue stamp hands what it learnt (the task's id; for a yield's continuation, the
 //   yielding task and thread) to the start stamp through the queue entry, so the start asks
-//   the runtime nothing it already answered.
+//   the runtime nothing it already answered. The global-executor takeover's jobs have no queue
+//   entry of ours: a task's id goes in the job's scheduler-private word (`carry`), checked
+//   against the job's id word at the start; a yield's continuation hands nothing over there.
 // - Start (on the worker): taskRunning, after which the task is retained until the end stamp so
 //   its status can be read after the job (the job may complete the task, or another thread may
 //   resume and complete it before the end stamp reads it: without a reference of our own, that
@@ -169,6 +171,22 @@ enum JobStamps {
                          threadName: UnsafeRawBufferPointer?) -> JobStamp {
         guard fr_is_recording() else { return JobStamp.none }
         return startingWhileRecording(job, enqueue, threadName: threadName)
+    }
+
+    /// Puts the enqueue stamp's task id in the job for `startingCarried` (with the private
+    /// layout known; every enqueue writes the word, 0 when there is no task id to hand over).
+    @inline(__always)
+    static func carry(_ enqueue: EnqueueStamp, in job: UnsafeMutableRawPointer) {
+        guard RuntimeTask.layoutKnown else { return }
+        sched_carry_task_id(job, enqueue.yielder == 0 ? enqueue.task : 0)
+    }
+
+    /// `starting` for a job whose enqueue stamp was put in the job (`carry`).
+    @inline(__always)
+    static func startingCarried(_ job: UnsafeMutableRawPointer, threadName: UnsafeRawBufferPointer?) -> JobStamp {
+        guard fr_is_recording() else { return JobStamp.none }
+        let task = RuntimeTask.layoutKnown ? sched_carried_task_id(job) : 0
+        return startingWhileRecording(job, EnqueueStamp(task: task), threadName: threadName)
     }
 
     /// `starting` for a job whose enqueue handed nothing over.

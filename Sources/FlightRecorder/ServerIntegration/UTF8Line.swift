@@ -8,15 +8,18 @@ struct UTF8Line {
     private let buffer: UnsafeMutableRawBufferPointer
     private(set) var count = 0
 
+    @inline(__always)
     init(_ buffer: UnsafeMutableRawBufferPointer) {
         self.buffer = buffer
     }
 
     /// The bytes written so far.
+    @inline(__always)
     var written: UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<count])
     }
 
+    @inline(__always)
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
         let n = min(bytes.count, buffer.count - count)
         guard n > 0 else { return }
@@ -25,10 +28,12 @@ struct UTF8Line {
         count += n
     }
 
+    @inline(__always)
     mutating func append(_ text: StaticString) {
         append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
+    @inline(__always)
     mutating func append(byte: UInt8) {
         guard count < buffer.count else { return }
         buffer[count] = byte
@@ -36,6 +41,7 @@ struct UTF8Line {
     }
 
     /// `value` in decimal, at least `minDigits` digits (zero-padded).
+    @inline(__always)
     mutating func appendDecimal(_ value: Int64, minDigits: Int = 1) {
         if value < 0 { append(byte: UInt8(ascii: "-")) }
         var magnitude = value.magnitude
@@ -56,6 +62,7 @@ struct UTF8Line {
     }
 
     /// Milliseconds with three decimals ("2126.059"), never negative: `DurationText.milliseconds`.
+    @inline(__always)
     mutating func appendMilliseconds(nanoseconds ns: Int64) {
         let us = max(0, ns) / 1000
         appendDecimal(us / 1000)
