@@ -108,15 +108,7 @@ final class TracerForwarder<Wrapped: Tracer>: SpanForwarding {
             : unsafeDowncast(reference, to: SpanBox<Wrapped.Span>.self).span
     }
 
-    private func reference(to span: Wrapped.Span) -> WrappedSpanReference { Self.reference(to: span) }
     private func span(_ reference: WrappedSpanReference) -> Wrapped.Span { Self.span(reference) }
-
-    func startSpan(_ operationName: String, context: InstrumentationContext, ofKind kind: SpanKind,
-                   at instant: EpochInstant, function: String, file fileID: String,
-                   line: UInt) -> WrappedSpanReference {
-        reference(to: tracer.startSpan(operationName, context: context, ofKind: kind, at: instant,
-                                       function: function, file: fileID, line: line))
-    }
 
     @usableFromInline func context(of span: WrappedSpanReference) -> InstrumentationContext { self.span(span).context }
     @usableFromInline func operationName(of span: WrappedSpanReference) -> String { self.span(span).operationName }
