@@ -24,10 +24,13 @@
 // - What the recorder keeps of a span (`SpanRecording`, behind a Mutex: a span may be ended on
 //   another task or thread than the one that started it) exists only for a span of the flight
 //   recorder's own tracer and for a wrapped span started while recording. A wrapped span started
-//   while nothing records is three references (the wrapped span, the forwarder to its tracer,
-//   its parent context: SpanForwarder.swift) and nothing else: every call is forwarded; when recording has begun by its end, its `spanEnd` record is
-//   written then, with the ids, name and attributes read from the wrapped tracer at that point
-//   (no region, and no status, events or links: none were kept).
+//   while nothing records is two references (the wrapped span and the forwarder to its tracer:
+//   SpanForwarder.swift) and nothing else: every call is forwarded; when recording has begun by
+//   its end, its `spanEnd` record is written then, with the ids, name and attributes read from
+//   the wrapped tracer at that point (no parent id: its parent context is not kept; no region,
+//   and no status, events or links: none were kept).
+// - Starting, setting attributes on and ending a wrapped span while nothing records are
+//   inlinable: the caller checks whether a recorder records and calls the forwarder itself.
 // - A span of a wrapping tracer (`FlightRecorderTracer(wrapping:)`) forwards every call to the
 //   wrapped tracer's span first, and its context is that span's context (propagation is the
 //   wrapped tracer's). Its ids are the wrapped span's: read from the `traceparent` the wrapped
@@ -45,45 +48,51 @@ public struct FlightRecorderSpan: Span {
     /// When the span started, ns since the Unix epoch (the tracer clock's instant).
     public let startNanosecondsSinceEpoch: UInt64
     /// The wrapped tracer's span, when the tracer wraps another.
-    private let wrapped: WrappedSpan?
+    @usableFromInline let wrapped: WrappedSpan?
     /// What the recorder keeps of the span; nil for a wrapped span started while not recording.
-    private let recording: SpanRecording?
-    /// The context of a span of the flight recorder's own tracer (a wrapped span's is the wrapped
-    /// span's, asked for when read).
-    private let ownContext: InstrumentationContext?
+    @usableFromInline let recording: SpanRecording?
 
     /// A span of the flight recorder's own tracer, with ids of its own.
-    init(operationName: String, kind: SpanKind, context: InstrumentationContext,
-         spanContext: FlightRecorderSpanContext, startNanosecondsSinceEpoch: UInt64) {
+    @usableFromInline
+    init(operationName: String, kind: SpanKind, context: InstrumentationContext, startNanosecondsSinceEpoch: UInt64) {
+        let identity = FlightRecorderSpanContext.child(of: context.flightRecorderSpanContext)
         var context = context
-        context.flightRecorderSpanContext = spanContext
-        ownContext = context
+        context.flightRecorderSpanContext = identity
         self.kind = kind
         self.startNanosecondsSinceEpoch = startNanosecondsSinceEpoch
         wrapped = nil
-        recording = SpanRecording(operationName: operationName, kind: kind, identity: spanContext,
+        recording = SpanRecording(operationName: operationName, kind: kind, identity: identity, context: context,
                                   recorded: Trace.isRecording)
     }
 
-    /// A span that forwards to `wrapped.span`; its context is that span's.
-    init(operationName: String, kind: SpanKind, wrapped: WrappedSpan, startNanosecondsSinceEpoch: UInt64) {
-        ownContext = nil
+    /// A wrapped span started while nothing records: forwarding only.
+    @inlinable
+    init(kind: SpanKind, wrapped: WrappedSpan, startNanosecondsSinceEpoch: UInt64) {
         self.kind = kind
         self.startNanosecondsSinceEpoch = startNanosecondsSinceEpoch
         self.wrapped = wrapped
-        recording = Trace.isRecording
-            ? SpanRecording(operationName: operationName, kind: kind, identity: wrapped.identity(), recorded: true)
-            : nil
+        recording = nil
+    }
+
+    /// A wrapped span started while recording, child of the span of `parent`.
+    @usableFromInline
+    init(operationName: String, kind: SpanKind, recordedWrapped wrapped: WrappedSpan, parent: InstrumentationContext,
+         startNanosecondsSinceEpoch: UInt64) {
+        self.kind = kind
+        self.startNanosecondsSinceEpoch = startNanosecondsSinceEpoch
+        self.wrapped = wrapped
+        recording = SpanRecording(operationName: operationName, kind: kind, identity: wrapped.identity(parent: parent),
+                                  context: nil, recorded: true)
     }
 
     public var context: InstrumentationContext {
-        wrapped?.context ?? ownContext!
+        wrapped?.context ?? recording!.ownContext!
     }
 
     /// The span's trace and span ids (and its parent's, when known).
     public var spanContext: FlightRecorderSpanContext {
         if let recording { return recording.state.withLock { $0.identity } }
-        return wrapped!.identity()
+        return wrapped!.identity(parent: nil)
     }
 
     public var operationName: String {
@@ -96,14 +105,16 @@ public struct FlightRecorderSpan: Span {
         }
     }
 
+    // Inlinable: a wrapped span's attributes are the wrapped span's (read at end when recording),
+    // and the caller asks the wrapped tracer's span for them itself.
+    @inlinable
     public var attributes: SpanAttributes {
         get {
-            wrapped?.attributes ?? recording!.state.withLock { $0.attributes }
+            wrapped?.attributes ?? recording!.attributes
         }
         nonmutating set {
-            // A wrapped span's attributes are the wrapped span's (read at end when recording).
             wrapped?.attributes = newValue
-            if wrapped == nil { recording!.state.withLock { if !$0.ended { $0.attributes = newValue } } }
+            if wrapped == nil { recording!.attributes = newValue }
         }
     }
 
@@ -139,7 +150,7 @@ public struct FlightRecorderSpan: Span {
         let other: FlightRecorderSpanContext?
         if let wrapped {
             guard Trace.isRecording else { return }
-            other = wrapped.forwarder.identity(of: link.context)
+            other = wrapped.forwarder.calls.identity(of: link.context)
         } else {
             other = link.context.flightRecorderSpanContext
         }
@@ -147,13 +158,22 @@ public struct FlightRecorderSpan: Span {
         recording.state.withLock { if !$0.ended { $0.links.append(other) } }
     }
 
+    // Inlinable: a wrapped span started and ended while nothing records is ended by the caller.
+    @inlinable
     public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
+        if recording == nil, wrapped != nil, !Trace.isRecording {
+            wrapped?.end(at: EpochInstant(instant()))
+            return
+        }
+        endRecorded(at: instant())
+    }
+
+    /// `end(at:)` of a span with a recording, or of a wrapped span started while nothing recorded
+    /// when recording has begun since (its `spanEnd` record alone).
+    @usableFromInline
+    func endRecorded<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
         guard let recording else {
-            // A wrapped span started while not recording: forward, and record its end alone
-            // when recording has begun since.
-            let at = EpochInstant(instant())
-            guard Trace.isRecording else { wrapped?.end(at: at); return }
-            wrapped?.endRecordingItsEnd(kind: kind, startNs: startNanosecondsSinceEpoch, at: at)
+            wrapped?.endRecordingItsEnd(kind: kind, startNs: startNanosecondsSinceEpoch, at: EpochInstant(instant()))
             return
         }
         guard let final = recording.finish() else { return }
@@ -173,6 +193,7 @@ public struct FlightRecorderSpan: Span {
 
 /// What the recorder keeps of a span: its region, its task (server spans), its ids and what is
 /// set on it until `end()`.
+@usableFromInline
 final class SpanRecording: Sendable {
     struct State {
         var identity: FlightRecorderSpanContext
@@ -186,12 +207,17 @@ final class SpanRecording: Sendable {
     }
 
     let state: Mutex<State>
+    /// The context of a span of the flight recorder's own tracer (carrying its ids); nil for a
+    /// wrapped span, whose context is the wrapped span's.
+    let ownContext: InstrumentationContext?
     /// The logical task of a server span; nil for other kinds, and when not recorded.
     let task: OpenTask?
 
     /// Opens the span's task (server kind) and region and writes its `spanStart` record, when
     /// `recorded`.
-    init(operationName: String, kind: SpanKind, identity: FlightRecorderSpanContext, recorded: Bool) {
+    init(operationName: String, kind: SpanKind, identity: FlightRecorderSpanContext, context: InstrumentationContext?,
+         recorded: Bool) {
+        ownContext = context
         guard recorded else {
             task = nil
             state = Mutex(State(identity: identity, operationName: operationName,
@@ -216,6 +242,13 @@ final class SpanRecording: Sendable {
     deinit {
         // A span dropped without `end()` must not leave its task open in every later snapshot.
         if let task, state.withLock({ !$0.ended }) { Trace.endTask(task) }
+    }
+
+    /// The attributes of a span of the flight recorder's own tracer; set only until `end()`.
+    @usableFromInline
+    var attributes: SpanAttributes {
+        get { state.withLock { $0.attributes } }
+        set { state.withLock { if !$0.ended { $0.attributes = newValue } } }
     }
 
     func rename(to name: String) {

@@ -17,6 +17,7 @@
 //   tracing backend can be matched.
 
 #if Tracing
+import FlightRecorder
 import Tracing
 
 public struct FlightRecorderTracer: Tracer {
@@ -25,7 +26,7 @@ public struct FlightRecorderTracer: Tracer {
     public static let traceparentHeader = "traceparent"
 
     /// What spans are forwarded to; nil when the flight recorder is the only tracer.
-    private let wrapped: (any SpanForwarding)?
+    @usableFromInline let wrapped: SpanForwarder?
 
     /// The flight recorder as the only tracer: ids and W3C propagation of its own.
     public init() {
@@ -33,10 +34,15 @@ public struct FlightRecorderTracer: Tracer {
     }
 
     /// The flight recorder beside `tracer`: every span goes to `tracer` too, with its ids.
+    // Inlinable: the forwarder's span calls are specialized for `tracer`'s type where this is called.
+    @inlinable
     public init(wrapping tracer: some Tracing.Tracer) {
-        wrapped = TracerForwarder(tracer)
+        wrapped = SpanForwarder(tracer)
     }
 
+    // Inlinable: a wrapped span started while nothing records is the wrapped tracer's start and
+    // two stored references, so the caller calls the wrapped tracer's start itself.
+    @inlinable
     public func startSpan<Instant: TracerInstant>(
         _ operationName: String,
         context: @autoclosure () -> InstrumentationContext,
@@ -46,34 +52,33 @@ public struct FlightRecorderTracer: Tracer {
         file fileID: String,
         line: UInt
     ) -> FlightRecorderSpan {
-        if let wrapped {
-            let parentContext = context()
-            let start = EpochInstant(instant())
-            let span = wrapped.startSpan(operationName, context: parentContext, ofKind: kind, at: start,
-                                         function: function, file: fileID, line: line)
-            return FlightRecorderSpan(operationName: operationName, kind: kind,
-                                      wrapped: WrappedSpan(forwarder: wrapped, span: span, parent: parentContext),
-                                      startNanosecondsSinceEpoch: start.nanosecondsSinceEpoch)
+        guard let wrapped else {
+            return FlightRecorderSpan(operationName: operationName, kind: kind, context: context(),
+                                      startNanosecondsSinceEpoch: instant().nanosecondsSinceEpoch)
         }
         let parentContext = context()
-        let spanContext = FlightRecorderSpanContext.child(of: parentContext.flightRecorderSpanContext)
-        return FlightRecorderSpan(operationName: operationName, kind: kind, context: parentContext,
-                                  spanContext: spanContext,
-                                  startNanosecondsSinceEpoch: instant().nanosecondsSinceEpoch)
+        let start = EpochInstant(instant())
+        let span = WrappedSpan(forwarder: wrapped,
+                               span: wrapped.startSpan(operationName, parentContext, kind, start, function, fileID, line))
+        guard Trace.isRecording else {
+            return FlightRecorderSpan(kind: kind, wrapped: span, startNanosecondsSinceEpoch: start.nanosecondsSinceEpoch)
+        }
+        return FlightRecorderSpan(operationName: operationName, kind: kind, recordedWrapped: span, parent: parentContext,
+                                  startNanosecondsSinceEpoch: start.nanosecondsSinceEpoch)
     }
 
     public func forceFlush() {}
 
     public func inject<Carrier, Inject: Injector>(_ context: InstrumentationContext, into carrier: inout Carrier,
                                                   using injector: Inject) where Inject.Carrier == Carrier {
-        if let wrapped { return wrapped.inject(context, into: &carrier, using: injector) }
+        if let wrapped { return wrapped.calls.inject(context, into: &carrier, using: injector) }
         guard let span = context.flightRecorderSpanContext else { return }
         injector.inject(span.traceparent, forKey: Self.traceparentHeader, into: &carrier)
     }
 
     public func extract<Carrier, Extract: Extractor>(_ carrier: Carrier, into context: inout InstrumentationContext,
                                                      using extractor: Extract) where Extract.Carrier == Carrier {
-        if let wrapped { return wrapped.extract(carrier, into: &context, using: extractor) }
+        if let wrapped { return wrapped.calls.extract(carrier, into: &context, using: extractor) }
         guard let header = extractor.extract(key: Self.traceparentHeader, from: carrier),
               let remote = FlightRecorderSpanContext(traceparent: header) else { return }
         context.flightRecorderSpanContext = remote
@@ -82,13 +87,16 @@ public struct FlightRecorderTracer: Tracer {
 
 /// An instant as the wrapped tracer is given it: one concrete type, so that calls into the
 /// wrapped tracer need no generic metadata looked up at run time for the caller's instant type.
+@usableFromInline
 struct EpochInstant: TracerInstant {
-    let nanosecondsSinceEpoch: UInt64
+    @usableFromInline let nanosecondsSinceEpoch: UInt64
 
+    @inlinable
     init(_ instant: some TracerInstant) {
         nanosecondsSinceEpoch = instant.nanosecondsSinceEpoch
     }
 
+    @usableFromInline
     static func < (a: EpochInstant, b: EpochInstant) -> Bool { a.nanosecondsSinceEpoch < b.nanosecondsSinceEpoch }
 }
 #endif

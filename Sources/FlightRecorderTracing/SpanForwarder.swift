@@ -6,6 +6,10 @@
 //   FlightRecorderSpan holds the wrapped span as one reference, copied by a retain (an
 //   existential of the span, five words copied and destroyed through value witnesses, cost more
 //   per call than the forwarding itself).
+// - The calls every span makes (start, attributes, end) are closures formed where
+//   `FlightRecorderTracer(wrapping:)` is called (it is inlinable), so they are specialized for the
+//   wrapped tracer's type; the others go through `TracerForwarder`, generic over it, which looks
+//   up the span type's metadata and witnesses at run time on each call.
 // - A wrapped span of class type (swift-otel's, most tracers') is held as itself: nothing is
 //   allocated per span. A span of any other type is boxed once, when it starts.
 // - The wrapped span's ids are read from the `traceparent` its tracer injects for its context
@@ -17,25 +21,21 @@ import Tracing
 
 /// A wrapped span, as a FlightRecorderSpan holds it: the span itself when its type is a class,
 /// else a `SpanBox` of it. Only the forwarder that made it reads it back.
-typealias WrappedSpanReference = AnyObject & Sendable
+@usableFromInline typealias WrappedSpanReference = AnyObject & Sendable
 
-/// The wrapped tracer's calls, with its span type erased to one reference.
+/// The wrapped tracer's calls but start, attributes and end (SpanForwarder's), with its span
+/// type erased to one reference.
+@usableFromInline
 protocol SpanForwarding: AnyObject, Sendable {
-    func startSpan(_ operationName: String, context: InstrumentationContext, ofKind kind: SpanKind,
-                   at instant: EpochInstant, function: String, file fileID: String,
-                   line: UInt) -> WrappedSpanReference
     func context(of span: WrappedSpanReference) -> InstrumentationContext
     func operationName(of span: WrappedSpanReference) -> String
     func setOperationName(_ name: String, of span: WrappedSpanReference)
-    func attributes(of span: WrappedSpanReference) -> SpanAttributes
-    func setAttributes(_ attributes: SpanAttributes, of span: WrappedSpanReference)
     func isRecording(_ span: WrappedSpanReference) -> Bool
     func setStatus(_ status: SpanStatus, of span: WrappedSpanReference)
     func addEvent(_ event: SpanEvent, to span: WrappedSpanReference)
     func recordError(_ error: any Error, attributes: SpanAttributes, at instant: EpochInstant,
                      in span: WrappedSpanReference)
     func addLink(_ link: SpanLink, to span: WrappedSpanReference)
-    func end(_ span: WrappedSpanReference, at instant: EpochInstant)
     func inject<Carrier, Inject: Injector>(_ context: InstrumentationContext, into carrier: inout Carrier,
                                            using injector: Inject) where Inject.Carrier == Carrier
     func extract<Carrier, Extract: Extractor>(_ carrier: Carrier, into context: inout InstrumentationContext,
@@ -52,90 +52,116 @@ extension SpanForwarding {
     }
 }
 
+/// The calls of a wrapping tracer's spans: the hot ones as closures specialized for the wrapped
+/// tracer's type, every other through `calls`.
+@usableFromInline
+final class SpanForwarder: Sendable {
+    /// Every call, generic over the wrapped tracer's type.
+    @usableFromInline let calls: any SpanForwarding
+    @usableFromInline let startSpan: @Sendable (String, InstrumentationContext, SpanKind, EpochInstant, String, String,
+                                                UInt) -> WrappedSpanReference
+    @usableFromInline let attributes: @Sendable (WrappedSpanReference) -> SpanAttributes
+    @usableFromInline let setAttributes: @Sendable (WrappedSpanReference, SpanAttributes) -> Void
+    @usableFromInline let end: @Sendable (WrappedSpanReference, EpochInstant) -> Void
+
+    @inlinable
+    init<Wrapped: Tracer>(_ tracer: Wrapped) {
+        calls = TracerForwarder(tracer)
+        startSpan = { name, context, kind, instant, function, file, line in
+            TracerForwarder<Wrapped>.reference(to: tracer.startSpan(name, context: context, ofKind: kind, at: instant,
+                                                                    function: function, file: file, line: line))
+        }
+        attributes = { TracerForwarder<Wrapped>.span($0).attributes }
+        setAttributes = { TracerForwarder<Wrapped>.span($0).attributes = $1 }
+        end = { TracerForwarder<Wrapped>.span($0).end(at: $1) }
+    }
+}
+
 /// The forwarder for tracers of type `Wrapped`.
+@usableFromInline
 final class TracerForwarder<Wrapped: Tracer>: SpanForwarding {
     private let tracer: Wrapped
-    /// Whether `Wrapped.Span` is a class type: its spans are then held as themselves.
-    private let spansAreReferences: Bool
 
+    @usableFromInline
     init(_ tracer: Wrapped) {
         self.tracer = tracer
-        spansAreReferences = Wrapped.Span.self is AnyObject.Type
-            && MemoryLayout<Wrapped.Span>.size == MemoryLayout<WrappedSpanReference>.size
     }
 
-    @inline(__always)
-    private func reference(to span: Wrapped.Span) -> WrappedSpanReference {
+    /// Whether `Wrapped.Span` is a class type: its spans are then held as themselves.
+    @inlinable
+    static var spansAreReferences: Bool {
+        Wrapped.Span.self is AnyObject.Type && MemoryLayout<Wrapped.Span>.size == MemoryLayout<WrappedSpanReference>.size
+    }
+
+    @inlinable
+    static func reference(to span: Wrapped.Span) -> WrappedSpanReference {
         // Sound: when `spansAreReferences`, a `Wrapped.Span` is a class instance, one strong
         // reference, and `span(_:)` casts it back to the same type.
         spansAreReferences ? unsafeBitCast(span, to: WrappedSpanReference.self) : SpanBox(span)
     }
 
-    @inline(__always)
-    private func span(_ reference: WrappedSpanReference) -> Wrapped.Span {
-        // Sound: `reference` was made by `reference(to:)` of this forwarder (see there).
+    @inlinable
+    static func span(_ reference: WrappedSpanReference) -> Wrapped.Span {
+        // Sound: `reference` was made by `reference(to:)` for the same `Wrapped` (see there).
         spansAreReferences
             ? unsafeBitCast(reference, to: Wrapped.Span.self)
             : unsafeDowncast(reference, to: SpanBox<Wrapped.Span>.self).span
     }
 
-    func startSpan(_ operationName: String, context: InstrumentationContext, ofKind kind: SpanKind,
-                   at instant: EpochInstant, function: String, file fileID: String,
-                   line: UInt) -> WrappedSpanReference {
-        reference(to: tracer.startSpan(operationName, context: context, ofKind: kind, at: instant,
-                                       function: function, file: fileID, line: line))
-    }
+    private func span(_ reference: WrappedSpanReference) -> Wrapped.Span { Self.span(reference) }
 
-    func context(of span: WrappedSpanReference) -> InstrumentationContext { self.span(span).context }
-    func operationName(of span: WrappedSpanReference) -> String { self.span(span).operationName }
-    func setOperationName(_ name: String, of span: WrappedSpanReference) { self.span(span).operationName = name }
-    func attributes(of span: WrappedSpanReference) -> SpanAttributes { self.span(span).attributes }
-    func setAttributes(_ attributes: SpanAttributes, of span: WrappedSpanReference) {
-        self.span(span).attributes = attributes
-    }
-    func isRecording(_ span: WrappedSpanReference) -> Bool { self.span(span).isRecording }
-    func setStatus(_ status: SpanStatus, of span: WrappedSpanReference) { self.span(span).setStatus(status) }
-    func addEvent(_ event: SpanEvent, to span: WrappedSpanReference) { self.span(span).addEvent(event) }
-    func recordError(_ error: any Error, attributes: SpanAttributes, at instant: EpochInstant,
+    @usableFromInline func context(of span: WrappedSpanReference) -> InstrumentationContext { self.span(span).context }
+    @usableFromInline func operationName(of span: WrappedSpanReference) -> String { self.span(span).operationName }
+    @usableFromInline func setOperationName(_ name: String, of span: WrappedSpanReference) { self.span(span).operationName = name }
+    @usableFromInline func isRecording(_ span: WrappedSpanReference) -> Bool { self.span(span).isRecording }
+    @usableFromInline func setStatus(_ status: SpanStatus, of span: WrappedSpanReference) { self.span(span).setStatus(status) }
+    @usableFromInline func addEvent(_ event: SpanEvent, to span: WrappedSpanReference) { self.span(span).addEvent(event) }
+    @usableFromInline func recordError(_ error: any Error, attributes: SpanAttributes, at instant: EpochInstant,
                      in span: WrappedSpanReference) {
         self.span(span).recordError(error, attributes: attributes, at: instant)
     }
-    func addLink(_ link: SpanLink, to span: WrappedSpanReference) { self.span(span).addLink(link) }
-    func end(_ span: WrappedSpanReference, at instant: EpochInstant) { self.span(span).end(at: instant) }
+    @usableFromInline func addLink(_ link: SpanLink, to span: WrappedSpanReference) { self.span(span).addLink(link) }
 
-    func inject<Carrier, Inject: Injector>(_ context: InstrumentationContext, into carrier: inout Carrier,
+    @usableFromInline func inject<Carrier, Inject: Injector>(_ context: InstrumentationContext, into carrier: inout Carrier,
                                            using injector: Inject) where Inject.Carrier == Carrier {
         tracer.inject(context, into: &carrier, using: injector)
     }
 
-    func extract<Carrier, Extract: Extractor>(_ carrier: Carrier, into context: inout InstrumentationContext,
+    @usableFromInline func extract<Carrier, Extract: Extractor>(_ carrier: Carrier, into context: inout InstrumentationContext,
                                               using extractor: Extract) where Extract.Carrier == Carrier {
         tracer.extract(carrier, into: &context, using: extractor)
     }
 }
 
 /// A wrapped span whose type is not a class, held by reference.
+@usableFromInline
 final class SpanBox<Wrapped: Span>: Sendable {
-    let span: Wrapped
+    @usableFromInline let span: Wrapped
 
+    @inlinable
     init(_ span: Wrapped) {
         self.span = span
     }
 }
 
-/// A span of the wrapped tracer, with what reads its ids: the forwarder to its tracer (whose
-/// `traceparent` says them) and the context it was started in (whose `traceparent` names the
-/// parent). Three references: a span started while nothing records allocates nothing of ours.
+/// A span of the wrapped tracer and the forwarder to its tracer (whose `traceparent` says its
+/// ids). Two references: a span started while nothing records allocates nothing of ours.
+@usableFromInline
 struct WrappedSpan: Sendable {
-    let forwarder: any SpanForwarding
-    let span: WrappedSpanReference
-    let parent: InstrumentationContext
+    @usableFromInline let forwarder: SpanForwarder
+    @usableFromInline let span: WrappedSpanReference
 
-    /// The span's ids and its parent's, as the wrapped tracer propagates them; ids of our own
-    /// when it propagates no W3C trace context.
-    func identity() -> FlightRecorderSpanContext {
-        let parentIdentity = forwarder.identity(of: parent)
-        guard var own = forwarder.identity(of: forwarder.context(of: span)) else {
+    @inlinable
+    init(forwarder: SpanForwarder, span: WrappedSpanReference) {
+        self.forwarder = forwarder
+        self.span = span
+    }
+
+    /// The span's ids, and its parent's when `parent` (the context it started in) is given, as
+    /// the wrapped tracer propagates them; ids of our own when it propagates no W3C trace context.
+    func identity(parent: InstrumentationContext?) -> FlightRecorderSpanContext {
+        let parentIdentity = parent.flatMap { forwarder.calls.identity(of: $0) }
+        guard var own = forwarder.calls.identity(of: forwarder.calls.context(of: span)) else {
             return FlightRecorderSpanContext.child(of: parentIdentity)
         }
         if let parentIdentity, parentIdentity.traceIDHigh == own.traceIDHigh, parentIdentity.traceIDLow == own.traceIDLow {
@@ -147,26 +173,28 @@ struct WrappedSpan: Sendable {
 
 /// The span calls, forwarded.
 extension WrappedSpan {
-    var context: InstrumentationContext { forwarder.context(of: span) }
+    var context: InstrumentationContext { forwarder.calls.context(of: span) }
 
     var operationName: String {
-        get { forwarder.operationName(of: span) }
-        nonmutating set { forwarder.setOperationName(newValue, of: span) }
+        get { forwarder.calls.operationName(of: span) }
+        nonmutating set { forwarder.calls.setOperationName(newValue, of: span) }
     }
 
+    @inlinable
     var attributes: SpanAttributes {
-        get { forwarder.attributes(of: span) }
-        nonmutating set { forwarder.setAttributes(newValue, of: span) }
+        get { forwarder.attributes(span) }
+        nonmutating set { forwarder.setAttributes(span, newValue) }
     }
 
-    var isRecording: Bool { forwarder.isRecording(span) }
-    func setStatus(_ status: SpanStatus) { forwarder.setStatus(status, of: span) }
-    func addEvent(_ event: SpanEvent) { forwarder.addEvent(event, to: span) }
+    var isRecording: Bool { forwarder.calls.isRecording(span) }
+    func setStatus(_ status: SpanStatus) { forwarder.calls.setStatus(status, of: span) }
+    func addEvent(_ event: SpanEvent) { forwarder.calls.addEvent(event, to: span) }
     func recordError(_ error: any Error, attributes: SpanAttributes, at instant: EpochInstant) {
-        forwarder.recordError(error, attributes: attributes, at: instant, in: span)
+        forwarder.calls.recordError(error, attributes: attributes, at: instant, in: span)
     }
-    func addLink(_ link: SpanLink) { forwarder.addLink(link, to: span) }
-    func end(at instant: EpochInstant) { forwarder.end(span, at: instant) }
+    func addLink(_ link: SpanLink) { forwarder.calls.addLink(link, to: span) }
+    @inlinable
+    func end(at instant: EpochInstant) { forwarder.end(span, instant) }
 
     /// Ends a span started while nothing recorded, now that a recorder records: its `spanEnd`
     /// record, with the ids, name and attributes the wrapped tracer has at this point.
@@ -174,9 +202,9 @@ extension WrappedSpan {
         let name = operationName
         let attributes = attributes
         end(at: instant)
-        SpanEndRecord.append(task: Trace.currentTask, kind: kind, identity: identity(), name: name, startNs: startNs,
-                             endNs: instant.nanosecondsSinceEpoch, status: nil, attributes: attributes,
-                             events: [], links: [])
+        SpanEndRecord.append(task: Trace.currentTask, kind: kind, identity: identity(parent: nil), name: name,
+                             startNs: startNs, endNs: instant.nanosecondsSinceEpoch, status: nil,
+                             attributes: attributes, events: [], links: [])
     }
 }
 
