@@ -178,7 +178,8 @@ struct RequestBreakdown {
     private var done = false
     private var triggerSeen = false
     private var live: [UInt64: Account] = [:]
-    /// Each live member's request.
+    /// Each live member's request (a live request's own task is its member: `live[r]` implies
+    /// `owner[r] == r`).
     private var owner: [UInt64: UInt64] = [:]
     /// The last state of every live task, members or not (trigger selection only).
     private var states: [UInt64: TaskState] = [:]
@@ -227,7 +228,7 @@ struct RequestBreakdown {
                 if let r = owner[parent.raw] {
                     guard !isSystemGoroutine(group, tables) else { return }
                     add(id, to: r, group: group, creator: parent, at: t)
-                } else if id.isGoUserTask, !parent.isGoUserTask, live[id.raw] == nil {
+                } else if id.isGoUserTask, !parent.isGoUserTask {
                     open(id, name: name, group: group, creator: parent, at: t)
                 }
             }
