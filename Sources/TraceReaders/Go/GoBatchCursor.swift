@@ -41,6 +41,13 @@ struct GoBatchCursor {
         self.nsPerTick = g.nsPerTick
     }
 
+    /// A cursor with no batches (what an exhausted cursor's slot keeps, holding no bytes).
+    init(m: UInt64) {
+        self.m = m
+        self.batches = []
+        self.nsPerTick = 0
+    }
+
     @inline(__always)
     private func ns(_ ticks: UInt64) -> Int64 {
         let v = Double(ticks) * nsPerTick
@@ -67,12 +74,9 @@ struct GoBatchCursor {
         return true
     }
 
-    private enum Decoded {
-        case event(type: UInt8, dt: UInt64, args: SIMD4<UInt64>, end: Int)
-        case empty
-        case invalid(UInt8)
-        case truncated(UInt8)
-    }
+    /// The longest encoded event: a type byte and five uvarints of at most 10 bytes each. With
+    /// this many bytes left, decoding needs no per-byte end check.
+    static let maxEventLength = 51
 
     /// Decodes the next event of this M into `event`; false when the M has no more events.
     mutating func advance(_ g: GoGeneration, _ table: GoEventTable) throws(GoBatchError) -> Bool {
@@ -80,50 +84,33 @@ struct GoBatchCursor {
             guard nextBatch() else { return false }
         }
         let at = position
-        let decoded = data.withUnsafeBufferPointer { buf -> Decoded in
-            var c = GoDataCursor(data: buf, position: at, end: buf.count)
-            guard let type = c.byte() else { return .empty }
-            let count = table.argCounts[Int(type)]
-            guard count > 0 else { return .invalid(type) }
-            guard let dt = c.uvarint() else { return .truncated(type) }
-            // Arguments into scalars, the vector built once: storing lanes one by one and then
-            // loading the vector stalls store-to-load forwarding on every event.
-            var a0: UInt64 = 0, a1: UInt64 = 0, a2: UInt64 = 0, a3: UInt64 = 0
-            if count > 1 {
-                guard let v = c.uvarint() else { return .truncated(type) }
-                a0 = v
-            }
-            if count > 2 {
-                guard let v = c.uvarint() else { return .truncated(type) }
-                a1 = v
-            }
-            if count > 3 {
-                guard let v = c.uvarint() else { return .truncated(type) }
-                a2 = v
-            }
-            if count > 4 {
-                guard let v = c.uvarint() else { return .truncated(type) }
-                a3 = v
-            }
-            return .event(type: type, dt: dt, args: SIMD4(a0, a1, a2, a3), end: c.position)
+        var raw = GoRawEvent()
+        let status = data.withUnsafeBufferPointer { buf in
+            table.argCounts.withUnsafeBufferPointer { counts in GoRawEvent.decode(buf, at: at, counts, into: &raw) }
         }
-        switch decoded {
-        case let .event(type, dt, args, end):
-            event.type = type
-            event.args = args
-            // Both terms are at most Int64.max / 2: the sum cannot wrap; absurd times saturate.
-            event.timeNs = min(ns(dt) + lastNs, Int64.max / 2)
-            event.offset = dataOffset + Int64(at)
-            event.batchOrdinal = ordinal
-            position = end
-            lastNs = event.timeNs
-            return true
+        guard status == .decoded else { throw decodingFailure(status, raw.type, at: at, g, table) }
+        event.type = raw.type
+        // The vector built once from scalars: storing lanes one by one and then loading the
+        // vector stalls store-to-load forwarding on every event.
+        event.args = SIMD4(raw.a0, raw.a1, raw.a2, raw.a3)
+        // Both terms are at most Int64.max / 2: the sum cannot wrap; absurd times saturate.
+        event.timeNs = min(ns(raw.dt) + lastNs, Int64.max / 2)
+        event.offset = dataOffset + Int64(at)
+        event.batchOrdinal = ordinal
+        position = raw.end
+        lastNs = event.timeNs
+        return true
+    }
+
+    private func decodingFailure(_ status: GoRawEvent.Status, _ type: UInt8, at: Int, _ g: GoGeneration,
+                                 _ table: GoEventTable) -> GoBatchError {
+        switch status {
         case .empty:
-            throw failure("empty event", at: at, g)
-        case .invalid(let type):
-            throw failure("event type \(type) (\(table.name(type))) is not a valid event in an event batch of a go \(table.version.text) trace", at: at, g)
-        case .truncated(let type):
-            throw failure("truncated or malformed \(table.name(type)) event", at: at, g)
+            return failure("empty event", at: at, g)
+        case .invalid:
+            return failure("event type \(type) (\(table.name(type))) is not a valid event in an event batch of a go \(table.version.text) trace", at: at, g)
+        case .truncated, .decoded:
+            return failure("truncated or malformed \(table.name(type)) event", at: at, g)
         }
     }
 
@@ -132,44 +119,166 @@ struct GoBatchCursor {
     }
 }
 
-/// Min-heap of cursors keyed by their current event's time.
-struct GoFrontier {
-    var cursors: [GoBatchCursor] = []
+/// One event as encoded in a batch, before timestamps are resolved: plain scalars, so that
+/// decoding writes registers or one stack slot rather than an enum payload.
+struct GoRawEvent {
+    enum Status { case decoded, empty, invalid, truncated }
 
-    var isEmpty: Bool { cursors.isEmpty }
-    var count: Int { cursors.count }
+    var type: UInt8 = 0
+    var dt: UInt64 = 0
+    var a0: UInt64 = 0, a1: UInt64 = 0, a2: UInt64 = 0, a3: UInt64 = 0
+    /// Where the next event starts.
+    var end = 0
 
-    mutating func insert(_ c: GoBatchCursor) {
-        cursors.append(c)
-        _ = siftUp(cursors.count - 1)
+    /// Decodes the event at `at` of `data`; `argCounts` is `GoEventTable.argCounts` (256
+    /// entries, one per type byte). Far from the end of the data (at least
+    /// `GoBatchCursor.maxEventLength` bytes left) no read can pass the end, so bytes are read
+    /// without end checks; nearer to it, every byte is checked. Both paths accept and reject
+    /// exactly the same encodings.
+    @inline(__always)
+    static func decode(_ data: UnsafeBufferPointer<UInt8>, at: Int, _ argCounts: UnsafeBufferPointer<Int>,
+                       into e: inout GoRawEvent) -> Status {
+        guard at < data.count, let base = data.baseAddress else { return .empty }
+        let type = base[at]
+        e.type = type
+        // Sound: argCounts has 256 entries, one for every value of a byte.
+        let count = argCounts[Int(type)]
+        guard count > 0 else { return .invalid }
+        if data.count - at >= GoBatchCursor.maxEventLength {
+            var p = at + 1
+            guard let dt = uvarint(base, &p) else { return .truncated }
+            e.dt = dt
+            if count > 1 {
+                guard let v = uvarint(base, &p) else { return .truncated }
+                e.a0 = v
+            }
+            if count > 2 {
+                guard let v = uvarint(base, &p) else { return .truncated }
+                e.a1 = v
+            }
+            if count > 3 {
+                guard let v = uvarint(base, &p) else { return .truncated }
+                e.a2 = v
+            }
+            if count > 4 {
+                guard let v = uvarint(base, &p) else { return .truncated }
+                e.a3 = v
+            }
+            e.end = p
+            return .decoded
+        }
+        var c = GoDataCursor(data: data, position: at + 1, end: data.count)
+        guard let dt = c.uvarint() else { return .truncated }
+        e.dt = dt
+        if count > 1 {
+            guard let v = c.uvarint() else { return .truncated }
+            e.a0 = v
+        }
+        if count > 2 {
+            guard let v = c.uvarint() else { return .truncated }
+            e.a1 = v
+        }
+        if count > 3 {
+            guard let v = c.uvarint() else { return .truncated }
+            e.a2 = v
+        }
+        if count > 4 {
+            guard let v = c.uvarint() else { return .truncated }
+            e.a3 = v
+        }
+        e.end = c.position
+        return .decoded
     }
 
-    /// Restores the heap after cursor `i`'s event changed.
-    mutating func update(_ i: Int) {
+    /// A uvarint at `p` with no end check: the caller guarantees 10 readable bytes. Same
+    /// rule as `GoDataCursor.uvarint` (at most 10 bytes, the tenth at most 1).
+    @inline(__always)
+    private static func uvarint(_ base: UnsafePointer<UInt8>, _ p: inout Int) -> UInt64? {
+        var b = base[p]
+        p += 1
+        if b < 0x80 { return UInt64(b) }
+        var value = UInt64(b & 0x7f)
+        var shift: UInt64 = 7
+        for i in 1..<10 {
+            b = base[p]
+            p += 1
+            if b < 0x80 {
+                if i == 9 && b > 1 { return nil }
+                return value | UInt64(b) << shift
+            }
+            value |= UInt64(b & 0x7f) << shift
+            shift += 7
+        }
+        return nil
+    }
+}
+
+/// Min-heap of cursors keyed by their current event's time. The heap holds (time, slot)
+/// pairs, so sifting moves 16 bytes per step rather than whole cursors; the cursors stay in
+/// their slots. Positions (`cursor(at:)`, `advance(at:)`) are heap positions: 0 is the head.
+struct GoFrontier {
+    private struct Entry {
+        var timeNs: Int64
+        var slot: Int
+    }
+    private var slots: [GoBatchCursor] = []
+    private var heap: [Entry] = []
+
+    var isEmpty: Bool { heap.isEmpty }
+    var count: Int { heap.count }
+
+    /// The cursor at heap position `i`.
+    func cursor(at i: Int) -> GoBatchCursor { slots[heap[i].slot] }
+
+    /// The event and M of the cursor at heap position `i`.
+    func event(at i: Int) -> GoWireEvent { slots[heap[i].slot].event }
+    func m(at i: Int) -> UInt64 { slots[heap[i].slot].m }
+
+    mutating func insert(_ c: GoBatchCursor) {
+        slots.append(c)
+        heap.append(Entry(timeNs: c.event.timeNs, slot: slots.count - 1))
+        _ = siftUp(heap.count - 1)
+    }
+
+    /// Moves the cursor at heap position `i` to its next event and restores the heap; a cursor
+    /// with no events left leaves the heap (its slot stays, unused, until the generation ends).
+    mutating func advance(at i: Int, _ g: GoGeneration, _ table: GoEventTable) throws(GoBatchError) {
+        let slot = heap[i].slot
+        if try slots[slot].advance(g, table) {
+            heap[i].timeNs = slots[slot].event.timeNs
+            update(i)
+        } else {
+            slots[slot] = GoBatchCursor(m: slots[slot].m)
+            remove(i)
+        }
+    }
+
+    /// Restores the heap after the time at position `i` changed.
+    private mutating func update(_ i: Int) {
         if siftUp(i) != i { return }
         siftDown(i)
     }
 
-    mutating func remove(_ i: Int) {
+    private mutating func remove(_ i: Int) {
         var i = i
         while i > 0 {
-            cursors.swapAt((i - 1) / 2, i)
+            heap.swapAt((i - 1) / 2, i)
             i = (i - 1) / 2
         }
-        cursors.swapAt(0, cursors.count - 1)
-        cursors.removeLast()
-        if !cursors.isEmpty { siftDown(0) }
+        heap.swapAt(0, heap.count - 1)
+        heap.removeLast()
+        if !heap.isEmpty { siftDown(0) }
     }
 
     /// Sorted by time (a sorted array is still a heap); used when the head cannot advance.
     mutating func sortByTime() {
-        cursors.sort { $0.event.timeNs < $1.event.timeNs }
+        heap.sort { $0.timeNs < $1.timeNs }
     }
 
     private mutating func siftUp(_ start: Int) -> Int {
         var i = start
-        while i > 0 && cursors[(i - 1) / 2].event.timeNs > cursors[i].event.timeNs {
-            cursors.swapAt((i - 1) / 2, i)
+        while i > 0 && heap[(i - 1) / 2].timeNs > heap[i].timeNs {
+            heap.swapAt((i - 1) / 2, i)
             i = (i - 1) / 2
         }
         return i
@@ -179,12 +288,12 @@ struct GoFrontier {
         var i = start
         while true {
             var m = i
-            var minT = cursors[i].event.timeNs
+            var minT = heap[i].timeNs
             let l = 2 * i + 1, r = 2 * i + 2
-            if l < cursors.count && cursors[l].event.timeNs < minT { m = l; minT = cursors[l].event.timeNs }
-            if r < cursors.count && cursors[r].event.timeNs < minT { m = r }
+            if l < heap.count && heap[l].timeNs < minT { m = l; minT = heap[l].timeNs }
+            if r < heap.count && heap[r].timeNs < minT { m = r }
             if m == i { return }
-            cursors.swapAt(i, m)
+            heap.swapAt(i, m)
             i = m
         }
     }

@@ -87,8 +87,8 @@ struct GoOrderedBatches: BatchProducer {
                 while ordering.queued < batchSize && !frontier.isEmpty {
                     guard try GoTraceEngine.advanceOne(&frontier, &ordering, gen, table) else {
                         if let e = gen.readError { return end(batch, reportCut(e)) }
-                        let head = frontier.cursors[0]
-                        let detail = frontier.cursors.prefix(4).map {
+                        let head = frontier.cursor(at: 0)
+                        let detail = (0..<min(4, frontier.count)).map { frontier.cursor(at: $0) }.map {
                             "M \($0.m == GoSchedContext.none ? "none" : String($0.m)) \(table.name($0.event.type))"
                         }.joined(separator: ", ")
                         return end(batch, GoDamageSite(generation: gen.number, batch: head.event.batchOrdinal, offset: head.event.offset)

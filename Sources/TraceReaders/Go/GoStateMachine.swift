@@ -144,7 +144,7 @@ struct GoStateMachine {
         return r
     }
 
-    private mutating func name(thread m: UInt64, at t: Int64, _ out: inout [TraceEvent]) {
+    private mutating func name(thread m: UInt64, at t: Int64, _ out: inout GoEventQueue) {
         guard m != lastNamedThread, m != GoSchedContext.none else { return }
         lastNamedThread = m
         guard !namedThreads.contains(m) else { return }
@@ -154,12 +154,12 @@ struct GoStateMachine {
 
     /// "G<id>": goroutine ids are never reused in a trace, so each name is new (a goroutine
     /// recreated under a live id, which only damaged input does, repeats its name's content).
-    private func goroutineName(_ gid: UInt64) -> StringID { tables.appendUnique("G\(gid)") }
+    private func goroutineName(_ gid: UInt64) -> StringID { tables.appendUnique("G" + String(gid)) }
 
     /// A goroutine's group: the root function found, else the group of goroutines without a stack.
     private func named(_ group: StringID) -> StringID { group.isEmpty ? groupWithoutStackID : group }
 
-    private mutating func counter(_ t: Int64, _ out: inout [TraceEvent]) {
+    private mutating func counter(_ t: Int64, _ out: inout GoEventQueue) {
         out.append(TraceEvent(timeNs: t, .counter(name: goroutinesCounter, value: Double(goroutines.count))))
     }
 
@@ -167,7 +167,7 @@ struct GoStateMachine {
 
     /// A goroutine already alive at the window start, from the first generation's statuses.
     mutating func existing(goroutine gid: UInt64, status: UInt64, thread m: UInt64, stackID: UInt64,
-                           gen: GoGeneration, at t: Int64, _ out: inout [TraceEvent]) {
+                           gen: GoGeneration, at t: Int64, _ out: inout GoEventQueue) {
         guard goroutines[gid] == nil else { return }
         let stack = self.stack(stackID, gen)
         let group = stackID != 0 ? root(stackID, gen) : (lookaheadGroups[gid] ?? .empty)
@@ -194,7 +194,7 @@ struct GoStateMachine {
     }
 
     /// A user task that began before the window (its end is seen in the first generation).
-    mutating func existing(userTask id: UInt64, at t: Int64, _ out: inout [TraceEvent]) {
+    mutating func existing(userTask id: UInt64, at t: Int64, _ out: inout GoEventQueue) {
         guard !userTasks.contains(id) else { return }
         userTasks.insert(id)
         let name = tables.intern("user task \(id) (begun before window)")
@@ -203,7 +203,7 @@ struct GoStateMachine {
     }
 
     /// A region open on goroutine `gid` at the window start (outermost first).
-    mutating func existing(region name: String, goroutine gid: UInt64, at t: Int64, _ out: inout [TraceEvent]) {
+    mutating func existing(region name: String, goroutine gid: UInt64, at t: Int64, _ out: inout GoEventQueue) {
         guard goroutines[gid] != nil else { return }
         let n = tables.intern(name)
         openRegion(n, goroutine: gid)
@@ -211,14 +211,14 @@ struct GoStateMachine {
                                                       stack: .none)))
     }
 
-    mutating func emitGoroutineCount(at t: Int64, _ out: inout [TraceEvent]) { counter(t, &out) }
+    mutating func emitGoroutineCount(at t: Int64, _ out: inout GoEventQueue) { counter(t, &out) }
 
     // MARK: Ordered events
 
     /// Maps one ordered event: each event type goes to the one method that maps it, named for
     /// the event as Go names it (the twin of `GoOrdering.dispatch`). Ps, GC, STW, sweeps,
     /// labels and experimental events have no counterpart in the model.
-    mutating func handle(_ e: GoOrderedEvent, at t: Int64, gen: GoGeneration, _ out: inout [TraceEvent]) {
+    mutating func handle(_ e: GoOrderedEvent, at t: Int64, gen: GoGeneration, _ out: inout GoEventQueue) {
         switch e.wire.type {
         case GoEv.goCreate: handleGoCreate(e, state: .runnable, at: t, gen, &out)
         case GoEv.goCreateBlocked: handleGoCreate(e, state: .blocked(reason: reasonUnknownID), at: t, gen, &out)
@@ -252,7 +252,7 @@ struct GoStateMachine {
 
     /// GoCreate and GoCreateBlocked: the new goroutine, created by the current one.
     private mutating func handleGoCreate(_ e: GoOrderedEvent, state: TaskState, at t: Int64, _ gen: GoGeneration,
-                                         _ out: inout [TraceEvent]) {
+                                         _ out: inout GoEventQueue) {
         let stack = self.stack(e.wire.args[1], gen)
         let creator = waker(e)
         let parent = begunTasks[e.ctx.g]?.last.map(Self.task(user:)) ?? creator
@@ -263,7 +263,7 @@ struct GoStateMachine {
     /// GoCreateSyscall: a goroutine for a C thread calling into Go; no creation stack, so its
     /// group comes from the look-ahead.
     private mutating func handleGoCreateSyscall(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration,
-                                                _ out: inout [TraceEvent]) {
+                                                _ out: inout GoEventQueue) {
         let gid = e.wire.args[0]
         created(goroutine: gid, parent: .none, creator: .none, group: lookaheadGroups.removeValue(forKey: gid) ?? .empty,
                 stack: .none, state: .syscall, e, at: t, &out)
@@ -271,7 +271,7 @@ struct GoStateMachine {
 
     private mutating func created(goroutine gid: UInt64, parent: TaskID, creator: TaskID, group: StringID,
                                   stack: StackID, state: TaskState, _ e: GoOrderedEvent, at t: Int64,
-                                  _ out: inout [TraceEvent]) {
+                                  _ out: inout GoEventQueue) {
         let thread = Self.thread(e.ctx.m)
         name(thread: e.ctx.m, at: t, &out)
         if goroutines[gid] != nil { end(goroutine: gid, at: t, thread: thread, &out) }
@@ -283,7 +283,7 @@ struct GoStateMachine {
         counter(t, &out)
     }
 
-    private mutating func handleGoStart(_ e: GoOrderedEvent, at t: Int64, _ out: inout [TraceEvent]) {
+    private mutating func handleGoStart(_ e: GoOrderedEvent, at t: Int64, _ out: inout GoEventQueue) {
         let gid = e.wire.args[0]
         name(thread: e.ctx.m, at: t, &out)
         let stack = goroutines[gid]?.lastStack ?? .none
@@ -291,18 +291,18 @@ struct GoStateMachine {
                                                     waker: .none, stack: stack)))
     }
 
-    private mutating func handleGoStop(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout [TraceEvent]) {
+    private mutating func handleGoStop(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout GoEventQueue) {
         guard leaveExecution(e, at: t, gen, &out) else { return }
         stopped(e, .runnable, at: t, &out)
     }
 
-    private mutating func handleGoBlock(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout [TraceEvent]) {
+    private mutating func handleGoBlock(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout GoEventQueue) {
         guard leaveExecution(e, at: t, gen, &out) else { return }
         let reason = string(e.wire.args[0], gen)
         stopped(e, .blocked(reason: reason.isEmpty ? reasonUnknownID : reason), at: t, &out)
     }
 
-    private mutating func handleGoSyscallBegin(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout [TraceEvent]) {
+    private mutating func handleGoSyscallBegin(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout GoEventQueue) {
         guard leaveExecution(e, at: t, gen, &out) else { return }
         stopped(e, .syscall, at: t, &out)
     }
@@ -311,7 +311,7 @@ struct GoStateMachine {
     /// the event's stack (where it stopped) becomes its last known one. False for a goroutine
     /// not known (nothing is emitted for it).
     private mutating func leaveExecution(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration,
-                                         _ out: inout [TraceEvent]) -> Bool {
+                                         _ out: inout GoEventQueue) -> Bool {
         guard goroutines[e.ctx.g] != nil else { return false }
         name(thread: e.ctx.m, at: t, &out)
         let stack = self.stack(e.wire.args[1], gen)
@@ -319,12 +319,12 @@ struct GoStateMachine {
         return true
     }
 
-    private mutating func stopped(_ e: GoOrderedEvent, _ state: TaskState, at t: Int64, _ out: inout [TraceEvent]) {
+    private mutating func stopped(_ e: GoOrderedEvent, _ state: TaskState, at t: Int64, _ out: inout GoEventQueue) {
         out.append(TraceEvent(timeNs: t, .taskState(Self.task(goroutine: e.ctx.g), state, thread: Self.thread(e.ctx.m),
                                                     waker: .none, stack: goroutines[e.ctx.g]?.lastStack ?? .none)))
     }
 
-    private mutating func handleGoUnblock(_ e: GoOrderedEvent, at t: Int64, _ out: inout [TraceEvent]) {
+    private mutating func handleGoUnblock(_ e: GoOrderedEvent, at t: Int64, _ out: inout GoEventQueue) {
         let gid = e.wire.args[0]
         guard let g = goroutines[gid] else { return }
         name(thread: e.ctx.m, at: t, &out)
@@ -334,18 +334,18 @@ struct GoStateMachine {
 
     /// GoSwitch and GoSwitchDestroy unblock the target; the block (or destroy) of the current
     /// goroutine and the start of the target follow as separate ordered events.
-    private mutating func handleGoSwitch(_ e: GoOrderedEvent, at t: Int64, _ out: inout [TraceEvent]) {
+    private mutating func handleGoSwitch(_ e: GoOrderedEvent, at t: Int64, _ out: inout GoEventQueue) {
         handleGoUnblock(e, at: t, &out)
     }
 
-    private mutating func handleGoSyscallEnd(_ e: GoOrderedEvent, at t: Int64, _ out: inout [TraceEvent]) {
+    private mutating func handleGoSyscallEnd(_ e: GoOrderedEvent, at t: Int64, _ out: inout GoEventQueue) {
         guard let g = goroutines[e.ctx.g] else { return }
         name(thread: e.ctx.m, at: t, &out)
         out.append(TraceEvent(timeNs: t, .taskState(Self.task(goroutine: e.ctx.g), .running, thread: Self.thread(e.ctx.m),
                                                     waker: .none, stack: g.lastStack)))
     }
 
-    private mutating func handleGoSyscallEndBlocked(_ e: GoOrderedEvent, at t: Int64, _ out: inout [TraceEvent]) {
+    private mutating func handleGoSyscallEndBlocked(_ e: GoOrderedEvent, at t: Int64, _ out: inout GoEventQueue) {
         guard let g = goroutines[e.ctx.g] else { return }
         name(thread: e.ctx.m, at: t, &out)
         out.append(TraceEvent(timeNs: t, .taskState(Self.task(goroutine: e.ctx.g), .runnable, thread: Self.thread(e.ctx.m),
@@ -353,7 +353,7 @@ struct GoStateMachine {
     }
 
     /// GoDestroy and GoDestroySyscall.
-    private mutating func handleGoDestroy(_ e: GoOrderedEvent, at t: Int64, _ out: inout [TraceEvent]) {
+    private mutating func handleGoDestroy(_ e: GoOrderedEvent, at t: Int64, _ out: inout GoEventQueue) {
         guard goroutines[e.ctx.g] != nil else { return }
         name(thread: e.ctx.m, at: t, &out)
         end(goroutine: e.ctx.g, at: t, thread: Self.thread(e.ctx.m), &out)
@@ -362,7 +362,7 @@ struct GoStateMachine {
 
     /// GoStatus and GoStatusStack: known goroutines restate their state each generation, nothing
     /// new. A goroutine not yet known (the look-ahead missed it) is created here.
-    private mutating func handleGoStatus(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout [TraceEvent]) {
+    private mutating func handleGoStatus(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout GoEventQueue) {
         let a = e.wire.args
         let gid = a[0]
         guard goroutines[gid] == nil else { return }
@@ -372,7 +372,7 @@ struct GoStateMachine {
         counter(t, &out)
     }
 
-    private mutating func handleUserTaskBegin(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout [TraceEvent]) {
+    private mutating func handleUserTaskBegin(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout GoEventQueue) {
         let a = e.wire.args
         let id = a[0]
         name(thread: e.ctx.m, at: t, &out)
@@ -387,7 +387,7 @@ struct GoStateMachine {
                                                       group: taskName, stack: stack(a[3], gen))))
     }
 
-    private mutating func handleUserTaskEnd(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout [TraceEvent]) {
+    private mutating func handleUserTaskEnd(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout GoEventQueue) {
         let id = e.wire.args[0]
         guard userTasks.contains(id) else {
             if !endedUserTasksWarned {
@@ -405,7 +405,7 @@ struct GoStateMachine {
                                                     stack: stack(e.wire.args[1], gen))))
     }
 
-    private mutating func handleUserRegionBegin(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout [TraceEvent]) {
+    private mutating func handleUserRegionBegin(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout GoEventQueue) {
         let current = e.ctx.g
         guard goroutines[current] != nil else { return }
         name(thread: e.ctx.m, at: t, &out)
@@ -415,7 +415,7 @@ struct GoStateMachine {
                                                       name: n, stack: stack(e.wire.args[2], gen))))
     }
 
-    private mutating func handleUserRegionEnd(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout [TraceEvent]) {
+    private mutating func handleUserRegionEnd(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout GoEventQueue) {
         let current = e.ctx.g
         guard goroutines[current] != nil else { return }
         let n = string(e.wire.args[1], gen)
@@ -431,7 +431,7 @@ struct GoStateMachine {
         out.append(TraceEvent(timeNs: t, .regionEnd(task: Self.task(goroutine: current), thread: Self.thread(e.ctx.m), name: n)))
     }
 
-    private mutating func handleUserLog(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout [TraceEvent]) {
+    private mutating func handleUserLog(_ e: GoOrderedEvent, at t: Int64, _ gen: GoGeneration, _ out: inout GoEventQueue) {
         let a = e.wire.args
         name(thread: e.ctx.m, at: t, &out)
         let key = string(a[1], gen)
@@ -443,7 +443,7 @@ struct GoStateMachine {
         if regions.update(gid, { $0.append(name) }) == nil { regions[gid] = [name] }
     }
 
-    private mutating func end(goroutine gid: UInt64, at t: Int64, thread: ThreadID, _ out: inout [TraceEvent]) {
+    private mutating func end(goroutine gid: UInt64, at t: Int64, thread: ThreadID, _ out: inout GoEventQueue) {
         guard let g = goroutines.remove(gid) else { return }
         for id in begunTasks.remove(gid) ?? [] { taskBeginner[id] = nil }
         let task = Self.task(goroutine: gid)

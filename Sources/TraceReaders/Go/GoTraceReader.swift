@@ -83,6 +83,16 @@ public struct GoTraceReader: TraceReader {
     public var isReadingAhead: Bool { engine.isReadingAhead }
 
     public mutating func next() throws -> TraceEvent? { engine.next() }
+
+    /// Passes the next events to `body`, in order: the run one step of the mapping produced,
+    /// in one call instead of one `next()` per event (each of which returns its event through
+    /// the reader's layers). The same events as `next()` gives; the two may be mixed. Returns
+    /// how many it passed, 0 only at the end of the stream (where `next()` returns nil). An
+    /// error thrown by `body` stops the run after the event it was thrown for; the events
+    /// after it stay queued.
+    package mutating func nextRun(_ body: (TraceEvent) throws -> Void) rethrows -> Int {
+        try engine.nextRun(body)
+    }
 }
 
 /// The reader's machinery: ordered events (GoOrderedBatches, on this thread or read ahead on
@@ -100,8 +110,7 @@ struct GoTraceEngine {
     private var eventIndex = 0
     private var createdIndex = 0
     private var machine: GoStateMachine
-    private var out: [TraceEvent] = []
-    private var outHead = 0
+    private var out = GoEventQueue()
     private var lastNs: Int64 = 0
     private var done = false
     private var installedAny = false
@@ -138,27 +147,39 @@ struct GoTraceEngine {
     var isReadingAhead: Bool { batches.isReadingAhead }
 
     mutating func next() -> TraceEvent? {
-        while true {
-            if outHead < out.count {
-                let e = out[outHead]
-                outHead += 1
-                return e
-            }
-            // Consumed slots are dropped in bulk, not per event.
-            if outHead >= 1024 {
-                out.removeAll(keepingCapacity: true)
-                outHead = 0
-            }
-            if done { return nil }
-            if eventIndex < batch.events.count {
-                handleEvents()
-            } else if let end = batch.end {
-                damage = end.damage
-                finish(bytesSeen: end.bytesSeen)
-            } else {
-                nextBatch()
-            }
+        while out.isEmpty {
+            guard step() else { return nil }
         }
+        return out.take()
+    }
+
+    mutating func nextRun(_ body: (TraceEvent) throws -> Void) rethrows -> Int {
+        while out.isEmpty {
+            guard step() else { return 0 }
+        }
+        var count = 0
+        repeat {
+            // Moved out of the queue: `body` gets the event itself, not a copy.
+            let event = out.take()
+            count += 1
+            try body(event)
+        } while !out.isEmpty
+        return count
+    }
+
+    /// One step of mapping: a run of the current batch's events into `out`, or the next batch,
+    /// or the end of the stream. False once the stream has ended.
+    private mutating func step() -> Bool {
+        if done { return false }
+        if eventIndex < batch.events.count {
+            handleEvents()
+        } else if let end = batch.end {
+            damage = end.damage
+            finish(bytesSeen: end.bytesSeen)
+        } else {
+            nextBatch()
+        }
+        return true
     }
 
     /// Go's timestamp rule: strictly after the previous event.
@@ -252,18 +273,15 @@ struct GoTraceEngine {
     static func advanceOne(_ frontier: inout GoFrontier, _ ordering: inout GoOrdering, _ gen: GoGeneration,
                            _ table: GoEventTable) throws -> Bool {
         func tryAdvance(_ i: Int) throws -> Bool {
+            let event = frontier.event(at: i)
             let ok: Bool
             do {
-                ok = try ordering.advance(frontier.cursors[i].event, m: frontier.cursors[i].m, gen: gen)
+                ok = try ordering.advance(event, m: frontier.m(at: i), gen: gen)
             } catch {
-                throw GoOrderFailure(message: error.message, event: frontier.cursors[i].event)
+                throw GoOrderFailure(message: error.message, event: event)
             }
             guard ok else { return false }
-            if try frontier.cursors[i].advance(gen, table) {
-                frontier.update(i)
-            } else {
-                frontier.remove(i)
-            }
+            try frontier.advance(at: i, gen, table)
             return true
         }
         if try tryAdvance(0) { return true }

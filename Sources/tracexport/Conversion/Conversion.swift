@@ -1,8 +1,8 @@
 // Running one input through one exporter: open, stream, report damage, commit the output.
 //
 // Invariants:
-// - Streaming end to end: events go from the reader to the exporter one at a time; the output
-//   buffer flushes in bounded chunks (OutputBuffer).
+// - Streaming end to end: events go from the reader to the exporter one at a time or in short
+//   runs (RunReading); the output buffer flushes in bounded chunks (OutputBuffer).
 // - A time window (--start, --end) is a stage between reader and exporter
 //   (WindowedTraceReader): every exporter converts a window as it would a whole trace. With a
 //   window, nothing is written before the window is known to lie inside the trace: a window
@@ -66,10 +66,16 @@ enum Conversion {
         if let go = reader as? GoTraceReader {
             return try convert(go, window: window, with: exporter, input: input, target: target)
         }
-        return try convert(reader, window: window, with: exporter, input: input, target: target)  // opens the existential
+        return try convertEventByEvent(reader, window: window, with: exporter, input: input, target: target)  // opens the existential
     }
 
-    private static func convert<R: TraceReader, E: TraceExporter>(_ reader: R, window: TraceWindow?, with exporter: E,
+    private static func convertEventByEvent<R: TraceReader, E: TraceExporter>(_ reader: R, window: TraceWindow?,
+                                                                            with exporter: E, input: String,
+                                                                            target: OutputTarget) throws(CLIError) -> Outcome {
+        try convert(EventByEvent(base: reader), window: window, with: exporter, input: input, target: target)
+    }
+
+    private static func convert<R: RunReading, E: TraceExporter>(_ reader: R, window: TraceWindow?, with exporter: E,
                                                                 input: String,
                                                                 target: OutputTarget) throws(CLIError) -> Outcome {
         if let window {
@@ -81,7 +87,7 @@ enum Conversion {
 
     /// `readFirst`: read the first event before the exporter writes anything (a window's reader
     /// refuses a window outside the trace there).
-    private static func stream<R: TraceReader, E: TraceExporter>(_ reader: R, with exporter: E, input: String,
+    private static func stream<R: RunReading, E: TraceExporter>(_ reader: R, with exporter: E, input: String,
                                                                target: OutputTarget,
                                                                readFirst: Bool) throws(CLIError) -> Outcome {
         var reader = reader
@@ -99,10 +105,12 @@ enum Conversion {
             }
             // One tables object for the whole stream (readers only ever add to it).
             let tables = reader.tables
-            while let event = try reader.next() {
-                try exporter.consume(event, tables: tables, output: &output)
-                events += 1
-                if events & 0xFFFF == 0 { progress.update(events: events) }
+            while true {
+                let count = try reader.nextRun { event in try exporter.consume(event, tables: tables, output: &output) }
+                if count == 0 { break }
+                let before = events
+                events += Int64(count)
+                if events >> 16 != before >> 16 { progress.update(events: events) }
             }
             progress.finish()
             try exporter.finish(metadata: reader.metadata, tables: reader.tables, damage: reader.damage, output: &output)
