@@ -31,7 +31,7 @@
     @usableFromInline var mask: Int
     @usableFromInline var storedCount = 0
 
-    package var count: Int { storedCount }
+    @inlinable package var count: Int { storedCount }
 
     /// Room for `capacity` entries before the first growth.
     @inlinable
@@ -70,6 +70,21 @@
 
     @inlinable @inline(__always)
     package func contains(_ key: UInt64) -> Bool { slot(key).found }
+
+    /// Where `key`'s value is kept, to read and change it without probing again; nil when the
+    /// key is absent. Valid until the next insert or remove.
+    @inlinable @inline(__always)
+    package func index(of key: UInt64) -> Int? {
+        let s = slot(key)
+        return s.found ? s.index : nil
+    }
+
+    /// The value at an index `index(of:)` gave.
+    @inlinable
+    package subscript(at index: Int) -> Value {
+        @inline(__always) get { slots[index].value! }
+        @inline(__always) _modify { yield &slots[index].value! }
+    }
 
     /// Mutates the value in place; returns nil (and does nothing) when the key is absent.
     @inlinable @inline(__always)

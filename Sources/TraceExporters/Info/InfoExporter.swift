@@ -37,6 +37,8 @@ public struct InfoExporter: TraceExporter {
     private var liveTasks = IDMap<Int32>()
     private var taskCount = 0
     private var threadIDs = IDMap<Int32>()
+    /// The thread the last event named (already in `threadIDs` when not none).
+    private var lastThread = ThreadID.none.raw
     private var actorIDs = IDMap<Int32>()
 
     static let kindNames = ["threadName", "taskCreated", "taskState", "regionBegin", "regionEnd", "log", "counter",
@@ -110,6 +112,9 @@ public struct InfoExporter: TraceExporter {
 
     @inline(__always)
     private mutating func see(_ thread: ThreadID) {
+        // Consecutive events mostly name the same thread: it is then known already.
+        guard thread.raw != lastThread else { return }
+        lastThread = thread.raw
         if !thread.isNone && threadIDs[thread.raw] == nil { threadIDs.insert(thread.raw, 0) }
     }
 

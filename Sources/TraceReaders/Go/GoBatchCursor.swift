@@ -245,18 +245,15 @@ struct GoFrontier {
     mutating func advance(at i: Int, _ g: GoGeneration, _ table: GoEventTable) throws(GoBatchError) {
         let slot = heap[i].slot
         if try slots[slot].advance(g, table) {
-            heap[i].timeNs = slots[slot].event.timeNs
-            update(i)
+            let t = slots[slot].event.timeNs
+            heap.withUnsafeMutableBufferPointer { heap in
+                heap[i].timeNs = t
+                if Self.siftUp(heap, i) == i { Self.siftDown(heap, i) }
+            }
         } else {
             slots[slot] = GoBatchCursor(m: slots[slot].m)
             remove(i)
         }
-    }
-
-    /// Restores the heap after the time at position `i` changed.
-    private mutating func update(_ i: Int) {
-        if siftUp(i) != i { return }
-        siftDown(i)
     }
 
     private mutating func remove(_ i: Int) {
@@ -267,7 +264,7 @@ struct GoFrontier {
         }
         heap.swapAt(0, heap.count - 1)
         heap.removeLast()
-        if !heap.isEmpty { siftDown(0) }
+        if !heap.isEmpty { heap.withUnsafeMutableBufferPointer { Self.siftDown($0, 0) } }
     }
 
     /// Sorted by time (a sorted array is still a heap); used when the head cannot advance.
@@ -276,6 +273,13 @@ struct GoFrontier {
     }
 
     private mutating func siftUp(_ start: Int) -> Int {
+        heap.withUnsafeMutableBufferPointer { Self.siftUp($0, start) }
+    }
+
+    // The sifts work on the heap's buffer, taken once per update: positions are always below
+    // its count (children are checked against it), so no access needs another check.
+
+    private static func siftUp(_ heap: UnsafeMutableBufferPointer<Entry>, _ start: Int) -> Int {
         var i = start
         while i > 0 && heap[(i - 1) / 2].timeNs > heap[i].timeNs {
             heap.swapAt((i - 1) / 2, i)
@@ -284,7 +288,7 @@ struct GoFrontier {
         return i
     }
 
-    private mutating func siftDown(_ start: Int) {
+    private static func siftDown(_ heap: UnsafeMutableBufferPointer<Entry>, _ start: Int) {
         var i = start
         while true {
             var m = i

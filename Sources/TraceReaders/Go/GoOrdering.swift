@@ -392,16 +392,16 @@ struct GoOrdering {
     /// GoDestroy, GoStop and GoBlock: the running goroutine stops executing.
     private mutating func advanceGoStopExec(_ ev: GoWireEvent, _ cur: GoSchedContext) throws(GoOrderError) -> GoSchedContext? {
         try userGo(cur)
-        guard let s = gStates[cur.g] else {
+        guard let gi = gStates.index(of: cur.g) else {
             throw GoOrderError(message: "event \(name(ev.type)) for goroutine (\(cur.g)) that doesn't exist")
         }
-        guard s.status == GoStatusCode.running else {
+        guard gStates[at: gi].status == GoStatusCode.running else {
             throw GoOrderError(message: "\(name(ev.type)) event for goroutine that's not Running")
         }
         switch ev.type {
         case GoEv.goDestroy: forget(goroutine: cur.g)
-        case GoEv.goStop: gStates.update(cur.g) { $0.status = GoStatusCode.runnable }
-        default: gStates.update(cur.g) { $0.status = GoStatusCode.waiting }
+        case GoEv.goStop: gStates[at: gi].status = GoStatusCode.runnable
+        default: gStates[at: gi].status = GoStatusCode.waiting
         }
         var newCtx = cur
         newCtx.g = Self.none
@@ -412,9 +412,10 @@ struct GoOrdering {
     private mutating func advanceGoStart(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
         let gid = ev.args[0]
         let seq = GoSeq(gen: gen.number, seq: ev.args[1])
-        guard let s = gStates[gid], s.status == GoStatusCode.runnable, seq.succeeds(s.seq) else { return nil }
+        guard let gi = gStates.index(of: gid), gStates[at: gi].status == GoStatusCode.runnable,
+              seq.succeeds(gStates[at: gi].seq) else { return nil }
         try validate(cur, m: .must, p: .must, g: .mustNot)
-        gStates.update(gid) { $0 = GState(status: GoStatusCode.running, seq: seq) }
+        gStates[at: gi] = GState(status: GoStatusCode.running, seq: seq)
         var newCtx = cur
         newCtx.g = gid
         push(ev, cur)
@@ -424,8 +425,9 @@ struct GoOrdering {
     private mutating func advanceGoUnblock(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) -> GoSchedContext? {
         let gid = ev.args[0]
         let seq = GoSeq(gen: gen.number, seq: ev.args[1])
-        guard let s = gStates[gid], s.status == GoStatusCode.waiting, seq.succeeds(s.seq) else { return nil }
-        gStates.update(gid) { $0 = GState(status: GoStatusCode.runnable, seq: seq) }
+        guard let gi = gStates.index(of: gid), gStates[at: gi].status == GoStatusCode.waiting,
+              seq.succeeds(gStates[at: gi].seq) else { return nil }
+        gStates[at: gi] = GState(status: GoStatusCode.runnable, seq: seq)
         push(ev, cur)
         return cur
     }
@@ -471,41 +473,41 @@ struct GoOrdering {
 
     private mutating func advanceGoSyscallBegin(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
         try userGo(cur)
-        guard let s = gStates[cur.g] else {
+        guard let gi = gStates.index(of: cur.g) else {
             throw GoOrderError(message: "event GoSyscallBegin for goroutine (\(cur.g)) that doesn't exist")
         }
-        guard s.status == GoStatusCode.running else {
+        guard gStates[at: gi].status == GoStatusCode.running else {
             throw GoOrderError(message: "GoSyscallBegin event for goroutine that's not Running")
         }
-        gStates.update(cur.g) { $0.status = GoStatusCode.syscall }
-        guard let ps = pStates[cur.p] else {
+        gStates[at: gi].status = GoStatusCode.syscall
+        guard let pi = pStates.index(of: cur.p) else {
             throw GoOrderError(message: "uninitialized proc \(cur.p) found during GoSyscallBegin")
         }
         let pSeq = GoSeq(gen: gen.number, seq: ev.args[0])
-        guard pSeq.succeeds(ps.seq) else {
-            throw GoOrderError(message: "failed to advance GoSyscallBegin: can't make sequence: \(ps.seq.seq) -> \(pSeq.seq)")
+        guard pSeq.succeeds(pStates[at: pi].seq) else {
+            throw GoOrderError(message: "failed to advance GoSyscallBegin: can't make sequence: \(pStates[at: pi].seq.seq) -> \(pSeq.seq)")
         }
-        pStates.update(cur.p) { $0 = PState(status: GoProcStatusCode.syscall, seq: pSeq) }
+        pStates[at: pi] = PState(status: GoProcStatusCode.syscall, seq: pSeq)
         push(ev, cur)
         return cur
     }
 
     private mutating func advanceGoSyscallEnd(_ ev: GoWireEvent, _ cur: GoSchedContext) throws(GoOrderError) -> GoSchedContext? {
         try userGo(cur)
-        guard let s = gStates[cur.g] else {
+        guard let gi = gStates.index(of: cur.g) else {
             throw GoOrderError(message: "event GoSyscallEnd for goroutine (\(cur.g)) that doesn't exist")
         }
-        guard s.status == GoStatusCode.syscall else {
+        guard gStates[at: gi].status == GoStatusCode.syscall else {
             throw GoOrderError(message: "GoSyscallEnd event for goroutine that's not Syscall")
         }
-        gStates.update(cur.g) { $0.status = GoStatusCode.running }
-        guard let ps = pStates[cur.p] else {
+        gStates[at: gi].status = GoStatusCode.running
+        guard let pi = pStates.index(of: cur.p) else {
             throw GoOrderError(message: "uninitialized proc \(cur.p) found during GoSyscallEnd")
         }
-        guard ps.status == GoProcStatusCode.syscall else {
-            throw GoOrderError(message: "expected proc \(cur.p) in state Syscall, but got \(ps.status) instead")
+        guard pStates[at: pi].status == GoProcStatusCode.syscall else {
+            throw GoOrderError(message: "expected proc \(cur.p) in state Syscall, but got \(pStates[at: pi].status) instead")
         }
-        pStates.update(cur.p) { $0.status = GoProcStatusCode.running }
+        pStates[at: pi].status = GoProcStatusCode.running
         push(ev, cur)
         return cur
     }

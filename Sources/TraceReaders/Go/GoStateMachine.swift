@@ -154,7 +154,30 @@ struct GoStateMachine {
 
     /// "G<id>": goroutine ids are never reused in a trace, so each name is new (a goroutine
     /// recreated under a live id, which only damaged input does, repeats its name's content).
-    private func goroutineName(_ gid: UInt64) -> StringID { tables.appendUnique("G" + String(gid)) }
+    private func goroutineName(_ gid: UInt64) -> StringID { tables.appendUnique(Self.goroutineNameText(gid)) }
+
+    /// "G<id>", written digit by digit: every goroutine gets one (millions in a large trace),
+    /// and up to 14 digits the text is a small string, built without allocating.
+    static func goroutineNameText(_ gid: UInt64) -> String {
+        guard gid < 100_000_000_000_000 else { return "G" + String(gid) }
+        var digits = 1
+        var rest = gid / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        return String(unsafeUninitializedCapacity: digits + 1) { text in
+            text[0] = UInt8(ascii: "G")
+            var v = gid
+            var i = digits
+            while i > 0 {
+                text[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
+                v /= 10
+                i -= 1
+            }
+            return digits + 1
+        }
+    }
 
     /// A goroutine's group: the root function found, else the group of goroutines without a stack.
     private func named(_ group: StringID) -> StringID { group.isEmpty ? groupWithoutStackID : group }
