@@ -15,9 +15,8 @@ struct GoWireEvent {
     var timeNs: Int64 = 0
     /// Arguments after the timestamp delta.
     var args: SIMD4<UInt64> = .zero
-    /// Offset of the event's type byte in the input.
-    var offset: Int64 = 0
-    var batchOrdinal: Int = 0
+    // Where the event lies in the input is kept by its cursor (`eventOffset`, `batchOrdinal`):
+    // only error messages need it, and events are copied several times on their way.
 }
 
 struct GoBatchCursor {
@@ -34,6 +33,10 @@ struct GoBatchCursor {
     private var ordinal = 0
     private var lastNs: Int64 = 0
     var event = GoWireEvent()
+    /// Offset of the current event's type byte in the input.
+    private(set) var eventOffset: Int64 = 0
+    /// Ordinal of the current event's batch in the file (for messages).
+    var batchOrdinal: Int { ordinal }
 
     init(m: UInt64, generation g: GoGeneration) {
         self.m = m
@@ -95,8 +98,7 @@ struct GoBatchCursor {
         event.args = SIMD4(raw.a0, raw.a1, raw.a2, raw.a3)
         // Both terms are at most Int64.max / 2: the sum cannot wrap; absurd times saturate.
         event.timeNs = min(ns(raw.dt) + lastNs, Int64.max / 2)
-        event.offset = dataOffset + Int64(at)
-        event.batchOrdinal = ordinal
+        eventOffset = dataOffset + Int64(at)
         position = raw.end
         lastNs = event.timeNs
         return true

@@ -91,7 +91,7 @@ struct GoOrderedBatches: BatchProducer {
                         let detail = (0..<min(4, frontier.count)).map { frontier.cursor(at: $0) }.map {
                             "M \($0.m == GoSchedContext.none ? "none" : String($0.m)) \(table.name($0.event.type))"
                         }.joined(separator: ", ")
-                        return end(batch, GoDamageSite(generation: gen.number, batch: head.event.batchOrdinal, offset: head.event.offset)
+                        return end(batch, GoDamageSite(generation: gen.number, batch: head.batchOrdinal, offset: head.eventOffset)
                             .damage(file: name, "no M's next event can happen (\(detail)): events out of order or missing"))
                     }
                     noteCreations(gen, into: &batch)
@@ -100,8 +100,8 @@ struct GoOrderedBatches: BatchProducer {
                 return end(batch, gen.readError.map { reportCut($0) } ?? report(e))
             } catch let e as GoOrderFailure {
                 if let cut = gen.readError { return end(batch, reportCut(cut)) }
-                return end(batch, GoDamageSite(generation: gen.number, batch: e.event.batchOrdinal, offset: e.event.offset)
-                    .damage(file: name, "\(table.name(e.event.type)) event: \(e.message)"))
+                return end(batch, GoDamageSite(generation: gen.number, batch: e.batchOrdinal, offset: e.offset)
+                    .damage(file: name, "\(table.name(e.type)) event: \(e.message)"))
             } catch {
                 return end(batch, TraceDamage(file: name, offset: 0, message: "\(error)"))
             }

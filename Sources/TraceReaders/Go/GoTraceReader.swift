@@ -278,7 +278,9 @@ struct GoTraceEngine {
             do {
                 ok = try ordering.advance(event, m: frontier.m(at: i), gen: gen)
             } catch {
-                throw GoOrderFailure(message: error.message, event: event)
+                let c = frontier.cursor(at: i)
+                throw GoOrderFailure(message: error.message, type: event.type, offset: c.eventOffset,
+                                     batchOrdinal: c.batchOrdinal)
             }
             guard ok else { return false }
             try frontier.advance(at: i, gen, table)
@@ -295,8 +297,10 @@ struct GoTraceEngine {
     }
 }
 
-/// An ordering error with the event it happened on.
+/// An ordering error with the event it happened on: its type and where it lies.
 struct GoOrderFailure: Error {
     var message: String
-    var event: GoWireEvent
+    var type: UInt8
+    var offset: Int64
+    var batchOrdinal: Int
 }
