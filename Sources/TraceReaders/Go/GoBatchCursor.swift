@@ -4,8 +4,9 @@
 // Invariants:
 // - Events of one M come out in batch order; timestamps are the batch base plus the deltas, in
 //   nanoseconds computed as Go computes them (truncated float multiply per delta).
-// - Decoding is bounds-checked: an unknown type byte or a truncated event is a `GoBatchError`
-//   naming the batch and the event's byte offset.
+// - Decoding never reads past a batch's data (far from its end, where any event fits, bytes
+//   are read without a check each): an unknown type byte or a truncated event is a
+//   `GoBatchError` naming the batch and the event's byte offset.
 // - The heap orders by time only; among equal times it behaves like Go's (sift up on strictly
 //   greater parent, pick the first minimum when sifting down).
 
