@@ -152,8 +152,10 @@ let package = Package(
                     swiftSettings: strict),
         // Test support: one recorder per process, so tests that record take turns.
         .target(name: "RecorderExclusion", path: "Tests/RecorderExclusion", swiftSettings: strict),
+        // Test support: enqueue hooks of someone else's, for the takeover's installing beside them.
+        .target(name: "ForeignHooks", path: "Tests/ForeignHooks"),
         .testTarget(name: "FlightRecorderTests", dependencies: ["FlightRecorder", "TraceFormat", "TraceReaders", "TraceModel",
-                                                                 "RecorderExclusion"],
+                                                                 "RecorderExclusion", "ForeignHooks"],
                     swiftSettings: strict),
         // Each file tests one integration and compiles only under its traits.
         .testTarget(name: "IntegrationTests",

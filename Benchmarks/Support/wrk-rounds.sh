@@ -27,7 +27,7 @@
 set -u
 BIN=$(pwd)/.build/release/ping-server    # swift build -c release --product ping-server; run from the package root
 ROUNDS=${1:-5}; SECS=${2:-10}
-DIR=$(mktemp -d /tmp/wrk-ping-XXXXXX)
+DIR=$(mktemp -d -t wrk-ping-XXXXXX)
 HZ=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14+$15}' /proc/$1/stat; }
 run() { # mode port binary extra-args...

@@ -2,7 +2,7 @@
 //
 //   swift run FixtureGenerator                 rewrite Fixtures/*.out (deterministic)
 //   swift run FixtureGenerator --check         exit 1 if a committed fixture differs
-//   swift run -c release FixtureGenerator --large 1GiB /tmp/big.out
+//   swift run -c release FixtureGenerator --large 1GiB big.out
 //                                              a large snapshot for benchmarks (not committed)
 
 #if canImport(Glibc)

@@ -223,7 +223,7 @@ package func copyBytes(_ bytes: UnsafeRawBufferPointer, to q: UnsafeMutablePoint
     /// An extension record's kind, `dt` and the length of its fields, which the caller writes
     /// next: `task` first, then `length - Varint.length(of: task)` bytes.
     @inlinable @inline(__always)
-    public static func extensionHeader(_ kind: EventKind, dt: UInt64, task: UInt64, length: Int,
+    package static func extensionHeader(_ kind: EventKind, dt: UInt64, task: UInt64, length: Int,
                                        at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         Varint.write(task, at: Varint.write(UInt64(length), at: header(kind, dt: dt, at: p)))
     }

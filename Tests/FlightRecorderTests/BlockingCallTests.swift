@@ -45,7 +45,7 @@ extension Recorder {
                 return TaskIdentity.currentSwiftTask
             }
             let id = await worker.value
-            executor.waitUntilIdle()
+            #expect(executor.waitUntilIdle(), "the executor's jobs end")
             let times = try Self.times(recorder.snapshot())
             let task = try #require(times[TaskID(id)])
             #expect(task.regions == Array(repeating: "usleep", count: 5))

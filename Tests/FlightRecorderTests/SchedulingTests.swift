@@ -40,7 +40,7 @@ extension Recorder {
                 }
                 return TaskIdentity.currentSwiftTask
             }
-            executor.waitUntilIdle()
+            #expect(executor.waitUntilIdle(), "the executor's jobs end")
             let snapshot = try DecodedSnapshot(recorder.snapshot())
             let timeline = SchedulingTimeline(snapshot)
 
@@ -73,7 +73,7 @@ extension Recorder {
                 return TaskIdentity.currentSwiftTask
             }
             let id = await sleeper.value
-            executor.waitUntilIdle()
+            #expect(executor.waitUntilIdle(), "the executor's jobs end")
             let timeline = SchedulingTimeline(try DecodedSnapshot(recorder.snapshot()))
             let task = try #require(timeline.tasks[id])
             #expect(task.name == "sleeper")
@@ -123,8 +123,8 @@ extension Recorder {
                     for await _ in group {}
                 }
             }
-            executor.waitUntilIdle()
-            resumer.waitUntilIdle()
+            #expect(executor.waitUntilIdle(), "the executor's jobs end")
+            #expect(resumer.waitUntilIdle(), "the executor's jobs end")
             let timeline = SchedulingTimeline(try DecodedSnapshot(recorder.snapshot()))
             #expect(timeline.tasks.count > 100)
             for task in timeline.tasks.values {
@@ -145,7 +145,7 @@ extension Recorder {
                 let child = Task(name: "child task", executorPreference: executor) { TaskIdentity.currentSwiftTask }
                 return (TaskIdentity.currentSwiftTask, await child.value)
             }.value
-            executor.waitUntilIdle()
+            #expect(executor.waitUntilIdle(), "the executor's jobs end")
             let snapshot = try DecodedSnapshot(recorder.snapshot())
             let created = snapshot.allEvents.filter { $0.event.kind == .taskCreated && $0.event.task == child }
             #expect(created.count == 1)
@@ -170,7 +170,7 @@ extension Recorder {
             defer { ThreadCPUTime.isEnabled = false }
             let spinner = await Task(executorPreference: executor) { _ = spin(nanoseconds: 20_000_000); return TaskIdentity.currentSwiftTask }.value
             let blocker = await Task(executorPreference: executor) { usleep(20_000); return TaskIdentity.currentSwiftTask }.value
-            executor.waitUntilIdle()
+            #expect(executor.waitUntilIdle(), "the executor's jobs end")
             let timeline = SchedulingTimeline(try DecodedSnapshot(recorder.snapshot()))
             let spun = try #require(timeline.tasks[spinner])
             let blocked = try #require(timeline.tasks[blocker])
@@ -198,7 +198,7 @@ extension Recorder {
                 }.value
                 return (spawner, yielder)
             }
-            executor.waitUntilIdle()
+            #expect(executor.waitUntilIdle(), "the executor's jobs end")
             let timeline = SchedulingTimeline(try DecodedSnapshot(recorder.snapshot()))
             let task = try #require(timeline.tasks[yielder])
             #expect(task.orderViolations.isEmpty, "\(task.orderViolations)")
@@ -237,7 +237,7 @@ extension Recorder {
                 for _ in 0..<5 { await foreign.work(nanoseconds: 4_000_000) }
                 return TaskIdentity.currentSwiftTask
             }.value
-            executor.waitUntilIdle()
+            #expect(executor.waitUntilIdle(), "the executor's jobs end")
             let timeline = SchedulingTimeline(try DecodedSnapshot(recorder.snapshot()))
             let task = try #require(timeline.tasks[id])
             #expect(task.orderViolations.isEmpty, "\(task.orderViolations)")
@@ -406,7 +406,7 @@ extension Recorder.Scheduling {
                 }
             }
         }
-        executor.waitUntilIdle()
+        #expect(executor.waitUntilIdle(), "the executor's jobs end")
         var reader = try SnapshotTraceReader(bytes: recorder.snapshot())
         var group: [TaskID: String] = [:]
         var state: [TaskID: (TaskState, Int64)] = [:]

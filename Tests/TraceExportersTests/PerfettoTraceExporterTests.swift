@@ -69,6 +69,45 @@ import TraceModel
         #expect(trace.slices(track: "worker-0").map(\.name) == ["handler"])
     }
 
+    @Test func tasksAreOrderedByIdWhateverItsSize() throws {
+        // Ids past int32 in every id space: a long-running process's task counter, logical
+        // tasks (1 << 62), Go user tasks (1 << 63); created in no particular order.
+        let ids: [UInt64] = [(1 << 63) | 7, 9, (1 << 62) | 2, (1 << 31) + 5, (1 << 63) | 3, 1 << 40,
+                             (1 << 62) | 1, (1 << 31) + 2, 3, (1 << 30) - 1, (1 << 62) | 1_000_000]
+        let s = TraceScript()
+        for (i, id) in ids.enumerated() {
+            s.created(Int64(i) * 100, id, "t\(id)")
+            s.state(Int64(i) * 100 + 10, id, .running, thread: 1)
+            s.state(Int64(i) * 100 + 20, id, .ended)
+        }
+        let (_, trace) = try perfetto(s)
+        let tasks = try #require(trace.tracks.first { $0.value.name == "Tasks" }?.key)
+        let ranked = trace.tracks.values.filter { $0.parent == tasks }.sorted { $0.rank < $1.rank }
+        #expect(ranked.map(\.name) == ids.sorted().map { "t\($0)" })
+        #expect(Set(ranked.map(\.rank)).count == ids.count, "every task has a rank of its own")
+        #expect(ranked.allSatisfy { $0.rank >= 0 && $0.rank <= Int64(Int32.max) })
+        expectSameContent(trace, try chrome(s))
+    }
+
+    @Test func ranksFollowTheIdsOrderAndStayInInt32() {
+        var ranks = PerfettoTrackRanks()
+        var random = SystemRandomNumberGenerator()
+        // Small ids keep their value (goldens of small ids do not change).
+        #expect(ranks.rank(0) == 0 && ranks.rank(12_345) == 12_345 && ranks.rank((1 << 30) - 1) == (1 << 30) - 1)
+        // Clusters of every bit length, and ids far from their length's first: never out of order.
+        var ids: [UInt64] = (0..<2_000).map { _ in
+            let top = UInt64.random(in: 0...63, using: &random)
+            return (1 << top) | UInt64.random(in: 0...((1 << min(top, 20)) - 1), using: &random)
+        }
+        ids += [UInt64.max, 1 << 63, (1 << 62) + (1 << 40), 1 << 62]
+        let ranked = ids.map { ($0, ranks.rank($0)) }
+        for (a, b) in zip(ranked.sorted { $0.0 < $1.0 }, ranked.sorted { $0.0 < $1.0 }.dropFirst()) {
+            #expect(a.1 <= b.1, "id \(a.0) ranks \(a.1), above id \(b.0) at \(b.1)")
+        }
+        // The same id keeps its rank.
+        for (id, rank) in ranked.prefix(50) { #expect(ranks.rank(id) == rank) }
+    }
+
     @Test func namesAreInternedOnce() throws {
         let s = TraceScript()
         s.created(0, 1, "t")

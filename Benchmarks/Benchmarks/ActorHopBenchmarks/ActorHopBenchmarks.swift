@@ -30,8 +30,8 @@ func calls(_ count: Int) async -> Int {
     return last
 }
 
-/// Nanoseconds per hop over `count` calls, after 20 untimed ones (the first events of a
-/// recording session on a thread take the recorder's slow path).
+/// Nanoseconds per hop over `count` calls, after 20 untimed ones (a thread's first events
+/// after a recorder starts take the recorder's slow path).
 func timedHops(_ count: Int) async -> Int {
     _ = await calls(20)
     let start = ContinuousClock.now

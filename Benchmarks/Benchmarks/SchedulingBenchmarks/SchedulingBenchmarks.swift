@@ -25,8 +25,8 @@ func hops(_ count: Int) async {
 }
 
 /// Nanoseconds per hop for `count` hops, on the wall clock, after 20 untimed hops: the first
-/// events of a recording session on each thread take the slow path (a fresh chunk, the thread's
-/// name read from the system), a per-session cost that is not a per-job one. Both sides of the
+/// events on each thread after a recorder starts take the slow path (a fresh chunk, the
+/// thread's name read from the system), a cost per start that is not a per-job one. Both sides of the
 /// alternating benchmark warm up alike.
 func timedHops(_ count: Int) async -> Int {
     await hops(20)

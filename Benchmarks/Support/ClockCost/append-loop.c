@@ -5,7 +5,7 @@
 // cost beyond this is their own; this loop is the floor on this machine, and a control for
 // the host's moods. Alone, as a program:
 //
-//   cc -O2 -DAPPEND_LOOP_MAIN Benchmarks/Support/ClockCost/append-loop.c -o /tmp/append-loop && /tmp/append-loop
+//   cc -O2 -DAPPEND_LOOP_MAIN Benchmarks/Support/ClockCost/append-loop.c -o append-loop && ./append-loop
 //
 // (40 iterations of 1 M per mode; ns per iteration unit, percentiles), or in the same process
 // as the Swift annotations, batch by batch (the AppendBesideC tool: Support/AppendBesideC).

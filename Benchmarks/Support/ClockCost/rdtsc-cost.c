@@ -1,7 +1,7 @@
 // What one tick read costs on this machine, the floor under every recorded event (the recorder
 // reads the TSC once per event), alone and on two threads at once, beside a plain ALU loop.
 //
-//   cc -O2 -pthread Benchmarks/Support/ClockCost/rdtsc-cost.c -o /tmp/rdtsc-cost && /tmp/rdtsc-cost
+//   cc -O2 -pthread Benchmarks/Support/ClockCost/rdtsc-cost.c -o rdtsc-cost && ./rdtsc-cost
 //
 // x86_64 only (rdtsc). Wall clock, 50 M reads per figure, three rounds.
 #include <pthread.h>

@@ -23,7 +23,7 @@ BIN=${1:?usage: perf-share.sh BINARY [SECONDS] [MODES]}
 SECS=${2:-20}
 MODES=${3:-"rec norec"}
 HERE=$(cd "$(dirname "$0")" && pwd)
-DIR=$(mktemp -d /tmp/perf-share-XXXXXX)
+DIR=$(mktemp -d -t perf-share-XXXXXX)
 port=6300
 for mode in $MODES; do
   port=$((port+1))

@@ -5,9 +5,11 @@
 //   the versioned layout it exports for debuggers and swift-inspect) on a 64-bit target. Code
 //   reads them only behind `sched_task_layout_known()` (sched_runtime.h), which checks that
 //   version once; otherwise it records what needs no private field, with one log line.
-// - Each assumption has a test that fails if it breaks: task names (TaskOriginTests: a Task(name:) name wins),
-//   status and resume context (SchedulingTests), the job id word (the id cache's check in
-//   fr_state_task_id_miss), the resume function and async contexts (SuspensionPointTests).
+// - Each offset has a test that fails if it breaks: RuntimeLayoutTests reads every one of them
+//   on live tasks (job header, scheduler-private words, status, status records and the name,
+//   resume function and context); SuspensionPointTests walks the async contexts' Parent and
+//   ResumeParent. At run time, the id cache checks the job id word against the runtime's id
+//   (fr_state_task_id_miss) before relying on it.
 // - Public ABI (Job's scheduler-private words, AsyncContext's first two words) is marked so.
 #ifndef RUNTIME_LAYOUT_H
 #define RUNTIME_LAYOUT_H

@@ -18,11 +18,12 @@
 // "sleep".
 //
 // Invariants and caveats:
-// - Off by default; `install` throws if a takeover is already installed, or if another global
-//   executor's hook is in place (SwiftNIO's event-loop takeover, say: ours would move its jobs
-//   off its threads without a word). The delay and deadline hooks in place are saved, called
-//   by ours, and restored by `uninstall` (ours are only taken back if nobody replaced them
-//   since).
+// - Off by default; `install` throws if a takeover is already installed. One rule for the
+//   runtime's three hooks: a hook already in place is never bypassed. Another global
+//   executor's enqueue hook (SwiftNIO's event-loop takeover, say) makes `install` throw: ours
+//   could only move its jobs off its threads without a word. The delay and deadline hooks in
+//   place are saved, called by ours, and restored by `uninstall`; a hook installed over ours
+//   stays (ours are only taken back if nobody replaced them since). HookChainingTests.
 // - Every job the hook receives runs exactly once, on a Dispatch worker thread; it is stamped
 //   if a recorder records when it starts (stamps are skipped with one load otherwise).
 // - Jobs already in the runtime's global queue when `install` runs still run there, unrecorded.

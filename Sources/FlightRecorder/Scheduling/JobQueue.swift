@@ -19,6 +19,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import TraceModel
 
 /// A job and how to run it.
 struct QueuedJob {
@@ -62,14 +63,7 @@ final class JobQueue: @unchecked Sendable {
         mutex.initialize(to: pthread_mutex_t())
         pthread_mutex_init(mutex, nil)
         condition = .allocate(capacity: 1)
-        condition.initialize(to: pthread_cond_t())
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        #if canImport(Glibc)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        #endif
-        pthread_cond_init(condition, &attributes)
-        pthread_condattr_destroy(&attributes)
+        initializeMonotonicCondition(condition)
         state = .allocate(capacity: 1)
         state.initialize(to: State(ready: .allocate(capacity: 256), capacity: 256))
     }

@@ -86,10 +86,17 @@ public final class RecordingExecutor: TaskExecutor, @unchecked Sendable {
         queue.shutDown()
     }
 
-    /// Waits until every thread is idle and no job is ready (for tests and benchmarks: after
-    /// it, every job that ran has written its end stamp). Timers may still be pending.
-    func waitUntilIdle() {
-        while !queue.isIdle(workers: threadCount) { usleep(200) }
+    /// Waits until every thread is idle and no job is ready (for tests: after it, every job
+    /// that ran has written its end stamp), for at most `limit`; returns whether it became
+    /// idle, so a job that never ends fails a test instead of hanging it. Timers may still be
+    /// pending.
+    func waitUntilIdle(limit: Duration = .seconds(30)) -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while !queue.isIdle(workers: threadCount) {
+            if ContinuousClock.now >= deadline { return false }
+            usleep(200)
+        }
+        return true
     }
 
     /// Whether every thread has exited after `shutdown()` (every accepted job has run).

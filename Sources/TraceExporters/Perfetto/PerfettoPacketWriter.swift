@@ -204,6 +204,8 @@ struct PerfettoPacketWriter {
     /// How many callstacks are interned (the last iid given).
     private var callstackCount: UInt64 = 0
     private var nextTrackUUID: UInt64 = 1
+    /// Sibling ranks of the tracks described so far.
+    private var ranks = PerfettoTrackRanks()
     /// The time of the last packet written, in ns since `startNs`.
     private var lastTimeNs: Int64 = 0
 
@@ -348,7 +350,8 @@ struct PerfettoPacketWriter {
     }
 
     /// A track under `parent`, named `name` (or `fallback <id>` when the name is empty), ranked
-    /// among its siblings by `rank` (clamped to int32). Written again to rename a track.
+    /// among its siblings in the order of `rank`, any 64-bit value (PerfettoTrackRanks). Written
+    /// again to rename a track.
     mutating func describeTrack(uuid: UInt64, parent: UInt64, name: String, fallback: StaticString, id: UInt64,
                                 rank: UInt64, counter: Bool = false, at timeNs: Int64) {
         let packet = beginPacket(timeNs)
@@ -368,7 +371,7 @@ struct PerfettoPacketWriter {
             let descriptor = out.beginMessage(PerfettoField.counter)
             out.endMessage(descriptor)
         }
-        out.uint64(PerfettoField.siblingOrderRank, min(rank, UInt64(Int32.max)))
+        out.uint64(PerfettoField.siblingOrderRank, UInt64(ranks.rank(rank)))
         out.endMessage(track)
         out.endMessage(packet)
     }

@@ -14,6 +14,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import TraceModel
 
 // @unchecked Sendable: every mutable field is read and written under `mutex` only.
 final class HandOff<Batch: Sendable>: @unchecked Sendable {
@@ -45,16 +46,7 @@ final class HandOff<Batch: Sendable>: @unchecked Sendable {
         pthread_mutex_init(mutex, nil)
         notEmpty = .allocate(capacity: 1)
         notFull = .allocate(capacity: 1)
-        for condition in [notEmpty, notFull] {
-            condition.initialize(to: pthread_cond_t())
-            var attributes = pthread_condattr_t()
-            pthread_condattr_init(&attributes)
-            #if canImport(Glibc)
-            pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-            #endif
-            pthread_cond_init(condition, &attributes)
-            pthread_condattr_destroy(&attributes)
-        }
+        for condition in [notEmpty, notFull] { initializeMonotonicCondition(condition) }
     }
 
     deinit {

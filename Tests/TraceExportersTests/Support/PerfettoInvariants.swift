@@ -344,19 +344,32 @@ func perfettoShapedSlices(_ chrome: ChromeTrace) -> [PerfettoSlice] {
     let groups = [1: "Tasks", 2: "Threads", 4: "Actors"]
     return chrome.slices.map { slice in
         let fallback = slice.pid == 2 ? "thread \(slice.tid)" : "?"
-        // Perfetto sibling ranks stop at Int32.max.
         return PerfettoSlice(group: groups[slice.pid] ?? "?", track: chrome.trackName(pid: slice.pid, tid: slice.tid) ?? fallback,
-                             rank: min(Int64(slice.tid), Int64(Int32.max)), name: slice.name, beginNs: Int64((slice.beginUs * 1000).rounded()),
+                             rank: Int64(slice.tid), name: slice.name, beginNs: Int64((slice.beginUs * 1000).rounded()),
                              endNs: Int64((slice.endUs * 1000).rounded()), depth: slice.depth)
     }
 }
 
+/// The slices with each track's rank replaced by its place among the distinct ranks of its
+/// group: Chrome's tids are the ids, Perfetto's ranks (an int32) only keep their order, so the
+/// two agree on places exactly when the Perfetto tracks are ordered as the ids are.
+func rankedByPlace(_ slices: [PerfettoSlice]) -> [PerfettoSlice] {
+    var ranks: [String: [Int64]] = [:]
+    for slice in slices { ranks[slice.group, default: []].append(slice.rank) }
+    let places = ranks.mapValues { Dictionary(uniqueKeysWithValues: Set($0).sorted().enumerated().map { ($1, Int64($0)) }) }
+    return slices.map { slice in
+        var placed = slice
+        placed.rank = places[slice.group]![slice.rank]!
+        return placed
+    }
+}
+
 /// Checks that a Perfetto trace holds what the Chrome output of the same input holds: the same
-/// slices on the same tracks, as many instants (besides wake-up markers), counter values and
-/// complete flows.
+/// slices on the same tracks (tracks in the same order), as many instants (besides wake-up
+/// markers), counter values and complete flows.
 func expectSameContent(_ perfetto: PerfettoTrace, _ chrome: ChromeTrace, sourceLocation: SourceLocation = #_sourceLocation) {
-    let expected = perfettoShapedSlices(chrome).map(\.comparable).sorted()
-    let actual = perfetto.slices.map(\.comparable).sorted()
+    let expected = rankedByPlace(perfettoShapedSlices(chrome)).map(\.comparable).sorted()
+    let actual = rankedByPlace(perfetto.slices).map(\.comparable).sorted()
     if actual != expected {
         let firstDifference = zip(actual, expected).first { $0 != $1 }
         Issue.record("""
