@@ -286,7 +286,7 @@ extension Recorder {
             GlobalExecutorTakeover.uninstall()
             #expect(!GlobalExecutorTakeover.isInstalled)
             // Jobs handed to Dispatch before uninstall write their end stamps there.
-            await GlobalExecutorTakeover.handedJobsHaveRun()
+            #expect(await GlobalExecutorTakeover.handedJobsHaveRun())
             // After uninstall, global tasks run on the runtime's executor again.
             let after = await Task.detached { TaskIdentity.currentSwiftTask }.value
 
@@ -328,7 +328,7 @@ extension Recorder {
                 return await group.reduce(into: [UInt64]()) { $0.append($1) }
             } }.value
             GlobalExecutorTakeover.uninstall()
-            await GlobalExecutorTakeover.handedJobsHaveRun()
+            #expect(await GlobalExecutorTakeover.handedJobsHaveRun())
 
             #expect(Set(ids).count == priorities.count * 5)
             #expect(runs.counts == Dictionary(uniqueKeysWithValues: ids.map { ($0, 1) }))

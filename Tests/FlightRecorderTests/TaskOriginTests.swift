@@ -32,7 +32,7 @@ extension Recorder {
             try GlobalExecutorTakeover.install()
             _ = await body()
             GlobalExecutorTakeover.uninstall()
-            await GlobalExecutorTakeover.handedJobsHaveRun()
+            #expect(await GlobalExecutorTakeover.handedJobsHaveRun())
             var reader = try SnapshotTraceReader(bytes: recorder.snapshot())
             var groups: [UInt64: String] = [:], names: [UInt64: String] = [:]
             while let e = try reader.next() {

@@ -51,6 +51,7 @@ import Glibc
 import Darwin
 #endif
 import CFlightRecorder
+import Dispatch
 import Logging
 import Synchronization
 
@@ -109,22 +110,31 @@ public enum GlobalExecutorTakeover {
     nonisolated(unsafe) private static var actorHops = false  // guarded by installLock
     private static let logger = Logger(label: "FlightRecorder.GlobalExecutorTakeover")
 
-    /// Returns once every job handed to Dispatch before the call has returned, and so has
-    /// written its end stamp (for tests: a snapshot taken after it sees every job's end).
-    /// Safe to call from a job of the takeover: it suspends instead of blocking.
-    static func handedJobsHaveRun() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let box = Unmanaged.passRetained(ContinuationBox(continuation)).toOpaque()
-            sched_dispatch_after_handed_jobs(box) { box in
+    /// Returns true once every job handed to Dispatch before the call has returned, and so
+    /// has written its end stamp (for tests: a snapshot taken after it sees every job's end);
+    /// false if that did not happen within `limit` (a job that never ends fails the test
+    /// instead of hanging it). Safe to call from a job of the takeover: it suspends instead
+    /// of blocking.
+    static func handedJobsHaveRun(within limit: Duration = .seconds(30)) async -> Bool {
+        let box = ContinuationBox()
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            box.hold(continuation)
+            sched_dispatch_after_handed_jobs(Unmanaged.passRetained(box).toOpaque()) { box in
                 // The context is the box retained above, released here (called exactly once).
-                Unmanaged<ContinuationBox>.fromOpaque(box.unsafelyUnwrapped).takeRetainedValue().continuation.resume()
+                Unmanaged<ContinuationBox>.fromOpaque(box.unsafelyUnwrapped).takeRetainedValue().resume(true)
             }
+            // A timer on Dispatch, not a task: a sleeping task would show in later recordings.
+            let nanoseconds = limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) { box.resume(false) }
         }
     }
 
+    /// The continuation of one `handedJobsHaveRun` call, resumed by whichever comes first:
+    /// the barrier after the handed jobs or the time limit.
     private final class ContinuationBox: Sendable {
-        let continuation: CheckedContinuation<Void, Never>
-        init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
+        private let continuation = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+        func hold(_ waiting: CheckedContinuation<Bool, Never>) { continuation.withLock { $0 = waiting } }
+        func resume(_ ran: Bool) { continuation.withLock { $0.take() }?.resume(returning: ran) }
     }
 
     /// The enqueue hook: stamp, mark (before the job can start), hand to Dispatch. The closure
