@@ -28,7 +28,8 @@ struct MergedRecord {
     /// `DecodedEvent.other`; for regionBegin, blockingRegionBegin and taskOrigin the model's
     /// stack (`StackID.raw`) for the snapshot's stack id (RecordMerger.stacks).
     var other: UInt64 = 0
-    /// `DecodedEvent.name` and `group` (`PackedString`).
+    /// `DecodedEvent.name` and `group` (`PackedString`); an interned one is the model's string
+    /// (`StringID.raw`) for the snapshot's id (RecordMerger.strings).
     var name: UInt64 = 0
     var group: UInt64 = 0
     /// The one field of the kind beyond those: `scope` (taskOrigin), `intValue` (counterInt),
@@ -130,9 +131,11 @@ struct RecordMerger: BatchProducer {
     private var payloadIndex: [(batch: Int, chunk: Int, index: Int32)] = []
     private var batchNumber = 0
     private var recordCounts = [Int](repeating: 0, count: 256)
-    /// The model's stacks by snapshot stack id, complete once the preamble was read (stacks
-    /// frames come before events frames): stacks are resolved here, off the mapping thread.
+    /// The model's stacks by snapshot stack id, and its strings by snapshot string id: complete
+    /// once the preamble was read (strings and stacks frames come before events frames, later
+    /// ones are ignored), so they are resolved here, off the mapping thread.
     var stacks: [UInt64: StackID] = [:]
+    var strings: [StringID] = []
 
     init(frames: FrameReader, name: String, batchSize: Int) {
         precondition(batchSize > 0)
@@ -253,6 +256,8 @@ struct RecordMerger: BatchProducer {
             if let failure { frames.markDamaged(offset: failure.offset, message: failure.message) }
             let kind = record.pointee.kind
             counts[Int(kind.rawValue)] += 1
+            if record.pointee.nameTag == .interned { record.pointee.name = modelString(record.pointee.name) }
+            if record.pointee.groupTag == .interned { record.pointee.group = modelString(record.pointee.group) }
             if kind == .regionBegin || kind == .blockingRegionBegin || kind == .taskOrigin {
                 record.pointee.other = stacks.isEmpty ? 0 : UInt64(stacks[record.pointee.other]?.raw ?? 0)
             }
@@ -264,6 +269,12 @@ struct RecordMerger: BatchProducer {
             record.pointee.payload = payload
             batch.count = n + 1
         }
+    }
+
+    /// The model's string (raw) for a snapshot string id; the empty string for an unknown id.
+    @inline(__always)
+    private func modelString(_ id: UInt64) -> UInt64 {
+        id < UInt64(strings.count) ? UInt64(strings[Int(id)].raw) : 0
     }
 
     /// The index in `batch` of the payload of the chunk in `slot`, added on first use.

@@ -142,6 +142,7 @@ public struct SnapshotTraceReader: TraceReader {
         metadata.fileBytes = frames.storedBytes
         metadata.uncompressedBytes = frames.rawBytes
         merger.stacks = stackMap
+        merger.strings = stringMap
         batches = BatchSource(merger, reading: reading)
     }
 
@@ -215,7 +216,7 @@ public struct SnapshotTraceReader: TraceReader {
     private mutating func string(_ tag: PackedString, _ word: UInt64, payload: Int32) -> StringID {
         switch tag {
         case .none: return .empty
-        case .interned: return string(word)
+        case .interned: return StringID(UInt32(truncatingIfNeeded: word))  // resolved by the merger
         case .inline:
             return tables.intern(String(decoding: batch.payloads[Int(payload)][PackedString.range(word)], as: UTF8.self))
         }
