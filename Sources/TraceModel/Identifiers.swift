@@ -4,13 +4,15 @@
 // - Every identifier is a plain integer: events stay trivially copyable (no ARC traffic while
 //   an exporter consumes millions of them).
 // - The raw value 0 means "none" for every identifier kind: no task (the event belongs to a
-//   thread), no stack, no thread, the empty string.
+//   thread), no stack, no thread, the empty string. Those values are inlinable computed
+//   properties, not stored globals: a global of another module is reached through an accessor
+//   call and a once-check wherever it is used, in the readers once per event.
 
 /// A logical task: a Swift task, a goroutine, or a task made with the recorder's annotation API.
 public struct TaskID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var raw: UInt64
     @inlinable public init(_ raw: UInt64) { self.raw = raw }
-    public static let none = TaskID(0)
+    @inlinable public static var none: TaskID { TaskID(0) }
     @inlinable public var isNone: Bool { raw == 0 }
     @inlinable public static func < (a: TaskID, b: TaskID) -> Bool { a.raw < b.raw }
     public var description: String { String(raw) }
@@ -30,7 +32,7 @@ extension TaskID {
 public struct ThreadID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var raw: UInt64
     @inlinable public init(_ raw: UInt64) { self.raw = raw }
-    public static let none = ThreadID(0)
+    @inlinable public static var none: ThreadID { ThreadID(0) }
     @inlinable public var isNone: Bool { raw == 0 }
     @inlinable public static func < (a: ThreadID, b: ThreadID) -> Bool { a.raw < b.raw }
     public var description: String { String(raw) }
@@ -40,7 +42,7 @@ public struct ThreadID: Hashable, Comparable, Sendable, CustomStringConvertible 
 public struct ActorID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var raw: UInt64
     @inlinable public init(_ raw: UInt64) { self.raw = raw }
-    public static let none = ActorID(0)
+    @inlinable public static var none: ActorID { ActorID(0) }
     @inlinable public var isNone: Bool { raw == 0 }
     @inlinable public static func < (a: ActorID, b: ActorID) -> Bool { a.raw < b.raw }
     public var description: String { String(raw) }
@@ -50,7 +52,7 @@ public struct ActorID: Hashable, Comparable, Sendable, CustomStringConvertible {
 public struct StringID: Hashable, Sendable {
     public var raw: UInt32
     @inlinable public init(_ raw: UInt32) { self.raw = raw }
-    public static let empty = StringID(0)
+    @inlinable public static var empty: StringID { StringID(0) }
     @inlinable public var isEmpty: Bool { raw == 0 }
 }
 
@@ -58,6 +60,6 @@ public struct StringID: Hashable, Sendable {
 public struct StackID: Hashable, Sendable {
     public var raw: UInt32
     @inlinable public init(_ raw: UInt32) { self.raw = raw }
-    public static let none = StackID(0)
+    @inlinable public static var none: StackID { StackID(0) }
     @inlinable public var isNone: Bool { raw == 0 }
 }

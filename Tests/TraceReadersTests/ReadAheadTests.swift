@@ -73,6 +73,9 @@ private func largeSnapshot() throws -> [UInt8] { try largeSnapshotBytes.get() }
         #expect(alone.damage == nil)
         #expect(try snapshot(bytes, BatchReading(readAhead: true)) == alone)
         #expect(try snapshot(bytes, BatchReading(readAhead: true, batchSize: 97, depth: 2)) == alone)
+        // A deeper queue: a producer blocked on it is woken only once it is half drained.
+        #expect(try snapshot(bytes, BatchReading(readAhead: true, batchSize: 5, depth: 4)) == alone)
+        #expect(try snapshot(bytes, BatchReading(readAhead: true, batchSize: SnapshotTraceReader.batchSize)) == alone)
     }
 
     @Test(arguments: GoFixtures.oracleTraces)

@@ -8,6 +8,12 @@
 //   returns nil. `cancel()` (the consumer left) drops what is queued and makes every `put`
 //   return false at once, so a producer never stays blocked on a consumer that is gone.
 // - The lock is taken once per batch, never per event.
+// - A producer blocked on a full queue is woken once the consumer has taken it down to
+//   `lowWater` batches, not at every take: when the consumer is the slower side, the producer
+//   then refills several batches per wake-up instead of paying a sleep and a wake per batch.
+//   No wake-up is lost: the producer only waits on a full queue, and a consumer with batches
+//   queued keeps taking without waiting until it reaches `lowWater` (or cancels, which wakes
+//   everyone).
 
 #if canImport(Glibc)
 import Glibc
@@ -19,6 +25,8 @@ import TraceModel
 // @unchecked Sendable: every mutable field is read and written under `mutex` only.
 final class HandOff<Batch: Sendable>: @unchecked Sendable {
     let capacity: Int
+    /// A take that leaves this many batches or fewer wakes a waiting producer.
+    private let lowWater: Int
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let notEmpty: UnsafeMutablePointer<pthread_cond_t>
     private let notFull: UnsafeMutablePointer<pthread_cond_t>
@@ -40,6 +48,7 @@ final class HandOff<Batch: Sendable>: @unchecked Sendable {
     init(capacity: Int) {
         precondition(capacity > 0, "a hand-off needs room for one batch")
         self.capacity = capacity
+        lowWater = capacity / 2
         slots = [Batch?](repeating: nil, count: capacity)
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
@@ -130,7 +139,7 @@ final class HandOff<Batch: Sendable>: @unchecked Sendable {
         let batch = slots[head].take()
         head = (head + 1) % capacity
         count -= 1
-        pthread_cond_signal(notFull)
+        if count <= lowWater { pthread_cond_signal(notFull) }
         return batch
     }
 

@@ -71,19 +71,20 @@ struct ChunkHeap {
     /// The open order of the chunk in `slot` (slots are reused; orders are not).
     func order(slot: Int) -> Int { slots[slot].order }
 
-    /// Hands out the earliest event into `event` (with its chunk's thread and slot) and advances
-    /// its chunk, decoding the chunk's next record in place. A decoding error inside the chunk
-    /// is returned with the event; the chunk is then dropped, after the caller had the chance
-    /// to read the event's payload ranges. Nil (and `event` unchanged) when no event is left.
-    mutating func popEvent(into event: inout DecodedEvent) -> (thread: UInt64, slot: Int, error: (offset: Int64, message: String)?)? {
+    /// Hands out the earliest event, packed into `record` (its place fields untouched), with
+    /// its time in ticks, its chunk's thread and slot, and advances its chunk, decoding the
+    /// chunk's next record in place. A decoding error inside the chunk is returned with the
+    /// event; the chunk is then dropped, after the caller had the chance to read the event's
+    /// payload ranges. Nil (and `record` unchanged) when no event is left.
+    mutating func popEvent(into record: inout MergedRecord) -> (thread: (id: UInt64, ticks: UInt64), slot: Int, error: (offset: Int64, message: String)?)? {
         if let pending = retired {
             freeSlots.append(pending)
             retired = nil
         }
         guard let top = entries.first else { return nil }
         let slot = top.slot
-        event = slots[slot].head
-        let thread = slots[slot].decoder.header.thread
+        record.pack(slots[slot].head)
+        let thread = (id: slots[slot].decoder.header.thread, ticks: top.ticks)
         var failure: (Int64, String)?
         do {
             if try slots[slot].advance() {
@@ -92,7 +93,7 @@ struct ChunkHeap {
                 return (thread, slot, nil)
             }
         } catch let e as FormatError {
-            failure = (slots[slot].fileOffset, "chunk of thread \(thread): payload offset \(e.offset): \(e.message)")
+            failure = (slots[slot].fileOffset, "chunk of thread \(thread.id): payload offset \(e.offset): \(e.message)")
         } catch {
             failure = (slots[slot].fileOffset, "\(error)")
         }
@@ -107,17 +108,24 @@ struct ChunkHeap {
     /// A chunk exhausted by the last pop, freed on the next one.
     private var retired: Int?
 
+    /// Moves the entry at `start` down to its place: children move up into the hole, and the
+    /// entry is written once where it belongs. Keys are unique (open orders are), so this
+    /// gives the heap a plain swapping sift would.
     private mutating func siftDown(_ start: Int) {
-        var i = start
-        let n = entries.count
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < n && Self.less(entries[l], entries[m]) { m = l }
-            if r < n && Self.less(entries[r], entries[m]) { m = r }
-            if m == i { return }
-            entries.swapAt(i, m)
-            i = m
+        entries.withUnsafeMutableBufferPointer { e in
+            let n = e.count
+            let moving = e[start]
+            var i = start
+            while true {
+                let l = 2 * i + 1
+                guard l < n else { break }
+                let r = l + 1
+                let m = r < n && Self.less(e[r], e[l]) ? r : l
+                guard Self.less(e[m], moving) else { break }
+                e[i] = e[m]
+                i = m
+            }
+            e[i] = moving
         }
     }
 }

@@ -15,17 +15,74 @@
 import TraceFormat
 import TraceModel
 
-/// One record of the merged stream.
+/// One record of the merged stream: a decoded event packed into one 64-byte cache line, since
+/// every record is written on the read-ahead thread and read on the mapping thread.
 struct MergedRecord {
     /// A slot not yet written.
-    static let unused = MergedRecord(event: DecodedEvent(kind: .taskEnded, ticks: 0), ns: 0, thread: 0, payload: 0)
+    static let unused = MergedRecord()
 
-    var event: DecodedEvent
-    var ns: Int64
+    var ns: Int64 = 0
     /// The recording thread of the record's chunk.
-    var thread: UInt64
+    var thread: UInt64 = 0
+    var task: UInt64 = 0
+    /// `DecodedEvent.other`; for regionBegin, blockingRegionBegin and taskOrigin the model's
+    /// stack (`StackID.raw`) for the snapshot's stack id (RecordMerger.stacks).
+    var other: UInt64 = 0
+    /// `DecodedEvent.name` and `group` (`PackedString`); an interned one is the model's string
+    /// (`StringID.raw`) for the snapshot's id (RecordMerger.strings).
+    var name: UInt64 = 0
+    var group: UInt64 = 0
+    /// The one field of the kind beyond those: `scope` (taskOrigin), `intValue` (counterInt),
+    /// the bits of `floatValue` (counterFloat), or `message` (log, spans) as lower and upper
+    /// bound in the low and high 32 bits.
+    var value: UInt64 = 0
+    var kind = EventKind.taskEnded
+    var nameTag = PackedString.none
+    var groupTag = PackedString.none
     /// Index of the record's payload in its batch's `payloads`.
-    var payload: Int32
+    var payload: Int32 = 0
+
+    /// The record of `e` (the place fields are set by the caller).
+    @inline(__always)
+    mutating func pack(_ e: DecodedEvent) {
+        kind = e.kind
+        task = e.task
+        other = e.other
+        (nameTag, name) = PackedString.pack(e.name)
+        (groupTag, group) = PackedString.pack(e.group)
+        switch e.kind {
+        case .taskOrigin: value = e.scope
+        case .counterInt: value = UInt64(bitPattern: e.intValue)
+        case .counterFloat: value = e.floatValue.bitPattern
+        case .log, .spanStart, .spanEnd: value = UInt64(UInt32(e.message.lowerBound)) | UInt64(UInt32(e.message.upperBound)) << 32
+        default: value = 0
+        }
+    }
+
+    var scope: UInt64 { value }
+    var intValue: Int64 { Int64(bitPattern: value) }
+    var floatValue: Double { Double(bitPattern: value) }
+    /// The message or span fields: a range of the record's payload.
+    var message: Range<Int> { Int(UInt32(truncatingIfNeeded: value))..<Int(value >> 32) }
+}
+
+/// How a `DecodedString` is packed into a tag and a word: an interned id, or an inline range
+/// of the payload (lower bound in the low 32 bits; payloads are far smaller than 4 GiB).
+enum PackedString: UInt8 {
+    case none
+    case interned
+    case inline
+
+    @inline(__always)
+    static func pack(_ s: DecodedString) -> (PackedString, UInt64) {
+        switch s {
+        case .none: return (.none, 0)
+        case .interned(let id): return (.interned, id)
+        case .inline(let r): return (.inline, UInt64(UInt32(r.lowerBound)) | UInt64(UInt32(r.upperBound)) << 32)
+        }
+    }
+
+    static func range(_ word: UInt64) -> Range<Int> { Int(UInt32(truncatingIfNeeded: word))..<Int(word >> 32) }
 }
 
 /// How the merged stream ended.
@@ -74,6 +131,11 @@ struct RecordMerger: BatchProducer {
     private var payloadIndex: [(batch: Int, chunk: Int, index: Int32)] = []
     private var batchNumber = 0
     private var recordCounts = [Int](repeating: 0, count: 256)
+    /// The model's stacks by snapshot stack id, and its strings by snapshot string id: complete
+    /// once the preamble was read (strings and stacks frames come before events frames, later
+    /// ones are ignored), so they are resolved here, off the mapping thread.
+    var stacks: [UInt64: StackID] = [:]
+    var strings: [StringID] = []
 
     init(frames: FrameReader, name: String, batchSize: Int) {
         precondition(batchSize > 0)
@@ -147,44 +209,72 @@ struct RecordMerger: BatchProducer {
         var batch = RecordBatch()
         var recycled = spent
         // Taken out whole, so the records' storage is uniquely held and is written in place.
-        if let storage = recycled.take()?.records {
-            batch.records = storage
-        } else {
-            batch.records.reserveCapacity(batchSize)
+        var records = recycled.take()?.records ?? []
+        if records.count < batchSize {
+            records.reserveCapacity(batchSize)
+            records.append(contentsOf: repeatElement(MergedRecord.unused, count: batchSize - records.count))
         }
+        // The counts are moved out for the loop, so that it reaches them without an access to
+        // `self` per record.
+        var counts = recordCounts
+        recordCounts = []
+        records.withUnsafeMutableBufferPointer { slots in
+            counts.withUnsafeMutableBufferPointer { counts in fill(&batch, slots: slots, counts: counts) }
+        }
+        recordCounts = counts
+        if batch.end != nil { batch.end!.recordCounts = counts }
+        batch.records = records
+        return batch
+    }
+
+    /// Fills `batch` with up to `batchSize` records, written into `slots`.
+    private mutating func fill(_ batch: inout RecordBatch, slots: UnsafeMutableBufferPointer<MergedRecord>,
+                               counts: UnsafeMutableBufferPointer<Int>) {
+        let base = slots.baseAddress!
         while batch.count < batchSize {
             do {
                 try fill(&batch)
             } catch let damage as TraceDamage {
                 batch.failure = damage
                 ended = true
-                return batch
+                return
             } catch {
                 batch.failure = TraceDamage(file: fileName, offset: frames.offset, message: "\(error)")
                 ended = true
-                return batch
+                return
             }
             let n = batch.count
-            if n == batch.records.count { batch.records.append(MergedRecord.unused) }
-            // The chunk's head goes straight into the batch's slot: no copy on the way.
-            guard let (thread, slot, failure) = heap.popEvent(into: &batch.records[n].event) else {
+            let record = base + n
+            // The chunk's head is packed straight into the batch's slot.
+            guard let (thread, slot, failure) = heap.popEvent(into: &record.pointee) else {
                 batch.end = MergeEnd(damage: frames.damage, declaredEvents: frames.declaredEvents,
                                      storedBytes: frames.storedBytes, rawBytes: frames.rawBytes,
-                                     recordCounts: recordCounts)
+                                     recordCounts: [])
                 ended = true
-                return batch
+                return
             }
             if let failure { frames.markDamaged(offset: failure.offset, message: failure.message) }
-            recordCounts[Int(batch.records[n].event.kind.rawValue)] += 1
-            let ns = max(header.nanosecondsRounded(ticks: batch.records[n].event.ticks), lastNs)
+            let kind = record.pointee.kind
+            counts[Int(kind.rawValue)] += 1
+            if record.pointee.nameTag == .interned { record.pointee.name = modelString(record.pointee.name) }
+            if record.pointee.groupTag == .interned { record.pointee.group = modelString(record.pointee.group) }
+            if kind == .regionBegin || kind == .blockingRegionBegin || kind == .taskOrigin {
+                record.pointee.other = stacks.isEmpty ? 0 : UInt64(stacks[record.pointee.other]?.raw ?? 0)
+            }
+            let ns = max(header.nanosecondsRounded(ticks: thread.ticks), lastNs)
             lastNs = ns
             let payload = payload(slot: slot, into: &batch)
-            batch.records[n].ns = ns
-            batch.records[n].thread = thread
-            batch.records[n].payload = payload
+            record.pointee.ns = ns
+            record.pointee.thread = thread.id
+            record.pointee.payload = payload
             batch.count = n + 1
         }
-        return batch
+    }
+
+    /// The model's string (raw) for a snapshot string id; the empty string for an unknown id.
+    @inline(__always)
+    private func modelString(_ id: UInt64) -> UInt64 {
+        id < UInt64(strings.count) ? UInt64(strings[Int(id)].raw) : 0
     }
 
     /// The index in `batch` of the payload of the chunk in `slot`, added on first use.

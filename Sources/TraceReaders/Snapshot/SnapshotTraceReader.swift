@@ -50,7 +50,8 @@ public struct SnapshotTraceReader: TraceReader {
     private var spareRegionLists: [[(name: StringID, blocking: Bool)]] = []
     private static let maxSpareRegionLists = 1024
     private var actors = ActorTracker()
-    /// Origins of tasks whose taskCreated comes next (taskOrigin records): stack, scope.
+    /// Origins of tasks whose taskCreated comes next (taskOrigin records): the model's stack
+    /// (raw), scope.
     private var origins = IDMap<(stack: UInt64, scope: UInt64)>()
     /// Per task, the stack of the point its next reasonless block suspends it at (taskSuspension).
     private var suspensions: [UInt64: UInt64] = [:]
@@ -95,8 +96,12 @@ public struct SnapshotTraceReader: TraceReader {
     }
 
     init(source: ByteSource, name: String, readAhead: Bool = false) throws {
-        try self.init(source: source, name: name, reading: BatchReading(readAhead: readAhead))
+        try self.init(source: source, name: name, reading: BatchReading(readAhead: readAhead, batchSize: Self.batchSize))
     }
+
+    /// Records per batch: 256 KB of 64-byte records, so that a hand-off (a lock, and a wake-up
+    /// when the other thread waits) comes once per 4,096 records.
+    static let batchSize = 4096
 
     init(source: ByteSource, name: String, reading: BatchReading) throws {
         self.fileName = name
@@ -136,6 +141,8 @@ public struct SnapshotTraceReader: TraceReader {
         for i in pending.indices { pending[i].timeNs = metadata.startNs }
         metadata.fileBytes = frames.storedBytes
         metadata.uncompressedBytes = frames.rawBytes
+        merger.stacks = stackMap
+        merger.strings = stringMap
         batches = BatchSource(merger, reading: reading)
     }
 
@@ -204,12 +211,14 @@ public struct SnapshotTraceReader: TraceReader {
     @inline(__always)
     private func string(_ id: UInt64) -> StringID { id < UInt64(stringMap.count) ? stringMap[Int(id)] : .empty }
 
+    /// A record's string field (`PackedString`).
     @inline(__always)
-    private mutating func string(_ s: DecodedString, payload: Int32) -> StringID {
-        switch s {
+    private mutating func string(_ tag: PackedString, _ word: UInt64, payload: Int32) -> StringID {
+        switch tag {
         case .none: return .empty
-        case .interned(let id): return string(id)
-        case .inline(let range): return tables.intern(String(decoding: batch.payloads[Int(payload)][range], as: UTF8.self))
+        case .interned: return StringID(UInt32(truncatingIfNeeded: word))  // resolved by the merger
+        case .inline:
+            return tables.intern(String(decoding: batch.payloads[Int(payload)][PackedString.range(word)], as: UTF8.self))
         }
     }
 
@@ -264,7 +273,7 @@ public struct SnapshotTraceReader: TraceReader {
             recordIndex += 1
             let ns = record.pointee.ns
             lastNs = ns
-            guard let event = map(record.pointee.event, payload: record.pointee.payload,
+            guard let event = map(record, payload: record.pointee.payload,
                                   thread: ThreadID(record.pointee.thread), ns: ns) else { continue }
             // `map` may have queued a synthetic creation that must come first.
             if pending.isEmpty { return event }
@@ -368,24 +377,24 @@ public struct SnapshotTraceReader: TraceReader {
 
     /// The model event of one record, or nil when it maps to none or to several (actor hops,
     /// actor releases before a state change): those are queued in `pending`, in order.
-    private mutating func map(_ e: DecodedEvent, payload: Int32, thread: ThreadID, ns: Int64) -> TraceEvent? {
-        switch e.kind {
+    private mutating func map(_ e: UnsafePointer<MergedRecord>, payload: Int32, thread: ThreadID, ns: Int64) -> TraceEvent? {
+        switch e.pointee.kind {
         case .actorWait, .actorRun:
-            ensureKnown(e.task, ns: ns)
-            let type = string(e.name, payload: payload)
-            if e.kind == .actorWait {
-                actors.wait(task: e.task, actor: e.other, type: type, reason: openBlockingRegion(e.task), thread: thread,
+            ensureKnown(e.pointee.task, ns: ns)
+            let type = string(e.pointee.nameTag, e.pointee.name, payload: payload)
+            if e.pointee.kind == .actorWait {
+                actors.wait(task: e.pointee.task, actor: e.pointee.other, type: type, reason: openBlockingRegion(e.pointee.task), thread: thread,
                             ns: ns, tables: tables, into: &pending)
             } else {
-                actors.run(task: e.task, actor: e.other, type: type, thread: thread, ns: ns, tables: tables, into: &pending)
+                actors.run(task: e.pointee.task, actor: e.pointee.other, type: type, thread: thread, ns: ns, tables: tables, into: &pending)
             }
             return nil
         case .taskEnded, .taskRunnable, .taskRunning, .taskBlocked, .taskSyscall:
             let event = mapRecord(e, payload: payload, thread: thread, ns: ns)
             guard actors.isActive else { return event }
             // A hold of an actor ends with the task's next state (releases come first).
-            actors.stateChanged(task: e.task, syscall: e.kind == .taskSyscall,
-                                runningOn: e.kind == .taskRunning ? thread.raw : 0, ended: e.kind == .taskEnded,
+            actors.stateChanged(task: e.pointee.task, syscall: e.pointee.kind == .taskSyscall,
+                                runningOn: e.pointee.kind == .taskRunning ? thread.raw : 0, ended: e.pointee.kind == .taskEnded,
                                 ns: ns, into: &pending)
             if let event { pending.append(event) }
             return nil
@@ -420,64 +429,65 @@ public struct SnapshotTraceReader: TraceReader {
         live[task]?.regions.last(where: { $0.blocking })?.name
     }
 
-    private mutating func mapRecord(_ e: DecodedEvent, payload: Int32, thread: ThreadID, ns: Int64) -> TraceEvent? {
-        let task = TaskID(e.task)
-        switch e.kind {
+    private mutating func mapRecord(_ e: UnsafePointer<MergedRecord>, payload: Int32, thread: ThreadID, ns: Int64) -> TraceEvent? {
+        let task = TaskID(e.pointee.task)
+        switch e.pointee.kind {
         case .taskCreated:
-            let name = string(e.name, payload: payload)
-            var group = string(e.group, payload: payload)
-            var parent = e.other
+            let name = string(e.pointee.nameTag, e.pointee.name, payload: payload)
+            var group = string(e.pointee.groupTag, e.pointee.group, payload: payload)
+            var parent = e.pointee.other
             var stack = StackID.none
-            if let origin = origins.remove(e.task) {
-                stack = stackMap[origin.stack] ?? .none
+            if let origin = origins.remove(e.pointee.task) {
+                stack = StackID(UInt32(truncatingIfNeeded: origin.stack))  // resolved by the merger
                 // Created inside a logical task (a request) by the task that opened it: the
                 // logical task is the parent. Tasks its children create keep their creator.
-                if origin.scope != 0, let scope = live[origin.scope], scope.parent == e.other { parent = origin.scope }
+                if origin.scope != 0, let scope = live[origin.scope], scope.parent == e.pointee.other { parent = origin.scope }
             }
             if group.isEmpty {
                 // Anonymous tasks group by the region that spawned them (the user's word), else
                 // by the function that created them, else by name.
-                group = live[e.other]?.regions.last?.name
+                group = live[e.pointee.other]?.regions.last?.name
                     ?? (stack.isNone ? nil : originNames.function(of: stack, tables: tables)) ?? name
             }
             if group.isEmpty { group = anonymousGroup }
-            live[e.task] = newLiveTask(parent: e.other)
+            live[e.pointee.task] = newLiveTask(parent: e.pointee.other)
             return TraceEvent(timeNs: ns, .taskCreated(task, parent: TaskID(parent), name: name, group: group, stack: stack))
         case .taskEnded:
-            ensureKnown(e.task, ns: ns)
-            forget(e.task)
+            ensureKnown(e.pointee.task, ns: ns)
+            forget(e.pointee.task)
             return TraceEvent(timeNs: ns, .taskState(task, .ended, thread: thread, waker: .none, stack: .none))
         case .taskRunnable:
-            ensureKnown(e.task, ns: ns)
-            return TraceEvent(timeNs: ns, .taskState(task, .runnable, thread: thread, waker: TaskID(e.other), stack: .none))
+            ensureKnown(e.pointee.task, ns: ns)
+            return TraceEvent(timeNs: ns, .taskState(task, .runnable, thread: thread, waker: TaskID(e.pointee.other), stack: .none))
         case .taskRunning:
-            ensureKnown(e.task, ns: ns)
+            ensureKnown(e.pointee.task, ns: ns)
             return TraceEvent(timeNs: ns, .taskState(task, .running, thread: thread, waker: .none, stack: .none))
         case .taskBlocked:
-            ensureKnown(e.task, ns: ns)
-            var reason = string(e.name, payload: payload)
-            let point = suspensions.isEmpty ? nil : suspensions.removeValue(forKey: e.task)
+            ensureKnown(e.pointee.task, ns: ns)
+            var reason = string(e.pointee.nameTag, e.pointee.name, payload: payload)
+            let point = suspensions.isEmpty ? nil : suspensions.removeValue(forKey: e.pointee.task)
             // The user's word wins: inside a blocking region every wait is that region's
             // (a sleep inside `withBlockingRegion("db query")` is the query's wait).
-            if let region = openBlockingRegion(e.task) { reason = region }
+            if let region = openBlockingRegion(e.pointee.task) { reason = region }
             else if reason.isEmpty { reason = point.map { suspensionReason($0) } ?? suspendedReason }
             return TraceEvent(timeNs: ns, .taskState(task, .blocked(reason: reason), thread: thread, waker: .none,
                                                      stack: point.flatMap { stackMap[$0] } ?? .none))
         case .taskSyscall:
-            ensureKnown(e.task, ns: ns)
+            ensureKnown(e.pointee.task, ns: ns)
             return TraceEvent(timeNs: ns, .taskState(task, .syscall, thread: thread, waker: .none, stack: .none))
         case .regionBegin, .blockingRegionBegin:
-            ensureKnown(e.task, ns: ns)
-            let name = string(e.name, payload: payload)
-            if e.task != 0 { openRegion(task: e.task, name, blocking: e.kind == .blockingRegionBegin) }
+            ensureKnown(e.pointee.task, ns: ns)
+            let name = string(e.pointee.nameTag, e.pointee.name, payload: payload)
+            if e.pointee.task != 0 { openRegion(task: e.pointee.task, name, blocking: e.pointee.kind == .blockingRegionBegin) }
             else { threadRegions[thread.raw, default: []].append(name) }
-            return TraceEvent(timeNs: ns, .regionBegin(task: task, thread: thread, name: name, stack: stackMap[e.other] ?? .none))
+            return TraceEvent(timeNs: ns, .regionBegin(task: task, thread: thread, name: name,
+                                                       stack: StackID(UInt32(truncatingIfNeeded: e.pointee.other))))
         case .regionEnd:
-            ensureKnown(e.task, ns: ns)
-            let name = string(e.name, payload: payload)
+            ensureKnown(e.pointee.task, ns: ns)
+            let name = string(e.pointee.nameTag, e.pointee.name, payload: payload)
             let closed: Bool
-            if e.task != 0 {
-                closed = closeRegion(task: e.task, name)
+            if e.pointee.task != 0 {
+                closed = closeRegion(task: e.pointee.task, name)
             } else if let i = threadRegions[thread.raw]?.lastIndex(of: name) {
                 threadRegions[thread.raw]!.remove(at: i)
                 closed = true
@@ -490,42 +500,42 @@ public struct SnapshotTraceReader: TraceReader {
             }
             return TraceEvent(timeNs: ns, .regionEnd(task: task, thread: thread, name: name))
         case .log:
-            ensureKnown(e.task, ns: ns)
-            return TraceEvent(timeNs: ns, .log(task: task, thread: thread, category: string(e.name, payload: payload),
-                                                message: String(decoding: batch.payloads[Int(payload)][e.message], as: UTF8.self)))
+            ensureKnown(e.pointee.task, ns: ns)
+            return TraceEvent(timeNs: ns, .log(task: task, thread: thread, category: string(e.pointee.nameTag, e.pointee.name, payload: payload),
+                                                message: String(decoding: batch.payloads[Int(payload)][e.pointee.message], as: UTF8.self)))
         case .counterInt:
-            return TraceEvent(timeNs: ns, .counter(name: string(e.name, payload: payload), value: Double(e.intValue)))
+            return TraceEvent(timeNs: ns, .counter(name: string(e.pointee.nameTag, e.pointee.name, payload: payload), value: Double(e.pointee.intValue)))
         case .counterFloat:
-            return TraceEvent(timeNs: ns, .counter(name: string(e.name, payload: payload), value: e.floatValue))
+            return TraceEvent(timeNs: ns, .counter(name: string(e.pointee.nameTag, e.pointee.name, payload: payload), value: e.pointee.floatValue))
         case .threadName:
-            return TraceEvent(timeNs: ns, .threadName(thread, name: string(e.name, payload: payload)))
+            return TraceEvent(timeNs: ns, .threadName(thread, name: string(e.pointee.nameTag, e.pointee.name, payload: payload)))
         case .jobCPUTime:
-            ensureKnown(e.task, ns: ns)
-            return TraceEvent(timeNs: ns, .taskCPU(task, cpuNs: Int64(clamping: e.other), thread: thread))
+            ensureKnown(e.pointee.task, ns: ns)
+            return TraceEvent(timeNs: ns, .taskCPU(task, cpuNs: Int64(clamping: e.pointee.other), thread: thread))
         case .actorWait, .actorRun:
             return nil  // mapped by `map`
         case .taskOrigin:
             // For the task's taskCreated, which follows on this thread.
-            origins[e.task] = (e.other, e.scope)
+            origins[e.pointee.task] = (e.pointee.other, e.pointee.scope)
             return nil
         case .taskSuspension:
             // For the task's taskBlocked, which follows on this thread.
-            suspensions[e.task] = e.other
+            suspensions[e.pointee.task] = e.pointee.other
             return nil
         case .spanStart, .spanEnd:
             // Shown as the logs `span.start` and `span` of the span's task, in logfmt.
-            ensureKnown(e.task, ns: ns)
+            ensureKnown(e.pointee.task, ns: ns)
             let bytes = batch.payloads[Int(payload)]
             let text: String
             do {
-                text = e.kind == .spanStart ? SpanText.start(try SpanRecord.decodeStart(bytes, fields: e.message))
-                                            : SpanText.end(try SpanRecord.decodeEnd(bytes, fields: e.message))
+                text = e.pointee.kind == .spanStart ? SpanText.start(try SpanRecord.decodeStart(bytes, fields: e.pointee.message))
+                                            : SpanText.end(try SpanRecord.decodeEnd(bytes, fields: e.pointee.message))
             } catch {
                 malformedSpanRecords += 1
                 return nil
             }
             return TraceEvent(timeNs: ns, .log(task: task, thread: thread,
-                                                category: e.kind == .spanStart ? spanStartCategory : spanEndCategory,
+                                                category: e.pointee.kind == .spanStart ? spanStartCategory : spanEndCategory,
                                                 message: text))
         }
     }
