@@ -1,7 +1,7 @@
 // The window fold's fast path: a tight loop over the records that make up most evicted chunks
-// (region begins and ends of one owner, logs, counters, scheduling records), so that folding costs a few
-// nanoseconds per evicted event instead of the general scanner's tens (FlightRecorder's
-// WindowFold.swift runs everything else).
+// (region begins and ends of one owner, logs, counters, scheduling records), so that folding
+// costs a few nanoseconds per evicted event instead of the general scanner's tens
+// (FlightRecorder's WindowFold.swift runs everything else).
 //
 // Invariants:
 // - `fr_fold_fast` consumes whole records only, from `run->p` on, and stops, with `p` at the
