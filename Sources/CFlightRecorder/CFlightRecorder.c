@@ -17,6 +17,7 @@
 
 _Thread_local fr_thread_state *fr_tls_state = NULL;
 uint64_t fr_switches = 0;
+const void *fr_logical_task_key = NULL;
 uint32_t fr_thread_cpu_time_flag = 0;
 static uint64_t fr_next_logical_task = (1ull << 62) + 1;
 

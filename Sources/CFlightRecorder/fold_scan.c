@@ -39,6 +39,16 @@ static inline bool fr_skip_strref(const uint8_t **pp, const uint8_t *end) {
     return true;
 }
 
+/// Notes `task`'s state in its slot; true when that pushed another task's state out (into
+/// `run->evicted`).
+static inline bool fr_note_state(fr_fold_run *run, uint64_t task, uint64_t kind, uint64_t reason, uint64_t ticks) {
+    fr_fold_task_state *slot = &run->tasks[fr_fold_task_slot(task)];
+    bool evicted = slot->task != 0 && slot->task != task;
+    if (evicted) run->evicted = *slot;
+    *slot = (fr_fold_task_state){.task = task, .kind = kind, .reason = reason, .ticks = ticks};
+    return evicted;
+}
+
 uint64_t fr_fold_fast(fr_fold_run *run) {
     const uint8_t *p = run->p;
     const uint8_t *const end = run->end;
@@ -78,6 +88,48 @@ uint64_t fr_fold_fast(fr_fold_run *run) {
             q += 8;
         } else if (kind == 0x0D) {  // job CPU time: task cpu-ns
             if (!fr_uvarint(&q, end, &task) || !fr_uvarint(&q, end, &x)) break;
+        } else if (kind >= 0x03 && kind <= 0x06 && run->tasks != NULL) {
+            // runnable: task waker; running, syscall: task; blocked: task reason
+            if (!fr_uvarint(&q, end, &task)) break;
+            uint64_t reason = 0;
+            if (kind == 0x03) {
+                if (!fr_uvarint(&q, end, &x)) break;
+            } else if (kind == 0x05) {
+                if (!fr_uvarint(&q, end, &x) || (x & 1) != 0) break;
+                reason = x >> 1;
+            }
+            if (task != 0 && fr_note_state(run, task, kind, reason, t)) {
+                p = q;
+                ticks = t;
+                records += 1;
+                break;
+            }
+        } else if (kind >= 0x40 && kind <= 0x7F) {  // extension kinds: length, then fields
+            if (!fr_uvarint(&q, end, &x) || x > (uint64_t)(end - q)) break;
+            const uint8_t *const fields_end = q + x;
+            if (kind == 0x40 || kind == 0x41) {  // actor wait, actor run: task actor type
+                if (run->tasks == NULL) break;
+                uint64_t actor, type;
+                if (!fr_uvarint(&q, end, &task) || !fr_uvarint(&q, end, &actor)) break;
+                if (!fr_uvarint(&q, end, &type)) break;
+                if ((type & 1) != 0) {
+                    // An inline type name: the actor's wait reason is built from it there.
+                    if (kind == 0x40) break;
+                    uint64_t n = type >> 1;
+                    if (n > (uint64_t)(end - q)) break;
+                    q += n;
+                }
+                if (q > fields_end) break;
+                q = fields_end;
+                if (task != 0 && fr_note_state(run, task, kind == 0x40 ? 0x40 : 0x04, kind == 0x40 ? type >> 1 : 0, t)) {
+                    p = q;
+                    ticks = t;
+                    records += 1;
+                    break;
+                }
+            } else {
+                q = fields_end;  // task origins, suspensions, spans: nothing the window state keeps
+            }
         } else {
             break;
         }

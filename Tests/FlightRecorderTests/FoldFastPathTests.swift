@@ -22,8 +22,9 @@ extension Recorder.WindowStart {
     }
 
     /// A chunk of random records: mostly region begins and ends (nested, sometimes closed out
-    /// of order or by another owner), logs and counters, with task records, inline names,
-    /// long time deltas and 10-byte varints mixed in, so the fast path both runs and stops.
+    /// of order or by another owner), logs and counters, with task and scheduling records
+    /// (actor waits and runs, suspensions), inline names, long time deltas and 10-byte varints
+    /// mixed in, so the fast path both runs and stops.
     static func randomChunk(thread: UInt64, sequence: UInt64, records: Int, chaos: Bool, _ random: inout Random) -> [UInt8] {
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: records * 320 + 64)  // a record takes at most ~260 bytes
         defer { buffer.deallocate() }
@@ -45,7 +46,7 @@ extension Recorder.WindowStart {
         for _ in 0..<records {
             let dt = random.pick(deltas)
             if random.below(40) == 0 { task = random.pick(tasks) }
-            switch random.below(40) {
+            switch random.below(46) {
             case 0..<14:
                 let name = UInt64(1 + random.below(4))
                 if chaos && random.below(10) == 0 {
@@ -97,6 +98,22 @@ extension Recorder.WindowStart {
                 q = EventRecord.task(random.pick([.taskRunning, .taskEnded, .taskSyscall]), dt: dt, task: task, at: q)
             case 37:
                 q = EventRecord.task(.taskBlocked, dt: dt, task: task, StringRef.interned(3), at: q)
+            case 40:
+                q = EventRecord.actor(random.pick([.actorWait, .actorRun]), dt: dt, task: task, actor: 0x7F00_1234,
+                                      typeRef: StringRef.interned(UInt64(random.below(3))), at: q)
+            case 41 where chaos:
+                // An actor record with its type written inline (the fast path leaves it).
+                let type = random.pick(inlineNames)
+                q = EventRecord.extensionHeader(random.pick([.actorWait, .actorRun]), dt: dt, task: task,
+                                                length: Varint.length(of: task) + 1 + 1 + type.utf8.count, at: q)
+                q = Varint.write(0, at: q)
+                type.utf8CString.withUnsafeBytes { raw in
+                    q = StringRef.writeInline(UnsafeRawBufferPointer(rebasing: raw.dropLast()), at: q)
+                }
+            case 42:
+                q = EventRecord.taskSuspension(dt: dt, task: task, stack: UInt64(random.below(200)), at: q)
+            case 43:
+                q = EventRecord.task(.taskBlocked, dt: dt, task: task, StringRef.interned(0), at: q)
             default:
                 q = EventRecord.task(.taskRunnable, dt: dt, task: task, 0, at: q)
             }

@@ -109,6 +109,8 @@ enum FastPathAction: Equatable {
     case opensRegion
     /// Consumes it and pops the innermost open region.
     case closesRegion
+    /// Consumes it and notes its task's state in the pending table (`fr_fold_task_state`).
+    case notesState
 }
 
 extension Recorder {
@@ -136,10 +138,10 @@ extension Recorder {
             switch kind {
             case .regionBegin, .blockingRegionBegin: .opensRegion
             case .regionEnd: .closesRegion
-            case .log, .counterInt, .counterFloat, .jobCPUTime: .consumes
-            case .taskCreated, .taskEnded, .taskRunnable, .taskRunning, .taskBlocked, .taskSyscall, .threadName,
-                 .actorWait, .actorRun, .taskOrigin, .taskSuspension, .spanStart, .spanEnd:
-                .declines
+            case .log, .counterInt, .counterFloat, .jobCPUTime, .taskOrigin, .taskSuspension, .spanStart, .spanEnd:
+                .consumes
+            case .taskRunnable, .taskRunning, .taskBlocked, .taskSyscall, .actorWait, .actorRun: .notesState
+            case .taskCreated, .taskEnded, .threadName: .declines
             }
         }
 
@@ -438,6 +440,8 @@ extension Recorder {
                 let base = buffer.baseAddress!
                 let slots = UnsafeMutablePointer<fr_open_region>.allocate(capacity: 2)
                 defer { slots.deallocate() }
+                let tasks = UnsafeMutablePointer<fr_fold_task_state>.allocate(capacity: Int(FR_FOLD_TASK_SLOTS))
+                defer { tasks.deallocate() }
                 for (record, sample) in zip(records, samples) {
                     let e = record.event
                     var expected = Self.fastPath(e.kind)
@@ -446,16 +450,30 @@ extension Recorder {
                     if case .interned(let id) = e.name, expected == .closesRegion {
                         slots[0] = fr_open_region(thread: thread, name: id, stack: 0, begin_ticks: 0, blocking: 0)
                     }
+                    tasks.initialize(repeating: fr_fold_task_state(), count: Int(FR_FOLD_TASK_SLOTS))
                     var run = fr_fold_run(p: base + record.range.lowerBound, end: base + record.range.upperBound,
                                           ticks: record.previousTicks, task: e.task, thread: thread, stack: slots,
-                                          depth: open, capacity: 2)
+                                          depth: open, capacity: 2, tasks: tasks, evicted: fr_fold_task_state())
                     let consumed = fr_fold_fast(&run)
                     let at = run.p - base
+                    #expect(run.evicted.task == 0, "\(sample.kind): fold_scan.c evicted from an empty table")
+                    let noted = (0..<Int(FR_FOLD_TASK_SLOTS)).filter { tasks[$0].task != 0 }
+                    if expected == .notesState {
+                        let slot = tasks[Int(fr_fold_task_slot(e.task))]
+                        var kind = UInt64(e.kind.rawValue)
+                        var reason: UInt64 = 0
+                        if e.kind == .actorRun { kind = UInt64(EventKind.taskRunning.rawValue) }
+                        if e.kind == .taskBlocked || e.kind == .actorWait, case .interned(let id) = e.name { reason = id }
+                        #expect(noted.count == 1 && slot.task == e.task && slot.kind == kind && slot.reason == reason
+                                    && slot.ticks == e.ticks, "\(sample.kind): fold_scan.c noted \(slot)")
+                    } else {
+                        #expect(noted.isEmpty, "\(sample.kind): fold_scan.c noted a state")
+                    }
                     switch expected {
                     case .declines:
                         #expect(consumed == 0 && at == record.range.lowerBound && run.ticks == record.previousTicks
                                     && run.depth == open, "\(sample.kind): fold_scan.c should leave it to the scanner")
-                    case .consumes, .opensRegion, .closesRegion:
+                    case .consumes, .opensRegion, .closesRegion, .notesState:
                         #expect(consumed == 1 && at == record.range.upperBound && run.ticks == e.ticks,
                                 "\(sample.kind): fold_scan.c consumed \(consumed), stopped at \(at) of \(record.range)")
                     }

@@ -289,6 +289,27 @@ static inline uint64_t fr_ticks(void) {
 extern void *_Nullable swift_task_getCurrent(void) FR_SWIFTCALL;
 extern uint64_t swift_task_getJobTaskId(void *_Nonnull job) FR_SWIFTCALL;
 
+/// The key of the task-local value that binds the current logical task: the address of
+/// FlightRecorder's `LogicalTask.bound` (a TaskLocal<UInt64>; a TaskLocal's key is its object's
+/// address). Set when a recording starts, before any logical task can exist; NULL until then.
+extern const void *_Nullable fr_logical_task_key;
+extern const void *_Nullable swift_task_localValueGet(const void *_Nonnull key) FR_SWIFTCALL;
+
+static inline void fr_set_logical_task_key(const void *_Nonnull key) {
+    __atomic_store_n(&fr_logical_task_key, key, __ATOMIC_RELEASE);
+}
+
+/// The logical task bound to the current Swift task (or, for synchronous bodies, thread), 0 for
+/// none: what `LogicalTask.bound.get()` returns, read through the runtime's entry point, as
+/// `TaskLocal.get()` does, without that generic function's value-witness copy and the global's
+/// lazy-initialization call on every read.
+static inline uint64_t fr_logical_task_bound(void) {
+    const void *key = __atomic_load_n(&fr_logical_task_key, __ATOMIC_ACQUIRE);
+    if (key == NULL) return 0;
+    const uint64_t *value = (const uint64_t *)swift_task_localValueGet(key);
+    return value != NULL ? *value : 0;
+}
+
 /// The current Swift task's id (sequential, never reused), 0 outside any task.
 static inline uint64_t fr_current_task_id(void) {
     void *task = swift_task_getCurrent();

@@ -39,7 +39,8 @@ enum TaskIdentity {
     @inlinable @inline(__always)
     static func current(_ switches: UInt64) -> UInt64 {
         if fr_switches_logical_tasks(switches) {
-            if let logical = LogicalTask.current, logical != 0 { return logical }
+            let logical = fr_logical_task_bound()
+            if logical != 0 { return logical }
         }
         guard let s = fr_current_state() else { return currentSwiftTask }
         if s.pointee.running_task != 0 { return s.pointee.running_task }
@@ -87,7 +88,11 @@ enum LogicalTask {
 
     @usableFromInline
     static var current: UInt64? {
-        let v = bound.get()
+        let v = fr_logical_task_bound()
         return v == 0 ? nil : v
     }
+
+    /// `bound`'s key for the runtime's task-local entry points: the object's address, as
+    /// TaskLocal passes it. Registered with `fr_set_logical_task_key` when a recording starts.
+    static var key: UnsafeRawPointer { UnsafeRawPointer(Unmanaged.passUnretained(bound).toOpaque()) }
 }

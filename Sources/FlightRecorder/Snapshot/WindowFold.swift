@@ -7,8 +7,14 @@
 //   record; names stay string ids until `windowState()` resolves them).
 // - Every recorded event is folded once, so the fold's cost per record is paid by every event:
 //   runs of the records that dominate chunks (one owner's region begins and ends with interned
-//   names, logs, counters) go through a C loop (fold_scan.c, ~3-4 ns a record against ~10 for
-//   the general path), which leaves the same state record for record (a test compares them).
+//   names, logs, counters, scheduling records) go through a C loop (fold_scan.c, ~3-4 ns a
+//   record against ~10 for the general path), which leaves the same state record for record
+//   (a test compares them). Of scheduling records it keeps each task's last state in the chunk
+//   (times never decrease within a chunk, so only the last one can decide), applied here once
+//   per task and chunk, and before any other record of that task this pass reads itself. Live
+//   tasks are kept in a `TaskTable` (a multiply to hash an id, not a SipHash round); a run of
+//   inline names that repeat (a server's request tasks) is compared to the last one before a
+//   String is built.
 //   Of a chunk the writer did not mark FR_CHUNK_STATEFUL (its stateful records are only the
 //   begins and ends of synchronous closures' regions, which nest strictly on their thread, and
 //   thread names) only the part up to the last end of a region begun earlier (or thread name)
@@ -24,6 +30,11 @@
 //   (tasks whose end was never recorded, e.g. Swift tasks finished while not observed).
 // - A thread's name is forgotten once its final chunk (sealed at thread exit) is folded.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CFlightRecorder
 import TraceFormat
 
@@ -50,9 +61,23 @@ struct WindowFold {
         return inlineName(bytes)
     }
 
+    /// The inline name folded last (`lastInlineName` 0: none), compared byte for byte before a
+    /// String is built and hashed: a server's request tasks repeat a few names, each written
+    /// twice (as name and group).
+    private var lastInlineBytes: [UInt8] = []
+    private var lastInlineName: Name = 0
+
     @inline(never)
     private mutating func inlineName(_ bytes: UnsafeRawBufferPointer) -> Name {
-        name(ScannedStringText(String(decoding: bytes, as: UTF8.self)))
+        if lastInlineName != 0 && bytes.count == lastInlineBytes.count
+            && (bytes.isEmpty || lastInlineBytes.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) {
+            return lastInlineName
+        }
+        let id = name(ScannedStringText(String(decoding: bytes, as: UTF8.self)))
+        lastInlineBytes.removeAll(keepingCapacity: true)
+        lastInlineBytes.append(contentsOf: bytes)
+        lastInlineName = id
+        return id
     }
 
     private struct ScannedStringText {
@@ -117,11 +142,14 @@ struct WindowFold {
     }
 
     private(set) var threads: [UInt64: Name] = [:]
-    private(set) var tasks: [UInt64: TaskEntry] = [:]
+    private(set) var tasks = TaskTable()
     private(set) var regions: [Owner: [OpenRegion]] = [:]
     /// An emptied region stack kept with its capacity, so folding a chunk whose regions all
     /// close does not allocate a new one for the next chunk.
     private var spareStack: [OpenRegion] = []
+    /// The fast path's table of task states pending in a chunk (all slots free between
+    /// chunks), kept so that each chunk's fold does not allocate one.
+    private var spareTaskStates: [fr_fold_task_state] = []
     private var regionCount = 0
     /// Tasks whose end was folded before their creation: id -> end ticks.
     private var endedEarly: [UInt64: UInt64] = [:]
@@ -216,6 +244,11 @@ struct WindowFold {
         /// so a begin/end pair costs a store and two counter updates).
         var cached: [OpenRegion]
         var depth: Int
+        /// Task states the fast path noted and has not applied (fr_fold_task_state): every
+        /// slot is free again once `finish` returns.
+        var pending: [fr_fold_task_state]
+        /// Whether any slot of `pending` may be taken.
+        var hasPending = false
 
         init(fold: WindowFold, thread: UInt64) {
             self.fold = fold
@@ -223,7 +256,14 @@ struct WindowFold {
             cachedOwner = Owner(task: 0, thread: thread)
             cached = []
             depth = 0
+            pending = []
             cached = take(cachedOwner)
+            if fold.usesFastPath {
+                swap(&pending, &self.fold.spareTaskStates)
+                if pending.isEmpty {
+                    pending = Array(repeating: fr_fold_task_state(), count: Int(FR_FOLD_TASK_SLOTS))
+                }
+            }
         }
 
         /// The owner's open regions, or the spare (empty) stack.
@@ -252,6 +292,38 @@ struct WindowFold {
 
         mutating func finish() {
             store()
+            if hasPending {
+                for i in pending.indices where pending[i].task != 0 {
+                    apply(pending[i])
+                    pending[i].task = 0
+                }
+                hasPending = false
+            }
+            if !pending.isEmpty { swap(&pending, &fold.spareTaskStates) }
+        }
+
+        /// A state the fast path noted for a task, applied as its record would have been.
+        private mutating func apply(_ noted: fr_fold_task_state) {
+            let state: State
+            switch noted.kind {
+            case 0x03: state = .runnable
+            case 0x05: state = .blocked(reason: noted.reason)
+            case 0x06: state = .syscall(thread: thread)
+            case 0x40: state = .blocked(reason: fold.actorReason(ScannedString(id: noted.reason)))
+            default: state = .running(thread: thread)
+            }
+            fold.setState(noted.task, state, noted.ticks)
+        }
+
+        /// Applies `task`'s pending state, if the fast path noted one, before another record of
+        /// the task is folded here.
+        @inline(__always)
+        private mutating func applyPending(_ task: UInt64) {
+            guard hasPending else { return }
+            let slot = Int(fr_fold_task_slot(task))
+            guard pending[slot].task == task, task != 0 else { return }
+            apply(pending[slot])
+            pending[slot].task = 0
         }
 
         /// Folds the scanner's records: runs the fast path takes in C, each other record here.
@@ -263,8 +335,10 @@ struct WindowFold {
             repeat { fastForward(&scanner) } while scanner.step(&self)
         }
 
-        /// Kinds the fast path may take: region begins and ends, logs, counters, job CPU times.
-        private static let fastKinds: UInt64 = 1 << 0x07 | 1 << 0x08 | 1 << 0x09 | 1 << 0x0A | 1 << 0x0B | 1 << 0x0D | 1 << 0x0E
+        /// Kinds below 0x40 the fast path may take: region begins and ends, logs, counters, job
+        /// CPU times, scheduling records (it takes extension kinds, 0x40 and above, too).
+        private static let fastKinds: UInt64 = 1 << 0x03 | 1 << 0x04 | 1 << 0x05 | 1 << 0x06 | 1 << 0x07 | 1 << 0x08
+            | 1 << 0x09 | 1 << 0x0A | 1 << 0x0B | 1 << 0x0D | 1 << 0x0E
 
         /// Lets fold_scan.c consume the run of records ahead that it takes, with the cached
         /// owner's stack. Only while no region end of that owner waits for its begin and the
@@ -272,27 +346,37 @@ struct WindowFold {
         /// path's methods here change them.
         @inline(__always)
         private mutating func fastForward(_ scanner: inout RecordScanner) {
-            guard let kind = scanner.nextKind, kind < 64, Self.fastKinds & (1 << UInt64(kind)) != 0 else { return }
+            guard let kind = scanner.nextKind, kind >= 0x40 || Self.fastKinds & (1 << UInt64(kind)) != 0 else { return }
             if !fold.pendingOwners.isEmpty && fold.pendingOwners[cachedOwner] != nil { return }
             let owner = cachedOwner.task
             if owner != 0 && !fold.endedEarly.isEmpty && fold.endedEarly[owner] != nil { return }
-            let before = depth
-            var after = depth
-            var taken: UInt64 = 0
-            let thread = self.thread
-            cached.withUnsafeMutableBufferPointer { slots in
-                scanner.consume { p, end, ticks in
-                    var run = fr_fold_run(p: p, end: end, ticks: ticks, task: owner, thread: thread,
-                                          stack: slots.baseAddress, depth: UInt64(before), capacity: UInt64(slots.count))
-                    taken = fr_fold_fast(&run)
-                    p = run.p
-                    ticks = run.ticks
-                    after = Int(run.depth)
+            while true {
+                let before = depth
+                var after = depth
+                var taken: UInt64 = 0
+                var evicted = fr_fold_task_state()
+                let thread = self.thread
+                cached.withUnsafeMutableBufferPointer { slots in
+                    pending.withUnsafeMutableBufferPointer { tasks in
+                        scanner.consume { p, end, ticks in
+                            var run = fr_fold_run(p: p, end: end, ticks: ticks, task: owner, thread: thread,
+                                                  stack: slots.baseAddress, depth: UInt64(before), capacity: UInt64(slots.count),
+                                                  tasks: tasks.baseAddress, evicted: fr_fold_task_state())
+                            taken = fr_fold_fast(&run)
+                            p = run.p
+                            ticks = run.ticks
+                            after = Int(run.depth)
+                            evicted = run.evicted
+                        }
+                    }
                 }
+                depth = after
+                fold.regionCount += after - before
+                fold.fastPathRecords &+= Int(taken)
+                if !pending.isEmpty { hasPending = true }
+                guard evicted.task != 0 else { return }
+                apply(evicted)
             }
-            depth = after
-            fold.regionCount += after - before
-            fold.fastPathRecords &+= Int(taken)
         }
 
         @inline(__always)
@@ -349,9 +433,10 @@ struct WindowFold {
         }
 
         mutating func taskCreated(task: UInt64, parent: UInt64, name: ScannedString, group: ScannedString, ticks: UInt64) {
+            applyPending(task)
             if fold.endedEarly.removeValue(forKey: task) != nil { return }
             let name = fold.name(name), group = fold.name(group)
-            WindowFold.update(&fold.tasks[task, default: TaskEntry()]) { entry in
+            fold.tasks.modify(task) { entry in
                 entry.parent = parent
                 entry.name = name
                 entry.group = group
@@ -360,14 +445,15 @@ struct WindowFold {
         }
 
         mutating func taskState(_ kind: EventKind, task: UInt64, other: UInt64, reason: ScannedString, ticks: UInt64) {
+            applyPending(task)
             switch kind {
             case .taskEnded:
-                if fold.tasks.removeValue(forKey: task) == nil { fold.endedEarly[task] = ticks }
+                if !fold.tasks.remove(task) { fold.endedEarly[task] = ticks }
                 let owner = Owner(task: task, thread: 0)
                 if owner == cachedOwner {
                     fold.regionCount -= depth
                     depth = 0
-                } else if let open = fold.regions.removeValue(forKey: owner) {
+                } else if !fold.regions.isEmpty, let open = fold.regions.removeValue(forKey: owner) {
                     fold.regionCount -= open.count
                 }
             case .taskRunnable: fold.setState(task, .runnable, ticks)
@@ -384,10 +470,10 @@ struct WindowFold {
         mutating func other(_ kind: EventKind, task: UInt64, name: ScannedString, ticks: UInt64) {}
     }
 
-    private mutating func setState(_ task: UInt64, _ state: State, _ ticks: UInt64) {
+    fileprivate mutating func setState(_ task: UInt64, _ state: State, _ ticks: UInt64) {
         guard task != 0, endedEarly.isEmpty || endedEarly[task] == nil else { return }
-        // One hash lookup, modified in place (three scheduling records per job hop come here).
-        Self.update(&tasks[task, default: TaskEntry()]) { entry in
+        // One lookup, modified in place.
+        tasks.modify(task) { entry in
             entry.lastSeen = max(entry.lastSeen, ticks)
             if ticks >= entry.stateTicks {
                 entry.state = state
@@ -396,18 +482,13 @@ struct WindowFold {
         }
     }
 
-    @inline(__always)
-    fileprivate static func update(_ entry: inout TaskEntry, _ change: (inout TaskEntry) -> Void) {
-        change(&entry)
-    }
-
     /// Drops the least recently seen entries beyond the bounds.
     private mutating func trim() {
         if tasks.count > Self.maxTasks {
             let keep = Self.maxTasks * 3 / 4
-            let doomed = tasks.sorted { $0.value.lastSeen < $1.value.lastSeen }.prefix(tasks.count - keep)
+            let doomed = tasks.all.sorted { $0.entry.lastSeen < $1.entry.lastSeen }.prefix(tasks.count - keep)
             for (id, _) in doomed {
-                tasks[id] = nil
+                tasks.remove(id)
                 if let open = regions.removeValue(forKey: Owner(task: id, thread: 0)) { regionCount -= open.count }
             }
         }
@@ -439,18 +520,21 @@ struct WindowFold {
         let old = inlineNames
         inlineNames = []
         inlineIndex = [:]
+        lastInlineName = 0
         func keep(_ n: Name) -> Name {
             guard n & Self.inlineBit != 0 else { return n }
             let i = Int(n & ~Self.inlineBit)
             return name(ScannedStringText(old[i]))
         }
         for (id, name) in threads { threads[id] = keep(name) }
-        for (id, var t) in tasks {
+        var table = tasks
+        tasks = TaskTable()
+        table.modifyAll { t in
             t.name = keep(t.name)
             t.group = keep(t.group)
             if case .blocked(let reason) = t.state { t.state = .blocked(reason: keep(reason)) }
-            tasks[id] = t
         }
+        tasks = table
         for (owner, var list) in regions {
             for i in list.indices { list[i].name = keep(list[i].name) }
             regions[owner] = list
@@ -483,7 +567,7 @@ struct WindowFold {
             state.tasks.append(.init(task: id, parent: t.parent, name: resolve(t.name, strings),
                                      group: resolve(t.group, strings), state: s))
         }
-        for id in tasks.keys.sorted() { emit(id, depth: 0) }
+        for id in tasks.allIDs.sorted() { emit(id, depth: 0) }
         for (owner, open) in regions.sorted(by: { ($0.key.task, $0.key.thread) < ($1.key.task, $1.key.thread) }) {
             for r in open {
                 state.regions.append(.init(task: owner.task, thread: r.thread, name: resolve(r.name, strings),
