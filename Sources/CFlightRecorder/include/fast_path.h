@@ -290,24 +290,37 @@ extern void *_Nullable swift_task_getCurrent(void) FR_SWIFTCALL;
 extern uint64_t swift_task_getJobTaskId(void *_Nonnull job) FR_SWIFTCALL;
 
 /// The key of the task-local value that binds the current logical task: the address of
-/// FlightRecorder's `LogicalTask.bound` (a TaskLocal<UInt64>; a TaskLocal's key is its object's
-/// address). Set when a recording starts, before any logical task can exist; NULL until then.
+/// FlightRecorder's `LogicalTask.bound` (a TaskLocal<UInt64>; TaskLocal passes its object's
+/// address as the key). Set when a recording starts, and only once reading through it was
+/// checked to give what `bound.get()` gives (`LogicalTask.keyVerified`); NULL until then or if
+/// that check failed, and annotations then call `bound.get()` instead.
 extern const void *_Nullable fr_logical_task_key;
+/// The runtime's task-local lookup (ABI entry point; TaskLocal.get calls it): the value bound
+/// to `key` in the current task, or in the thread's fallback storage outside a task; NULL
+/// if none is bound.
 extern const void *_Nullable swift_task_localValueGet(const void *_Nonnull key) FR_SWIFTCALL;
 
-static inline void fr_set_logical_task_key(const void *_Nonnull key) {
+static inline void fr_set_logical_task_key(const void *_Nullable key) {
     __atomic_store_n(&fr_logical_task_key, key, __ATOMIC_RELEASE);
 }
 
-/// The logical task bound to the current Swift task (or, for synchronous bodies, thread), 0 for
-/// none: what `LogicalTask.bound.get()` returns, read through the runtime's entry point, as
-/// `TaskLocal.get()` does, without that generic function's value-witness copy and the global's
-/// lazy-initialization call on every read.
-static inline uint64_t fr_logical_task_bound(void) {
-    const void *key = __atomic_load_n(&fr_logical_task_key, __ATOMIC_ACQUIRE);
-    if (key == NULL) return 0;
+static inline bool fr_logical_task_key_set(void) {
+    return __atomic_load_n(&fr_logical_task_key, __ATOMIC_ACQUIRE) != NULL;
+}
+
+/// The UInt64 bound to `key` in the current task (or thread), 0 for none.
+static inline uint64_t fr_task_local_u64(const void *_Nonnull key) {
     const uint64_t *value = (const uint64_t *)swift_task_localValueGet(key);
     return value != NULL ? *value : 0;
+}
+
+/// The logical task bound to the current Swift task (or, for synchronous bodies, thread), 0 for
+/// none or while no checked key is set: what `LogicalTask.bound.get()` returns, read through
+/// the runtime's entry point without that generic function's value-witness copy and the
+/// global's lazy-initialization call on every read.
+static inline uint64_t fr_logical_task_bound(void) {
+    const void *key = __atomic_load_n(&fr_logical_task_key, __ATOMIC_ACQUIRE);
+    return key != NULL ? fr_task_local_u64(key) : 0;
 }
 
 /// The current Swift task's id (sequential, never reused), 0 outside any task.

@@ -11,6 +11,11 @@
 //   ResumeParent. At run time, the id cache checks the job id word against the runtime's id
 //   (fr_state_task_id_miss) before relying on it.
 // - Public ABI (Job's scheduler-private words, AsyncContext's first two words) is marked so.
+// - The runtime entry points annotations call (fast_path.h: swift_task_getCurrent,
+//   swift_task_getJobTaskId, swift_task_localValueGet) are public ABI. The one assumption
+//   beside them, that a TaskLocal's key is its object's address, is checked once per process
+//   before it is used (LogicalTask.keyVerified, with TaskLocal's own accessor as the fallback)
+//   and tested (TaskLocalEntryPointTests).
 #ifndef RUNTIME_LAYOUT_H
 #define RUNTIME_LAYOUT_H
 

@@ -11,6 +11,7 @@
 
 import CFlightRecorder
 public import CFlightRecorderFastPath
+import Logging
 
 // The runtime's entry points are reached through C (`fr_current_task_id`, fast_path.h):
 // Swift reserves `swift_task_getCurrent` for the compiler, so `@_silgen_name` cannot name it.
@@ -39,7 +40,7 @@ enum TaskIdentity {
     @inlinable @inline(__always)
     static func current(_ switches: UInt64) -> UInt64 {
         if fr_switches_logical_tasks(switches) {
-            let logical = fr_logical_task_bound()
+            let logical = LogicalTask.boundID
             if logical != 0 { return logical }
         }
         guard let s = fr_current_state() else { return currentSwiftTask }
@@ -86,13 +87,38 @@ enum LogicalTask {
     /// integrations' modules instead of run as unspecialized generic code) can bind it.
     @usableFromInline static let bound = TaskLocal<UInt64>(wrappedValue: 0)
 
+    /// The bound logical task's id, 0 for none: through the runtime's entry point once the key
+    /// is checked, else through TaskLocal's own accessor.
+    @inlinable @inline(__always)
+    static var boundID: UInt64 {
+        fr_logical_task_key_set() ? fr_logical_task_bound() : bound.get()
+    }
+
     @usableFromInline
     static var current: UInt64? {
-        let v = fr_logical_task_bound()
+        let v = boundID
         return v == 0 ? nil : v
     }
 
-    /// `bound`'s key for the runtime's task-local entry points: the object's address, as
-    /// TaskLocal passes it. Registered with `fr_set_logical_task_key` when a recording starts.
+    /// `bound`'s key for the runtime's task-local entry point: the object's address, as
+    /// TaskLocal passes it.
     static var key: UnsafeRawPointer { UnsafeRawPointer(Unmanaged.passUnretained(bound).toOpaque()) }
+
+    /// Whether reading through `key` gives what `bound.get()` gives, bound and unbound (checked
+    /// once per process, when a recorder first starts). If not, one log line, and annotations
+    /// keep calling `bound.get()`.
+    static let keyVerified: Bool = {
+        let probe: UInt64 = 0x7E57_0B0C_1A1B_0001
+        let candidate = LogicalTask.key
+        let readsUnbound = fr_task_local_u64(candidate) == LogicalTask.bound.get()
+        let readsBound = LogicalTask.bound.withValue(probe) {
+            fr_task_local_u64(candidate) == probe && LogicalTask.bound.get() == probe
+        }
+        guard readsUnbound && readsBound else {
+            Logger(label: "FlightRecorder").notice(
+                "the runtime's task-local lookup did not read the logical task binding; reading it through TaskLocal")
+            return false
+        }
+        return true
+    }()
 }

@@ -140,7 +140,7 @@ final class RecorderCore: @unchecked Sendable {
 
     func start(_ configuration: FlightRecorderConfiguration, owner: ObjectIdentifier) throws(FlightRecorderError) {
         _ = StringBytes.layoutChecked  // once per process, before annotations may record
-        fr_set_logical_task_key(LogicalTask.key)  // before a logical task can be begun
+        fr_set_logical_task_key(LogicalTask.keyVerified ? LogicalTask.key : nil)  // before a logical task can be begun
         let refusal: FlightRecorderError? = foldLock.withLock {
             ringLock.withLock { () -> FlightRecorderError? in
                 if isRecording {
