@@ -39,6 +39,17 @@ let package = Package(
             path: "Support/BenchmarkFixtures",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // The span workload and configurations of TracingBenchmarks and OTelTracingBenchmarks.
+        .target(
+            name: "SpanWorkload",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "FlightRecorder", package: "tracexport"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
+            path: "Support/SpanWorkload",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         // The recorder's append in C, the floor under the annotations (also a program alone).
         .target(
             name: "AppendLoop",
@@ -69,6 +80,7 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         benchmarkTarget("TracingBenchmarks", [
+            "SpanWorkload",
             .product(name: "FlightRecorder", package: "tracexport"),
             .product(name: "FlightRecorderTracing", package: "tracexport"),
             .product(name: "Tracing", package: "swift-distributed-tracing"),
@@ -76,6 +88,7 @@ let package = Package(
         // The same spans beside swift-otel's tracer: a target of its own, since swift-otel's
         // release build takes long and the other targets do not need it.
         benchmarkTarget("OTelTracingBenchmarks", [
+            "SpanWorkload",
             .product(name: "FlightRecorder", package: "tracexport"),
             .product(name: "FlightRecorderTracing", package: "tracexport"),
             .product(name: "Tracing", package: "swift-distributed-tracing"),

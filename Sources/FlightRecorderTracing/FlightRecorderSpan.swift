@@ -150,7 +150,7 @@ public struct FlightRecorderSpan: Span {
         let other: FlightRecorderSpanContext?
         if let wrapped {
             guard Trace.isRecording else { return }
-            other = wrapped.forwarder.calls.identity(of: link.context)
+            other = wrapped.forwarder.identity(link.context)
         } else {
             other = link.context.flightRecorderSpanContext
         }
@@ -176,18 +176,7 @@ public struct FlightRecorderSpan: Span {
             wrapped?.endRecordingItsEnd(kind: kind, startNs: startNanosecondsSinceEpoch, at: EpochInstant(instant()))
             return
         }
-        guard let final = recording.finish() else { return }
-        let at = wrapped != nil || Trace.isRecording ? EpochInstant(instant()) : nil
-        // The wrapped span's attributes are read before it ends: a tracer may drop them at end.
-        let wrappedAttributes = Trace.isRecording ? wrapped?.attributes : nil
-        if let at { wrapped?.end(at: at) }
-        Trace.endRegion(final.region)
-        defer { if let task = recording.task { Trace.endTask(task) } }
-        guard Trace.isRecording, let at else { return }
-        SpanEndRecord.append(task: recording.task?.id ?? Trace.currentTask, kind: kind, identity: final.identity,
-                             name: final.operationName, startNs: startNanosecondsSinceEpoch,
-                             endNs: at.nanosecondsSinceEpoch, status: final.status,
-                             attributes: wrappedAttributes ?? final.attributes, events: final.events, links: final.links)
+        recording.end(kind: kind, startNs: startNanosecondsSinceEpoch, wrapped: wrapped, at: EpochInstant(instant()))
     }
 }
 
@@ -259,12 +248,26 @@ final class SpanRecording: Sendable {
         }
     }
 
-    /// The state at the first call, nil at every later one.
-    func finish() -> State? {
+    /// Ends the span, at the first call only: the wrapped span (its attributes read first: a
+    /// tracer may drop them at its end), the region, the `spanEnd` record, the task. Under the
+    /// span's lock, which only calls on this span wait for, so the state is read in place.
+    func end(kind: SpanKind, startNs: UInt64, wrapped: WrappedSpan?, at instant: @autoclosure () -> EpochInstant) {
         state.withLock { s in
-            if s.ended { return nil }
+            guard !s.ended else { return }
             s.ended = true
-            return s
+            let recording = Trace.isRecording
+            // The instant is not read for a span of our own tracer that is not recorded.
+            let at = wrapped != nil || recording ? instant() : nil
+            let wrappedAttributes = recording ? wrapped?.attributes : nil
+            if let at { wrapped?.end(at: at) }
+            Trace.endRegion(s.region)
+            if recording, let at {
+                SpanEndRecord.append(task: task?.id ?? Trace.currentTask, kind: kind, identity: s.identity,
+                                     name: s.operationName, startNs: startNs, endNs: at.nanosecondsSinceEpoch,
+                                     status: s.status, attributes: wrappedAttributes ?? s.attributes,
+                                     events: s.events, links: s.links)
+            }
+            if let task { Trace.endTask(task) }
         }
     }
 }

@@ -3,9 +3,11 @@
 // readers write the text.
 //
 // Invariants:
-// - The length is computed first (one pass over the attributes, events and links), then the
-//   fields are written into the recorder's chunk (a second pass): nothing is allocated but the
-//   text of values that have no binary form (arrays, `CustomStringConvertible` values).
+// - Fields that fit in `scratchBytes` (a span's usual few attributes) are written in one pass
+//   over the attributes, events and links into a stack buffer and copied into the recorder's
+//   chunk. Larger ones are measured first (one pass), then written into the chunk (a second).
+//   Either way nothing is allocated but the text of values that have no binary form (arrays,
+//   `CustomStringConvertible` values), and the bytes are the same.
 // - A record's fields stay within `maxFieldsLength`: the name is cut to `maxNameBytes`, and the
 //   attributes, then events, then links that do not fit are left out.
 
@@ -18,13 +20,87 @@ enum SpanEndRecord {
     static let maxFieldsLength = 16 << 10
     static let maxNameBytes = 4 << 10
 
+    /// Fields up to this size are written in one pass, on the stack (at most 1 KiB: the stack
+    /// buffer then needs no check of the stack's room).
+    static let scratchBytes = 1024
+
     static func append(task: UInt64, kind: SpanKind, identity: FlightRecorderSpanContext, name: String,
                        startNs: UInt64, endNs: UInt64, status: SpanStatus?, attributes: SpanAttributes,
                        events: [SpanEvent], links: [FlightRecorderSpanContext]) {
+        let durationNs = endNs >= startNs ? endNs - startNs : 0
+        let ids = SpanRecord.Identity(traceHigh: identity.traceIDHigh, traceLow: identity.traceIDLow,
+                                      span: identity.spanID, parent: identity.parentSpanID)
+        let appended = withUnsafeTemporaryAllocation(byteCount: scratchBytes, alignment: 1) { scratch in
+            let base = scratch.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            guard let end = writeWhole(kind: kind, ids, name: name, startNs: startNs, durationNs: durationNs,
+                                       status: status, attributes: attributes, events: events, links: links,
+                                       at: base, limit: base + scratch.count) else { return false }
+            let length = end - base
+            Trace.appendSpanRecord(.spanEnd, task: task, fieldsLength: length) { p in
+                p.update(from: base, count: length)
+                return p + length
+            }
+            return true
+        }
+        if !appended {
+            appendMeasured(task: task, kind: kind, ids, name: name, startNs: startNs, durationNs: durationNs,
+                           status: status, attributes: attributes, events: events, links: links)
+        }
+    }
+
+    /// Writes every field at `p`, before `limit`; nil (what was written is garbage) when they do
+    /// not all fit.
+    private static func writeWhole(kind: SpanKind, _ ids: SpanRecord.Identity, name: String, startNs: UInt64,
+                                   durationNs: UInt64, status: SpanStatus?, attributes: SpanAttributes,
+                                   events: [SpanEvent], links: [FlightRecorderSpanContext],
+                                   at p: UnsafeMutablePointer<UInt8>,
+                                   limit: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>? {
         var name = name
         var message = status?.message
         let statusCode: SpanRecord.Status = status.map { $0.code == .error ? .error : .ok } ?? .unset
-        let durationNs = endNs >= startNs ? endNs - startNs : 0
+        let head = SpanRecord.endHeadLength(startNs: startNs, durationNs: durationNs,
+                                            statusMessageCount: message.map { min($0.utf8.count, maxNameBytes) },
+                                            nameCount: min(name.utf8.count, maxNameBytes))
+        // The head and the three counts.
+        guard head + 3 * Varint.maxLength + links.count * SpanRecord.linkLength <= limit - p else { return nil }
+        var q = name.withUTF8 { nameBytes in
+            withOptionalUTF8(&message) { messageBytes in
+                SpanRecord.writeEndHead(kind: SpanKindCode.of(kind), ids, startNs: startNs, durationNs: durationNs,
+                                        status: statusCode, statusMessage: messageBytes.map { clip($0) },
+                                        name: clip(UnsafeRawBufferPointer(nameBytes)), at: p)
+            }
+        }
+        // Kept back from the attributes and events: the event and link counts, and the links.
+        let tail = 2 * Varint.maxLength + links.count * SpanRecord.linkLength
+        guard let afterAttributes = AttributeList.writeAll(attributes, at: q, limit: limit - tail) else { return nil }
+        q = Varint.write(UInt64(events.count), at: afterAttributes)
+        for event in events {
+            var eventName = event.name
+            let offset = Varint.zigzag(offset(event, from: startNs))
+            let size = SpanRecord.stringLength(min(eventName.utf8.count, maxNameBytes)) + Varint.length(of: offset)
+            guard size <= limit - tail - q else { return nil }
+            q = eventName.withUTF8 { SpanRecord.writeString(clip(UnsafeRawBufferPointer($0)), at: q) }
+            q = Varint.write(offset, at: q)
+            guard let afterEvent = AttributeList.writeAll(event.attributes, at: q, limit: limit - tail) else { return nil }
+            q = afterEvent
+        }
+        q = Varint.write(UInt64(links.count), at: q)
+        for link in links {
+            q = SpanRecord.writeLink(SpanRecord.Identity(traceHigh: link.traceIDHigh, traceLow: link.traceIDLow,
+                                                         span: link.spanID, parent: 0), at: q)
+        }
+        return q
+    }
+
+    /// The fields measured in one pass, then written into the recorder's chunk: for fields larger
+    /// than `scratchBytes`, cut to `maxFieldsLength`.
+    private static func appendMeasured(task: UInt64, kind: SpanKind, _ ids: SpanRecord.Identity, name: String,
+                                       startNs: UInt64, durationNs: UInt64, status: SpanStatus?,
+                                       attributes: SpanAttributes, events: [SpanEvent],
+                                       links: [FlightRecorderSpanContext]) {
+        var name = name
+        var message = status?.message
+        let statusCode: SpanRecord.Status = status.map { $0.code == .error ? .error : .ok } ?? .unset
         let nameCount = min(name.utf8.count, maxNameBytes)
         let messageCount = message.map { min($0.utf8.count, maxNameBytes) }
         var length = SpanRecord.endHeadLength(startNs: startNs, durationNs: durationNs, statusMessageCount: messageCount,
@@ -51,8 +127,6 @@ enum SpanEndRecord {
         let linkCount = min(links.count, max(0, room - attributeBytes - eventBytes) / SpanRecord.linkLength)
         length += attributeBytes + Varint.length(of: UInt64(eventCount)) + eventBytes
             + Varint.length(of: UInt64(linkCount)) + linkCount * SpanRecord.linkLength
-        let ids = SpanRecord.Identity(traceHigh: identity.traceIDHigh, traceLow: identity.traceIDLow,
-                                      span: identity.spanID, parent: identity.parentSpanID)
         Trace.appendSpanRecord(.spanEnd, task: task, fieldsLength: length) { p in
             var q = name.withUTF8 { nameBytes in
                 withOptionalUTF8(&message) { messageBytes in
@@ -94,7 +168,8 @@ enum SpanEndRecord {
     }
 }
 
-/// A counted list of attributes (`key(string) value`), measured then written.
+/// A counted list of attributes (`key(string) value`): measured then written, or written whole
+/// before a limit.
 enum AttributeList {
     /// How many attributes (in `forEach` order) fit in `room` bytes, and their bytes with the
     /// count's; the text of values written as text is appended to `texts`.
@@ -122,27 +197,50 @@ enum AttributeList {
         attributes.forEach { key, value in
             guard written < count else { return }
             written += 1
-            var key = key
-            q = key.withUTF8 { SpanRecord.writeString(SpanEndRecord.clip(UnsafeRawBufferPointer($0)), at: q) }
-            switch binary(value) {
-            case .integer(let v):
-                q = Varint.write(Varint.zigzag(v), at: SpanRecord.writeValueType(.integer, at: q))
-            case .float(let v):
-                q = SpanRecord.writeUInt64LE(v.bitPattern, at: SpanRecord.writeValueType(.float, at: q))
-            case .bool(let v):
-                q = SpanRecord.writeValueType(.bool, at: q)
-                q.pointee = v ? 1 : 0
-                q += 1
-            case .string(var v):
-                q = SpanRecord.writeValueType(.string, at: q)
-                q = v.withUTF8 { SpanRecord.writeString(UnsafeRawBufferPointer($0), at: q) }
-            case .text:
-                var text = texts.next() ?? ""
-                q = SpanRecord.writeValueType(.text, at: q)
-                q = text.withUTF8 { SpanRecord.writeString(UnsafeRawBufferPointer($0), at: q) }
-            }
+            var value = binary(value)
+            if case .text = value { value = .text(texts.next() ?? "") }
+            q = write(key: key, value, at: q)
         }
         return q
+    }
+
+    /// Writes the count and every attribute at `p`, before `limit`; nil when they do not all fit.
+    static func writeAll(_ attributes: SpanAttributes, at p: UnsafeMutablePointer<UInt8>,
+                         limit: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>? {
+        guard Varint.maxLength <= limit - p else { return nil }
+        var q = Varint.write(UInt64(attributes.count), at: p)
+        var fits = true
+        attributes.forEach { key, value in
+            guard fits else { return }
+            var text: String?
+            let size = SpanRecord.stringLength(min(key.utf8.count, SpanEndRecord.maxNameBytes)) + 1 + payloadSize(value, text: &text)
+            guard size <= limit - q else { fits = false; return }
+            q = write(key: key, text.map { .text($0) } ?? binary(value), at: q)
+        }
+        return fits ? q : nil
+    }
+
+    /// One attribute: its key (cut to `maxNameBytes`), its value's type and payload.
+    private static func write(key: String, _ value: SpanRecord.Value,
+                              at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var key = key
+        let q = key.withUTF8 { SpanRecord.writeString(SpanEndRecord.clip(UnsafeRawBufferPointer($0)), at: p) }
+        switch value {
+        case .integer(let v):
+            return Varint.write(Varint.zigzag(v), at: SpanRecord.writeValueType(.integer, at: q))
+        case .float(let v):
+            return SpanRecord.writeUInt64LE(v.bitPattern, at: SpanRecord.writeValueType(.float, at: q))
+        case .bool(let v):
+            let r = SpanRecord.writeValueType(.bool, at: q)
+            r.pointee = v ? 1 : 0
+            return r + 1
+        case .string(var v):
+            let r = SpanRecord.writeValueType(.string, at: q)
+            return v.withUTF8 { SpanRecord.writeString(UnsafeRawBufferPointer($0), at: r) }
+        case .text(var v):
+            let r = SpanRecord.writeValueType(.text, at: q)
+            return v.withUTF8 { SpanRecord.writeString(UnsafeRawBufferPointer($0), at: r) }
+        }
     }
 
     /// A value's binary form; `.text("")` for values written as text (their text comes from

@@ -13,7 +13,9 @@
 // - A wrapped span of class type (swift-otel's, most tracers') is held as itself: nothing is
 //   allocated per span. A span of any other type is boxed once, when it starts.
 // - The wrapped span's ids are read from the `traceparent` its tracer injects for its context
-//   (W3C trace context); a context with no entries has no span and is not asked about.
+//   (W3C trace context), through a closure specialized like the hot calls (the tracer's
+//   `inject` is called for our carrier and injector types, whose header value is parsed in
+//   place); a context with no entries has no span and is not asked about.
 
 #if Tracing
 import FlightRecorder
@@ -42,16 +44,6 @@ protocol SpanForwarding: AnyObject, Sendable {
                                               using extractor: Extract) where Extract.Carrier == Carrier
 }
 
-extension SpanForwarding {
-    /// The ids `context`'s span has in the wrapped tracer's `traceparent`; nil for none.
-    func identity(of context: InstrumentationContext) -> FlightRecorderSpanContext? {
-        guard !context.isEmpty else { return nil }
-        var carrier: FlightRecorderSpanContext?
-        inject(context, into: &carrier, using: TraceparentInjector())
-        return carrier
-    }
-}
-
 /// The calls of a wrapping tracer's spans: the hot ones as closures specialized for the wrapped
 /// tracer's type, every other through `calls`.
 @usableFromInline
@@ -63,6 +55,10 @@ final class SpanForwarder: Sendable {
     @usableFromInline let attributes: @Sendable (WrappedSpanReference) -> SpanAttributes
     @usableFromInline let setAttributes: @Sendable (WrappedSpanReference, SpanAttributes) -> Void
     @usableFromInline let end: @Sendable (WrappedSpanReference, EpochInstant) -> Void
+    /// The ids a context's span has in the wrapped tracer's `traceparent`; nil for none.
+    @usableFromInline let identity: @Sendable (InstrumentationContext) -> FlightRecorderSpanContext?
+    /// The ids of a wrapped span, as `identity` of its context.
+    @usableFromInline let spanIdentity: @Sendable (WrappedSpanReference) -> FlightRecorderSpanContext?
 
     @inlinable
     init<Wrapped: Tracer>(_ tracer: Wrapped) {
@@ -74,6 +70,8 @@ final class SpanForwarder: Sendable {
         attributes = { TracerForwarder<Wrapped>.span($0).attributes }
         setAttributes = { TracerForwarder<Wrapped>.span($0).attributes = $1 }
         end = { TracerForwarder<Wrapped>.span($0).end(at: $1) }
+        identity = { TracerForwarder<Wrapped>.identity(of: $0, in: tracer) }
+        spanIdentity = { TracerForwarder<Wrapped>.identity(of: TracerForwarder<Wrapped>.span($0).context, in: tracer) }
     }
 }
 
@@ -106,6 +104,14 @@ final class TracerForwarder<Wrapped: Tracer>: SpanForwarding {
         spansAreReferences
             ? unsafeBitCast(reference, to: Wrapped.Span.self)
             : unsafeDowncast(reference, to: SpanBox<Wrapped.Span>.self).span
+    }
+
+    @inlinable
+    static func identity(of context: InstrumentationContext, in tracer: Wrapped) -> FlightRecorderSpanContext? {
+        guard !context.isEmpty else { return nil }
+        var carrier: FlightRecorderSpanContext?
+        tracer.inject(context, into: &carrier, using: TraceparentInjector())
+        return carrier
     }
 
     private func span(_ reference: WrappedSpanReference) -> Wrapped.Span { Self.span(reference) }
@@ -160,8 +166,8 @@ struct WrappedSpan: Sendable {
     /// The span's ids, and its parent's when `parent` (the context it started in) is given, as
     /// the wrapped tracer propagates them; ids of our own when it propagates no W3C trace context.
     func identity(parent: InstrumentationContext?) -> FlightRecorderSpanContext {
-        let parentIdentity = parent.flatMap { forwarder.calls.identity(of: $0) }
-        guard var own = forwarder.calls.identity(of: forwarder.calls.context(of: span)) else {
+        let parentIdentity = parent.flatMap(forwarder.identity)
+        guard var own = forwarder.spanIdentity(span) else {
             return FlightRecorderSpanContext.child(of: parentIdentity)
         }
         if let parentIdentity, parentIdentity.traceIDHigh == own.traceIDHigh, parentIdentity.traceIDLow == own.traceIDLow {
@@ -209,7 +215,12 @@ extension WrappedSpan {
 }
 
 /// Keeps the ids of the `traceparent` header (name compared without case) and nothing else.
+@usableFromInline
 struct TraceparentInjector: Injector {
+    @inlinable
+    init() {}
+
+    @usableFromInline
     func inject(_ value: String, forKey key: String, into carrier: inout FlightRecorderSpanContext?) {
         guard Self.isTraceparent(key) else { return }
         carrier = FlightRecorderSpanContext(traceparent: value)

@@ -59,8 +59,9 @@ public struct FlightRecorderSpanContext: Sendable, Hashable {
         let dash = UInt8(ascii: "-")
         guard bytes.count >= 55, bytes[2] == dash, bytes[35] == dash, bytes[52] == dash,
               let version = Hex.parse(bytes, 0..<2), !(bytes[0] == UInt8(ascii: "f") && bytes[1] == UInt8(ascii: "f")),
-              let high = Hex.parse(bytes, 3..<19), let low = Hex.parse(bytes, 19..<35),
-              let span = Hex.parse(bytes, 36..<52), let flags = Hex.parse(bytes, 53..<55),
+              let base = UnsafeRawPointer(bytes.baseAddress),
+              let high = Hex.parse16(base + 3), let low = Hex.parse16(base + 19),
+              let span = Hex.parse16(base + 36), let flags = Hex.parse(bytes, 53..<55),
               high != 0 || low != 0, span != 0
         else { return nil }
         if bytes.count > 55 && (version == 0 || bytes[55] != dash) { return nil }
@@ -103,9 +104,37 @@ enum Hex {
         }
     }
 
+    /// The 16 hex digits (either case) at `p`, first digit most significant; nil when any byte
+    /// is not one. The ids of every span recorded beside another tracer are parsed: eight digits
+    /// at a time, as one word.
+    static func parse16(_ p: UnsafeRawPointer) -> UInt64? {
+        guard let high = parse8(p), let low = parse8(p + 8) else { return nil }
+        return UInt64(high) << 32 | UInt64(low)
+    }
+
+    /// The 8 hex digits at `p`, in the bytes of one word (first digit in the top byte).
+    static func parse8(_ p: UnsafeRawPointer) -> UInt32? {
+        let x = UInt64(bigEndian: p.loadUnaligned(as: UInt64.self))
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let tops: UInt64 = 0x8080_8080_8080_8080
+        guard x & tops == 0 else { return nil }
+        // Per byte b < 0x80: b + (0x80 - lo) sets the top bit iff b >= lo, b + (0x7F - hi) iff
+        // b > hi (no carry into the next byte). Letters of either case are folded to lowercase.
+        let lower = x | 0x2020_2020_2020_2020
+        let isDigit = (x &+ ones &* (0x80 - 0x30)) & ~(x &+ ones &* (0x7F - 0x39))
+        let isLetter = (lower &+ ones &* (0x80 - 0x61)) & ~(lower &+ ones &* (0x7F - 0x66))
+        guard (isDigit | isLetter) & tops == tops else { return nil }
+        // A digit's value is its low nibble; a letter's is its low nibble + 9 (bit 6 marks letters).
+        var v = (x & 0x0F0F_0F0F_0F0F_0F0F) &+ ((x >> 6) & ones) &* 9
+        // Pairs of nibbles into bytes, bytes into halves, halves into the word.
+        v = (v | v >> 4) & 0x00FF_00FF_00FF_00FF
+        v = (v | v >> 8) & 0x0000_FFFF_0000_FFFF
+        v = (v | v >> 16) & 0x0000_0000_FFFF_FFFF
+        return UInt32(truncatingIfNeeded: v)
+    }
+
     /// `bytes[range]` (non-empty, at most 16 bytes, within `bytes`) read as hex, either case; nil
-    /// for anything else. A few integer operations per digit: the ids of every span recorded
-    /// beside another tracer are parsed.
+    /// for anything else.
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64? {
         var value: UInt64 = 0
         var valid = true

@@ -119,12 +119,25 @@ extension Integration {
                          "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",
                          "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
                          "00-0af7651916cd43dd8448eb211c80319g-b7ad6b7169203331-01",
+                         // Bytes beside the hex ranges, in each half of each id.
+                         "00-0af7651916cd43dd8448eb211c80319:-b7ad6b7169203331-01",
+                         "00-/af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+                         "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7`69203331-01",
+                         "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203@31-01",
+                         "00-0af7651916cd43dd8448ebG11c80319c-b7ad6b7169203331-01",
+                         "00-0af7651916cd43dd8448eb211c8031é-b7ad6b7169203331-01",
                          "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-extra"] {
                 #expect(FlightRecorderSpanContext(traceparent: text) == nil, "\(text)")
             }
             let parsed = FlightRecorderSpanContext(traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
             #expect(parsed?.traceID == "0af7651916cd43dd8448eb211c80319c")
             #expect(parsed?.spanIDText == "b7ad6b7169203331")
+            let uppercase = FlightRecorderSpanContext(traceparent: "00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01")
+            #expect(uppercase == parsed)
+            let extremes = FlightRecorderSpanContext(traceparent: "00-ffffffffffffffff0000000000000001-8000000000000009-01")
+            #expect(extremes?.traceIDHigh == .max)
+            #expect(extremes?.traceIDLow == 1)
+            #expect(extremes?.spanID == 0x8000_0000_0000_0009)
         }
     }
 }

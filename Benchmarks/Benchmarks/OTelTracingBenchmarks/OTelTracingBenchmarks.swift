@@ -9,7 +9,8 @@
 //   side of a production setup plus what the processor's task takes from the other core.
 // - swift-otel alone is measured twice: called as its own type (specialized) and as `any
 //   Tracer`, as `InstrumentationSystem.tracer` hands it to instrumented code.
-// - Time figures are per span (scalingFactor .kilo: 1,000 spans per iteration).
+// - The workload and configurations are SpanWorkload's, shared with TracingBenchmarks; time
+//   figures are per span.
 
 import Benchmark
 import FlightRecorder
@@ -17,9 +18,10 @@ import FlightRecorderTracing
 import Logging
 import OTel
 import ServiceLifecycle
+import SpanWorkload
 import Tracing
 
-let recorder = FlightRecorder(configuration: FlightRecorderConfiguration(minAge: .zero, maxBytes: 16 << 20))
+let recorder = SpanBenchmarks.makeRecorder()
 
 /// swift-otel's tracing backend as `OTel.makeTracingBackend` makes it: always sampling, no
 /// exporter.
@@ -38,30 +40,8 @@ func makeOTelBackend() -> (factory: some Tracer, service: some Service) {
     }
 }
 
-/// `count` spans as a server's middleware makes them: start, two attributes, end.
-@inline(never)
-func spans(_ tracer: some Tracer, count: Int) {
-    for _ in 0..<count {
-        let span = tracer.startSpan("GET /items/{id}", context: .topLevel, ofKind: .server)
-        span.attributes["http.request.method"] = "GET"
-        span.attributes["http.response.status_code"] = 200
-        span.end()
-    }
-}
-
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration.maxDuration = .seconds(2)
-    Benchmark.defaultConfiguration.maxIterations = 1_000
-
-    // Per-span time on a shared 2-core VM moves 2-3x between runs: only a gross regression fails.
-    let timeTolerance: [BenchmarkMetric: BenchmarkThresholds] = [
-        .wallClock: .init(relative: [.p90: 200]),
-        .throughput: .init(relative: [.p90: 75]),
-    ]
-    let metrics: [BenchmarkMetric] = [.wallClock, .throughput]
-    let notRecording = Benchmark.Configuration(metrics: metrics, scalingFactor: .kilo, thresholds: timeTolerance)
-    let recording = Benchmark.Configuration(metrics: metrics, scalingFactor: .kilo, thresholds: timeTolerance,
-                                            setup: { try recorder.start() }, teardown: { recorder.stop() })
+    let (notRecording, recording) = SpanBenchmarks.configurations(recording: recorder)
 
     // The backend's services (processor, exporter) run in the background for the rest of the
     // process: the tracer hands every finished span to them.

@@ -7,39 +7,19 @@
 // - The wrapped tracer is W3CTracer (W3CTracer.swift): what a production tracer does on the
 //   caller's thread (random W3C ids, a locked span, the finished span handed to a bounded export
 //   buffer), with no export, so the figures are the caller's cost.
-// - Time figures are per span (scalingFactor .kilo: 1,000 spans per iteration).
+// - The workload and configurations are SpanWorkload's, shared with OTelTracingBenchmarks; time
+//   figures are per span.
 
 import Benchmark
 import FlightRecorder
 import FlightRecorderTracing
+import SpanWorkload
 import Tracing
 
-let recorder = FlightRecorder(configuration: FlightRecorderConfiguration(minAge: .zero, maxBytes: 16 << 20))
-
-/// `count` spans as a server's middleware makes them: start, two attributes, end.
-@inline(never)
-func spans(_ tracer: some Tracer, count: Int, kind: SpanKind = .server) {
-    for _ in 0..<count {
-        let span = tracer.startSpan("GET /items/{id}", context: .topLevel, ofKind: kind)
-        span.attributes["http.request.method"] = "GET"
-        span.attributes["http.response.status_code"] = 200
-        span.end()
-    }
-}
+let recorder = SpanBenchmarks.makeRecorder()
 
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration.maxDuration = .seconds(2)
-    Benchmark.defaultConfiguration.maxIterations = 1_000
-
-    // Per-span time on a shared 2-core VM moves 2-3x between runs: only a gross regression fails.
-    let timeTolerance: [BenchmarkMetric: BenchmarkThresholds] = [
-        .wallClock: .init(relative: [.p90: 200]),
-        .throughput: .init(relative: [.p90: 75]),
-    ]
-    let metrics: [BenchmarkMetric] = [.wallClock, .throughput]
-    let notRecording = Benchmark.Configuration(metrics: metrics, scalingFactor: .kilo, thresholds: timeTolerance)
-    let recording = Benchmark.Configuration(metrics: metrics, scalingFactor: .kilo, thresholds: timeTolerance,
-                                            setup: { try recorder.start() }, teardown: { recorder.stop() })
+    let (notRecording, recording) = SpanBenchmarks.configurations(recording: recorder)
 
     let w3c = W3CTracer()
     let wrapping = FlightRecorderTracer(wrapping: w3c)

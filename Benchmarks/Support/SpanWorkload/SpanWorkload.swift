@@ -1,0 +1,47 @@
+// The span workload of the tracing benchmarks (TracingBenchmarks, OTelTracingBenchmarks): one
+// span as a server's middleware makes it, and the configurations both measure it with.
+//
+// Invariants:
+// - `spans` is inlinable and kept out of line: each benchmark specializes it for the tracer type
+//   it passes, as it would be in the benchmark's own module, and the loop is one symbol to
+//   profile.
+// - Time figures are per span (scalingFactor .kilo: 1,000 spans per iteration).
+
+import Benchmark
+import FlightRecorder
+import Tracing
+
+/// `count` spans as a server's middleware makes them: start, two attributes, end.
+@inlinable @inline(never)
+public func spans(_ tracer: some Tracer, count: Int, kind: SpanKind = .server) {
+    for _ in 0..<count {
+        let span = tracer.startSpan("GET /items/{id}", context: .topLevel, ofKind: kind)
+        span.attributes["http.request.method"] = "GET"
+        span.attributes["http.response.status_code"] = 200
+        span.end()
+    }
+}
+
+public enum SpanBenchmarks {
+    /// The recorder the span benchmarks record into: every span kept until 16 MiB.
+    public static func makeRecorder() -> FlightRecorder {
+        FlightRecorder(configuration: FlightRecorderConfiguration(minAge: .zero, maxBytes: 16 << 20))
+    }
+
+    /// Sets the default run length and returns the two configurations: nothing recording, and
+    /// `recorder` recording (started in setup, stopped in teardown).
+    public static func configurations(recording recorder: FlightRecorder)
+        -> (notRecording: Benchmark.Configuration, recording: Benchmark.Configuration) {
+        Benchmark.defaultConfiguration.maxDuration = .seconds(2)
+        Benchmark.defaultConfiguration.maxIterations = 1_000
+        // Per-span time on a shared 2-core VM moves 2-3x between runs: only a gross regression fails.
+        let timeTolerance: [BenchmarkMetric: BenchmarkThresholds] = [
+            .wallClock: .init(relative: [.p90: 200]),
+            .throughput: .init(relative: [.p90: 75]),
+        ]
+        let metrics: [BenchmarkMetric] = [.wallClock, .throughput]
+        return (Benchmark.Configuration(metrics: metrics, scalingFactor: .kilo, thresholds: timeTolerance),
+                Benchmark.Configuration(metrics: metrics, scalingFactor: .kilo, thresholds: timeTolerance,
+                                        setup: { try recorder.start() }, teardown: { recorder.stop() }))
+    }
+}
