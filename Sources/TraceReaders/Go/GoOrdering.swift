@@ -719,14 +719,14 @@ struct GoOrdering {
     private mutating func advanceGCSweepActive(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
         let pid = ev.args[0]
         guard pStates[pid] != nil else { throw GoOrderError(message: "encountered GCSweepActive for unknown proc \(pid)") }
-        try activeRange(&pRanges, pid, rangeType(ev.type, 0), initial: gen.number == initialGen)
+        try Self.activeRange(&pRanges, pid, rangeType(ev.type, 0), initial: gen.number == initialGen)
         push(ev, cur)
         return cur
     }
 
     private mutating func advanceGCSweepEnd(_ ev: GoWireEvent, _ cur: GoSchedContext) throws(GoOrderError) -> GoSchedContext? {
         try validate(cur, m: .must, p: .must, g: .may)
-        _ = try endRange(&pRanges, cur.p, ev.type)
+        _ = try Self.endRange(&pRanges, cur.p, ev.type, table)
         push(ev, cur)
         return cur
     }
@@ -755,7 +755,7 @@ struct GoOrdering {
         guard gStates[gid] != nil else {
             throw GoOrderError(message: "uninitialized goroutine \(gid) found during GCMarkAssistActive")
         }
-        try activeRange(&gRanges, gid, rangeType(ev.type, 0), initial: gen.number == initialGen)
+        try Self.activeRange(&gRanges, gid, rangeType(ev.type, 0), initial: gen.number == initialGen)
         push(ev, cur)
         return cur
     }
@@ -766,7 +766,7 @@ struct GoOrdering {
         guard gStates[cur.g] != nil else {
             throw GoOrderError(message: "encountered event of type \(ev.type) without known state for current goroutine \(cur.g)")
         }
-        let desc = try endRange(&gRanges, cur.g, ev.type)
+        let desc = try Self.endRange(&gRanges, cur.g, ev.type, table)
         var e = ev
         if ev.type == GoEv.stwEnd { e.args[0] = desc }
         push(e, cur)
@@ -793,9 +793,12 @@ struct GoOrdering {
         id == 0 ? "" : gen.strings[id]
     }
 
+    // The range helpers are static: a method of `self` given `&self.gRanges` works on a copy
+    // of the whole ordering, made and destroyed per call.
+
     /// A range open on resource `id` when the generation started (GCSweepActive,
     /// GCMarkAssistActive).
-    private func activeRange(_ map: inout IDMap<[GoRange]>, _ id: UInt64, _ r: GoRange, initial: Bool) throws(GoOrderError) {
+    private static func activeRange(_ map: inout IDMap<[GoRange]>, _ id: UInt64, _ r: GoRange, initial: Bool) throws(GoOrderError) {
         var ranges = map[id] ?? []
         if initial {
             if ranges.contains(r) { throw GoOrderError(message: "found named active range already in first gen") }
@@ -807,7 +810,8 @@ struct GoOrdering {
     }
 
     /// Closes resource `id`'s open range that an event of `type` ends; its description.
-    private func endRange(_ map: inout IDMap<[GoRange]>, _ id: UInt64, _ type: UInt8) throws(GoOrderError) -> UInt64 {
+    private static func endRange(_ map: inout IDMap<[GoRange]>, _ id: UInt64, _ type: UInt8,
+                                 _ table: GoEventTable) throws(GoOrderError) -> UInt64 {
         let start = table.spec(type)?.startType ?? 0
         guard var ranges = map[id], let idx = ranges.firstIndex(where: { $0.type == start }) else {
             throw GoOrderError(message: "tried to end event \(table.name(start)), but not in-flight")
