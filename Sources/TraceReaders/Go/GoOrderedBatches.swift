@@ -94,7 +94,12 @@ struct GoOrderedBatches: BatchProducer {
                         return end(batch, GoDamageSite(generation: gen.number, batch: head.batchOrdinal, offset: head.eventOffset)
                             .damage(file: name, "no M's next event can happen (\(detail)): events out of order or missing"))
                     }
-                    noteCreations(gen, into: &batch)
+                    // Creations in a syscall are rare: the common case stays in the loop.
+                    if ordering.queuedCreateSyscall {
+                        noteCreations(gen, into: &batch)
+                    } else {
+                        noted = ordering.queued
+                    }
                 }
             } catch let e as GoBatchError {
                 return end(batch, gen.readError.map { reportCut($0) } ?? report(e))
@@ -117,10 +122,6 @@ struct GoOrderedBatches: BatchProducer {
     /// For the events the last advance queued: the first stack of each goroutine created in a
     /// syscall, looked up ahead in the generation.
     private mutating func noteCreations(_ gen: GoGeneration, into batch: inout GoOrderedBatch) {
-        guard ordering.queuedCreateSyscall else {
-            noted = ordering.queued
-            return
-        }
         while noted < ordering.queued {
             let i = noted
             noted += 1

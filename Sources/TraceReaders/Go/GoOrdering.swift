@@ -11,8 +11,10 @@
 //   advanced events, in the order they are queued.
 // - Sequence numbers are per generation; statuses restate each resource at a generation's start,
 //   and a resource first seen through a status in the first generation was "undetermined" before.
-// - The state is plain values (dictionaries of structs): copying an ordering is cheap and
-//   independent, which the first-generation look-ahead relies on.
+// - The state is plain values (ID maps of structs and arrays): copying an ordering is cheap
+//   and independent, which the first-generation look-ahead relies on.
+// - A goroutine or proc with no open range has no entry in the range maps, so that they stay
+//   empty (and goroutine exits touch them not at all) in traces without such ranges.
 
 import TraceModel
 
@@ -82,9 +84,9 @@ struct GoOrdering {
     private var pStates = IDMap<PState>()
     private var mStates = IDMap<MState>()
     private var gRegions = IDMap<[(task: UInt64, name: String)]>()
-    private var gRanges: [UInt64: [GoRange]] = [:]
-    private var pRanges: [UInt64: [GoRange]] = [:]
-    private var activeTasks: [UInt64: (name: String, parent: UInt64)] = [:]
+    private var gRanges = IDMap<[GoRange]>()
+    private var pRanges = IDMap<[GoRange]>()
+    private var activeTasks = IDMap<(name: String, parent: UInt64)>()
     private var gcSeq: UInt64 = 0
     private var gcState = GCState.undetermined
     private(set) var initialGen: UInt64 = 0
@@ -119,6 +121,7 @@ struct GoOrdering {
 
     private enum Need { case must, may, mustNot }
 
+    @inline(__always)
     private func validate(_ ctx: GoSchedContext, m: Need, p: Need, g: Need) throws(GoOrderError) {
         if m == .must && ctx.m == Self.none { throw GoOrderError(message: "expected a thread but didn't have one") }
         if m == .mustNot && ctx.m != Self.none { throw GoOrderError(message: "expected no thread but had one") }
@@ -128,6 +131,7 @@ struct GoOrdering {
         if g == .mustNot && ctx.g != Self.none { throw GoOrderError(message: "expected no goroutine but had one") }
     }
 
+    @inline(__always)
     private func userGo(_ ctx: GoSchedContext) throws(GoOrderError) {
         try validate(ctx, m: .must, p: .must, g: .must)
     }
@@ -153,6 +157,9 @@ struct GoOrdering {
         return true
     }
 
+    // Inlined into every handler: it runs for every queued event, where a call costs about
+    // as much as the store.
+    @inline(__always)
     private mutating func push(_ ev: GoWireEvent, _ ctx: GoSchedContext, firstSeen: Bool = false) {
         let e = GoOrderedEvent(wire: ev, ctx: ctx, firstSeen: firstSeen)
         if queued < queue.count { queue[queued] = e } else { queue.append(e) }
@@ -168,6 +175,7 @@ struct GoOrdering {
     /// Go's `orderingDispatch`: each event type goes to the one method that advances it, named
     /// as in Go's `order.go` (`advanceGoStart` there is `advanceGoStart` here). A switch rather
     /// than an array of closures: it compiles to a jump table and keeps `self` inout.
+    @inline(__always)
     private mutating func dispatch(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
         switch ev.type {
         // Procs.
@@ -581,7 +589,7 @@ struct GoOrdering {
 
     private mutating func advanceUserTaskBegin(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
         let id = ev.args[0]
-        if activeTasks[id] != nil { throw GoOrderError(message: "task ID conflict: \(id)") }
+        if activeTasks.contains(id) { throw GoOrderError(message: "task ID conflict: \(id)") }
         guard let taskName = string(ev.args[2], gen) else {
             throw GoOrderError(message: "invalid string ID \(ev.args[2]) for UserTaskBegin event")
         }
@@ -698,10 +706,12 @@ struct GoOrdering {
     private mutating func advanceGCSweepBegin(_ ev: GoWireEvent, _ cur: GoSchedContext) throws(GoOrderError) -> GoSchedContext? {
         try validate(cur, m: .must, p: .must, g: .may)
         let r = rangeType(ev.type, 0)
-        if pRanges[cur.p, default: []].contains(r) {
+        var ranges = pRanges[cur.p] ?? []
+        if ranges.contains(r) {
             throw GoOrderError(message: "discovered event already in-flight for when starting event GCSweepBegin")
         }
-        pRanges[cur.p, default: []].append(r)
+        ranges.append(r)
+        pRanges[cur.p] = ranges
         push(ev, cur)
         return cur
     }
@@ -709,14 +719,14 @@ struct GoOrdering {
     private mutating func advanceGCSweepActive(_ ev: GoWireEvent, _ cur: GoSchedContext, _ gen: GoGeneration) throws(GoOrderError) -> GoSchedContext? {
         let pid = ev.args[0]
         guard pStates[pid] != nil else { throw GoOrderError(message: "encountered GCSweepActive for unknown proc \(pid)") }
-        try activeRange(&pRanges[pid, default: []], rangeType(ev.type, 0), initial: gen.number == initialGen)
+        try Self.activeRange(&pRanges, pid, rangeType(ev.type, 0), initial: gen.number == initialGen)
         push(ev, cur)
         return cur
     }
 
     private mutating func advanceGCSweepEnd(_ ev: GoWireEvent, _ cur: GoSchedContext) throws(GoOrderError) -> GoSchedContext? {
         try validate(cur, m: .must, p: .must, g: .may)
-        _ = try endRange(&pRanges[cur.p, default: []], ev.type)
+        _ = try Self.endRange(&pRanges, cur.p, ev.type, table)
         push(ev, cur)
         return cur
     }
@@ -729,10 +739,12 @@ struct GoOrdering {
             throw GoOrderError(message: "encountered event of type \(ev.type) without known state for current goroutine \(cur.g)")
         }
         let r = rangeType(ev.type, desc)
-        if gRanges[cur.g, default: []].contains(r) {
+        var ranges = gRanges[cur.g] ?? []
+        if ranges.contains(r) {
             throw GoOrderError(message: "discovered event already in-flight for when starting event \(name(ev.type))")
         }
-        gRanges[cur.g, default: []].append(r)
+        ranges.append(r)
+        gRanges[cur.g] = ranges
         push(ev, cur)
         return cur
     }
@@ -743,7 +755,7 @@ struct GoOrdering {
         guard gStates[gid] != nil else {
             throw GoOrderError(message: "uninitialized goroutine \(gid) found during GCMarkAssistActive")
         }
-        try activeRange(&gRanges[gid, default: []], rangeType(ev.type, 0), initial: gen.number == initialGen)
+        try Self.activeRange(&gRanges, gid, rangeType(ev.type, 0), initial: gen.number == initialGen)
         push(ev, cur)
         return cur
     }
@@ -754,7 +766,7 @@ struct GoOrdering {
         guard gStates[cur.g] != nil else {
             throw GoOrderError(message: "encountered event of type \(ev.type) without known state for current goroutine \(cur.g)")
         }
-        let desc = try endRange(&gRanges[cur.g, default: []], ev.type)
+        let desc = try Self.endRange(&gRanges, cur.g, ev.type, table)
         var e = ev
         if ev.type == GoEv.stwEnd { e.args[0] = desc }
         push(e, cur)
@@ -774,30 +786,40 @@ struct GoOrdering {
     private mutating func forget(goroutine g: UInt64) {
         gStates[g] = nil
         if gRegions.count > 0 { gRegions[g] = nil }
-        if !gRanges.isEmpty { gRanges[g] = nil }
+        if gRanges.count > 0 { gRanges[g] = nil }
     }
 
     private func string(_ id: UInt64, _ gen: GoGeneration) -> String? {
         id == 0 ? "" : gen.strings[id]
     }
 
-    private func activeRange(_ ranges: inout [GoRange], _ r: GoRange, initial: Bool) throws(GoOrderError) {
+    // The range helpers are static: a method of `self` given `&self.gRanges` works on a copy
+    // of the whole ordering, made and destroyed per call.
+
+    /// A range open on resource `id` when the generation started (GCSweepActive,
+    /// GCMarkAssistActive).
+    private static func activeRange(_ map: inout IDMap<[GoRange]>, _ id: UInt64, _ r: GoRange, initial: Bool) throws(GoOrderError) {
+        var ranges = map[id] ?? []
         if initial {
             if ranges.contains(r) { throw GoOrderError(message: "found named active range already in first gen") }
             ranges.append(r)
+            map[id] = ranges
         } else if !ranges.contains(r) {
             throw GoOrderError(message: "resource is missing active range")
         }
     }
 
-    private func endRange(_ ranges: inout [GoRange], _ type: UInt8) throws(GoOrderError) -> UInt64 {
+    /// Closes resource `id`'s open range that an event of `type` ends; its description.
+    private static func endRange(_ map: inout IDMap<[GoRange]>, _ id: UInt64, _ type: UInt8,
+                                 _ table: GoEventTable) throws(GoOrderError) -> UInt64 {
         let start = table.spec(type)?.startType ?? 0
-        guard let idx = ranges.firstIndex(where: { $0.type == start }) else {
+        guard var ranges = map[id], let idx = ranges.firstIndex(where: { $0.type == start }) else {
             throw GoOrderError(message: "tried to end event \(table.name(start)), but not in-flight")
         }
         let desc = ranges[idx].desc
         ranges.swapAt(idx, ranges.count - 1)
         ranges.removeLast()
+        map[id] = ranges.isEmpty ? nil : ranges
         return desc
     }
 }
