@@ -20,6 +20,8 @@ public struct OutputBuffer {
     public private(set) var bytes: [UInt8]
     private let fd: Int32?
     private let flushThreshold: Int
+    /// Writes full buffers on a thread of its own, when asked for.
+    private let writer: BackgroundWriter?
     /// Total bytes written through this buffer (flushed or not).
     public private(set) var totalBytes: Int64 = 0
 
@@ -27,13 +29,17 @@ public struct OutputBuffer {
     public init() {
         self.fd = nil
         self.flushThreshold = .max
+        self.writer = nil
         self.bytes = []
     }
 
-    /// Output written to `fd` in chunks of about `flushThreshold` bytes.
-    public init(fileDescriptor fd: Int32, flushThreshold: Int = 1 << 18) {
+    /// Output written to `fd` in chunks of about `flushThreshold` bytes. `writesInBackground`:
+    /// the writes happen on a thread of their own while the caller fills the next chunk (a few
+    /// chunks are held, never more); `flush()` still returns only once everything is written.
+    public init(fileDescriptor fd: Int32, flushThreshold: Int = 1 << 18, writesInBackground: Bool = false) {
         self.fd = fd
         self.flushThreshold = flushThreshold
+        self.writer = writesInBackground ? BackgroundWriter(fileDescriptor: fd) : nil
         self.bytes = []
         self.bytes.reserveCapacity(flushThreshold + 4096)
     }
@@ -101,11 +107,22 @@ public struct OutputBuffer {
     /// Flushes when the buffer passed its threshold; call after each logical record.
     @inline(__always)
     package mutating func flushIfNeeded() throws {
-        if bytes.count >= flushThreshold { try flush() }
+        if bytes.count >= flushThreshold { try flushChunk() }
     }
 
+    /// Writes what is buffered; in the background when a writer is running (returns at once).
+    private mutating func flushChunk() throws {
+        guard let writer else { return try flush() }
+        bytes = try writer.handOff(bytes)
+    }
+
+    /// Writes everything buffered and returns once it is written.
     public mutating func flush() throws {
         guard let fd else { return }
+        if let writer {
+            if !bytes.isEmpty { bytes = try writer.handOff(bytes) }
+            return try writer.drain()
+        }
         var offset = 0
         try bytes.withUnsafeBytes { raw in
             while offset < raw.count {

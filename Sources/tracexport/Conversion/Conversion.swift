@@ -92,7 +92,7 @@ enum Conversion {
                                                                readFirst: Bool) throws(CLIError) -> Outcome {
         var reader = reader
         var exporter = exporter
-        var output = OutputBuffer(fileDescriptor: target.fileDescriptor)
+        var output = OutputBuffer(fileDescriptor: target.fileDescriptor, writesInBackground: true)
         var progress = Progress(input: input)
         var events: Int64 = 0
         do {

@@ -125,7 +125,7 @@ struct Splitter {
                 let target = try OutputTarget.file(Self.partPath(path, parts.count + 1))
                 partName = target.displayName
                 parts.append(target)
-                var output = OutputBuffer(fileDescriptor: target.fileDescriptor)
+                var output = OutputBuffer(fileDescriptor: target.fileDescriptor, writesInBackground: true)
                 var exporter = makeExporter()
                 try exporter.begin(metadata: partMetadata(reader.metadata, startNs: partStartNs, endNs: nil),
                                    tables: reader.tables, output: &output)
