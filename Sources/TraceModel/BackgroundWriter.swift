@@ -73,30 +73,7 @@ final class BackgroundWriter {
         }
 
         func startThread() -> Bool {
-            let context = Unmanaged.passRetained(self).toOpaque()
-            #if canImport(Glibc)
-            var thread = pthread_t()
-            #else
-            var thread: pthread_t?
-            #endif
-            let rc = pthread_create(&thread, nil, { raw in
-                #if canImport(Glibc)
-                Unmanaged<State>.fromOpaque(raw!).takeRetainedValue().run()
-                #else
-                Unmanaged<State>.fromOpaque(raw).takeRetainedValue().run()
-                #endif
-                return nil
-            }, context)
-            guard rc == 0 else {
-                Unmanaged<State>.fromOpaque(context).release()
-                return false
-            }
-            #if canImport(Glibc)
-            pthread_detach(thread)
-            #else
-            pthread_detach(thread!)
-            #endif
-            return true
+            startDetachedThread { [self] in run() }
         }
 
         func put(_ buffer: [UInt8]) throws(OutputError) -> [UInt8] {
@@ -136,7 +113,7 @@ final class BackgroundWriter {
                 let failed = failure != nil
                 writing = true
                 pthread_mutex_unlock(mutex)
-                let error = failed ? nil : write(buffer)
+                let error = failed ? nil : writeAll(buffer, to: fileDescriptor)
                 buffer.removeAll(keepingCapacity: true)
                 pthread_mutex_lock(mutex)
                 writing = false
@@ -145,21 +122,6 @@ final class BackgroundWriter {
                 pthread_cond_broadcast(changed)
             }
             pthread_mutex_unlock(mutex)
-        }
-
-        private func write(_ buffer: [UInt8]) -> OutputError? {
-            buffer.withUnsafeBytes { raw -> OutputError? in
-                var offset = 0
-                while offset < raw.count {
-                    let n = SystemWrite.write(fileDescriptor, raw.baseAddress! + offset, raw.count - offset)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        return OutputError(description: "write failed: \(String(cString: strerror(errno)))")
-                    }
-                    offset += n
-                }
-                return nil
-            }
         }
     }
 }

@@ -123,18 +123,24 @@ public struct OutputBuffer {
             if !bytes.isEmpty { bytes = try writer.handOff(bytes) }
             return try writer.drain()
         }
-        var offset = 0
-        try bytes.withUnsafeBytes { raw in
-            while offset < raw.count {
-                let n = SystemWrite.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw OutputError(description: "write failed: \(String(cString: strerror(errno)))")
-                }
-                offset += n
-            }
-        }
+        if let error = writeAll(bytes, to: fd) { throw error }
         bytes.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Writes all of `bytes` to `fd` (retrying short and interrupted writes); the error, if any.
+func writeAll(_ bytes: [UInt8], to fd: Int32) -> OutputError? {
+    bytes.withUnsafeBytes { raw -> OutputError? in
+        var offset = 0
+        while offset < raw.count {
+            let n = SystemWrite.write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return OutputError(description: "write failed: \(String(cString: strerror(errno)))")
+            }
+            offset += n
+        }
+        return nil
     }
 }
 

@@ -19,6 +19,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import TraceModel
 
 /// Makes the batches of one input, in order.
 protocol BatchProducer: SendableMetatype {
@@ -118,38 +119,4 @@ final class ReadAheadThread<Batch: Sendable> {
 private struct Moved<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
-}
-
-private final class ThreadBody {
-    let run: @Sendable () -> Void
-    init(_ run: @escaping @Sendable () -> Void) { self.run = run }
-}
-
-/// Runs `body` on a new detached thread; false when no thread can be started.
-func startDetachedThread(_ body: @escaping @Sendable () -> Void) -> Bool {
-    let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
-    #if canImport(Glibc)
-    var thread = pthread_t()
-    #else
-    var thread: pthread_t?
-    #endif
-    let rc = pthread_create(&thread, nil, { raw in
-        #if canImport(Glibc)
-        let body = Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue()
-        #else
-        let body = Unmanaged<ThreadBody>.fromOpaque(raw).takeRetainedValue()
-        #endif
-        body.run()
-        return nil
-    }, context)
-    guard rc == 0 else {
-        Unmanaged<ThreadBody>.fromOpaque(context).release()
-        return false
-    }
-    #if canImport(Glibc)
-    pthread_detach(thread)
-    #else
-    pthread_detach(thread!)
-    #endif
-    return true
 }
