@@ -167,7 +167,7 @@ typedef struct fr_thread_state {
     fr_cache_entry names[FR_NAME_CACHE_SIZE];
     /// A captured stack's hash -> its stack id.
     fr_cache_entry stacks[FR_NAME_CACHE_SIZE];
-    /// Recording session the active chunk belongs to.
+    /// The recording (one start to its stop) the active chunk belongs to.
     uint64_t epoch;
     /// Sequence number the next chunk of this thread gets.
     uint64_t next_sequence;
