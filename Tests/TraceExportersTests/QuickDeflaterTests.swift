@@ -3,6 +3,7 @@
 
 import Testing
 @testable import TraceExporters
+import TraceModel
 
 @Suite struct QuickDeflaterTests {
     /// Compresses with a guard zone after the bound + slack, and checks the zone is untouched.
@@ -103,5 +104,23 @@ import Testing
         let compressed = deflate(second, with: deflater)
         #expect(try inflateAll(compressed, gzip: false) == second)
         #expect(compressed == deflate(second))
+    }
+
+    @Test("runs deflated on the worker thread come out in order, byte for byte as in place")
+    func workerMatchesInPlace() {
+        let runs: [[UInt8]] = (0..<200).map { i in
+            let n = noise(100 + (i * 7919) % 70_000, seed: UInt64(i + 1))
+            return i % 3 == 0 ? n : Array(n.prefix(500)) + Array(repeating: UInt8(i), count: i * 50)
+        }
+        func compressed(parallel: Bool) -> [UInt8] {
+            let compressor = PerfettoPacketCompressor(parallel: parallel)
+            var output = OutputBuffer()
+            for run in runs { run.withUnsafeBytes { compressor.write($0, into: &output) } }
+            compressor.complete(into: &output)
+            return output.bytes
+        }
+        let inPlace = compressed(parallel: false)
+        #expect(!inPlace.isEmpty)
+        #expect(compressed(parallel: true) == inPlace)
     }
 }

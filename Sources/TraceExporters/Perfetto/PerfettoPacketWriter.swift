@@ -227,6 +227,14 @@ struct PerfettoPacketWriter {
         try output.flushIfNeeded()
     }
 
+    /// Drains, then writes every compressed run still being deflated: the last call on the
+    /// output.
+    mutating func complete(into output: inout OutputBuffer) throws {
+        try drain(into: &output)
+        compressor?.complete(into: &output)
+        try output.flushIfNeeded()
+    }
+
     mutating func newTrackUUID() -> UInt64 {
         defer { nextTrackUUID += 1 }
         return nextTrackUUID

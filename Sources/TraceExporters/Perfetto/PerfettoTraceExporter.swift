@@ -361,7 +361,7 @@ public struct PerfettoTraceExporter: TraceExporter {
                            category: PerfettoPacketWriter.Category.request.rawValue)
         }
         writer.writeAttributes(attributes(metadata, endNs: endNs, damage: damage))
-        try writer.drain(into: &output)
+        try writer.complete(into: &output)
     }
 
     /// What chrome writes as `otherData`, under the same keys.
