@@ -20,8 +20,9 @@ public struct OutputBuffer {
     public private(set) var bytes: [UInt8]
     private let fd: Int32?
     private let flushThreshold: Int
-    /// Writes full buffers on a thread of its own, when asked for.
-    private let writer: BackgroundWriter?
+    /// Writes full buffers on a thread of its own, when asked for: for a large output the
+    /// kernel's copy into the page cache costs about as much as producing the bytes.
+    private let writer: BufferWorker?
     /// Total bytes written through this buffer (flushed or not).
     public private(set) var totalBytes: Int64 = 0
 
@@ -39,7 +40,7 @@ public struct OutputBuffer {
     public init(fileDescriptor fd: Int32, flushThreshold: Int = 1 << 18, writesInBackground: Bool = false) {
         self.fd = fd
         self.flushThreshold = flushThreshold
-        self.writer = writesInBackground ? BackgroundWriter(fileDescriptor: fd) : nil
+        self.writer = writesInBackground ? BufferWorker(depth: 3) { chunk, _ in writeAll(chunk, to: fd) } : nil
         self.bytes = []
         self.bytes.reserveCapacity(flushThreshold + 4096)
     }
@@ -113,15 +114,16 @@ public struct OutputBuffer {
     /// Writes what is buffered; in the background when a writer is running (returns at once).
     private mutating func flushChunk() throws {
         guard let writer else { return try flush() }
-        bytes = try writer.handOff(bytes)
+        bytes = try writer.submit(bytes).next
     }
 
     /// Writes everything buffered and returns once it is written.
     public mutating func flush() throws {
         guard let fd else { return }
         if let writer {
-            if !bytes.isEmpty { bytes = try writer.handOff(bytes) }
-            return try writer.drain()
+            if !bytes.isEmpty { bytes = try writer.submit(bytes).next }
+            _ = try writer.drain()
+            return
         }
         if let error = writeAll(bytes, to: fd) { throw error }
         bytes.removeAll(keepingCapacity: true)

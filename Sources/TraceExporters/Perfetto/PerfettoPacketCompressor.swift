@@ -13,18 +13,13 @@
 // - Output depends only on the packets: the deflater is ours, not the system zlib's.
 //
 // - With a worker (the default), runs are deflated on a thread of their own while the exporter
-//   writes the next: the containers reach the output in the order the runs were handed over,
-//   at most `CompressionWorker.depth` runs wait, and `complete` returns once every run handed
-//   over is in the output. The bytes are the same as deflating in place.
+//   writes the next (`BufferWorker`): the containers reach the output in the order the runs
+//   were handed over, at most two runs wait, and `complete` returns once every run handed over
+//   is in the output. The bytes are the same as deflating in place.
 //
 // Soundness of the raw pointer: `scratch` is allocated with `scratchCapacity` bytes (at least
 // what QuickDeflater may write for the run) and freed in deinit.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import TraceModel
 
 final class PerfettoPacketCompressor {
@@ -36,18 +31,28 @@ final class PerfettoPacketCompressor {
     private var scratchCapacity: Int
 
     /// Deflates on a thread of its own; nil: in place (or no thread could be started).
-    private let worker: CompressionWorker?
+    private let worker: BufferWorker?
+    /// The run being copied for the worker (recycled from it).
+    private var nextRun: [UInt8] = []
 
     /// `parallel`: deflate on a worker thread while the caller goes on.
     init(parallel: Bool = true) {
         scratchCapacity = Self.scratchSize(forRun: ProtobufWriter.drainThreshold + 4096)
         scratch = .allocate(capacity: scratchCapacity)
-        worker = parallel ? CompressionWorker() : nil
+        worker = parallel ? Self.deflatingWorker() : nil
     }
 
     deinit {
-        worker?.close()
         scratch.deallocate()
+    }
+
+    /// A worker that turns runs into containers with an in-place compressor of its own.
+    private static func deflatingWorker() -> BufferWorker? {
+        let engine = WorkerOwned(PerfettoPacketCompressor(parallel: false))
+        return BufferWorker(depth: 2) { run, container in
+            run.withUnsafeBytes { packets in engine.value.container(packets) { container.append(contentsOf: $0) } }
+            return nil
+        }
     }
 
     private static func scratchSize(forRun count: Int) -> Int {
@@ -58,13 +63,24 @@ final class PerfettoPacketCompressor {
     /// a worker, by `complete` at the latest.
     func write(_ packets: UnsafeRawBufferPointer, into output: inout OutputBuffer) {
         guard packets.count > 0 else { return }
-        if let worker { return worker.submit(packets, into: &output) }
-        container(packets) { output.write(bytes: $0) }
+        guard let worker else { return container(packets) { output.write(bytes: $0) } }
+        nextRun.append(contentsOf: packets)
+        // The deflate cannot fail, so neither can the worker.
+        guard let (next, containers) = try? worker.submit(nextRun) else { return }
+        nextRun = next
+        write(containers, of: worker, into: &output)
     }
 
     /// Writes every container still with the worker; call after the last `write`.
     func complete(into output: inout OutputBuffer) {
-        worker?.complete(into: &output)
+        guard let worker, let containers = try? worker.drain() else { return }
+        write(containers, of: worker, into: &output)
+    }
+
+    private func write(_ containers: [[UInt8]], of worker: BufferWorker, into output: inout OutputBuffer) {
+        guard !containers.isEmpty else { return }
+        for container in containers { container.withUnsafeBufferPointer { output.write(bytes: $0) } }
+        worker.recycle(containers)
     }
 
     /// Deflates `packets` and hands the container's bytes to `emit` (its header, then its body).
@@ -106,102 +122,9 @@ final class PerfettoPacketCompressor {
     }
 }
 
-/// Deflates runs on a thread of its own, in the order they are submitted.
-// @unchecked Sendable: `pending`, `done`, `spare`, `working` and `closed` are read and written
-// under `mutex` only; `engine` is used on the worker's thread only.
-private final class CompressionWorker: @unchecked Sendable {
-    /// Runs that may wait for the worker before `submit` blocks.
-    static let depth = 2
-
-    private let engine = PerfettoPacketCompressor(parallel: false)
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private let changed: UnsafeMutablePointer<pthread_cond_t>
-    /// Runs to deflate, oldest first.
-    private var pending: [[UInt8]] = []
-    /// Containers deflated and not yet written, oldest first (at most `depth + 1`).
-    private var done: [[UInt8]] = []
-    /// Emptied buffers (capacity kept) for either side to fill.
-    private var spare: [[UInt8]] = []
-    private var working = false
-    private var closed = false
-
-    init?() {
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-        changed = .allocate(capacity: 1)
-        changed.initialize(to: pthread_cond_t())
-        pthread_cond_init(changed, nil)
-        guard startDetachedThread({ [self] in run() }) else { return nil }
-    }
-
-    deinit {
-        pthread_cond_destroy(changed)
-        pthread_mutex_destroy(mutex)
-        changed.deallocate()
-        mutex.deallocate()
-    }
-
-    func submit(_ packets: UnsafeRawBufferPointer, into output: inout OutputBuffer) {
-        pthread_mutex_lock(mutex)
-        var run = spare.popLast() ?? []
-        pthread_mutex_unlock(mutex)
-        run.append(contentsOf: packets)
-        pthread_mutex_lock(mutex)
-        while pending.count >= Self.depth { pthread_cond_wait(changed, mutex) }
-        pending.append(run)
-        pthread_cond_broadcast(changed)
-        let ready = done
-        done.removeAll(keepingCapacity: true)
-        pthread_mutex_unlock(mutex)
-        write(ready, into: &output)
-    }
-
-    func complete(into output: inout OutputBuffer) {
-        pthread_mutex_lock(mutex)
-        while !pending.isEmpty || working { pthread_cond_wait(changed, mutex) }
-        let ready = done
-        done.removeAll(keepingCapacity: true)
-        pthread_mutex_unlock(mutex)
-        write(ready, into: &output)
-    }
-
-    /// Lets the worker's thread end once what is pending is deflated.
-    func close() {
-        pthread_mutex_lock(mutex)
-        closed = true
-        pthread_cond_broadcast(changed)
-        pthread_mutex_unlock(mutex)
-    }
-
-    private func write(_ containers: [[UInt8]], into output: inout OutputBuffer) {
-        guard !containers.isEmpty else { return }
-        for container in containers { container.withUnsafeBufferPointer { output.write(bytes: $0) } }
-        pthread_mutex_lock(mutex)
-        for var container in containers where spare.count < 2 * Self.depth + 2 {
-            container.removeAll(keepingCapacity: true)
-            spare.append(container)
-        }
-        pthread_mutex_unlock(mutex)
-    }
-
-    private func run() {
-        pthread_mutex_lock(mutex)
-        while true {
-            while pending.isEmpty && !closed { pthread_cond_wait(changed, mutex) }
-            if pending.isEmpty { break }  // closed and drained
-            var packets = pending.removeFirst()
-            var container = spare.popLast() ?? []
-            working = true
-            pthread_mutex_unlock(mutex)
-            packets.withUnsafeBytes { raw in engine.container(raw) { container.append(contentsOf: $0) } }
-            packets.removeAll(keepingCapacity: true)
-            pthread_mutex_lock(mutex)
-            working = false
-            done.append(container)
-            if spare.count < 2 * Self.depth + 2 { spare.append(packets) }
-            pthread_cond_broadcast(changed)
-        }
-        pthread_mutex_unlock(mutex)
-    }
+/// A value only the worker's thread uses after it is handed over.
+// @unchecked Sendable: created before the worker starts and used by its thread alone.
+private struct WorkerOwned<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -11,7 +11,7 @@ import Foundation
 import Testing
 import TraceModel
 
-@Suite struct BackgroundWriterTests {
+@Suite struct BackgroundOutputTests {
     static func temporaryFile() -> (fd: Int32, path: String) {
         let path = FileManager.default.temporaryDirectory
             .appendingPathComponent("tracexport-bgw-\(UUID().uuidString)").path
