@@ -37,7 +37,7 @@ SPECIFIC = [
 ]
 SHARED = [
     ("stacks and strings interning", re.compile(r"Stacks\.|StackTable|StringTable|fr_stack_|fr_name_cache"), None),
-    ("ring, chunks, fold", re.compile(r"ThreadBuffer|RecorderCore|FoldWorker|fold_scan|fr_fold|WindowFold|TaskTable\.|fr_chunk|"
+    ("ring, chunks, fold", re.compile(r"ThreadBuffer|RecorderCore|FoldWorker|fold_scan|fr_fold|WindowFold|IDMap|fr_chunk|"
                                        r"fr_ring|RecorderLock"), None),
     ("record appends", re.compile(r"\bEmit\.|EventRecord|fr_state_|fr_ticks|fr_task_slot|TaskIdentity\."), None),
 ]

@@ -12,7 +12,7 @@
 //   (a test compares them). Of scheduling records it keeps each task's last state in the chunk
 //   (times never decrease within a chunk, so only the last one can decide), applied here once
 //   per task and chunk, and before any other record of that task this pass reads itself. Live
-//   tasks are kept in a `TaskTable` (a multiply to hash an id, not a SipHash round); a run of
+//   tasks are kept in an `IDMap` (a multiply to hash an id, not a SipHash round); a run of
 //   inline names that repeat (a server's request tasks) is compared to the last one before a
 //   String is built.
 //   Of a chunk the writer did not mark FR_CHUNK_STATEFUL (its stateful records are only the
@@ -37,6 +37,7 @@ import Darwin
 #endif
 import CFlightRecorder
 import TraceFormat
+import TraceModel
 
 struct WindowFold {
     static let maxTasks = 1 << 16
@@ -142,7 +143,7 @@ struct WindowFold {
     }
 
     private(set) var threads: [UInt64: Name] = [:]
-    private(set) var tasks = TaskTable()
+    private(set) var tasks = IDMap<TaskEntry>()
     private(set) var regions: [Owner: [OpenRegion]] = [:]
     /// An emptied region stack kept with its capacity, so folding a chunk whose regions all
     /// close does not allocate a new one for the next chunk.
@@ -436,7 +437,7 @@ struct WindowFold {
             applyPending(task)
             if fold.endedEarly.removeValue(forKey: task) != nil { return }
             let name = fold.name(name), group = fold.name(group)
-            fold.tasks.modify(task) { entry in
+            fold.modifyTask(task) { entry in
                 entry.parent = parent
                 entry.name = name
                 entry.group = group
@@ -448,7 +449,7 @@ struct WindowFold {
             applyPending(task)
             switch kind {
             case .taskEnded:
-                if !fold.tasks.remove(task) { fold.endedEarly[task] = ticks }
+                if fold.tasks.remove(task) == nil { fold.endedEarly[task] = ticks }
                 let owner = Owner(task: task, thread: 0)
                 if owner == cachedOwner {
                     fold.regionCount -= depth
@@ -472,8 +473,7 @@ struct WindowFold {
 
     fileprivate mutating func setState(_ task: UInt64, _ state: State, _ ticks: UInt64) {
         guard task != 0, endedEarly.isEmpty || endedEarly[task] == nil else { return }
-        // One lookup, modified in place.
-        tasks.modify(task) { entry in
+        modifyTask(task) { entry in
             entry.lastSeen = max(entry.lastSeen, ticks)
             if ticks >= entry.stateTicks {
                 entry.state = state
@@ -482,11 +482,22 @@ struct WindowFold {
         }
     }
 
+    /// Runs `change` on `task`'s entry, made with default values first if absent (one probe when
+    /// present). Task 0 ("no task") is not stored: nothing happens.
+    @inline(__always)
+    mutating func modifyTask(_ task: UInt64, _ change: (inout TaskEntry) -> Void) {
+        guard task != 0 else { return }
+        if tasks.update(task, change) != nil { return }
+        var entry = TaskEntry()
+        change(&entry)
+        tasks.insert(task, entry)
+    }
+
     /// Drops the least recently seen entries beyond the bounds.
     private mutating func trim() {
         if tasks.count > Self.maxTasks {
             let keep = Self.maxTasks * 3 / 4
-            let doomed = tasks.all.sorted { $0.entry.lastSeen < $1.entry.lastSeen }.prefix(tasks.count - keep)
+            let doomed = tasks.entries.sorted { $0.value.lastSeen < $1.value.lastSeen }.prefix(tasks.count - keep)
             for (id, _) in doomed {
                 tasks.remove(id)
                 if let open = regions.removeValue(forKey: Owner(task: id, thread: 0)) { regionCount -= open.count }
@@ -528,11 +539,13 @@ struct WindowFold {
         }
         for (id, name) in threads { threads[id] = keep(name) }
         var table = tasks
-        tasks = TaskTable()
-        table.modifyAll { t in
-            t.name = keep(t.name)
-            t.group = keep(t.group)
-            if case .blocked(let reason) = t.state { t.state = .blocked(reason: keep(reason)) }
+        tasks = IDMap<TaskEntry>()
+        for id in table.entries.map(\.key) {
+            table.update(id) { t in
+                t.name = keep(t.name)
+                t.group = keep(t.group)
+                if case .blocked(let reason) = t.state { t.state = .blocked(reason: keep(reason)) }
+            }
         }
         tasks = table
         for (owner, var list) in regions {
@@ -567,7 +580,7 @@ struct WindowFold {
             state.tasks.append(.init(task: id, parent: t.parent, name: resolve(t.name, strings),
                                      group: resolve(t.group, strings), state: s))
         }
-        for id in tasks.allIDs.sorted() { emit(id, depth: 0) }
+        for id in tasks.entries.map(\.key).sorted() { emit(id, depth: 0) }
         for (owner, open) in regions.sorted(by: { ($0.key.task, $0.key.thread) < ($1.key.task, $1.key.thread) }) {
             for r in open {
                 state.regions.append(.init(task: owner.task, thread: r.thread, name: resolve(r.name, strings),
