@@ -19,7 +19,7 @@
 # samples are attributed). Modes: rec (default flags), norec (--no-recording), takeover-only
 # (--no-recording --takeover-without-recording).
 set -u
-BIN=${1:?usage: perf-share.sh BINARY [SECONDS] [MODES]}
+BIN=$(realpath "${1:?usage: perf-share.sh BINARY [SECONDS] [MODES]}")  # the server runs in DIR
 SECS=${2:-20}
 MODES=${3:-"rec norec"}
 HERE=$(cd "$(dirname "$0")" && pwd)
