@@ -6,7 +6,9 @@
 //   [row, next row) of a sequence gives its file and line to the batch's addresses inside it.
 //   Nothing but the answers is kept.
 // - Addresses are those the line table states (link-time: offsets from the load base for a
-//   position-independent image). Rows of line 0 (code with no source line) answer nothing.
+//   position-independent image). Rows of line 0 (code with no source line) answer nothing, nor
+//   does a sequence placed at a linker's tombstone address (0, or all ones and all ones but one:
+//   the code of a function the linker discarded; no code lies at 0, where the ELF header is).
 // - Malformed input ends the unit it is in (the next unit is found by its length) or, when the
 //   unit's length itself is wrong, the whole pass; never a read out of bounds, never a crash.
 
@@ -90,10 +92,13 @@ private struct LineUnit {
 
         var address: UInt64 = 0, file = 1, line: Int64 = 1
         var rowAddress: UInt64 = 0, rowFile = 0, rowLine: Int64 = 0, hasRow = false
+        /// Whether the current sequence is placed at a tombstone address (see the header).
+        var discarded = false
+        let allOnes: UInt64 = addressSize == 4 ? UInt64(UInt32.max) : UInt64.max
 
         /// A row at the current registers: the interval since the previous row is now bounded.
         func emit(_ found: inout [UInt64: SourceLocation], _ unit: inout LineUnit) {
-            if hasRow, address > rowAddress, rowLine > 0, address > first, rowAddress <= last {
+            if hasRow, !discarded, address > rowAddress, rowLine > 0, address > first, rowAddress <= last {
                 var index = lowerBound(queries, rowAddress)
                 while index < queries.count, queries[index] < address {
                     if let path = unit.path(rowFile) {
@@ -126,11 +131,13 @@ private struct LineUnit {
                 case 1:  // DW_LNE_end_sequence
                     emit(&found, &self)
                     hasRow = false
+                    discarded = false
                     address = 0
                     file = 1
                     line = 1
                 case 2:  // DW_LNE_set_address
                     address = addressSize == 4 ? UInt64(cursor.fixed(UInt32.self)) : cursor.fixed(UInt64.self)
+                    discarded = address == 0 || address >= allOnes - 1
                 case 3:  // DW_LNE_define_file (DWARF 2-4)
                     let name = cursor.cString()
                     files.append((name, Int(cursor.uleb())))
