@@ -15,7 +15,7 @@
 #endif
 #include <dlfcn.h>
 
-_Thread_local fr_thread_state *fr_tls_state = NULL;
+FR_THREAD_LOCAL fr_thread_state *fr_tls_state = NULL;
 uint64_t fr_switches = 0;
 const void *fr_logical_task_key = NULL;
 uint32_t fr_thread_cpu_time_flag = 0;

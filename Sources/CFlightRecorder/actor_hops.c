@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-_Thread_local fr_hop_thread fr_hop_tls = {NULL, NULL, 0, 0, NULL};
+FR_THREAD_LOCAL fr_hop_thread fr_hop_tls = {NULL, NULL, 0, 0, NULL};
 
 #if defined(__linux__) && __has_attribute(swiftasynccall) && __has_attribute(musttail)
 #include "interposition.h"
@@ -120,35 +120,57 @@ static FR_ASYNC void fr_hop_resume(void *FR_ASYNC_CONTEXT context) {
     __attribute__((musttail)) return resume(context);
 }
 
-FR_ASYNC void swift_task_switch(void *FR_ASYNC_CONTEXT context, fr_resume_function resume,
-                                const void *identity, uintptr_t implementation) {
+/// A hop while hops are reported: reports it and forwards it. Out of line, so that the
+/// interposer's path while nothing records needs no frame of its own (a load, a test and the
+/// tail call).
+static __attribute__((noinline)) FR_ASYNC void fr_hop_reported(void *FR_ASYNC_CONTEXT context,
+                                                               fr_resume_function resume, const void *identity,
+                                                               uintptr_t implementation) {
     fr_switch_function runtime = __atomic_load_n(&fr_runtime_switch, __ATOMIC_RELAXED);
-    if (__builtin_expect(runtime == NULL, 0)) {
-        // Called before this library's constructor ran: resolve now.
-        fr_actor_hops_resolve();
-        runtime = __atomic_load_n(&fr_runtime_switch, __ATOMIC_ACQUIRE);
-        if (runtime == NULL) fr_no_next_definition("swift_task_switch");
-    }
-    uint64_t both = FR_SWITCH_RECORDING | FR_SWITCH_ACTOR_HOPS;
-    if (__builtin_expect((fr_switches_now() & both) != both, 1)) {
+    if (identity == NULL) {
+        // Back to the generic executor: the task leaves its actor now (the runtime gives the
+        // actor up before the task goes on); where it goes on, the executor's stamps say. Only
+        // a task known to hold an actor on this thread has something to report (a thread
+        // holding none was forwarded by the interposer).
+        void *holder = fr_hop_tls.holder;
+        fr_actor_hop_callback asked = __atomic_load_n(&fr_hop_asked, __ATOMIC_ACQUIRE);
+        if (holder != NULL && asked != NULL && fr_hop_current_task() == holder) asked(holder, NULL);
         __attribute__((musttail)) return runtime(context, resume, identity, implementation);
     }
     void *task = fr_hop_current_task();
     fr_actor_hop_callback asked = __atomic_load_n(&fr_hop_asked, __ATOMIC_ACQUIRE);
-    if (task == NULL || asked == NULL) {
-        __attribute__((musttail)) return runtime(context, resume, identity, implementation);
-    }
-    if (identity == NULL) {
-        // Back to the generic executor: the task leaves its actor now (the runtime gives the
-        // actor up before the task goes on); where it goes on, the executor's stamps say. Only
-        // a task known to hold an actor on this thread has something to report: most hops
-        // are of this kind (every call of a nonisolated async function), so the check is here.
-        if (fr_hop_tls.holder == task) asked(task, NULL);
-    } else if (fr_hop_claim(context, resume, task, identity)) {
+    if (task != NULL && asked != NULL && fr_hop_claim(context, resume, task, identity)) {
         asked(task, identity);
         resume = fr_hop_resume;
     }
     __attribute__((musttail)) return runtime(context, resume, identity, implementation);
+}
+
+/// Resolves the runtime's definition when called before this library's constructor ran.
+static __attribute__((noinline, cold)) FR_ASYNC void fr_hop_unresolved(void *FR_ASYNC_CONTEXT context,
+                                                                       fr_resume_function resume,
+                                                                       const void *identity,
+                                                                       uintptr_t implementation) {
+    fr_actor_hops_resolve();
+    fr_switch_function runtime = __atomic_load_n(&fr_runtime_switch, __ATOMIC_ACQUIRE);
+    if (runtime == NULL) fr_no_next_definition("swift_task_switch");
+    __attribute__((musttail)) return runtime(context, resume, identity, implementation);
+}
+
+FR_ASYNC void swift_task_switch(void *FR_ASYNC_CONTEXT context, fr_resume_function resume,
+                                const void *identity, uintptr_t implementation) {
+    fr_switch_function runtime = __atomic_load_n(&fr_runtime_switch, __ATOMIC_RELAXED);
+    if (__builtin_expect(runtime == NULL, 0)) {
+        __attribute__((musttail)) return fr_hop_unresolved(context, resume, identity, implementation);
+    }
+    uint64_t both = FR_SWITCH_RECORDING | FR_SWITCH_ACTOR_HOPS;
+    // Most hops, recorded or not, are back to the generic executor by a thread that holds no
+    // actor (a call of a nonisolated async function): nothing to report, forwarded at once.
+    if (__builtin_expect((fr_switches_now() & both) != both, 1)
+        || (identity == NULL && fr_hop_tls.holder == NULL)) {
+        __attribute__((musttail)) return runtime(context, resume, identity, implementation);
+    }
+    __attribute__((musttail)) return fr_hop_reported(context, resume, identity, implementation);
 }
 
 #else

@@ -3,9 +3,9 @@
 
 #include <stddef.h>
 
-_Thread_local sched_thread_marks sched_tls = {0, NULL, 0, NULL, NULL, 0};
-_Thread_local const void *sched_tls_announced_chunk = NULL;
-_Thread_local uint64_t sched_tls_enqueues = 0;
+FR_THREAD_LOCAL sched_thread_marks sched_tls = {0, NULL, 0, NULL, NULL, 0};
+FR_THREAD_LOCAL const void *sched_tls_announced_chunk = NULL;
+FR_THREAD_LOCAL uint64_t sched_tls_enqueues = 0;
 uint64_t sched_timer_tasks[SCHED_TIMER_SLOTS];
 
 // MARK: layout

@@ -3,7 +3,7 @@
 #include "task_origins.h"
 
 
-_Thread_local fr_origin_buffer fr_origin_tls = {0, {0}};
+FR_THREAD_LOCAL fr_origin_buffer fr_origin_tls = {0, {0}};
 
 #if defined(__linux__) && __has_attribute(swiftcall) && (defined(__x86_64__) || defined(__aarch64__))
 #include "interposition.h"

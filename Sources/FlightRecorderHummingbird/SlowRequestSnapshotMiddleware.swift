@@ -64,7 +64,7 @@ public struct SlowRequestSnapshotMiddleware<Context: RequestContext>: RouterMidd
         let served = ServedRequest(method: method, path: path, route: route, start: start, task: task)
         var response: Response
         do {
-            response = try await Trace.inTask(begun) { try await next(request, context) }
+            response = try await Trace.inTaskRethrowing(begun, throwing: { try await next(request, context) })
         } catch {
             let status = (error as? any HTTPResponseError)?.status ?? .internalServerError
             await finished(served, status: status.code)
@@ -74,7 +74,7 @@ public struct SlowRequestSnapshotMiddleware<Context: RequestContext>: RouterMidd
         let body = response.body
         response.body = ResponseBody(contentLength: body.contentLength) { writer in
             do {
-                try await Trace.inTask(begun) { try await body.write(writer) }
+                try await Trace.inTaskRethrowing(begun, throwing: { try await body.write(writer) })
             } catch {
                 await finished(served, status: status)
                 throw error

@@ -64,7 +64,7 @@ public struct SlowRequestSnapshotMiddleware: AsyncMiddleware {
         request.storage[TimedRequestKey.self] = timing
         let response: Response
         do {
-            response = try await Trace.inTask(begun) { try await next.respond(to: request) }
+            response = try await Trace.inTaskRethrowing(begun, throwing: { try await next.respond(to: request) })
         } catch {
             let status = (error as? any AbortError)?.status ?? .internalServerError
             await timing.finish(status: Int(status.code))

@@ -6,9 +6,19 @@
 // \n \t \r and other control characters as \u{XX}. A quoted value never spans lines.
 
 package enum Logfmt {
+    /// Whether a value of these UTF-8 bytes is written quoted.
+    @inlinable
+    package static func needsQuotes(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        if bytes.isEmpty { return true }
+        for byte in bytes where byte <= 0x20 || byte == 0x3D || byte == 0x22 || byte == 0x5C || byte == 0x7F {
+            return true
+        }
+        return false
+    }
+
     package static func value(_ value: String) -> String {
-        let needsQuotes = value.isEmpty || value.utf8.contains { $0 <= 0x20 || $0 == 0x3D || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }
-        guard needsQuotes else { return value }
+        var text = value
+        guard text.withUTF8(needsQuotes) else { return value }
         var out = "\""
         for scalar in value.unicodeScalars {
             switch scalar {

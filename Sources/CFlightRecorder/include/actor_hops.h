@@ -74,7 +74,7 @@ typedef struct fr_hop_thread {
     void *_Nullable holder;
 } fr_hop_thread;
 
-extern _Thread_local fr_hop_thread fr_hop_tls;
+extern FR_THREAD_LOCAL fr_hop_thread fr_hop_tls;
 
 static inline void *_Nullable fr_hop_pending(void) { return fr_hop_tls.pending; }
 static inline void fr_hop_set_pending(void *_Nullable task) { fr_hop_tls.pending = task; }

@@ -98,7 +98,7 @@ static inline uint64_t sched_job_marker(const void *_Nonnull job) {
 /// while the job is in its queue). Markers have bit 63 set, which no user-space pointer has,
 /// and differ from one enqueue to the next.
 static inline void sched_mark_job_enqueued(void *_Nonnull job) {
-    extern _Thread_local uint64_t sched_tls_enqueues;
+    extern FR_THREAD_LOCAL uint64_t sched_tls_enqueues;
     uint64_t salt = ((uint64_t)(uintptr_t)&sched_tls_enqueues >> 4) & 0xFFFFFFu;
     uint64_t marker = (1ull << 63) | ((++sched_tls_enqueues & 0x7FFFFFFFFFull) << 24) | salt;
     __atomic_store_n((uint64_t *)((char *)job + SCHED_JOB_PRIVATE_OFFSET), marker, __ATOMIC_RELEASE);
@@ -164,8 +164,8 @@ typedef struct sched_thread_marks {
     uint64_t resuming_task;
 } sched_thread_marks;
 
-extern _Thread_local sched_thread_marks sched_tls;
-extern _Thread_local const void *_Nullable sched_tls_announced_chunk;
+extern FR_THREAD_LOCAL sched_thread_marks sched_tls;
+extern FR_THREAD_LOCAL const void *_Nullable sched_tls_announced_chunk;
 
 static inline uint32_t sched_marks(void) { return sched_tls.marks; }
 static inline void sched_set_marks(uint32_t marks) { sched_tls.marks = marks; }

@@ -40,7 +40,7 @@ typedef struct fr_origin_buffer {
     uintptr_t pcs[FR_ORIGIN_FRAMES];
 } fr_origin_buffer;
 
-extern _Thread_local fr_origin_buffer fr_origin_tls;
+extern FR_THREAD_LOCAL fr_origin_buffer fr_origin_tls;
 
 /// Whether `swift_task_create` is interposed in this process.
 bool fr_task_origins_available(void);

@@ -91,4 +91,14 @@ extension Trace {
         }
         return try result.get()
     }
+
+    /// `inTask` for a body that may throw any error (a middleware's rest of the chain): the
+    /// body's value is returned as is, not wrapped in a Result (a server's response would be
+    /// copied into one and out again, and the Result destroyed, per request).
+    @inlinable
+    package static func inTaskRethrowing<R>(_ task: OpenTask, isolation: isolated (any Actor)? = #isolation,
+                                            throwing body: () async throws -> R) async throws -> R {
+        guard task.id != 0 else { return try await body() }
+        return try await LogicalTask.bound.withValue(task.id, operation: body, isolation: isolation)
+    }
 }

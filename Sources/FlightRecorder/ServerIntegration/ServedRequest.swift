@@ -81,21 +81,27 @@ package struct ServedRequest: Sendable {
     }
 
     /// The request's `http` log on its task, `path=... status=... durationMs=...`: written into
-    /// a stack buffer and recorded with the task's id, so no String is built and no task-local
-    /// value is bound for it.
+    /// a stack buffer and recorded with the task's id, so no String is built (but for a path
+    /// that logfmt quotes) and no task-local value is bound for it.
     private func logServed(task: UInt64, status: Int, nanoseconds ns: Int64) {
-        var value = Logfmt.value(path)
-        value.withUTF8 { path in
-            withUnsafeTemporaryAllocation(byteCount: path.count + 64, alignment: 1) { buffer in
-                var line = UTF8Line(buffer)
-                line.append("path=")
-                line.append(UnsafeRawBufferPointer(path))
-                line.append(" status=")
-                line.appendDecimal(Int64(status))
-                line.append(" durationMs=")
-                line.appendMilliseconds(nanoseconds: ns)
-                Emit.log(task: task, category: "http", message: line.written)
-            }
+        var path = path
+        path.withUTF8 { raw in
+            guard Logfmt.needsQuotes(raw) else { return Self.logServed(task: task, path: raw, status: status, nanoseconds: ns) }
+            var quoted = Logfmt.value(self.path)
+            quoted.withUTF8 { Self.logServed(task: task, path: $0, status: status, nanoseconds: ns) }
+        }
+    }
+
+    private static func logServed(task: UInt64, path: UnsafeBufferPointer<UInt8>, status: Int, nanoseconds ns: Int64) {
+        withUnsafeTemporaryAllocation(byteCount: path.count + 64, alignment: 1) { buffer in
+            var line = UTF8Line(buffer)
+            line.append("path=")
+            line.append(UnsafeRawBufferPointer(path))
+            line.append(" status=")
+            line.appendDecimal(Int64(status))
+            line.append(" durationMs=")
+            line.appendMilliseconds(nanoseconds: ns)
+            Emit.log(task: task, category: "http", message: line.written)
         }
     }
 }

@@ -57,7 +57,10 @@ struct UTF8Line {
                 d[n] = UInt8(ascii: "0")
                 n += 1
             }
-            for i in stride(from: n - 1, through: 0, by: -1) { append(byte: d[i]) }
+            while n > 0 {
+                n -= 1
+                append(byte: d[n])
+            }
         }
     }
 
