@@ -134,16 +134,24 @@ final class ContextIdentityReader: @unchecked Sendable {
                 mode.store(Path.reading.rawValue, ordering: .releasing)
                 return nil
             case .failed(let reason):
-                return reason
+                // Under the lock: no other check can complete the learning after this one failed.
+                return giveUp() ? reason : nil
             }
         }
-        if let failure { fallBack(failure) }
+        if let failure { log(failure) }
         return injected
     }
 
     private func fallBack(_ reason: String) {
-        let previous = mode.exchange(Path.injecting.rawValue, ordering: .relaxed)
-        guard previous != Path.injecting.rawValue else { return }
+        if giveUp() { log(reason) }
+    }
+
+    /// Puts the reader on `inject` for good; false when it already was.
+    private func giveUp() -> Bool {
+        mode.exchange(Path.injecting.rawValue, ordering: .relaxed) != Path.injecting.rawValue
+    }
+
+    private func log(_ reason: String) {
         logger.notice("Span ids of the wrapped tracer are read through its inject from now on: \(reason)")
     }
 }
