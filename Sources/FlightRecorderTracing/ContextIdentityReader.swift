@@ -15,9 +15,10 @@
 //   the 8 span-id bytes, either in W3C order or as native 64-bit words (high word first), the
 //   value's dynamic type and size, and the offsets. Every later checked context must give, read
 //   at that layout, exactly what `inject` gave (the same ids, no entry when it gave none). The
-//   flags byte is the one, at an offset outside the ids, that held the `traceparent` flags in
-//   every check (the byte right after the span id when it did); when no byte did but every check
-//   had the same flags, those flags are used.
+//   flags are the byte right after the span id when it held the `traceparent` flags in every
+//   check (W3C trace-context libraries keep them there); else, when every check had the same
+//   flags, those flags; else the first byte outside the ids that followed the flags through
+//   every check. Flags are not in the snapshot: only `spanContext` shows them.
 // - Reading. After `requiredChecks` contexts with ids agreed, ids come from the layout alone:
 //   the entry of the remembered key, its value's bytes at the remembered offsets. A context
 //   without that entry is asked through `inject` (no span: cheap), and must have no ids there.
@@ -215,10 +216,12 @@ struct Learning {
         let next = layout.spanOffset + 8
         if flagsOffsets.contains(next) {
             layout.flags = .at(next)
+        } else if let sameFlags {
+            // Flags that never changed say nothing about which of the bytes equal to them holds
+            // them (an optional's tag byte is 1 for every root span, say).
+            layout.flags = .constant(sameFlags)
         } else if let first = flagsOffsets.first {
             layout.flags = .at(first)
-        } else if let sameFlags {
-            layout.flags = .constant(sameFlags)
         } else {
             return .failed("no byte of its context's value held the flags of every traceparent")
         }

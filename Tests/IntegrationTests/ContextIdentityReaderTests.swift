@@ -53,6 +53,27 @@ struct W3CByteIds: KeptIds {
     }
 }
 
+/// Ids as native 64-bit words and an optional parent, with no flags: `traceparent` always says
+/// sampled (as the benchmarks' W3C tracer does).
+struct WordIds: KeptIds {
+    var traceHigh: UInt64
+    var traceLow: UInt64
+    var span: UInt64
+    var parent: UInt64?
+
+    init(_ ids: FlightRecorderSpanContext) {
+        traceHigh = ids.traceIDHigh
+        traceLow = ids.traceIDLow
+        span = ids.spanID
+        parent = ids.parentSpanID == 0 ? nil : ids.parentSpanID
+    }
+
+    var ids: FlightRecorderSpanContext {
+        FlightRecorderSpanContext(traceIDHigh: traceHigh, traceIDLow: traceLow, spanID: span, parentSpanID: parent ?? 0,
+                                  flags: 1)
+    }
+}
+
 /// Ids as hex text (as swift-distributed-tracing's InMemoryTracer keeps them).
 struct TextIds: KeptIds {
     var traceparent: String
@@ -231,6 +252,25 @@ extension Integration {
             #expect(ends[1]["span"] == server.spanIDText)
             #expect(ends[1]["trace"] == remote.traceID)
             #expect(ends[1]["parent"] == remote.spanIDText)
+        }
+
+        @Test("ids kept as native words are read too; flags that never changed are not looked for in the value")
+        func wordIdsAndConstantFlags() throws {
+            let log = CapturedLog()
+            let reader = ContextIdentityReader(logger: log.logger)
+            // Root spans only while checking: the parent's optional tag byte is 1, as the flags are.
+            for _ in 0..<ContextIdentityReader.requiredChecks {
+                let ids = FlightRecorderSpanContext.child(of: nil)
+                #expect(reader.identity(of: keptContext(WordIds(ids))) { _ in ids } == ids)
+            }
+            #expect(reader.path == .reading)
+            let parent = FlightRecorderSpanContext.child(of: nil)
+            let child = FlightRecorderSpanContext.child(of: parent)
+            let read = reader.identity(of: keptContext(WordIds(child))) { _ in nil }
+            #expect(read?.traceID == parent.traceID)
+            #expect(read?.spanID == child.spanID)
+            #expect(read?.flags == 1)
+            #expect(log.lines.withLock { $0.isEmpty })
         }
 
         @Test("ids kept as text are read through inject, after one log line")
