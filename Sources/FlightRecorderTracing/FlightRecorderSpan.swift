@@ -33,9 +33,10 @@
 //   inlinable: the caller checks whether a recorder records and calls the forwarder itself.
 // - A span of a wrapping tracer (`FlightRecorderTracer(wrapping:)`) forwards every call to the
 //   wrapped tracer's span first, and its context is that span's context (propagation is the
-//   wrapped tracer's). Its ids are the wrapped span's: read from the `traceparent` the wrapped
-//   tracer injects for it, only when something is recorded; a tracer that injects none gets
-//   ids of our own. Its attributes are the wrapped span's (read once, at end, when recording).
+//   wrapped tracer's). Its ids are the wrapped span's: those of the `traceparent` the wrapped
+//   tracer injects for it (read from its context once checked against that: ContextIdentityReader),
+//   only when something is recorded; a tracer that injects none gets ids of our own. Its
+//   attributes are the wrapped span's (read once, at end, when recording).
 
 #if Tracing
 import FlightRecorder

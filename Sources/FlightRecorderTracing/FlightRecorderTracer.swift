@@ -69,6 +69,9 @@ public struct FlightRecorderTracer: Tracer {
 
     public func forceFlush() {}
 
+    /// How the wrapped tracer's span ids are read now (tests); nil when nothing is wrapped.
+    var wrappedIdentityPath: ContextIdentityReader.Path? { wrapped?.reader.path }
+
     public func inject<Carrier, Inject: Injector>(_ context: InstrumentationContext, into carrier: inout Carrier,
                                                   using injector: Inject) where Inject.Carrier == Carrier {
         if let wrapped { return wrapped.calls.inject(context, into: &carrier, using: injector) }

@@ -12,10 +12,12 @@
 //   up the span type's metadata and witnesses at run time on each call.
 // - A wrapped span of class type (swift-otel's, most tracers') is held as itself: nothing is
 //   allocated per span. A span of any other type is boxed once, when it starts.
-// - The wrapped span's ids are read from the `traceparent` its tracer injects for its context
-//   (W3C trace context), through a closure specialized like the hot calls (the tracer's
-//   `inject` is called for our carrier and injector types, whose header value is parsed in
-//   place); a context with no entries has no span and is not asked about.
+// - The wrapped span's ids are those of the `traceparent` its tracer injects for its context
+//   (W3C trace context): the tracer's `inject` is called through a closure specialized like the
+//   hot calls (for our carrier and injector types, whose header value is parsed in place) while
+//   the forwarder's `ContextIdentityReader` learns where the context keeps them, and then they
+//   are read from there (ContextIdentityReader.swift); a context with no entries has no span and
+//   is not asked about.
 
 #if Tracing
 import FlightRecorder
@@ -59,6 +61,8 @@ final class SpanForwarder: Sendable {
     @usableFromInline let identity: @Sendable (InstrumentationContext) -> FlightRecorderSpanContext?
     /// The ids of a wrapped span, as `identity` of its context.
     @usableFromInline let spanIdentity: @Sendable (WrappedSpanReference) -> FlightRecorderSpanContext?
+    /// Where `identity` and `spanIdentity` read ids: `inject` until the layout is learned.
+    @usableFromInline let reader: ContextIdentityReader
 
     @inlinable
     init<Wrapped: Tracer>(_ tracer: Wrapped) {
@@ -70,8 +74,12 @@ final class SpanForwarder: Sendable {
         attributes = { TracerForwarder<Wrapped>.span($0).attributes }
         setAttributes = { TracerForwarder<Wrapped>.span($0).attributes = $1 }
         end = { TracerForwarder<Wrapped>.span($0).end(at: $1) }
-        identity = { TracerForwarder<Wrapped>.identity(of: $0, in: tracer) }
-        spanIdentity = { TracerForwarder<Wrapped>.identity(of: TracerForwarder<Wrapped>.span($0).context, in: tracer) }
+        let reader = ContextIdentityReader()
+        self.reader = reader
+        identity = { reader.identity(of: $0) { TracerForwarder<Wrapped>.identity(of: $0, in: tracer) } }
+        spanIdentity = {
+            reader.identity(of: TracerForwarder<Wrapped>.span($0).context) { TracerForwarder<Wrapped>.identity(of: $0, in: tracer) }
+        }
     }
 }
 

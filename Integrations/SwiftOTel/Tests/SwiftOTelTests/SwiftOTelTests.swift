@@ -1,9 +1,10 @@
 // FlightRecorderTracer(wrapping:) beside swift-otel's tracer: the spans reach swift-otel, whose
 // OTLP/HTTP exporter sends them to a loopback receiver, and the snapshot's span records carry
-// the same trace and span ids as the exported spans.
+// the same trace and span ids as the exported spans, read from swift-otel's context once checked
+// against its `traceparent`.
 
 import FlightRecorder
-import FlightRecorderTracing
+@testable import FlightRecorderTracing
 import Foundation
 import Logging
 import OTel
@@ -68,6 +69,14 @@ func fields(_ text: String) -> [String: String] {
     return result
 }
 
+struct HeaderInjector: Injector {
+    func inject(_ value: String, forKey key: String, into carrier: inout [String: String]) { carrier[key] = value }
+}
+
+struct HeaderExtractor: Extractor {
+    func extract(key: String, from carrier: [String: String]) -> String? { carrier[key] }
+}
+
 @Suite struct SwiftOTel {
     @Test("spans go to swift-otel's OTLP/HTTP exporter and into the snapshot with the same ids")
     func sameIdsInBackendAndSnapshot() async throws {
@@ -86,6 +95,25 @@ func fields(_ text: String) -> [String: String] {
         let group = ServiceGroup(services: [backend.service], logger: Logger(label: "otel"))
         let run = Task { try await group.run() }
 
+        // Before recording: the ids of spans (roots, children, children of a remote parent) are
+        // checked against swift-otel's `traceparent` until they are read from its context alone.
+        let remote = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        var remoteContext = InstrumentationContext.topLevel
+        tracer.extract(["traceparent": remote], into: &remoteContext, using: HeaderExtractor())
+        var previous: FlightRecorderSpan?
+        let warmUp = 2 * ContextIdentityReader.requiredChecks
+        for index in 0..<warmUp {
+            let context = index % 3 == 0 ? InstrumentationContext.topLevel
+                : index % 3 == 1 ? remoteContext : previous?.context ?? .topLevel
+            let span = tracer.startSpan("warm-up \(index)", context: context, ofKind: .server)
+            var headers: [String: String] = [:]
+            tracer.inject(span.context, into: &headers, using: HeaderInjector())
+            #expect(headers["traceparent"] == span.spanContext.traceparent)
+            span.end()
+            previous = span
+        }
+        #expect(tracer.wrappedIdentityPath == .reading, "swift-otel's ids are read from its context")
+
         let recorder = FlightRecorder()
         try recorder.start()
         let outer = tracer.startSpan("GET /items/{id}", context: .topLevel, ofKind: .server)
@@ -93,15 +121,18 @@ func fields(_ text: String) -> [String: String] {
         inner.attributes["db.system"] = "postgresql"
         inner.end()
         outer.end()
+        let called = tracer.startSpan("GET /called", context: remoteContext, ofKind: .server)
+        called.end()
         let bytes = try recorder.snapshot()
         recorder.stop()
+        #expect(tracer.wrappedIdentityPath == .reading)
 
-        // The batch processor exports every 50 ms; wait (bounded) until both spans arrived.
+        // The batch processor exports every 50 ms; wait (bounded) until every span arrived.
         let deadline = ContinuousClock.now + .seconds(30)
         var exported: [ExportedSpan] = []
         while ContinuousClock.now < deadline {
             exported = try exportedSpans(receiver.requests.map(\.body))
-            if exported.count >= 2 { break }
+            if exported.count >= warmUp + 3 { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         await group.triggerGracefulShutdown()
@@ -134,6 +165,13 @@ func fields(_ text: String) -> [String: String] {
         #expect(recordedInner["span"] == exportedInner.spanID)
         #expect(recordedInner["parent"] == exportedOuter.spanID)
         #expect(recordedInner["attr.db.system"] == "postgresql")
+        let exportedCalled = try #require(exported.first { $0.name == "GET /called" })
+        let recordedCalled = try #require(records.first { $0["name"] == "GET /called" })
+        #expect(exportedCalled.traceID == "0af7651916cd43dd8448eb211c80319c")
+        #expect(exportedCalled.parentSpanID == "b7ad6b7169203331")
+        #expect(recordedCalled["trace"] == exportedCalled.traceID)
+        #expect(recordedCalled["span"] == exportedCalled.spanID)
+        #expect(recordedCalled["parent"] == "b7ad6b7169203331")
         #expect(regions.isSuperset(of: ["GET /items/{id}", "db query"]))
     }
 }

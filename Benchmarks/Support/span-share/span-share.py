@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Shares of the span benchmarks' loop that a recorded span adds, from CPU samples.
+
+Reads `perf script` output of a span benchmark (OTelTracingBenchmarks or TracingBenchmarks,
+recording variant), demangled (`swift demangle --simplified`), from the file given. Only samples
+on the benchmark's loop (a frame `spans<A>`, the calling thread) count. Each is walked from the
+loop towards the leaf and put in one part:
+
+- `rec: ids`: reading the wrapped span's and its parent's ids (the context reader, the wrapped
+  tracer's `inject`, the `traceparent` parse);
+- `rec: start`: the span's recording object, its lock, task, region and start record;
+- under the end of a recorded span: the wrapped tracer's own end (`wrapped end`, not the
+  recording's), the wrapped attributes read back, the end record, and the rest (region, task,
+  lock);
+- `base`: everything else on the loop (the wrapped tracer's start and attributes, the forwarding,
+  the loop itself): what the loop costs without the recording's parts.
+
+Prints the parts and loop / (loop - recording parts): the recorded span's cost over the rest,
+the figure BENCHMARKS.md gives. With a part's name as second argument, also its commonest
+leaf frames.
+
+Usage: span-share.py PERF_SCRIPT_TEXT [PART]
+"""
+import collections
+import re
+import sys
+
+
+def samples(path):
+    block = []
+    for line in open(path, errors="replace"):
+        if line.strip() == "":
+            if block:
+                yield block
+            block = []
+        else:
+            block.append(line.rstrip("\n"))
+    if block:
+        yield block
+
+
+def frames(block):
+    """The sample's symbols, leaf first."""
+    out = []
+    for line in block[1:]:
+        match = re.match(r"\s+[0-9a-f]+ (.*) \(([^)]*)\)$", line)
+        if match:
+            out.append(match.group(1))
+    return out
+
+
+def loop_index(stack):
+    return next((k for k, f in enumerate(stack) if re.match(r"(specialized )?spans<", f)), None)
+
+
+IDS = re.compile(r"ContextIdentityReader|IdentityLayout|TraceparentInjector|WrappedSpan\.identity|\bHex\.|"
+                 r"\.inject<|inject\(_:into:using:\)|FlightRecorderSpanContext\.init\(traceparent")
+START = re.compile(r"SpanRecording|recordedWrapped|OpenTask|beginTask|beginRegion")
+
+
+def part(stack):
+    i = loop_index(stack)
+    if i is None:
+        return None
+    text = "\n".join(reversed(stack[:i]))
+    if "SpanRecording.end" in text or "endRecorded" in text:
+        if (re.search(r"OTelSpan\.end|W3CSpan.*end|closure #4 in SpanForwarder", text)
+                and "SpanEndRecord" not in text and "Trace." not in text):
+            return "wrapped end (not the recording's)"
+        if re.search(r"OTelSpan\.attributes|closure #2 in SpanForwarder", text):
+            return "rec: end, wrapped attributes read"
+        if "SpanEndRecord" in text or "appendSpanRecord" in text:
+            return "rec: end, end record"
+        return "rec: end, region, task, lock"
+    if IDS.search(text):
+        return "rec: ids"
+    if START.search(text):
+        return "rec: start (object, lock, task, region, record)"
+    return "base"
+
+
+def main():
+    parts = collections.Counter()
+    total = 0
+    for block in samples(sys.argv[1]):
+        total += 1
+        p = part(frames(block))
+        if p:
+            parts[p] += 1
+    loop = sum(parts.values())
+    recording = sum(v for k, v in parts.items() if k.startswith("rec"))
+    print(f"samples {total}, loop {loop} ({100 * loop / total:.1f}%), recording {recording} "
+          f"({100 * recording / total:.1f}%); loop / (loop - recording) = {loop / (loop - recording):.3f}")
+    for name, count in sorted(parts.items()):
+        print(f"  {name}: {count} ({100 * count / total:.1f}% of all samples)")
+    if len(sys.argv) > 2:
+        leaves = collections.Counter()
+        for block in samples(sys.argv[1]):
+            stack = frames(block)
+            if part(stack) == sys.argv[2]:
+                i = loop_index(stack)
+                leaves[" <- ".join(f[:60] for f in stack[:min(i, 4)])] += 1
+        for leaf, count in leaves.most_common(25):
+            print(count, leaf)
+
+
+if __name__ == "__main__":
+    main()
