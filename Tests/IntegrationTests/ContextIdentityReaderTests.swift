@@ -203,6 +203,16 @@ func keptContext<Kept: KeptIds>(_ value: Kept) -> InstrumentationContext {
     return context
 }
 
+/// Checks `ContextIdentityReader.requiredChecks` root spans whose contexts keep their ids as
+/// `kept` makes them, each answered as `inject` would: the reader has learned the layout.
+func learnLayout<Kept: KeptIds>(_ reader: ContextIdentityReader, _ kept: (FlightRecorderSpanContext) -> Kept) {
+    for _ in 0..<ContextIdentityReader.requiredChecks {
+        let ids = FlightRecorderSpanContext.child(of: nil)
+        #expect(reader.identity(of: keptContext(kept(ids))) { _ in ids } == ids)
+    }
+    #expect(reader.path == .reading)
+}
+
 extension Integration {
     @Suite struct ContextIdentity {
         @Test("ids kept in binary are read from the context after the checks, the same as inject's")
@@ -259,11 +269,7 @@ extension Integration {
             let log = CapturedLog()
             let reader = ContextIdentityReader(logger: log.logger)
             // Root spans only while checking: the parent's optional tag byte is 1, as the flags are.
-            for _ in 0..<ContextIdentityReader.requiredChecks {
-                let ids = FlightRecorderSpanContext.child(of: nil)
-                #expect(reader.identity(of: keptContext(WordIds(ids))) { _ in ids } == ids)
-            }
-            #expect(reader.path == .reading)
+            learnLayout(reader, WordIds.init)
             let parent = FlightRecorderSpanContext.child(of: nil)
             let child = FlightRecorderSpanContext.child(of: parent)
             let read = reader.identity(of: keptContext(WordIds(child))) { _ in nil }
@@ -309,11 +315,7 @@ extension Integration {
         func layoutAloneAfterTheChecks() throws {
             let log = CapturedLog()
             let reader = ContextIdentityReader(logger: log.logger)
-            for _ in 0..<ContextIdentityReader.requiredChecks {
-                let ids = FlightRecorderSpanContext.child(of: nil)
-                #expect(reader.identity(of: keptContext(W3CByteIds(ids))) { _ in ids } == ids)
-            }
-            #expect(reader.path == .reading)
+            learnLayout(reader, W3CByteIds.init)
             let ids = FlightRecorderSpanContext.child(of: nil)
             #expect(reader.identity(of: keptContext(W3CByteIds(ids))) { _ in nil } == ids, "read, inject not asked")
             #expect(log.lines.withLock { $0.isEmpty })
@@ -353,10 +355,7 @@ extension Integration {
         func missingEntryWithIdsFallsBack() throws {
             let log = CapturedLog()
             let reader = ContextIdentityReader(logger: log.logger)
-            for _ in 0..<ContextIdentityReader.requiredChecks {
-                let ids = FlightRecorderSpanContext.child(of: nil)
-                #expect(reader.identity(of: keptContext(W3CByteIds(ids))) { _ in ids } == ids)
-            }
+            learnLayout(reader, W3CByteIds.init)
             var noSpan = InstrumentationContext.topLevel
             noSpan[RequestIDKey.self] = 7
             #expect(reader.identity(of: noSpan) { _ in nil } == nil)
