@@ -108,10 +108,10 @@ final class ContextIdentityReader: @unchecked Sendable {
             return ReadIdentity(identity: ids)
         case .absent:
             guard let injected = inject(context) else { return ReadIdentity(identity: nil) }
-            fallBack("a context without the entry of the ids has ids in its traceparent (\(injected.traceparent))")
+            fallBack(IdentityLayout.absentButInjected(injected))
             return nil
         case .otherType(let type):
-            fallBack("the entry of the ids holds a \(type), not a \(layout.valueTypeName)")
+            fallBack(layout.otherType(type))
             return nil
         }
     }
@@ -195,10 +195,10 @@ struct Learning {
         } else {
             switch layout.read(context) {
             case .otherType(let type):
-                return .failed("the entry of the ids holds a \(type), not a \(layout.valueTypeName)")
+                return .failed(layout.otherType(type))
             case .absent:
                 guard let injected else { return .pending }
-                return .failed("a context without the entry of the ids has ids in its traceparent (\(injected.traceparent))")
+                return .failed(IdentityLayout.absentButInjected(injected))
             case .ids(let read):
                 guard let injected else {
                     return .failed("a context whose traceparent has no ids holds ids \(read.traceparent)")
@@ -279,7 +279,15 @@ struct IdentityLayout {
 
     var isNone: Bool { key == nil }
 
-    var valueTypeName: String { valueType.map { "\($0)" } ?? "?" }
+    /// Why reading stops when the entry of the ids holds a value of `type`.
+    func otherType(_ type: Any.Type) -> String {
+        "the entry of the ids holds a \(type), not a \(valueType.map { "\($0)" } ?? "?")"
+    }
+
+    /// Why reading stops when a context without the entry of the ids has `injected` ids.
+    static func absentButInjected(_ injected: FlightRecorderSpanContext) -> String {
+        "a context without the entry of the ids has ids in its traceparent (\(injected.traceparent))"
+    }
 
     /// The first entry of `context` whose value holds `ids`' trace id and span id, and the
     /// offsets (outside the ids) of the bytes equal to its flags.

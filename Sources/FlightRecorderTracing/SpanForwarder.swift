@@ -114,9 +114,9 @@ final class TracerForwarder<Wrapped: Tracer>: SpanForwarding {
             : unsafeDowncast(reference, to: SpanBox<Wrapped.Span>.self).span
     }
 
+    /// The ids `tracer` injects for `context` (not empty: ContextIdentityReader asks only then).
     @inlinable
     static func identity(of context: InstrumentationContext, in tracer: Wrapped) -> FlightRecorderSpanContext? {
-        guard !context.isEmpty else { return nil }
         var carrier: FlightRecorderSpanContext?
         tracer.inject(context, into: &carrier, using: TraceparentInjector())
         return carrier

@@ -149,48 +149,39 @@ struct GoRawEvent {
         guard count > 0 else { return .invalid }
         if data.count - at >= GoBatchCursor.maxEventLength {
             var p = at + 1
-            guard let dt = uvarint(base, &p) else { return .truncated }
-            e.dt = dt
-            if count > 1 {
-                guard let v = uvarint(base, &p) else { return .truncated }
-                e.a0 = v
-            }
-            if count > 2 {
-                guard let v = uvarint(base, &p) else { return .truncated }
-                e.a1 = v
-            }
-            if count > 3 {
-                guard let v = uvarint(base, &p) else { return .truncated }
-                e.a2 = v
-            }
-            if count > 4 {
-                guard let v = uvarint(base, &p) else { return .truncated }
-                e.a3 = v
-            }
+            guard e.decodeFields(count, { uvarint(base, &p) }) else { return .truncated }
             e.end = p
             return .decoded
         }
         var c = GoDataCursor(data: data, position: at + 1, end: data.count)
-        guard let dt = c.uvarint() else { return .truncated }
-        e.dt = dt
-        if count > 1 {
-            guard let v = c.uvarint() else { return .truncated }
-            e.a0 = v
-        }
-        if count > 2 {
-            guard let v = c.uvarint() else { return .truncated }
-            e.a1 = v
-        }
-        if count > 3 {
-            guard let v = c.uvarint() else { return .truncated }
-            e.a2 = v
-        }
-        if count > 4 {
-            guard let v = c.uvarint() else { return .truncated }
-            e.a3 = v
-        }
+        guard e.decodeFields(count, { c.uvarint() }) else { return .truncated }
         e.end = c.position
         return .decoded
+    }
+
+    /// The time delta and the first `count - 1` (at most four) arguments, each read by `next`;
+    /// false when one could not be read.
+    @inline(__always)
+    private mutating func decodeFields(_ count: Int, _ next: () -> UInt64?) -> Bool {
+        guard let dt = next() else { return false }
+        self.dt = dt
+        if count > 1 {
+            guard let v = next() else { return false }
+            a0 = v
+        }
+        if count > 2 {
+            guard let v = next() else { return false }
+            a1 = v
+        }
+        if count > 3 {
+            guard let v = next() else { return false }
+            a2 = v
+        }
+        if count > 4 {
+            guard let v = next() else { return false }
+            a3 = v
+        }
+        return true
     }
 
     /// A uvarint at `p` with no end check: the caller guarantees 10 readable bytes. Same
