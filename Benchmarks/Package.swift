@@ -28,10 +28,12 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
-        // Inputs shared by the benchmark targets (synthetic snapshot, decoded event stream).
+        // Inputs shared by the benchmark targets (synthetic snapshot, decoded event stream) and
+        // the thresholds of their time figures.
         .target(
             name: "BenchmarkFixtures",
             dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "TraceFormat", package: "tracexport"),
                 .product(name: "TraceReaders", package: "tracexport"),
                 .product(name: "SyntheticTraces", package: "tracexport"),
@@ -43,6 +45,7 @@ let package = Package(
         .target(
             name: "SpanWorkload",
             dependencies: [
+                "BenchmarkFixtures",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "FlightRecorder", package: "tracexport"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),

@@ -9,6 +9,7 @@
 //   alternating benchmark reports per hop.
 
 import Benchmark
+import BenchmarkFixtures
 import FlightRecorder
 
 actor Tally {
@@ -48,12 +49,8 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration.maxIterations = 2_000
     try? GlobalExecutorTakeover.install()
 
-    // Shared 2-core VM: only a gross regression (3x slower) fails.
-    let tolerance: [BenchmarkMetric: BenchmarkThresholds] = [
-        .wallClock: .init(relative: [.p90: 200]),
-        .throughput: .init(relative: [.p90: 75]),
-    ]
-    let metrics: [BenchmarkMetric] = [.wallClock, .throughput]
+    let tolerance = SharedMachine.timeTolerance
+    let metrics = SharedMachine.timeMetrics
 
     Benchmark("ActorCall.1_RecordingOff",
               configuration: .init(metrics: metrics, scalingFactor: .kilo, thresholds: tolerance)) { benchmark in

@@ -5,6 +5,7 @@
 // Invariant: time figures are per update (scalingFactor .mega).
 
 import Benchmark
+import BenchmarkFixtures
 import CoreMetrics
 import FlightRecorder
 import FlightRecorderMetrics
@@ -25,12 +26,8 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration.maxDuration = .seconds(2)
     Benchmark.defaultConfiguration.maxIterations = 1_000
 
-    // Per-update time on a shared 2-core VM moves 2-3x between runs: only a gross regression fails.
-    let timeTolerance: [BenchmarkMetric: BenchmarkThresholds] = [
-        .wallClock: .init(relative: [.p90: 200]),
-        .throughput: .init(relative: [.p90: 75]),
-    ]
-    let metrics: [BenchmarkMetric] = [.wallClock, .throughput]
+    let timeTolerance = SharedMachine.timeTolerance
+    let metrics = SharedMachine.timeMetrics
     let recording = Benchmark.Configuration(metrics: metrics, scalingFactor: .mega, thresholds: timeTolerance,
                                            setup: { try recorder.start() }, teardown: { recorder.stop() })
     let notRecording = Benchmark.Configuration(metrics: metrics, scalingFactor: .mega, thresholds: timeTolerance)

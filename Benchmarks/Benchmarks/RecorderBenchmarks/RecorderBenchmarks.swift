@@ -16,6 +16,7 @@ import Glibc
 import Darwin
 #endif
 import Benchmark
+import BenchmarkFixtures
 import CFlightRecorder
 import Dispatch
 import FlightRecorder
@@ -50,7 +51,7 @@ func regionPairs(count: Int, threads: Int) {
 /// Appends one region begin+end pair per iteration around an async body that does not
 /// suspend, from an async function, as a server's handler wraps its steps.
 func asyncRegionPairs(count: Int) async {
-    for i in 0..<count { await Trace.withRegion("bench.region") { blackHole(i) } }
+    for i in 0..<count { await Trace.withRegion("bench.region") { () async in blackHole(i) } }
 }
 
 func logs(count: Int, threads: Int) {
@@ -105,13 +106,8 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration.maxDuration = .seconds(2)
     Benchmark.defaultConfiguration.maxIterations = 1_000
 
-    // Per-event time on a shared 2-core VM with other builds running moves 2-3x between runs:
-    // only a gross regression (3x slower) fails.
-    let timeTolerance: [BenchmarkMetric: BenchmarkThresholds] = [
-        .wallClock: .init(relative: [.p90: 200]),
-        .throughput: .init(relative: [.p90: 75]),
-    ]
-    let appendMetrics: [BenchmarkMetric] = [.wallClock, .throughput]
+    let timeTolerance = SharedMachine.timeTolerance
+    let appendMetrics = SharedMachine.timeMetrics
 
     // MARK: recording, one event kind at a time, 1 and 2 threads
 
@@ -211,7 +207,7 @@ let benchmarks: @Sendable () -> Void = {
     // from memory, as the fold reads chunks evicted 16 MiB of events ago. The fold reads every
     // chunk that holds task records or async regions this way (region, log and counter runs).
     Benchmark("Fold.FastPath_RegionPairs",
-              configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .mega,
+              configuration: .init(metrics: appendMetrics, scalingFactor: .mega,
                                    thresholds: timeTolerance)) { benchmark in
         let records = benchmark.scaledIterations.count
         var bytes: [UInt8] = []
@@ -224,7 +220,8 @@ let benchmarks: @Sendable () -> Void = {
         defer { stack.deallocate() }
         bytes.withUnsafeBufferPointer { buffer in
             var run = fr_fold_run(p: buffer.baseAddress!, end: buffer.baseAddress! + buffer.count, ticks: 0, task: 0,
-                                  thread: 1, stack: stack, depth: 0, capacity: 8)
+                                  thread: 1, stack: stack, depth: 0, capacity: 8, tasks: nil,
+                                  evicted: fr_fold_task_state())
             benchmark.startMeasurement()
             let folded = fr_fold_fast(&run)
             benchmark.stopMeasurement()

@@ -10,6 +10,7 @@
 // - Figures are per hop (scalingFactor .kilo: 1,000 yields per iteration).
 
 import Benchmark
+import BenchmarkFixtures
 import FlightRecorder
 
 let executor = RecordingExecutor(threads: 1, name: "bench-worker")
@@ -66,12 +67,8 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration.maxDuration = .seconds(2)
     Benchmark.defaultConfiguration.maxIterations = 2_000
 
-    // Shared 2-core VM with other builds running: only a gross regression (3x slower) fails.
-    let tolerance: [BenchmarkMetric: BenchmarkThresholds] = [
-        .wallClock: .init(relative: [.p90: 200]),
-        .throughput: .init(relative: [.p90: 75]),
-    ]
-    let metrics: [BenchmarkMetric] = [.wallClock, .throughput]
+    let tolerance = SharedMachine.timeTolerance
+    let metrics = SharedMachine.timeMetrics
 
     Benchmark("JobHop.1_RecordingOff",
               configuration: .init(metrics: metrics, scalingFactor: .kilo, thresholds: tolerance)) { benchmark in

@@ -8,6 +8,7 @@
 // - Time figures are per span (scalingFactor .kilo: 1,000 spans per iteration).
 
 import Benchmark
+import BenchmarkFixtures
 import FlightRecorder
 import Tracing
 
@@ -34,12 +35,8 @@ public enum SpanBenchmarks {
         -> (notRecording: Benchmark.Configuration, recording: Benchmark.Configuration) {
         Benchmark.defaultConfiguration.maxDuration = .seconds(2)
         Benchmark.defaultConfiguration.maxIterations = 1_000
-        // Per-span time on a shared 2-core VM moves 2-3x between runs: only a gross regression fails.
-        let timeTolerance: [BenchmarkMetric: BenchmarkThresholds] = [
-            .wallClock: .init(relative: [.p90: 200]),
-            .throughput: .init(relative: [.p90: 75]),
-        ]
-        let metrics: [BenchmarkMetric] = [.wallClock, .throughput]
+        let timeTolerance = SharedMachine.timeTolerance
+        let metrics = SharedMachine.timeMetrics
         return (Benchmark.Configuration(metrics: metrics, scalingFactor: .kilo, thresholds: timeTolerance),
                 Benchmark.Configuration(metrics: metrics, scalingFactor: .kilo, thresholds: timeTolerance,
                                         setup: { try recorder.start() }, teardown: { recorder.stop() }))
