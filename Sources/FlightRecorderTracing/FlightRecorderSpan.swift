@@ -159,25 +159,26 @@ public struct FlightRecorderSpan: Span {
         recording.state.withLock { if !$0.ended { $0.links.append(other) } }
     }
 
-    // Inlinable: a wrapped span started and ended while nothing records is ended by the caller.
+    // Inlinable: a wrapped span started and ended while nothing records is ended by the caller,
+    // and the instant is made concrete here, where the caller's instant type is known.
     @inlinable
     public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
         if recording == nil, wrapped != nil, !Trace.isRecording {
             wrapped?.end(at: EpochInstant(instant()))
             return
         }
-        endRecorded(at: instant())
+        endRecorded(at: EpochInstant(instant()))
     }
 
     /// `end(at:)` of a span with a recording, or of a wrapped span started while nothing recorded
     /// when recording has begun since (its `spanEnd` record alone).
     @usableFromInline
-    func endRecorded<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
+    func endRecorded(at instant: @autoclosure () -> EpochInstant) {
         guard let recording else {
-            wrapped?.endRecordingItsEnd(kind: kind, startNs: startNanosecondsSinceEpoch, at: EpochInstant(instant()))
+            wrapped?.endRecordingItsEnd(kind: kind, startNs: startNanosecondsSinceEpoch, at: instant())
             return
         }
-        recording.end(kind: kind, startNs: startNanosecondsSinceEpoch, wrapped: wrapped, at: EpochInstant(instant()))
+        recording.end(kind: kind, startNs: startNanosecondsSinceEpoch, wrapped: wrapped, at: instant())
     }
 }
 
@@ -188,7 +189,8 @@ final class SpanRecording: Sendable {
     struct State {
         var identity: FlightRecorderSpanContext
         var operationName: String
-        var region: OpenRegion
+        /// The span's region and task, as its start recorded them.
+        var span: OpenSpan
         var attributes: SpanAttributes = [:]
         var status: SpanStatus?
         var events: [SpanEvent] = []
@@ -200,38 +202,34 @@ final class SpanRecording: Sendable {
     /// The context of a span of the flight recorder's own tracer (carrying its ids); nil for a
     /// wrapped span, whose context is the wrapped span's.
     let ownContext: InstrumentationContext?
-    /// The logical task of a server span; nil for other kinds, and when not recorded.
-    let task: OpenTask?
 
     /// Opens the span's task (server kind) and region and writes its `spanStart` record, when
-    /// `recorded`.
+    /// `recorded`: one append (`Trace.beginSpan`).
     init(operationName: String, kind: SpanKind, identity: FlightRecorderSpanContext, context: InstrumentationContext?,
          recorded: Bool) {
         ownContext = context
         guard recorded else {
-            task = nil
             state = Mutex(State(identity: identity, operationName: operationName,
-                                region: Trace.beginRegion(named: operationName)))
+                                span: OpenSpan(notRecordedNamed: operationName)))
             return
         }
-        let task = kind == .server ? Trace.beginTask(named: operationName) : nil
-        self.task = task?.id == 0 ? nil : task
-        state = Mutex(State(identity: identity, operationName: operationName, region: Trace.beginRegion(named: operationName)))
         var name = operationName
         let ids = SpanRecord.Identity(traceHigh: identity.traceIDHigh, traceLow: identity.traceIDLow,
                                       span: identity.spanID, parent: identity.parentSpanID)
-        name.withUTF8 { bytes in
+        let span = name.withUTF8 { bytes in
             let name = SpanEndRecord.clip(UnsafeRawBufferPointer(bytes))
-            Trace.appendSpanRecord(.spanStart, task: self.task?.id ?? Trace.currentTask,
+            return Trace.beginSpan(named: operationName, opensTask: kind == .server,
                                    fieldsLength: SpanRecord.startLength(nameCount: name.count)) {
                 SpanRecord.writeStart(kind: SpanKindCode.of(kind), ids, name: name, at: $0)
             }
         }
+        state = Mutex(State(identity: identity, operationName: operationName, span: span))
     }
 
     deinit {
         // A span dropped without `end()` must not leave its task open in every later snapshot.
-        if let task, state.withLock({ !$0.ended }) { Trace.endTask(task) }
+        let task = state.withLock { $0.ended ? nil : $0.span.task }
+        if let task { Trace.endTask(task) }
     }
 
     /// The attributes of a span of the flight recorder's own tracer; set only until `end()`.
@@ -245,13 +243,14 @@ final class SpanRecording: Sendable {
         state.withLock {
             guard !$0.ended else { return }
             $0.operationName = name
-            Trace.renameRegion(&$0.region, to: name)
+            Trace.renameRegion(&$0.span.region, to: name)
         }
     }
 
     /// Ends the span, at the first call only: the wrapped span (its attributes read first: a
-    /// tracer may drop them at its end), the region, the `spanEnd` record, the task. Under the
-    /// span's lock, which only calls on this span wait for, so the state is read in place.
+    /// tracer may drop them at its end), then the region, the `spanEnd` record and the task in
+    /// one append (`Trace.endSpan`). Under the span's lock, which only calls on this span wait
+    /// for, so the state is read in place.
     func end(kind: SpanKind, startNs: UInt64, wrapped: WrappedSpan?, at instant: @autoclosure () -> EpochInstant) {
         state.withLock { s in
             guard !s.ended else { return }
@@ -261,14 +260,10 @@ final class SpanRecording: Sendable {
             let at = wrapped != nil || recording ? instant() : nil
             let wrappedAttributes = recording ? wrapped?.attributes : nil
             if let at { wrapped?.end(at: at) }
-            Trace.endRegion(s.region)
-            if recording, let at {
-                SpanEndRecord.append(task: task?.id ?? Trace.currentTask, kind: kind, identity: s.identity,
-                                     name: s.operationName, startNs: startNs, endNs: at.nanosecondsSinceEpoch,
-                                     status: s.status, attributes: wrappedAttributes ?? s.attributes,
-                                     events: s.events, links: s.links)
-            }
-            if let task { Trace.endTask(task) }
+            guard recording, let at else { return }
+            SpanEndRecord.append(to: .closing(s.span), kind: kind, identity: s.identity, name: s.operationName,
+                                 startNs: startNs, endNs: at.nanosecondsSinceEpoch, status: s.status,
+                                 attributes: wrappedAttributes ?? s.attributes, events: s.events, links: s.links)
         }
     }
 }

@@ -34,8 +34,6 @@ public struct FlightRecorderTracer: Tracer {
     }
 
     /// The flight recorder beside `tracer`: every span goes to `tracer` too, with its ids.
-    // Inlinable: the forwarder's span calls are specialized for `tracer`'s type where this is called.
-    @inlinable
     public init(wrapping tracer: some Tracing.Tracer) {
         wrapped = SpanForwarder(tracer)
     }

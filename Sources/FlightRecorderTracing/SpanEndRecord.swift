@@ -24,7 +24,21 @@ enum SpanEndRecord {
     /// buffer then needs no check of the stack's room).
     static let scratchBytes = 1024
 
-    static func append(task: UInt64, kind: SpanKind, identity: FlightRecorderSpanContext, name: String,
+    /// Where a `spanEnd` record goes: alone, on a task; or in the append that ends a span's
+    /// region and task.
+    enum Target {
+        case alone(task: UInt64)
+        case closing(OpenSpan)
+
+        func append(fieldsLength: Int, _ write: (UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>) {
+            switch self {
+            case .alone(let task): Trace.appendSpanRecord(.spanEnd, task: task, fieldsLength: fieldsLength, write)
+            case .closing(let span): Trace.endSpan(span, fieldsLength: fieldsLength, write)
+            }
+        }
+    }
+
+    static func append(to target: Target, kind: SpanKind, identity: FlightRecorderSpanContext, name: String,
                        startNs: UInt64, endNs: UInt64, status: SpanStatus?, attributes: SpanAttributes,
                        events: [SpanEvent], links: [FlightRecorderSpanContext]) {
         let durationNs = endNs >= startNs ? endNs - startNs : 0
@@ -36,14 +50,14 @@ enum SpanEndRecord {
                                        status: status, attributes: attributes, events: events, links: links,
                                        at: base, limit: base + scratch.count) else { return false }
             let length = end - base
-            Trace.appendSpanRecord(.spanEnd, task: task, fieldsLength: length) { p in
+            target.append(fieldsLength: length) { p in
                 p.update(from: base, count: length)
                 return p + length
             }
             return true
         }
         if !appended {
-            appendMeasured(task: task, kind: kind, ids, name: name, startNs: startNs, durationNs: durationNs,
+            appendMeasured(to: target, kind: kind, ids, name: name, startNs: startNs, durationNs: durationNs,
                            status: status, attributes: attributes, events: events, links: links)
         }
     }
@@ -94,7 +108,7 @@ enum SpanEndRecord {
 
     /// The fields measured in one pass, then written into the recorder's chunk: for fields larger
     /// than `scratchBytes`, cut to `maxFieldsLength`.
-    private static func appendMeasured(task: UInt64, kind: SpanKind, _ ids: SpanRecord.Identity, name: String,
+    private static func appendMeasured(to target: Target, kind: SpanKind, _ ids: SpanRecord.Identity, name: String,
                                        startNs: UInt64, durationNs: UInt64, status: SpanStatus?,
                                        attributes: SpanAttributes, events: [SpanEvent],
                                        links: [FlightRecorderSpanContext]) {
@@ -127,7 +141,7 @@ enum SpanEndRecord {
         let linkCount = min(links.count, max(0, room - attributeBytes - eventBytes) / SpanRecord.linkLength)
         length += attributeBytes + Varint.length(of: UInt64(eventCount)) + eventBytes
             + Varint.length(of: UInt64(linkCount)) + linkCount * SpanRecord.linkLength
-        Trace.appendSpanRecord(.spanEnd, task: task, fieldsLength: length) { p in
+        target.append(fieldsLength: length) { p in
             var q = name.withUTF8 { nameBytes in
                 withOptionalUTF8(&message) { messageBytes in
                     SpanRecord.writeEndHead(kind: SpanKindCode.of(kind), ids, startNs: startNs, durationNs: durationNs,
@@ -208,16 +222,60 @@ enum AttributeList {
     static func writeAll(_ attributes: SpanAttributes, at p: UnsafeMutablePointer<UInt8>,
                          limit: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>? {
         guard Varint.maxLength <= limit - p else { return nil }
-        var q = Varint.write(UInt64(attributes.count), at: p)
-        var fits = true
+        var q: UnsafeMutablePointer<UInt8>? = Varint.write(UInt64(attributes.count), at: p)
         attributes.forEach { key, value in
-            guard fits else { return }
-            var text: String?
-            let size = SpanRecord.stringLength(min(key.utf8.count, SpanEndRecord.maxNameBytes)) + 1 + payloadSize(value, text: &text)
-            guard size <= limit - q else { fits = false; return }
-            q = write(key: key, text.map { .text($0) } ?? binary(value), at: q)
+            guard let at = q else { return }
+            q = write(key: key, value, at: at, limit: limit)
         }
-        return fits ? q : nil
+        return q
+    }
+
+    /// One attribute at `p`, before `limit`, its value read once; nil when it does not fit.
+    private static func write(key: String, _ value: SpanAttribute, at p: UnsafeMutablePointer<UInt8>,
+                              limit: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>? {
+        var key = key
+        return key.withUTF8 { keyBytes -> UnsafeMutablePointer<UInt8>? in
+            let key = SpanEndRecord.clip(UnsafeRawBufferPointer(keyBytes))
+            // The key and the value's type byte; each case checks its payload.
+            let head = SpanRecord.stringLength(key.count) + 1
+            guard head <= limit - p else { return nil }
+            let room = limit - p - head
+            switch value {
+            case .int32(let v):
+                return integer(Int64(v), key: key, room: room, at: p)
+            case .int64(let v):
+                return integer(v, key: key, room: room, at: p)
+            case .double(let v):
+                guard room >= 8 else { return nil }
+                let q = SpanRecord.writeValueType(.float, at: SpanRecord.writeString(key, at: p))
+                return SpanRecord.writeUInt64LE(v.bitPattern, at: q)
+            case .bool(let v):
+                guard room >= 1 else { return nil }
+                let q = SpanRecord.writeValueType(.bool, at: SpanRecord.writeString(key, at: p))
+                q.pointee = v ? 1 : 0
+                return q + 1
+            case .string(var v):
+                return v.withUTF8 { bytes in
+                    guard SpanRecord.stringLength(bytes.count) <= room else { return nil }
+                    let q = SpanRecord.writeValueType(.string, at: SpanRecord.writeString(key, at: p))
+                    return SpanRecord.writeString(UnsafeRawBufferPointer(bytes), at: q)
+                }
+            default:
+                var text = SpanAttributeText.describe(value)
+                return text.withUTF8 { bytes in
+                    guard SpanRecord.stringLength(bytes.count) <= room else { return nil }
+                    let q = SpanRecord.writeValueType(.text, at: SpanRecord.writeString(key, at: p))
+                    return SpanRecord.writeString(UnsafeRawBufferPointer(bytes), at: q)
+                }
+            }
+        }
+    }
+
+    private static func integer(_ v: Int64, key: UnsafeRawBufferPointer, room: Int,
+                                at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>? {
+        let payload = Varint.zigzag(v)
+        guard Varint.length(of: payload) <= room else { return nil }
+        return Varint.write(payload, at: SpanRecord.writeValueType(.integer, at: SpanRecord.writeString(key, at: p)))
     }
 
     /// One attribute: its key (cut to `maxNameBytes`), its value's type and payload.

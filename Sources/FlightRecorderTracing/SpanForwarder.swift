@@ -6,15 +6,19 @@
 //   FlightRecorderSpan holds the wrapped span as one reference, copied by a retain (an
 //   existential of the span, five words copied and destroyed through value witnesses, cost more
 //   per call than the forwarding itself).
-// - The calls every span makes (start, attributes, end) are closures formed where
-//   `FlightRecorderTracer(wrapping:)` is called (it is inlinable), so they are specialized for the
-//   wrapped tracer's type; the others go through `TracerForwarder`, generic over it, which looks
-//   up the span type's metadata and witnesses at run time on each call.
+// - The calls every span makes (start, attributes, end) are closures, the others go through
+//   `TracerForwarder`. Both are generic code over the wrapped tracer's type, not specialized for
+//   it: the closures carry the tracer's and its span's metadata and conformances in their
+//   context. Code specialized for an opaque result type, which is what swift-otel's
+//   `OTel.makeTracingBackend` returns, looks that type's metadata up by demangling its name on
+//   every use, which costs more than the calls it serves. A tracer of a concrete type pays
+//   instead for its generic methods (start and end, generic over the instant) running
+//   unspecialized.
 // - A wrapped span of class type (swift-otel's, most tracers') is held as itself: nothing is
 //   allocated per span. A span of any other type is boxed once, when it starts.
 // - The wrapped span's ids are those of the `traceparent` its tracer injects for its context
-//   (W3C trace context): the tracer's `inject` is called through a closure specialized like the
-//   hot calls (for our carrier and injector types, whose header value is parsed in place) while
+//   (W3C trace context): the tracer's `inject` is called with our carrier and injector types
+//   (the header value is parsed in place) while
 //   the forwarder's `ContextIdentityReader` learns where the context keeps them, and then they
 //   are read from there (ContextIdentityReader.swift); a context with no entries has no span and
 //   is not asked about.
@@ -46,8 +50,7 @@ protocol SpanForwarding: AnyObject, Sendable {
                                               using extractor: Extract) where Extract.Carrier == Carrier
 }
 
-/// The calls of a wrapping tracer's spans: the hot ones as closures specialized for the wrapped
-/// tracer's type, every other through `calls`.
+/// The calls of a wrapping tracer's spans: the hot ones as closures, every other through `calls`.
 @usableFromInline
 final class SpanForwarder: Sendable {
     /// Every call, generic over the wrapped tracer's type.
@@ -64,22 +67,60 @@ final class SpanForwarder: Sendable {
     /// Where `identity` and `spanIdentity` read ids: `inject` until the layout is learned.
     @usableFromInline let reader: ContextIdentityReader
 
-    @inlinable
-    init<Wrapped: Tracer>(_ tracer: Wrapped) {
-        calls = TracerForwarder(tracer)
+    @usableFromInline
+    convenience init<Wrapped: Tracer>(_ tracer: Wrapped) {
+        self.init(tracer, spans: SpanHolding<Wrapped.Span>())
+    }
+
+    // Generic over the span type and not inlinable, so never specialized: the closures carry
+    // `S`'s metadata and conformance in their context (see the file's header).
+    private init<Wrapped: Tracer, S: Span>(_ tracer: Wrapped, spans: SpanHolding<S>) where Wrapped.Span == S {
+        calls = TracerForwarder(tracer, spans: spans)
         startSpan = { name, context, kind, instant, function, file, line in
-            TracerForwarder<Wrapped>.reference(to: tracer.startSpan(name, context: context, ofKind: kind, at: instant,
-                                                                    function: function, file: file, line: line))
+            spans.reference(to: tracer.startSpan(name, context: context, ofKind: kind, at: instant,
+                                                 function: function, file: file, line: line))
         }
-        attributes = { TracerForwarder<Wrapped>.span($0).attributes }
-        setAttributes = { TracerForwarder<Wrapped>.span($0).attributes = $1 }
-        end = { TracerForwarder<Wrapped>.span($0).end(at: $1) }
+        attributes = { spans.span($0).attributes }
+        setAttributes = { spans.span($0).attributes = $1 }
+        end = { spans.span($0).end(at: $1) }
         let reader = ContextIdentityReader()
         self.reader = reader
         identity = { reader.identity(of: $0) { TracerForwarder<Wrapped>.identity(of: $0, in: tracer) } }
         spanIdentity = {
-            reader.identity(of: TracerForwarder<Wrapped>.span($0).context) { TracerForwarder<Wrapped>.identity(of: $0, in: tracer) }
+            reader.identity(of: spans.span($0).context) { TracerForwarder<Wrapped>.identity(of: $0, in: tracer) }
         }
+    }
+}
+
+/// How spans of type `S` are held as one `WrappedSpanReference`: a class instance as itself, any
+/// other value boxed once (`SpanBox`). Which of the two is decided once, when made.
+struct SpanHolding<S: Span>: Sendable {
+    let byReference: Bool
+
+    init() {
+        byReference = S.self is AnyObject.Type && MemoryLayout<S>.size == MemoryLayout<WrappedSpanReference>.size
+    }
+
+    @inline(__always)
+    func reference(to span: S) -> WrappedSpanReference {
+        // Sound: when `byReference`, an `S` is a class instance, one strong reference, and
+        // `span(_:)` casts it back to the same type.
+        byReference ? unsafeBitCast(span, to: WrappedSpanReference.self) : Self.box(span)
+    }
+
+    @inline(__always)
+    func span(_ reference: WrappedSpanReference) -> S {
+        // Sound: `reference` was made by `reference(to:)` of a holding for the same `S` (see there).
+        byReference ? unsafeBitCast(reference, to: S.self) : Self.unbox(reference)
+    }
+
+    // Out of line: the box's metadata is looked up only for spans that are boxed.
+    @inline(never)
+    private static func box(_ span: S) -> WrappedSpanReference { SpanBox(span) }
+
+    @inline(never)
+    private static func unbox(_ reference: WrappedSpanReference) -> S {
+        unsafeDowncast(reference, to: SpanBox<S>.self).span
     }
 }
 
@@ -87,31 +128,11 @@ final class SpanForwarder: Sendable {
 @usableFromInline
 final class TracerForwarder<Wrapped: Tracer>: SpanForwarding {
     private let tracer: Wrapped
+    private let spans: SpanHolding<Wrapped.Span>
 
-    @usableFromInline
-    init(_ tracer: Wrapped) {
+    init(_ tracer: Wrapped, spans: SpanHolding<Wrapped.Span>) {
         self.tracer = tracer
-    }
-
-    /// Whether `Wrapped.Span` is a class type: its spans are then held as themselves.
-    @inlinable
-    static var spansAreReferences: Bool {
-        Wrapped.Span.self is AnyObject.Type && MemoryLayout<Wrapped.Span>.size == MemoryLayout<WrappedSpanReference>.size
-    }
-
-    @inlinable
-    static func reference(to span: Wrapped.Span) -> WrappedSpanReference {
-        // Sound: when `spansAreReferences`, a `Wrapped.Span` is a class instance, one strong
-        // reference, and `span(_:)` casts it back to the same type.
-        spansAreReferences ? unsafeBitCast(span, to: WrappedSpanReference.self) : SpanBox(span)
-    }
-
-    @inlinable
-    static func span(_ reference: WrappedSpanReference) -> Wrapped.Span {
-        // Sound: `reference` was made by `reference(to:)` for the same `Wrapped` (see there).
-        spansAreReferences
-            ? unsafeBitCast(reference, to: Wrapped.Span.self)
-            : unsafeDowncast(reference, to: SpanBox<Wrapped.Span>.self).span
+        self.spans = spans
     }
 
     /// The ids `tracer` injects for `context` (not empty: ContextIdentityReader asks only then).
@@ -122,7 +143,7 @@ final class TracerForwarder<Wrapped: Tracer>: SpanForwarding {
         return carrier
     }
 
-    private func span(_ reference: WrappedSpanReference) -> Wrapped.Span { Self.span(reference) }
+    private func span(_ reference: WrappedSpanReference) -> Wrapped.Span { spans.span(reference) }
 
     @usableFromInline func context(of span: WrappedSpanReference) -> InstrumentationContext { self.span(span).context }
     @usableFromInline func operationName(of span: WrappedSpanReference) -> String { self.span(span).operationName }
@@ -216,7 +237,7 @@ extension WrappedSpan {
         let name = operationName
         let attributes = attributes
         end(at: instant)
-        SpanEndRecord.append(task: Trace.currentTask, kind: kind, identity: identity(parent: nil), name: name,
+        SpanEndRecord.append(to: .alone(task: Trace.currentTask), kind: kind, identity: identity(parent: nil), name: name,
                              startNs: startNs, endNs: instant.nanosecondsSinceEpoch, status: nil,
                              attributes: attributes, events: [], links: [])
     }

@@ -143,3 +143,72 @@ extension Recorder.Emission {
         #expect(begins.first { $0.name == "after job" }?.task == 0)
     }
 }
+
+extension Recorder.Emission {
+    /// Writes `fields` as a span record's fields.
+    static func spanFields(_ fields: [UInt8]) -> (UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        { p in
+            fields.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: fields.count) }
+            return p + fields.count
+        }
+    }
+
+    @Test("a span's start is taskCreated, regionBegin and spanStart at one instant, its end regionEnd, spanEnd and taskEnded")
+    func spanStartAndEndAreOneAppendEach() throws {
+        let recorder = FlightRecorder()
+        try recorder.start()
+        defer { recorder.stop() }
+        let start: [UInt8] = [1, 2, 3], end: [UInt8] = [4, 5, 6, 7]
+        let thread = TestThread(name: "spans") {
+            Emit.taskRunning(task: 40)
+            let previous = TaskIdentity.announceRunningTask(40)
+            let server = Trace.beginSpan(named: "GET /server", opensTask: true, fieldsLength: start.count,
+                                         Self.spanFields(start))
+            let inner = Trace.beginSpan(named: "inner", opensTask: false, fieldsLength: start.count, Self.spanFields(start))
+            Trace.endSpan(inner, fieldsLength: end.count, Self.spanFields(end))
+            Trace.endSpan(server, fieldsLength: end.count, Self.spanFields(end))
+            TaskIdentity.announceRunningTask(previous)
+        }
+        thread.join()
+        let snapshot = try DecodedSnapshot(try recorder.snapshot())
+        #expect(snapshot.declaredEvents == snapshot.chunks.reduce(0) { $0 + $1.events.count })
+        let chunk = try #require(snapshot.chunks.first { $0.events.contains { $0.kind == .spanStart } })
+        let events = chunk.events.drop { $0.kind != .taskCreated }
+        let created = try #require(events.first)
+        let request = created.task
+        #expect(request != 40 && created.other == 40 && created.name == "GET /server" && created.group == "GET /server")
+        let kinds = events.prefix(9).map(\.kind)
+        #expect(kinds == [.taskCreated, .regionBegin, .spanStart, .regionBegin, .spanStart,
+                          .regionEnd, .spanEnd, .regionEnd, .spanEnd])
+        let records = Array(events.prefix(10))
+        #expect(records.count == 10 && records[9].kind == .taskEnded && records[9].task == request)
+        // One instant per append.
+        #expect(records[0].ticks == records[1].ticks && records[1].ticks == records[2].ticks)
+        #expect(records[5].ticks == records[6].ticks && records[7].ticks == records[8].ticks
+                && records[8].ticks == records[9].ticks)
+        // Regions on the task the span started on; span records on the request's task (the
+        // server span) or that task (the inner one).
+        #expect(records[1].task == 40 && records[1].name == "GET /server" && records[3].name == "inner")
+        #expect(records.filter { $0.kind == .regionBegin || $0.kind == .regionEnd }.allSatisfy { $0.task == 40 })
+        #expect(records[2].task == request && records[6].task == 40 && records[8].task == request)
+        #expect(records[4].task == 40)
+    }
+
+    @Test("while nothing records, a span's start records nothing and its end appends nothing")
+    func spanNotRecorded() throws {
+        let span = Trace.beginSpan(named: "quiet", opensTask: true, fieldsLength: 1, Self.spanFields([9]))
+        #expect(span.task.id == 0 && !span.region.recorded)
+        let recorder = FlightRecorder()
+        try recorder.start()
+        defer { recorder.stop() }
+        let thread = TestThread(name: "late end") {
+            Trace.endSpan(span, fieldsLength: 1, Self.spanFields([9]))
+        }
+        thread.join()
+        let snapshot = try DecodedSnapshot(try recorder.snapshot())
+        let kinds = snapshot.allEvents.map(\.event.kind)
+        // The end record alone: no region or task was begun.
+        #expect(kinds.filter { $0 == .spanEnd }.count == 1)
+        #expect(!kinds.contains(.regionEnd) && !kinds.contains(.taskEnded))
+    }
+}

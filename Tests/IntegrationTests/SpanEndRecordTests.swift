@@ -49,8 +49,8 @@ extension Integration {
             return (log, try #require(linked))
         }
 
-        @Test("every attribute, the event and the link are recorded, in one pass (3 attributes) or measured (60, ~2.6 KiB)",
-              arguments: [3, 60])
+        @Test("every attribute, the event and the link are recorded, in one pass (5 attributes: each kind once) or measured (60, ~2.6 KiB)",
+              arguments: [5, 60])
         func everyField(count: Int) async throws {
             let (log, linked) = try await endLog(attributes: count)
             #expect(log.keys.filter { $0.hasPrefix("attr.") }.count == count)

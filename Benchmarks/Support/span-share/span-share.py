@@ -13,6 +13,7 @@ loop towards the leaf and put in one part:
   recording's), the wrapped attributes read back, the end record, and the rest (region, task,
   lock);
 - `base`: everything else on the loop (the wrapped tracer's start and attributes, the forwarding,
+  the end instant's clock read, which the wrapped tracer alone makes as well,
   the loop itself): what the loop costs without the recording's parts.
 
 Prints the parts and loop / (loop - recording parts): the recorded span's cost over the rest,
@@ -54,6 +55,7 @@ def loop_index(stack):
 
 
 IDS = re.compile(r"ContextIdentityReader|IdentityLayout|TraceparentInjector|WrappedSpan\.identity|\bHex\.|"
+                 r"closure #[56] in SpanForwarder|"
                  r"\.inject<|inject\(_:into:using:\)|FlightRecorderSpanContext\.init\(traceparent")
 START = re.compile(r"SpanRecording|recordedWrapped|OpenTask|beginTask|beginRegion")
 
@@ -63,6 +65,8 @@ def part(stack):
     if i is None:
         return None
     text = "\n".join(reversed(stack[:i]))
+    if "implicit closure #1 in FlightRecorderSpan.end" in text:
+        return "base"  # the end instant: swift-otel alone reads it too
     if "SpanRecording.end" in text or "endRecorded" in text:
         if (re.search(r"OTelSpan\.end|W3CSpan.*end|closure #4 in SpanForwarder", text)
                 and "SpanEndRecord" not in text and "Trace." not in text):
