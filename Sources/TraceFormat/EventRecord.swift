@@ -76,7 +76,7 @@
     case spanEnd = 0x45
 
     /// The largest number of bytes any record takes, inline strings excluded.
-    package static let maxFixedLength = 1 + 5 * Varint.maxLength
+    @inlinable package static var maxFixedLength: Int { 1 + 5 * Varint.maxLength }
 }
 
 /// A string field: `id << 1` for an interned string, `length << 1 | 1` followed by the bytes
@@ -269,7 +269,7 @@ package func copyBytes(_ bytes: UnsafeRawBufferPointer, to q: UnsafeMutablePoint
         self.baseTicks = baseTicks
     }
 
-    package static let maxLength = 3 * Varint.maxLength
+    @inlinable package static var maxLength: Int { 3 * Varint.maxLength }
 
     @inlinable
     package func write(at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {

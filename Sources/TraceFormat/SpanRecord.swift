@@ -134,7 +134,7 @@ package enum SpanRecord {
     // MARK: writing (pointer encoders; callers reserve the lengths these functions give)
 
     /// Bytes of `kind` and the four ids.
-    package static let identityLength = 1 + 4 * 8
+    @inlinable package static var identityLength: Int { 1 + 4 * 8 }
 
     /// Bytes of a `string` of `count` bytes.
     @inlinable
@@ -204,7 +204,7 @@ package enum SpanRecord {
     }
 
     /// Bytes of a link.
-    package static let linkLength = 3 * 8
+    @inlinable package static var linkLength: Int { 3 * 8 }
 
     @inlinable
     package static func writeLink(_ ids: Identity, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {

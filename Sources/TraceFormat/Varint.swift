@@ -9,7 +9,7 @@
 
 @usableFromInline package enum Varint {
     /// Bytes a UInt64 can take at most.
-    package static let maxLength = 10
+    @inlinable package static var maxLength: Int { 10 }
 
     @inlinable @inline(__always)
     package static func zigzag(_ v: Int64) -> UInt64 {

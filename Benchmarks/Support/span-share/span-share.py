@@ -12,13 +12,15 @@ loop towards the leaf and put in one part:
 - under the end of a recorded span: the wrapped tracer's own end (`wrapped end`, not the
   recording's), the wrapped attributes read back, the end record, and the rest (region, task,
   lock);
-- `base`: everything else on the loop (the wrapped tracer's start and attributes, the forwarding,
-  the end instant's clock read, which the wrapped tracer alone makes as well,
-  the loop itself): what the loop costs without the recording's parts.
+- `fwd: forwarding`: the rest of our own frames (the wrapping tracer's start, the forwarder's
+  closures around the wrapped tracer's calls), with the runtime's work they ask for;
+- `base`: everything else on the loop (the wrapped tracer's start, attributes and end, the end
+  instant's clock read, which the wrapped tracer alone makes as well, the loop itself): what the
+  wrapped tracer alone costs.
 
-Prints the parts and loop / (loop - recording parts): the recorded span's cost over the rest,
-the figure BENCHMARKS.md gives. With a part's name as second argument, also its commonest
-leaf frames.
+Prints the parts, loop / (loop - recording parts) (the recording's cost) and loop / (loop -
+recording - forwarding): the recorded span's cost over the wrapped tracer alone, the figure
+BENCHMARKS.md gives. With a part's name as second argument, also its commonest leaf frames.
 
 Usage: span-share.py PERF_SCRIPT_TEXT [PART]
 """
@@ -58,6 +60,17 @@ IDS = re.compile(r"ContextIdentityReader|IdentityLayout|TraceparentInjector|Wrap
                  r"closure #[56] in SpanForwarder|"
                  r"\.inject<|inject\(_:into:using:\)|FlightRecorderSpanContext\.init\(traceparent")
 START = re.compile(r"SpanRecording|recordedWrapped|OpenTask|beginTask|beginRegion")
+OURS = re.compile(r"FlightRecorder|SpanForwarder|SpanHolding|WrappedSpan|EpochInstant|TracerForwarder|SpanBox")
+# Frames that take the part of the frame that called them: the runtime, libc, the kernel, and
+# compiler-made helpers.
+HELPER = re.compile(r"_*swift|__|\[|(clock_gettime|mem(move|cpy|set)|c?free|malloc|_int_|replacement_|syscall)\b|"
+                    r"(do|asm|entry)_|(outlined|initializeWithCopy|destroy|partial apply|reabstraction thunk)\b")
+
+
+def ours(stack, i):
+    """Whether the deepest frame between the loop and the leaf that is not a helper is ours."""
+    own = [f for f in stack[:i] if not HELPER.match(f)]
+    return bool(own) and bool(OURS.search(own[0]))
 
 
 def part(stack):
@@ -80,6 +93,8 @@ def part(stack):
         return "rec: ids"
     if START.search(text):
         return "rec: start (object, lock, task, region, record)"
+    if ours(stack, i):
+        return "fwd: forwarding (our frames around the wrapped tracer's)"
     return "base"
 
 
@@ -93,8 +108,11 @@ def main():
             parts[p] += 1
     loop = sum(parts.values())
     recording = sum(v for k, v in parts.items() if k.startswith("rec"))
+    forwarding = sum(v for k, v in parts.items() if k.startswith("fwd"))
     print(f"samples {total}, loop {loop} ({100 * loop / total:.1f}%), recording {recording} "
-          f"({100 * recording / total:.1f}%); loop / (loop - recording) = {loop / (loop - recording):.3f}")
+          f"({100 * recording / total:.1f}%), forwarding {forwarding}; "
+          f"loop / (loop - recording) = {loop / (loop - recording):.3f}, "
+          f"loop / (loop - recording - forwarding) = {loop / (loop - recording - forwarding):.3f}")
     for name, count in sorted(parts.items()):
         print(f"  {name}: {count} ({100 * count / total:.1f}% of all samples)")
     if len(sys.argv) > 2:
