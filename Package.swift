@@ -117,7 +117,7 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
         .target(name: "FlightRecorderTracing",
-                dependencies: ["FlightRecorder", "TraceFormat", .product(name: "Logging", package: "swift-log"),
+                dependencies: ["FlightRecorder", "CFlightRecorder", "TraceFormat", .product(name: "Logging", package: "swift-log"),
                                .product(name: "Tracing", package: "swift-distributed-tracing", condition: .when(traits: ["Tracing"]))],
                 swiftSettings: strict),
         .target(name: "FlightRecorderServiceLifecycle",

@@ -1,14 +1,19 @@
 // The identity of a span: W3C trace-context ids, carried in the InstrumentationContext.
 //
 // Invariants:
-// - A trace id is 128 random bits, a span id 64 random bits, neither all zero (W3C: all-zero
-//   ids are invalid); both print as fixed-width lowercase hex.
+// - A span id is one word, a trace id two, of the current thread's id generator
+//   (CFlightRecorder's span_ids.h: xoshiro256**, seeded per thread and per fork child from the
+//   system's generator; no lock, no system call per id). Never zero: neither a span id nor either
+//   half of a trace id (W3C: all-zero ids are invalid). Both print as fixed-width lowercase hex.
+// - The ids are unique with the odds of random words, between threads and processes too, but
+//   not secret: the generator is not cryptographic, and ids seen predict a thread's next ones.
 // - A child span keeps its parent's trace id; a span without a parent in its context starts a
 //   new trace.
 // - `traceparent` text is `00-<32 hex>-<16 hex>-<2 hex flags>`; parsing accepts any version but
 //   "ff", rejects all-zero ids and never traps on malformed text (it returns nil).
 
 #if Tracing
+internal import CFlightRecorder
 import Tracing
 
 public struct FlightRecorderSpanContext: Sendable, Hashable {
@@ -25,19 +30,13 @@ public struct FlightRecorderSpanContext: Sendable, Hashable {
 
     /// A new span: a child of `parent` when given (same trace), else the root of a new trace.
     static func child(of parent: FlightRecorderSpanContext?) -> FlightRecorderSpanContext {
-        var random = SystemRandomNumberGenerator()
-        var spanID: UInt64 = 0
-        while spanID == 0 { spanID = random.next() }
+        let spanID = fr_span_id_random()
         if let parent {
             return FlightRecorderSpanContext(traceIDHigh: parent.traceIDHigh, traceIDLow: parent.traceIDLow,
                                              spanID: spanID, parentSpanID: parent.spanID, flags: parent.flags)
         }
-        var high: UInt64 = 0, low: UInt64 = 0
-        while high == 0 && low == 0 {
-            high = random.next()
-            low = random.next()
-        }
-        return FlightRecorderSpanContext(traceIDHigh: high, traceIDLow: low, spanID: spanID, parentSpanID: 0, flags: 1)
+        return FlightRecorderSpanContext(traceIDHigh: fr_span_id_random(), traceIDLow: fr_span_id_random(),
+                                         spanID: spanID, parentSpanID: 0, flags: 1)
     }
 
     /// `00-<trace id>-<span id>-<flags>`.
