@@ -193,12 +193,12 @@ enum AttributeList {
         var full = room < Varint.maxLength
         attributes.forEach { key, value in
             guard !full else { return }
-            var text: String?
-            let size = SpanRecord.stringLength(min(key.utf8.count, SpanEndRecord.maxNameBytes)) + 1 + payloadSize(value, text: &text)
+            let value = encoded(value)
+            let size = SpanRecord.stringLength(min(key.utf8.count, SpanEndRecord.maxNameBytes)) + 1 + payloadLength(value)
             guard bytes + size + Varint.maxLength <= room else { full = true; return }
             bytes += size
             count += 1
-            if let text { texts.append(text) }
+            if case .text(let text) = value { texts.append(text) }
         }
         return (count, bytes + Varint.length(of: UInt64(count)))
     }
@@ -225,57 +225,11 @@ enum AttributeList {
         var q: UnsafeMutablePointer<UInt8>? = Varint.write(UInt64(attributes.count), at: p)
         attributes.forEach { key, value in
             guard let at = q else { return }
-            q = write(key: key, value, at: at, limit: limit)
+            let value = encoded(value)
+            let size = SpanRecord.stringLength(min(key.utf8.count, SpanEndRecord.maxNameBytes)) + 1 + payloadLength(value)
+            q = size <= limit - at ? write(key: key, value, at: at) : nil
         }
         return q
-    }
-
-    /// One attribute at `p`, before `limit`, its value read once; nil when it does not fit.
-    private static func write(key: String, _ value: SpanAttribute, at p: UnsafeMutablePointer<UInt8>,
-                              limit: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>? {
-        var key = key
-        return key.withUTF8 { keyBytes -> UnsafeMutablePointer<UInt8>? in
-            let key = SpanEndRecord.clip(UnsafeRawBufferPointer(keyBytes))
-            // The key and the value's type byte; each case checks its payload.
-            let head = SpanRecord.stringLength(key.count) + 1
-            guard head <= limit - p else { return nil }
-            let room = limit - p - head
-            switch value {
-            case .int32(let v):
-                return integer(Int64(v), key: key, room: room, at: p)
-            case .int64(let v):
-                return integer(v, key: key, room: room, at: p)
-            case .double(let v):
-                guard room >= 8 else { return nil }
-                let q = SpanRecord.writeValueType(.float, at: SpanRecord.writeString(key, at: p))
-                return SpanRecord.writeUInt64LE(v.bitPattern, at: q)
-            case .bool(let v):
-                guard room >= 1 else { return nil }
-                let q = SpanRecord.writeValueType(.bool, at: SpanRecord.writeString(key, at: p))
-                q.pointee = v ? 1 : 0
-                return q + 1
-            case .string(var v):
-                return v.withUTF8 { bytes in
-                    guard SpanRecord.stringLength(bytes.count) <= room else { return nil }
-                    let q = SpanRecord.writeValueType(.string, at: SpanRecord.writeString(key, at: p))
-                    return SpanRecord.writeString(UnsafeRawBufferPointer(bytes), at: q)
-                }
-            default:
-                var text = SpanAttributeText.describe(value)
-                return text.withUTF8 { bytes in
-                    guard SpanRecord.stringLength(bytes.count) <= room else { return nil }
-                    let q = SpanRecord.writeValueType(.text, at: SpanRecord.writeString(key, at: p))
-                    return SpanRecord.writeString(UnsafeRawBufferPointer(bytes), at: q)
-                }
-            }
-        }
-    }
-
-    private static func integer(_ v: Int64, key: UnsafeRawBufferPointer, room: Int,
-                                at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>? {
-        let payload = Varint.zigzag(v)
-        guard Varint.length(of: payload) <= room else { return nil }
-        return Varint.write(payload, at: SpanRecord.writeValueType(.integer, at: SpanRecord.writeString(key, at: p)))
     }
 
     /// One attribute: its key (cut to `maxNameBytes`), its value's type and payload.
@@ -314,16 +268,19 @@ enum AttributeList {
         }
     }
 
-    private static func payloadSize(_ value: SpanAttribute, text: inout String?) -> Int {
-        switch binary(value) {
-        case .integer(let v): return Varint.length(of: Varint.zigzag(v))
-        case .float: return 8
-        case .bool: return 1
-        case .string(let v): return SpanRecord.stringLength(v.utf8.count)
-        case .text:
-            let described = SpanAttributeText.describe(value)
-            text = described
-            return SpanRecord.stringLength(described.utf8.count)
+    /// A value's binary form, with the text of a value written as text.
+    private static func encoded(_ value: SpanAttribute) -> SpanRecord.Value {
+        let binary = binary(value)
+        guard case .text = binary else { return binary }
+        return .text(SpanAttributeText.describe(value))
+    }
+
+    private static func payloadLength(_ value: SpanRecord.Value) -> Int {
+        switch value {
+        case .integer(let v): Varint.length(of: Varint.zigzag(v))
+        case .float: 8
+        case .bool: 1
+        case .string(let v), .text(let v): SpanRecord.stringLength(v.utf8.count)
         }
     }
 }

@@ -136,7 +136,6 @@ final class TracerForwarder<Wrapped: Tracer>: SpanForwarding {
     }
 
     /// The ids `tracer` injects for `context` (not empty: ContextIdentityReader asks only then).
-    @inlinable
     static func identity(of context: InstrumentationContext, in tracer: Wrapped) -> FlightRecorderSpanContext? {
         var carrier: FlightRecorderSpanContext?
         tracer.inject(context, into: &carrier, using: TraceparentInjector())
@@ -169,11 +168,9 @@ final class TracerForwarder<Wrapped: Tracer>: SpanForwarding {
 }
 
 /// A wrapped span whose type is not a class, held by reference.
-@usableFromInline
 final class SpanBox<Wrapped: Span>: Sendable {
-    @usableFromInline let span: Wrapped
+    let span: Wrapped
 
-    @inlinable
     init(_ span: Wrapped) {
         self.span = span
     }

@@ -149,6 +149,21 @@ package func copyBytes(_ bytes: UnsafeRawBufferPointer, to q: UnsafeMutablePoint
         Varint.write(nameRef, at: Varint.write(task, at: header(.regionEnd, dt: dt, at: p)))
     }
 
+    /// regionBegin (or blockingRegionBegin) with its name written inline (run-time text).
+    @inlinable @inline(__always)
+    package static func regionBegin(dt: UInt64, task: UInt64, inlineName name: UnsafeRawBufferPointer, stack: UInt64,
+                                   blocking: Bool = false, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let q = Varint.write(task, at: header(blocking ? .blockingRegionBegin : .regionBegin, dt: dt, at: p))
+        return Varint.write(stack, at: StringRef.writeInline(name, at: q))
+    }
+
+    /// regionEnd with its name written inline.
+    @inlinable @inline(__always)
+    package static func regionEnd(dt: UInt64, task: UInt64, inlineName name: UnsafeRawBufferPointer,
+                                 at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        StringRef.writeInline(name, at: Varint.write(task, at: header(.regionEnd, dt: dt, at: p)))
+    }
+
     @inlinable @inline(__always)
     package static func counter(dt: UInt64, nameRef: UInt64, value: Int64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         Varint.write(Varint.zigzag(value), at: Varint.write(nameRef, at: header(.counterInt, dt: dt, at: p)))

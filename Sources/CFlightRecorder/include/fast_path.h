@@ -233,9 +233,8 @@ static inline void fr_state_commit_stateful(fr_thread_state *_Nonnull s, uint8_t
 /// `fr_state_commit_stateful` for `count` records appended at once, ending at `end`.
 static inline void fr_state_commit_records(fr_thread_state *_Nonnull s, uint8_t *_Nonnull end, uint64_t ticks,
                                            uint32_t count) {
-    s->stateful = 1;
     s->events += count - 1;
-    fr_state_commit(s, end, ticks);
+    fr_state_commit_stateful(s, end, ticks);
 }
 
 /// `fr_state_commit` for the begin of a synchronous closure's region (see `sync_regions`).

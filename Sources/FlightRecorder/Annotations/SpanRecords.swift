@@ -109,10 +109,7 @@ extension Emit {
                                         at: q)
             dt = 0
         }
-        q = EventRecord.header(.regionBegin, dt: dt, at: q)
-        q = Varint.write(current, at: q)
-        q = StringRef.writeInline(name, at: q)
-        q = Varint.write(0, at: q)
+        q = EventRecord.regionBegin(dt: dt, task: current, inlineName: name, stack: 0, at: q)
         let recordTask = opensTask ? task : current
         let fields = EventRecord.extensionHeader(.spanStart, dt: 0, task: recordTask,
                                                  length: Varint.length(of: recordTask) + fieldsLength, at: q)
@@ -133,9 +130,7 @@ extension Emit {
         var dt = t &- s.pointee.last_ticks
         var records: UInt32 = 1
         if let name {
-            q = EventRecord.header(.regionEnd, dt: dt, at: q)
-            q = Varint.write(regionTask, at: q)
-            q = StringRef.writeInline(name, at: q)
+            q = EventRecord.regionEnd(dt: dt, task: regionTask, inlineName: name, at: q)
             dt = 0
             records += 1
         }

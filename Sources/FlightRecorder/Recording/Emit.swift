@@ -235,12 +235,9 @@ enum Emit {
         let name = clip(inlineName)
         guard let s = reserve(extra: name.count) else { return }
         let t = now(s)
-        var q = EventRecord.header(blocking ? .blockingRegionBegin : .regionBegin, dt: t &- s.pointee.last_ticks,
-                                   at: s.pointee.write.unsafelyUnwrapped)
-        q = Varint.write(task, at: q)
-        q = StringRef.writeInline(name, at: q)
-        q = Varint.write(stack, at: q)
-        fr_state_commit_stateful(s, q, t)
+        let end = EventRecord.regionBegin(dt: t &- s.pointee.last_ticks, task: task, inlineName: name, stack: stack,
+                                          blocking: blocking, at: s.pointee.write.unsafelyUnwrapped)
+        fr_state_commit_stateful(s, end, t)
     }
 
     /// regionEnd: the innermost open region named `name` (string id) on `task` closes.
@@ -288,10 +285,9 @@ enum Emit {
         let name = clip(inlineName)
         guard let s = reserve(extra: name.count) else { return }
         let t = now(s)
-        var q = EventRecord.header(.regionEnd, dt: t &- s.pointee.last_ticks, at: s.pointee.write.unsafelyUnwrapped)
-        q = Varint.write(task, at: q)
-        q = StringRef.writeInline(name, at: q)
-        fr_state_commit_stateful(s, q, t)
+        let end = EventRecord.regionEnd(dt: t &- s.pointee.last_ticks, task: task, inlineName: name,
+                                        at: s.pointee.write.unsafelyUnwrapped)
+        fr_state_commit_stateful(s, end, t)
     }
 
     // MARK: logs and counters
