@@ -69,7 +69,6 @@ enum SpanEndRecord {
                                    events: [SpanEvent], links: [FlightRecorderSpanContext],
                                    at p: UnsafeMutablePointer<UInt8>,
                                    limit: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>? {
-        var name = name
         var message = status?.message
         let statusCode: SpanRecord.Status = status.map { $0.code == .error ? .error : .ok } ?? .unset
         let head = SpanRecord.endHeadLength(startNs: startNs, durationNs: durationNs,
@@ -77,11 +76,12 @@ enum SpanEndRecord {
                                             nameCount: min(name.utf8.count, maxNameBytes))
         // The head and the three counts.
         guard head + 3 * Varint.maxLength + links.count * SpanRecord.linkLength <= limit - p else { return nil }
-        var q = name.withUTF8 { nameBytes in
-            withOptionalUTF8(&message) { messageBytes in
+        var q = p
+        Trace.withUTF8Bytes(of: name) { nameBytes in
+            q = withOptionalUTF8(&message) { messageBytes in
                 SpanRecord.writeEndHead(kind: SpanKindCode.of(kind), ids, startNs: startNs, durationNs: durationNs,
                                         status: statusCode, statusMessage: messageBytes.map { clip($0) },
-                                        name: clip(UnsafeRawBufferPointer(nameBytes)), at: p)
+                                        name: clip(nameBytes), at: p)
             }
         }
         // Kept back from the attributes and events: the event and link counts, and the links.
@@ -235,8 +235,8 @@ enum AttributeList {
     /// One attribute: its key (cut to `maxNameBytes`), its value's type and payload.
     private static func write(key: String, _ value: SpanRecord.Value,
                               at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        var key = key
-        let q = key.withUTF8 { SpanRecord.writeString(SpanEndRecord.clip(UnsafeRawBufferPointer($0)), at: p) }
+        var q = p
+        Trace.withUTF8Bytes(of: key) { q = SpanRecord.writeString(SpanEndRecord.clip($0), at: p) }
         switch value {
         case .integer(let v):
             return Varint.write(Varint.zigzag(v), at: SpanRecord.writeValueType(.integer, at: q))
@@ -246,13 +246,19 @@ enum AttributeList {
             let r = SpanRecord.writeValueType(.bool, at: q)
             r.pointee = v ? 1 : 0
             return r + 1
-        case .string(var v):
-            let r = SpanRecord.writeValueType(.string, at: q)
-            return v.withUTF8 { SpanRecord.writeString(UnsafeRawBufferPointer($0), at: r) }
-        case .text(var v):
-            let r = SpanRecord.writeValueType(.text, at: q)
-            return v.withUTF8 { SpanRecord.writeString(UnsafeRawBufferPointer($0), at: r) }
+        case .string(let v):
+            return writeString(v, type: .string, at: q)
+        case .text(let v):
+            return writeString(v, type: .text, at: q)
         }
+    }
+
+    private static func writeString(_ text: String, type: SpanRecord.ValueType,
+                                    at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let r = SpanRecord.writeValueType(type, at: p)
+        var q = r
+        Trace.withUTF8Bytes(of: text) { q = SpanRecord.writeString($0, at: r) }
+        return q
     }
 
     /// A value's binary form; `.text("")` for values written as text (their text comes from

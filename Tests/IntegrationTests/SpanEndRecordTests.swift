@@ -12,13 +12,14 @@ import Tracing
 
 extension Integration {
     @Suite struct SpanEndRecords {
-        /// The attribute `index` sets: each value kind in turn (an array is recorded as text).
+        /// The attribute `index` sets: each value kind in turn (an array is recorded as text; the
+        /// string is a native one with multi-byte characters, longer than a small string).
         static func attribute(_ index: Int) -> (value: SpanAttribute, text: String) {
             switch index % 5 {
             case 0: (.int64(Int64(index)), String(index))
             case 1: (.double(Double(index) + 0.5), String(Double(index) + 0.5))
             case 2: (.bool(index % 2 == 0), String(index % 2 == 0))
-            case 3: (.string(String(repeating: "v", count: 30)), String(repeating: "v", count: 30))
+            case 3: (.string(String(repeating: "vü", count: 15)), String(repeating: "vü", count: 15))
             default: (.int64Array([Int64(index), 7]), "[\(index),7]")
             }
         }
