@@ -12,11 +12,12 @@
 //   is written while no recorder records.
 // - A span of kind `.server` (a request as the server sees it) is also a logical task, begun
 //   when the span starts (child of the starting task) and ended at `end()`, so the request's
-//   task and its span coincide; both span records are that task's. The format names a task
-//   once, when it is created, so the task carries the operation name the span starts with: a
-//   rename cannot reach it (Hummingbird's TracingMiddleware starts with `HTTP GET route not
-//   found` and renames its span to the route only after the handler returned), and the final
-//   name is in the `spanEnd` record. Work inside the span is not bound to the task (a span
+//   task and its span coincide; both span records are that task's. The task is created with
+//   the operation name the span starts with; a span renamed since (Hummingbird's
+//   TracingMiddleware starts with `HTTP GET route not found` and renames its span to the route
+//   after the handler returned) names its task again at `end()`, before the task ends (a
+//   `task name` record): `METHOD route` from the span's HTTP attributes, else its final name
+//   (`SpanRecording.taskName`). Work inside the span is not bound to the task (a span
 //   brackets no closure): its regions and logs stay on the Swift tasks that make them. A server
 //   span dropped without `end()` still ends its task.
 // - `end()` takes effect once on what the recorder keeps; later calls, and mutations after it,
@@ -196,6 +197,8 @@ final class SpanRecording: Sendable {
         var events: [SpanEvent] = []
         var links: [FlightRecorderSpanContext] = []
         var ended = false
+        /// Whether the span was renamed after it started (its task is then named again at end).
+        var renamed = false
     }
 
     let state: Mutex<State>
@@ -243,6 +246,7 @@ final class SpanRecording: Sendable {
         state.withLock {
             guard !$0.ended else { return }
             $0.operationName = name
+            $0.renamed = true
             Trace.renameRegion(&$0.span.region, to: name)
         }
     }
@@ -261,10 +265,28 @@ final class SpanRecording: Sendable {
             let wrappedAttributes = recording ? wrapped?.attributes : nil
             if let at { wrapped?.end(at: at) }
             guard recording, let at else { return }
+            let attributes = wrappedAttributes ?? s.attributes
+            if s.renamed && s.span.task.id != 0 {
+                Trace.renameTask(s.span.task, to: Self.taskName(spanName: s.operationName, attributes: attributes))
+            }
             SpanEndRecord.append(to: .closing(s.span), kind: kind, identity: s.identity, name: s.operationName,
                                  startNs: startNs, endNs: at.nanosecondsSinceEpoch, status: s.status,
-                                 attributes: wrappedAttributes ?? s.attributes, events: s.events, links: s.links)
+                                 attributes: attributes, events: s.events, links: s.links)
         }
+    }
+
+    /// The name of a server span's task once the span was renamed: `METHOD route` from the
+    /// OpenTelemetry HTTP attributes `http.request.method` (or the older `http.method`) and
+    /// `http.route` when both are strings, else the span's final name. Hummingbird's tracing
+    /// middleware renames its request spans to the bare route and sets both attributes.
+    static func taskName(spanName: String, attributes: SpanAttributes) -> String {
+        func text(_ attribute: SpanAttribute?) -> String? {
+            guard case .string(let value)? = attribute, !value.isEmpty else { return nil }
+            return value
+        }
+        guard let method = text(attributes.get("http.request.method") ?? attributes.get("http.method")),
+              let route = text(attributes.get("http.route")) else { return spanName }
+        return method + " " + route
     }
 }
 #endif

@@ -75,6 +75,12 @@
     /// attributes, events and links. Written right after its region's end.
     case spanEnd = 0x45
 
+    // Format 1.3.
+
+    /// task, name: the logical task is called `name` for its whole life (readers rename it and
+    /// group it by `name`); the window fold keeps nothing of it.
+    case taskName = 0x46
+
     /// The largest number of bytes any record takes, inline strings excluded.
     @inlinable package static var maxFixedLength: Int { 1 + 5 * Varint.maxLength }
 }
@@ -233,6 +239,14 @@ package func copyBytes(_ bytes: UnsafeRawBufferPointer, to q: UnsafeMutablePoint
         q = Varint.write(stack, at: q)
         lengthByte.pointee = UInt8(truncatingIfNeeded: q - lengthByte - 1)  // two varints: < 128 bytes
         return q
+    }
+
+    /// taskName: `task`, its name written inline.
+    @inlinable @inline(__always)
+    package static func taskName(dt: UInt64, task: UInt64, inlineName name: UnsafeRawBufferPointer,
+                                 at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let length = Varint.length(of: task) + Varint.length(of: UInt64(name.count) << 1 | 1) + name.count
+        return StringRef.writeInline(name, at: extensionHeader(.taskName, dt: dt, task: task, length: length, at: p))
     }
 
     /// An extension record's kind, `dt` and the length of its fields, which the caller writes

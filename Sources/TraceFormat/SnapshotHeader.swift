@@ -14,7 +14,7 @@ public struct SnapshotHeader: Equatable, Sendable {
     /// line-ending conversion, ^Z stops `type` on DOS (the PNG trick).
     package static let magic: [UInt8] = [0x89, 0x54, 0x58, 0x53, 0x0D, 0x0A, 0x1A, 0x0A]
     static let majorVersion: UInt16 = 1
-    static let minorVersion: UInt16 = 2
+    static let minorVersion: UInt16 = 3
     /// Magic, versions, field length, CRC.
     static let fixedLength = 20
     /// Larger headers are refused as damage.

@@ -43,7 +43,8 @@ public struct TraceEvent: Hashable, Sendable {
 
         /// A task came into existence (or was already alive when the window opened).
         /// `group` is what summaries group by: the task's name for named Swift tasks, the
-        /// creating region for anonymous ones, the root function for goroutines.
+        /// creating region for anonymous ones, the root function for goroutines. Given again for
+        /// a live task, it renames the task (and regroups it) for its whole life.
         case taskCreated(TaskID, parent: TaskID, name: StringID, group: StringID, stack: StackID)
 
         /// A task changed state. `thread` is where it runs (for `.running`) or the thread that

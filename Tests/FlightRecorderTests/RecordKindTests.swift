@@ -128,7 +128,7 @@ extension Recorder {
                  .regionEnd, .log, .counterInt, .counterFloat, .threadName, .jobCPUTime, .blockingRegionBegin,
                  .actorWait, .actorRun:
                 true
-            case .taskOrigin, .taskSuspension, .spanStart, .spanEnd:
+            case .taskOrigin, .taskSuspension, .spanStart, .spanEnd, .taskName:
                 false
             }
         }
@@ -138,7 +138,8 @@ extension Recorder {
             switch kind {
             case .regionBegin, .blockingRegionBegin: .opensRegion
             case .regionEnd: .closesRegion
-            case .log, .counterInt, .counterFloat, .jobCPUTime, .taskOrigin, .taskSuspension, .spanStart, .spanEnd:
+            case .log, .counterInt, .counterFloat, .jobCPUTime, .taskOrigin, .taskSuspension, .spanStart, .spanEnd,
+                 .taskName:
                 .consumes
             case .taskRunnable, .taskRunning, .taskBlocked, .taskSyscall, .actorWait, .actorRun: .notesState
             case .taskCreated, .taskEnded, .threadName: .declines
@@ -301,6 +302,9 @@ extension Recorder {
                 },
                 SampleRecord(kind: .spanEnd, values: ["task": .uint(301), "span fields": .spanFields(spanEndFields)]) {
                     appendSpan(.spanEnd, spanEndFields)
+                },
+                SampleRecord(kind: .taskName, values: ["task": .uint(301), "name": .inline("GET /record-kinds/{id}")]) {
+                    Trace.renameTask(OpenTask(id: 301), to: "GET /record-kinds/{id}")
                 },
                 SampleRecord(kind: .taskEnded, values: ["task": .uint(big)]) { Emit.taskEnded(task: big) },
                 SampleRecord(kind: .taskEnded, values: ["task": .uint(301)]) {

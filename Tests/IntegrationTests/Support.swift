@@ -153,6 +153,8 @@ struct SnapshotDigest {
             switch event.kind {
             case .taskCreated(let task, _, _, let group, _):
                 let name = reader.tables.string(group)
+                // Given again for a live task, it renames (regroups) it.
+                if let old = groupOf[task] { groups[old]?.tasks -= 1 }
                 groupOf[task] = name
                 groups[name, default: Group()].tasks += 1
             case .taskState(let task, let state, _, _, _):

@@ -4,11 +4,13 @@
 
 #if Hummingbird && Tracing
 import FlightRecorder
+import Foundation
 @testable import FlightRecorderTracing
 import FlightRecorderHummingbird
 import Hummingbird
 import Instrumentation
 import Testing
+import TraceExporters
 import TraceModel
 import TraceReaders
 import Tracing
@@ -148,10 +150,37 @@ enum TracerBootstrap {
 }
 
 extension Integration.Tracer {
-    @Test("Hummingbird's TracingMiddleware span is recorded under the route it was renamed to")
+    @Test("a server span renamed after it started names its task `METHOD route` from its HTTP attributes, else its final name; one never renamed keeps its name")
+    func renamedServerSpanNamesItsTask() async throws {
+        let tracer = FlightRecorderTracer()
+        let bytes = try await withExclusiveRecorder { recorder -> [UInt8] in
+            let routed = tracer.startSpan("HTTP GET route not found", context: .topLevel, ofKind: .server)
+            routed.attributes["http.request.method"] = "GET"
+            routed.attributes["http.route"] = "/users/{id}"
+            routed.operationName = "/users/{id}"
+            routed.end()
+            let plain = tracer.startSpan("queued job", context: .topLevel, ofKind: .server)
+            plain.operationName = "job 7: resize"
+            plain.end()
+            let kept = tracer.startSpan("GET /health", context: .topLevel, ofKind: .server)
+            kept.attributes["http.request.method"] = "GET"
+            kept.attributes["http.route"] = "/health/{probe}"
+            kept.end()
+            return try recorder.snapshot()
+        }
+        let groups = try SnapshotDigest(reader: SnapshotTraceReader(bytes: bytes, name: "renamed spans")).groups
+        #expect(groups["GET /users/{id}"]?.tasks == 1)
+        #expect(groups["job 7: resize"]?.tasks == 1)
+        #expect(groups["GET /health"]?.tasks == 1)
+        for started in ["HTTP GET route not found", "queued job", "GET /health/{probe}"] {
+            #expect((groups[started]?.tasks ?? 0) == 0, "\(started): \(groups.keys.sorted())")
+        }
+    }
+
+    @Test("Hummingbird's TracingMiddleware span is recorded under the route it was renamed to, and its task is `METHOD route`")
     func hummingbirdSpanRenamedAfterRouting() async throws {
         TracerBootstrap.once
-        let logs = try await withExclusiveRecorder { recorder -> [SnapshotDigest.Log] in
+        let bytes = try await withExclusiveRecorder { recorder -> [UInt8] in
             let router = Router(context: FlightRecorderRequestContext.self)
             router.add(middleware: TracingMiddleware())
             router.get("/items/{id}") { _, context in "item \(try context.parameters.require("id"))" }
@@ -162,9 +191,20 @@ extension Integration.Tracer {
                 let response = try await HTTPTestClient.get(port: port, path: "/items/42")
                 #expect(response.text == "item 42")
             }
-            let bytes = try recorder.snapshot()
-            return try SnapshotDigest(reader: SnapshotTraceReader(bytes: bytes, name: "hummingbird spans")).logs
+            return try recorder.snapshot()
         }
+        let digest = try SnapshotDigest(reader: SnapshotTraceReader(bytes: bytes, name: "hummingbird spans"))
+        let logs = digest.logs
+        // The request's task: created as the span started, named again by its route at its end.
+        #expect(digest.groups["GET /items/{id}"]?.tasks == 1, "groups: \(digest.groups.keys.sorted())")
+        #expect((digest.groups["HTTP GET route not found"]?.tasks ?? 0) == 0)
+        var reader = try SnapshotTraceReader(bytes: bytes, name: "hummingbird spans")
+        var exporter = SummaryExporter(options: SummaryOptions(format: .json))
+        var output = OutputBuffer()
+        try exporter.run(&reader, output: &output)
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(output.string.utf8)) as? [String: Any])
+        let groups = try #require(summary["groups"] as? [[String: Any]]).compactMap { $0["name"] as? String }
+        #expect(groups.contains("GET /items/{id}") && !groups.contains("HTTP GET route not found"), "\(groups)")
         let ends = logs.filter { $0.category == "span" }.map { Dictionary(logfmt($0.message), uniquingKeysWith: { a, _ in a }) }
         let starts = logs.filter { $0.category == "span.start" }.map { Dictionary(logfmt($0.message), uniquingKeysWith: { a, _ in a }) }
         let end = try #require(ends.first { $0["attr.url.path"] == "/items/42" })

@@ -51,7 +51,7 @@ func stateTimes(_ events: [TraceEvent], endNs: Int64) -> [TaskID: [String: Int64
         let (_, reader) = try readAll(try Repository.bytes("ping-slow-request.out"))
         let m = reader.metadata
         #expect(m.format == "tracexport")
-        #expect(m.version == "1.2")
+        #expect(m.version == "1.3")
         #expect(m.trigger == "slow request GET /ping 2.15 s")
         #expect(m.triggerFields.first == KeyValue("method", "GET"))
         #expect(m.pid == 4242)

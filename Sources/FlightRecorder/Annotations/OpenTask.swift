@@ -64,6 +64,13 @@ extension Trace {
         return OpenTask(id: id)
     }
 
+    /// Names `task` again, from any thread: readers call it `name`, and group it by `name`, for
+    /// its whole life (the format's `task name`). Nothing is written while no recorder records.
+    package static func renameTask(_ task: OpenTask, to name: String) {
+        guard task.id != 0, fr_is_recording() else { return }
+        StringBytes.with(name) { Emit.taskName(task: task.id, inlineName: $0) }
+    }
+
     /// Closes `task`, from any thread. Balances the begin even when the recorder stopped since.
     package static func endTask(_ task: OpenTask) {
         guard task.id != 0 else { return }

@@ -290,6 +290,17 @@ enum Emit {
         fr_state_commit_stateful(s, end, t)
     }
 
+    /// taskName: `task` (a logical task) is called `inlineName` for its whole life. Not state
+    /// the window fold keeps.
+    static func taskName(task: UInt64, inlineName: UnsafeRawBufferPointer) {
+        let name = clip(inlineName)
+        guard let s = reserve(extra: name.count) else { return }
+        let t = now(s)
+        let end = EventRecord.taskName(dt: t &- s.pointee.last_ticks, task: task, inlineName: name,
+                                       at: s.pointee.write.unsafelyUnwrapped)
+        fr_state_commit(s, end, t)
+    }
+
     // MARK: logs and counters
 
     /// log: `message` (inline UTF-8) in category `category` (StaticString, interned) on `task`.

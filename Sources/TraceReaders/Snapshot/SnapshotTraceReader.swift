@@ -230,7 +230,7 @@ public struct SnapshotTraceReader: TraceReader {
             let name = tables.intern(t.name)
             let group = tables.intern(t.group.isEmpty ? t.name : t.group)
             pending.append(TraceEvent(timeNs: 0, .taskCreated(TaskID(t.task), parent: TaskID(t.parent), name: name, group: group, stack: .none)))
-            live[t.task] = LiveTask()
+            live[t.task] = LiveTask(parent: t.parent)
             let state: (TaskState, ThreadID)?
             switch t.state {
             case .unknown: state = nil
@@ -522,6 +522,13 @@ public struct SnapshotTraceReader: TraceReader {
             // For the task's taskBlocked, which follows on this thread.
             suspensions[e.pointee.task] = e.pointee.other
             return nil
+        case .taskName:
+            // A logical task named again (format 1.3): the model renames a live task by creating
+            // it again, with the parent it has (no task origin changes a logical task's).
+            ensureKnown(e.pointee.task, ns: ns)
+            let name = string(e.pointee.nameTag, e.pointee.name, payload: payload)
+            let parent = live[e.pointee.task]?.parent ?? 0
+            return TraceEvent(timeNs: ns, .taskCreated(task, parent: TaskID(parent), name: name, group: name, stack: .none))
         case .spanStart, .spanEnd:
             // Shown as the logs `span.start` and `span` of the span's task, in logfmt.
             ensureKnown(e.pointee.task, ns: ns)
