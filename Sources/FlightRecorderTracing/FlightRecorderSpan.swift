@@ -15,11 +15,12 @@
 //   task and its span coincide; both span records are that task's. The task is created with
 //   the operation name the span starts with; a span renamed since (Hummingbird's
 //   TracingMiddleware starts with `HTTP GET route not found` and renames its span to the route
-//   after the handler returned) names its task again at `end()`, before the task ends (a
-//   `task name` record): `METHOD route` from the span's HTTP attributes, else its final name
-//   (`SpanRecording.taskName`). Work inside the span is not bound to the task (a span
-//   brackets no closure): its regions and logs stay on the Swift tasks that make them. A server
-//   span dropped without `end()` still ends its task.
+//   after the handler returned) names its task again at the rename (a `task name` record), and
+//   at `end()` when its attributes by then name it otherwise: `METHOD route` from the span's
+//   HTTP attributes and name, else its new name (`SpanRecording.taskName`). Readers do not
+//   group the tasks a span's code creates by the span's region. Work inside the span is not
+//   bound to the task (a span brackets no closure): its regions and logs stay on the Swift
+//   tasks that make them. A server span dropped without `end()` still ends its task.
 // - `end()` takes effect once on what the recorder keeps; later calls, and mutations after it,
 //   change nothing there.
 // - What the recorder keeps of a span (`SpanRecording`, behind a Mutex: a span may be ended on
@@ -103,7 +104,7 @@ public struct FlightRecorderSpan: Span {
         }
         nonmutating set {
             wrapped?.operationName = newValue
-            recording?.rename(to: newValue)
+            recording?.rename(to: newValue, wrappedAttributes: { wrapped?.attributes })
         }
     }
 
@@ -197,8 +198,9 @@ final class SpanRecording: Sendable {
         var events: [SpanEvent] = []
         var links: [FlightRecorderSpanContext] = []
         var ended = false
-        /// Whether the span was renamed after it started (its task is then named again at end).
-        var renamed = false
+        /// The name given to the span's task since the span was renamed (`taskName(spanName:
+        /// attributes:)`); nil while the span has its first name.
+        var taskName: String?
     }
 
     let state: Mutex<State>
@@ -242,12 +244,19 @@ final class SpanRecording: Sendable {
         set { state.withLock { if !$0.ended { $0.attributes = newValue } } }
     }
 
-    func rename(to name: String) {
+    /// Renames the span's region and, for a server span, its task (`taskName(spanName:
+    /// attributes:)`; a wrapped span's attributes are the wrapped span's).
+    func rename(to name: String, wrappedAttributes: () -> SpanAttributes?) {
         state.withLock {
             guard !$0.ended else { return }
             $0.operationName = name
-            $0.renamed = true
             Trace.renameRegion(&$0.span.region, to: name)
+            guard $0.span.task.id != 0 else { return }
+            let taskName = Self.taskName(spanName: name, attributes: wrappedAttributes() ?? $0.attributes)
+            if taskName != $0.taskName {
+                $0.taskName = taskName
+                Trace.renameTask($0.span.task, to: taskName)
+            }
         }
     }
 
@@ -266,8 +275,10 @@ final class SpanRecording: Sendable {
             if let at { wrapped?.end(at: at) }
             guard recording, let at else { return }
             let attributes = wrappedAttributes ?? s.attributes
-            if s.renamed && s.span.task.id != 0 {
-                Trace.renameTask(s.span.task, to: Self.taskName(spanName: s.operationName, attributes: attributes))
+            if let named = s.taskName {
+                // Renamed: attributes set since (the route, after the rename) may name it better.
+                let taskName = Self.taskName(spanName: s.operationName, attributes: attributes)
+                if taskName != named { Trace.renameTask(s.span.task, to: taskName) }
             }
             SpanEndRecord.append(to: .closing(s.span), kind: kind, identity: s.identity, name: s.operationName,
                                  startNs: startNs, endNs: at.nanosecondsSinceEpoch, status: s.status,
@@ -275,18 +286,22 @@ final class SpanRecording: Sendable {
         }
     }
 
-    /// The name of a server span's task once the span was renamed: `METHOD route` from the
-    /// OpenTelemetry HTTP attributes `http.request.method` (or the older `http.method`) and
-    /// `http.route` when both are strings, else the span's final name. Hummingbird's tracing
-    /// middleware renames its request spans to the bare route and sets both attributes.
+    /// The name of a server span's task once the span was renamed: `METHOD route` when the span
+    /// has the OpenTelemetry HTTP attribute `http.request.method` (or the older `http.method`),
+    /// the route being its attribute `http.route`, else its name (kept as it is when it starts
+    /// with the method already); without the method, the span's name. Hummingbird's tracing
+    /// middleware sets the method as the span starts, renames the span to the bare route after
+    /// the handler, then sets `http.route`.
     static func taskName(spanName: String, attributes: SpanAttributes) -> String {
         func text(_ attribute: SpanAttribute?) -> String? {
             guard case .string(let value)? = attribute, !value.isEmpty else { return nil }
             return value
         }
-        guard let method = text(attributes.get("http.request.method") ?? attributes.get("http.method")),
-              let route = text(attributes.get("http.route")) else { return spanName }
-        return method + " " + route
+        guard let method = text(attributes.get("http.request.method") ?? attributes.get("http.method")) else {
+            return spanName
+        }
+        if let route = text(attributes.get("http.route")) { return method + " " + route }
+        return spanName.hasPrefix(method + " ") ? spanName : method + " " + spanName
     }
 }
 #endif

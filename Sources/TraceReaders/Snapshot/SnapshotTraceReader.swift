@@ -47,7 +47,7 @@ public struct SnapshotTraceReader: TraceReader {
     /// Region lists of forgotten tasks, emptied with their storage kept, for new tasks: most
     /// tasks open a region, and a fresh list allocates on its first append. At most
     /// `maxSpareRegionLists` are kept.
-    private var spareRegionLists: [[(name: StringID, blocking: Bool)]] = []
+    private var spareRegionLists: [[(name: StringID, blocking: Bool, span: Bool)]] = []
     private static let maxSpareRegionLists = 1024
     private var actors = ActorTracker()
     /// Origins of tasks whose taskCreated comes next (taskOrigin records): the model's stack
@@ -61,6 +61,9 @@ public struct SnapshotTraceReader: TraceReader {
     private var originNames = TaskOriginNames()
     /// Open regions of task-less code, per thread: names, innermost last.
     private var threadRegions: [UInt64: [StringID]] = [:]
+    /// Per thread, the task of the last region begun there (a `span start` next is that
+    /// region's span).
+    private var lastRegionBegun: [UInt64: UInt64] = [:]
     private var unmatchedRegionEnds = 0
     private var lastNs: Int64
     private let suspendedReason: StringID
@@ -78,8 +81,9 @@ public struct SnapshotTraceReader: TraceReader {
     private(set) var recordCounts = [Int](repeating: 0, count: 256)
 
     struct LiveTask {
-        /// Open regions, innermost last: (name, isBlocking).
-        var regions: [(name: StringID, blocking: Bool)] = []
+        /// Open regions, innermost last: name, whether it is a blocking region, whether it is a
+        /// span's (7.7: its begin is followed by a `span start` on the same thread).
+        var regions: [(name: StringID, blocking: Bool, span: Bool)] = []
         /// The task that created this one (0: unknown).
         var parent: UInt64 = 0
     }
@@ -410,8 +414,8 @@ public struct SnapshotTraceReader: TraceReader {
     }
 
     private mutating func openRegion(task: UInt64, _ name: StringID, blocking: Bool) {
-        if live.update(task, { $0.regions.append((name, blocking)) }) == nil {
-            live[task] = LiveTask(regions: [(name, blocking)])
+        if live.update(task, { $0.regions.append((name, blocking, false)) }) == nil {
+            live[task] = LiveTask(regions: [(name, blocking, false)])
         }
     }
 
@@ -444,9 +448,10 @@ public struct SnapshotTraceReader: TraceReader {
                 if origin.scope != 0, let scope = live[origin.scope], scope.parent == e.pointee.other { parent = origin.scope }
             }
             if group.isEmpty {
-                // Anonymous tasks group by the region that spawned them (the user's word), else
-                // by the function that created them, else by name.
-                group = live[e.pointee.other]?.regions.last?.name
+                // Anonymous tasks group by the region that spawned them (the user's word, so not
+                // a span's, which instrumentation names: `HTTP GET route not found`), else by the
+                // function that created them, else by name.
+                group = live[e.pointee.other]?.regions.last(where: { !$0.span })?.name
                     ?? (stack.isNone ? nil : originNames.function(of: stack, tables: tables)) ?? name
             }
             if group.isEmpty { group = anonymousGroup }
@@ -478,8 +483,13 @@ public struct SnapshotTraceReader: TraceReader {
         case .regionBegin, .blockingRegionBegin:
             ensureKnown(e.pointee.task, ns: ns)
             let name = string(e.pointee.nameTag, e.pointee.name, payload: payload)
-            if e.pointee.task != 0 { openRegion(task: e.pointee.task, name, blocking: e.pointee.kind == .blockingRegionBegin) }
-            else { threadRegions[thread.raw, default: []].append(name) }
+            if e.pointee.task != 0 {
+                openRegion(task: e.pointee.task, name, blocking: e.pointee.kind == .blockingRegionBegin)
+                lastRegionBegun[thread.raw] = e.pointee.task
+            } else {
+                threadRegions[thread.raw, default: []].append(name)
+                if !lastRegionBegun.isEmpty { lastRegionBegun[thread.raw] = nil }
+            }
             return TraceEvent(timeNs: ns, .regionBegin(task: task, thread: thread, name: name,
                                                        stack: StackID(UInt32(truncatingIfNeeded: e.pointee.other))))
         case .regionEnd:
@@ -532,6 +542,12 @@ public struct SnapshotTraceReader: TraceReader {
         case .spanStart, .spanEnd:
             // Shown as the logs `span.start` and `span` of the span's task, in logfmt.
             ensureKnown(e.pointee.task, ns: ns)
+            if e.pointee.kind == .spanStart, let owner = lastRegionBegun.removeValue(forKey: thread.raw) {
+                // The region begun right before on this thread is the span's.
+                _ = live.update(owner) { t in
+                    if let last = t.regions.indices.last { t.regions[last].span = true }
+                }
+            }
             let bytes = batch.payloads[Int(payload)]
             let text: String
             do {
