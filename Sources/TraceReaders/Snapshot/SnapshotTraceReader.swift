@@ -61,9 +61,11 @@ public struct SnapshotTraceReader: TraceReader {
     private var originNames = TaskOriginNames()
     /// Open regions of task-less code, per thread: names, innermost last.
     private var threadRegions: [UInt64: [StringID]] = [:]
-    /// Per thread, the task of the last region begun there (a `span start` next is that
-    /// region's span).
-    private var lastRegionBegun: [UInt64: UInt64] = [:]
+    /// The thread and task of the last region begun on a task: a `span start` next on that
+    /// thread makes it a span's. (One slot: the span's records are one append at one instant,
+    /// so only a record of another thread at that very tick comes between them; the region
+    /// then stays a plain one.)
+    private var lastRegionBegun: (thread: UInt64, task: UInt64) = (0, 0)
     private var unmatchedRegionEnds = 0
     private var lastNs: Int64
     private let suspendedReason: StringID
@@ -485,10 +487,10 @@ public struct SnapshotTraceReader: TraceReader {
             let name = string(e.pointee.nameTag, e.pointee.name, payload: payload)
             if e.pointee.task != 0 {
                 openRegion(task: e.pointee.task, name, blocking: e.pointee.kind == .blockingRegionBegin)
-                lastRegionBegun[thread.raw] = e.pointee.task
+                lastRegionBegun = (thread.raw, e.pointee.task)
             } else {
                 threadRegions[thread.raw, default: []].append(name)
-                if !lastRegionBegun.isEmpty { lastRegionBegun[thread.raw] = nil }
+                lastRegionBegun = (0, 0)
             }
             return TraceEvent(timeNs: ns, .regionBegin(task: task, thread: thread, name: name,
                                                        stack: StackID(UInt32(truncatingIfNeeded: e.pointee.other))))
@@ -542,11 +544,12 @@ public struct SnapshotTraceReader: TraceReader {
         case .spanStart, .spanEnd:
             // Shown as the logs `span.start` and `span` of the span's task, in logfmt.
             ensureKnown(e.pointee.task, ns: ns)
-            if e.pointee.kind == .spanStart, let owner = lastRegionBegun.removeValue(forKey: thread.raw) {
+            if e.pointee.kind == .spanStart, lastRegionBegun.thread == thread.raw, lastRegionBegun.task != 0 {
                 // The region begun right before on this thread is the span's.
-                _ = live.update(owner) { t in
+                _ = live.update(lastRegionBegun.task) { t in
                     if let last = t.regions.indices.last { t.regions[last].span = true }
                 }
+                lastRegionBegun = (0, 0)
             }
             let bytes = batch.payloads[Int(payload)]
             let text: String
