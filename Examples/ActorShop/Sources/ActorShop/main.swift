@@ -1,15 +1,18 @@
 // ActorShop: `GET /order` reserves 40 items in parallel through one `Inventory` actor (2 ms of
 // work inside it each), asks the pricing endpoint over HTTP, sleeps 50 ms, and answers. Nothing
 // in the handlers mentions the recorder: the global executor takeover records every task and
-// every hop onto an actor.
+// every hop onto an actor. Hummingbird's TracingMiddleware makes each request a span, which the
+// flight recorder's tracer records (a span of a request is a task named `GET /order` too).
 
 import FlightRecorder
 import FlightRecorderHummingbird
+import FlightRecorderTracing
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 import Hummingbird
+import Tracing
 
 actor Inventory {
     private var stock = [String: Int]()
@@ -45,8 +48,11 @@ try recorder.start()
 try GlobalExecutorTakeover.install()
 let limiter = try SnapshotLimiter(directory: ".", maxFiles: 2)
 
+InstrumentationSystem.bootstrap(FlightRecorderTracer())
+
 let inventory = Inventory()
 let router = Router(context: FlightRecorderRequestContext.self)
+router.add(middleware: TracingMiddleware())
 router.add(middleware: SlowRequestSnapshotMiddleware(recorder: recorder, limiter: limiter,
                                                      threshold: .milliseconds(100)))
 router.get("/price") { _, _ in "12.50" }
