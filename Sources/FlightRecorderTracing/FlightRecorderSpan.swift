@@ -17,7 +17,7 @@
 //   TracingMiddleware starts with `HTTP GET route not found` and renames its span to the route
 //   after the handler returned) names its task again at the rename (a `task name` record), and
 //   at `end()` when its attributes by then name it otherwise: `METHOD route` from the span's
-//   HTTP attributes and name, else its new name (`SpanRecording.taskName`). Readers do not
+//   HTTP attributes and name, else its new name (`TaskName`). Readers do not
 //   group the tasks a span's code creates by the span's region. Work inside the span is not
 //   bound to the task (a span brackets no closure): its regions and logs stay on the Swift
 //   tasks that make them. A server span dropped without `end()` still ends its task.
@@ -198,9 +198,9 @@ final class SpanRecording: Sendable {
         var events: [SpanEvent] = []
         var links: [FlightRecorderSpanContext] = []
         var ended = false
-        /// The name given to the span's task since the span was renamed (`taskName(spanName:
-        /// attributes:)`); nil while the span has its first name.
-        var taskName: String?
+        /// The name given to the span's task since the span was renamed, as `TaskName`'s
+        /// parts; nil while the span has its first name.
+        var taskName: TaskName?
     }
 
     let state: Mutex<State>
@@ -244,18 +244,18 @@ final class SpanRecording: Sendable {
         set { state.withLock { if !$0.ended { $0.attributes = newValue } } }
     }
 
-    /// Renames the span's region and, for a server span, its task (`taskName(spanName:
-    /// attributes:)`; a wrapped span's attributes are the wrapped span's).
+    /// Renames the span's region and, for a server span, its task (`TaskName`; a wrapped span's
+    /// attributes are the wrapped span's).
     func rename(to name: String, wrappedAttributes: () -> SpanAttributes?) {
         state.withLock {
             guard !$0.ended else { return }
             $0.operationName = name
             Trace.renameRegion(&$0.span.region, to: name)
             guard $0.span.task.id != 0 else { return }
-            let taskName = Self.taskName(spanName: name, attributes: wrappedAttributes() ?? $0.attributes)
+            let taskName = TaskName(spanName: name, attributes: wrappedAttributes() ?? $0.attributes)
             if taskName != $0.taskName {
                 $0.taskName = taskName
-                Trace.renameTask($0.span.task, to: taskName)
+                Trace.renameTask($0.span.task, method: taskName.method, route: taskName.route)
             }
         }
     }
@@ -275,10 +275,10 @@ final class SpanRecording: Sendable {
             if let at { wrapped?.end(at: at) }
             guard recording, let at else { return }
             let attributes = wrappedAttributes ?? s.attributes
-            if let named = s.taskName {
-                // Renamed: attributes set since (the route, after the rename) may name it better.
-                let taskName = Self.taskName(spanName: s.operationName, attributes: attributes)
-                if taskName != named { Trace.renameTask(s.span.task, to: taskName) }
+            if let named = s.taskName, let method = named.method, let route = TaskName.route(in: attributes),
+               route != named.route {
+                // Renamed by its method: an `http.route` set since (after the rename) names it.
+                Trace.renameTask(s.span.task, method: method, route: route)
             }
             SpanEndRecord.append(to: .closing(s.span), kind: kind, identity: s.identity, name: s.operationName,
                                  startNs: startNs, endNs: at.nanosecondsSinceEpoch, status: s.status,
@@ -286,22 +286,42 @@ final class SpanRecording: Sendable {
         }
     }
 
-    /// The name of a server span's task once the span was renamed: `METHOD route` when the span
-    /// has the OpenTelemetry HTTP attribute `http.request.method` (or the older `http.method`),
-    /// the route being its attribute `http.route`, else its name (kept as it is when it starts
-    /// with the method already); without the method, the span's name. Hummingbird's tracing
-    /// middleware sets the method as the span starts, renames the span to the bare route after
-    /// the handler, then sets `http.route`.
-    static func taskName(spanName: String, attributes: SpanAttributes) -> String {
-        func text(_ attribute: SpanAttribute?) -> String? {
-            guard case .string(let value)? = attribute, !value.isEmpty else { return nil }
-            return value
+}
+
+/// The name of a server span's task once the span was renamed: `METHOD route` when the span has
+/// the OpenTelemetry HTTP attribute `http.request.method` (or the older `http.method`), the
+/// route being its attribute `http.route`, else its name (kept whole when it starts with the
+/// method already); without the method, the span's name. Hummingbird's tracing middleware sets
+/// the method as the span starts, renames the span to the bare route after the handler, then
+/// sets `http.route`. Kept as its parts: the name is assembled only where it is written.
+struct TaskName: Equatable {
+    /// nil: the name is `route` alone.
+    let method: String?
+    let route: String
+
+    init(spanName: String, attributes: SpanAttributes) {
+        guard let method = Self.text(attributes.get("http.request.method") ?? attributes.get("http.method")) else {
+            (self.method, route) = (nil, spanName)
+            return
         }
-        guard let method = text(attributes.get("http.request.method") ?? attributes.get("http.method")) else {
-            return spanName
+        if let route = Self.route(in: attributes) {
+            (self.method, self.route) = (method, route)
+        } else if spanName.utf8.starts(with: method.utf8),
+                  spanName.utf8.dropFirst(method.utf8.count).first == UInt8(ascii: " ") {
+            (self.method, route) = (nil, spanName)
+        } else {
+            (self.method, route) = (method, spanName)
         }
-        if let route = text(attributes.get("http.route")) { return method + " " + route }
-        return spanName.hasPrefix(method + " ") ? spanName : method + " " + spanName
+    }
+
+    /// The span's `http.route`, if it has one.
+    static func route(in attributes: SpanAttributes) -> String? {
+        text(attributes.get("http.route"))
+    }
+
+    private static func text(_ attribute: SpanAttribute?) -> String? {
+        guard case .string(let value)? = attribute, !value.isEmpty else { return nil }
+        return value
     }
 }
 #endif

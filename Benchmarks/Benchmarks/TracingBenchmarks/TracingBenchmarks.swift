@@ -1,7 +1,8 @@
 // What the flight recorder adds to a span when it runs beside another tracer
 // (FlightRecorderTracer(wrapping:)): per span as a server's middleware makes it (start, two
 // attributes, end), the other tracer alone, then wrapped while nothing records and while a
-// recorder records; and the flight recorder's own tracer alone, recording.
+// recorder records; and the flight recorder's own tracer alone, recording, also with request
+// spans renamed to their route as Hummingbird's TracingMiddleware renames them.
 //
 // Invariants:
 // - The wrapped tracer is W3CTracer (W3CTracer.swift): what a production tracer does on the
@@ -49,5 +50,10 @@ let benchmarks: @Sendable () -> Void = {
     }
     Benchmark("Span.5_FlightRecorderAlone_Recording", configuration: recording) { benchmark in
         spans(FlightRecorderTracer(), count: benchmark.scaledIterations.count)
+    }
+    // A request span as Hummingbird's TracingMiddleware makes it: renamed to its route, which
+    // names its task again (`GET /items/{id}`).
+    Benchmark("Span.8_FlightRecorderAlone_Recording_renamedRequest", configuration: recording) { benchmark in
+        renamedRequestSpans(FlightRecorderTracer(), count: benchmark.scaledIterations.count)
     }
 }

@@ -26,6 +26,22 @@ public func spans(_ tracer: some Tracer, count: Int, kind: SpanKind = .server) {
     }
 }
 
+/// `count` request spans as Hummingbird's TracingMiddleware makes them: started as `HTTP GET
+/// route not found` with the method and path, renamed to the matched route after the handler,
+/// then the route and status set, and ended.
+@inlinable @inline(never)
+public func renamedRequestSpans(_ tracer: some Tracer, count: Int) {
+    for _ in 0..<count {
+        let span = tracer.startSpan("HTTP GET route not found", context: .topLevel, ofKind: .server)
+        span.attributes["http.request.method"] = "GET"
+        span.attributes["url.path"] = "/items/42"
+        span.operationName = "/items/{id}"
+        span.attributes["http.route"] = "/items/{id}"
+        span.attributes["http.response.status_code"] = 200
+        span.end()
+    }
+}
+
 public enum SpanBenchmarks {
     /// The recorder the span benchmarks record into: the last `ringBytes` of records kept.
     public static func makeRecorder() -> FlightRecorder {

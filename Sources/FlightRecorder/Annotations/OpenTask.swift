@@ -71,6 +71,24 @@ extension Trace {
         StringBytes.with(name) { Emit.taskName(task: task.id, inlineName: $0) }
     }
 
+    /// `renameTask(_:to:)` to `METHOD route` (assembled while recording only, in a stack buffer),
+    /// or to `route` when `method` is nil.
+    package static func renameTask(_ task: OpenTask, method: String?, route: String) {
+        guard task.id != 0, fr_is_recording() else { return }
+        guard let method else { return renameTask(task, to: route) }
+        StringBytes.with(method) { m in
+            StringBytes.with(route) { r in
+                withUnsafeTemporaryAllocation(byteCount: m.count + 1 + r.count, alignment: 1) { buffer in
+                    var name = UTF8Line(buffer)
+                    name.append(m)
+                    name.append(byte: UInt8(ascii: " "))
+                    name.append(r)
+                    Emit.taskName(task: task.id, inlineName: name.written)
+                }
+            }
+        }
+    }
+
     /// Closes `task`, from any thread. Balances the begin even when the recorder stopped since.
     package static func endTask(_ task: OpenTask) {
         guard task.id != 0 else { return }
