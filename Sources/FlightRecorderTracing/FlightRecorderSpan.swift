@@ -15,9 +15,9 @@
 //   task and its span coincide; both span records are that task's. The task is created with
 //   the operation name the span starts with; a span renamed since (Hummingbird's
 //   TracingMiddleware starts with `HTTP GET route not found` and renames its span to the route
-//   after the handler returned) names its task again at the rename (a `task name` record), and
-//   at `end()` when its attributes by then name it otherwise: `METHOD route` from the span's
-//   HTTP attributes and name, else its new name (`TaskName`). Readers do not
+//   after the handler returned) names its task again at the rename (a `task name` record):
+//   `METHOD route` from the span's HTTP attributes and name, else its new name (`TaskName`);
+//   and at `end()` when an `http.route` set since gives another route. Readers do not
 //   group the tasks a span's code creates by the span's region. Work inside the span is not
 //   bound to the task (a span brackets no closure): its regions and logs stay on the Swift
 //   tasks that make them. A server span dropped without `end()` still ends its task.
