@@ -282,23 +282,30 @@ enum Emit {
     /// regionEnd with the name written inline.
     @inlinable
     static func regionEnd(task: UInt64, inlineName: UnsafeRawBufferPointer) {
-        let name = clip(inlineName)
-        guard let s = reserve(extra: name.count) else { return }
-        let t = now(s)
-        let end = EventRecord.regionEnd(dt: t &- s.pointee.last_ticks, task: task, inlineName: name,
-                                        at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit_stateful(s, end, t)
+        appendNamed(inlineName, stateful: true) { dt, name, p in
+            EventRecord.regionEnd(dt: dt, task: task, inlineName: name, at: p)
+        }
     }
 
     /// taskName: `task` (a logical task) is called `inlineName` for its whole life. Not state
     /// the window fold keeps.
     static func taskName(task: UInt64, inlineName: UnsafeRawBufferPointer) {
+        appendNamed(inlineName, stateful: false) { dt, name, p in
+            EventRecord.taskName(dt: dt, task: task, inlineName: name, at: p)
+        }
+    }
+
+    /// One record with a name written inline: the name clipped, room reserved for it, the
+    /// clock read, `encode(dt, name, at)` at the write position, committed (as state the window
+    /// fold keeps when `stateful`).
+    @inlinable @inline(__always)
+    static func appendNamed(_ inlineName: UnsafeRawBufferPointer, stateful: Bool,
+                            _ encode: (UInt64, UnsafeRawBufferPointer, UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>) {
         let name = clip(inlineName)
         guard let s = reserve(extra: name.count) else { return }
         let t = now(s)
-        let end = EventRecord.taskName(dt: t &- s.pointee.last_ticks, task: task, inlineName: name,
-                                       at: s.pointee.write.unsafelyUnwrapped)
-        fr_state_commit(s, end, t)
+        let end = encode(t &- s.pointee.last_ticks, name, s.pointee.write.unsafelyUnwrapped)
+        if stateful { fr_state_commit_stateful(s, end, t) } else { fr_state_commit(s, end, t) }
     }
 
     // MARK: logs and counters
