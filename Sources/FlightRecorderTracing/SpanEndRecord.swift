@@ -69,21 +69,10 @@ enum SpanEndRecord {
                                    events: [SpanEvent], links: [FlightRecorderSpanContext],
                                    at p: UnsafeMutablePointer<UInt8>,
                                    limit: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>? {
-        var message = status?.message
-        let statusCode: SpanRecord.Status = status.map { $0.code == .error ? .error : .ok } ?? .unset
-        let head = SpanRecord.endHeadLength(startNs: startNs, durationNs: durationNs,
-                                            statusMessageCount: message.map { min($0.utf8.count, maxNameBytes) },
-                                            nameCount: min(name.utf8.count, maxNameBytes))
+        let head = headLength(name: name, startNs: startNs, durationNs: durationNs, status: status)
         // The head and the three counts.
         guard head + 3 * Varint.maxLength + links.count * SpanRecord.linkLength <= limit - p else { return nil }
-        var q = p
-        Trace.withUTF8Bytes(of: name) { nameBytes in
-            q = withOptionalUTF8(&message) { messageBytes in
-                SpanRecord.writeEndHead(kind: SpanKindCode.of(kind), ids, startNs: startNs, durationNs: durationNs,
-                                        status: statusCode, statusMessage: messageBytes.map { clip($0) },
-                                        name: clip(nameBytes), at: p)
-            }
-        }
+        var q = writeHead(kind: kind, ids, name: name, startNs: startNs, durationNs: durationNs, status: status, at: p)
         // Kept back from the attributes and events: the event and link counts, and the links.
         let tail = 2 * Varint.maxLength + links.count * SpanRecord.linkLength
         guard let afterAttributes = AttributeList.writeAll(attributes, at: q, limit: limit - tail) else { return nil }
@@ -112,13 +101,7 @@ enum SpanEndRecord {
                                        startNs: UInt64, durationNs: UInt64, status: SpanStatus?,
                                        attributes: SpanAttributes, events: [SpanEvent],
                                        links: [FlightRecorderSpanContext]) {
-        var name = name
-        var message = status?.message
-        let statusCode: SpanRecord.Status = status.map { $0.code == .error ? .error : .ok } ?? .unset
-        let nameCount = min(name.utf8.count, maxNameBytes)
-        let messageCount = message.map { min($0.utf8.count, maxNameBytes) }
-        var length = SpanRecord.endHeadLength(startNs: startNs, durationNs: durationNs, statusMessageCount: messageCount,
-                                              nameCount: nameCount)
+        var length = headLength(name: name, startNs: startNs, durationNs: durationNs, status: status)
         // Room for the event and link counts is kept back from the attributes and events.
         let room = maxFieldsLength - length - 2 * Varint.maxLength
         var texts: [String] = []
@@ -142,13 +125,7 @@ enum SpanEndRecord {
         length += attributeBytes + Varint.length(of: UInt64(eventCount)) + eventBytes
             + Varint.length(of: UInt64(linkCount)) + linkCount * SpanRecord.linkLength
         target.append(fieldsLength: length) { p in
-            var q = name.withUTF8 { nameBytes in
-                withOptionalUTF8(&message) { messageBytes in
-                    SpanRecord.writeEndHead(kind: SpanKindCode.of(kind), ids, startNs: startNs, durationNs: durationNs,
-                                            status: statusCode, statusMessage: messageBytes.map { clip($0) },
-                                            name: clip(UnsafeRawBufferPointer(nameBytes)), at: p)
-                }
-            }
+            var q = writeHead(kind: kind, ids, name: name, startNs: startNs, durationNs: durationNs, status: status, at: p)
             var nextText = texts.makeIterator()
             q = AttributeList.write(attributes, count: attributeCount, texts: &nextText, at: q)
             q = Varint.write(UInt64(eventCount), at: q)
@@ -165,6 +142,31 @@ enum SpanEndRecord {
             }
             return q
         }
+    }
+
+    /// Bytes of the head (kind, ids, times, status and its message, name; both cut to
+    /// `maxNameBytes`).
+    private static func headLength(name: String, startNs: UInt64, durationNs: UInt64, status: SpanStatus?) -> Int {
+        SpanRecord.endHeadLength(startNs: startNs, durationNs: durationNs,
+                                 statusMessageCount: status?.message.map { min($0.utf8.count, maxNameBytes) },
+                                 nameCount: min(name.utf8.count, maxNameBytes))
+    }
+
+    /// Writes the head at `p` (`headLength` bytes).
+    private static func writeHead(kind: SpanKind, _ ids: SpanRecord.Identity, name: String, startNs: UInt64,
+                                  durationNs: UInt64, status: SpanStatus?,
+                                  at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var message = status?.message
+        let statusCode: SpanRecord.Status = status.map { $0.code == .error ? .error : .ok } ?? .unset
+        var q = p
+        Trace.withUTF8Bytes(of: name) { nameBytes in
+            q = withOptionalUTF8(&message) { messageBytes in
+                SpanRecord.writeEndHead(kind: SpanKindCode.of(kind), ids, startNs: startNs, durationNs: durationNs,
+                                        status: statusCode, statusMessage: messageBytes.map { clip($0) },
+                                        name: clip(nameBytes), at: p)
+            }
+        }
+        return q
     }
 
     private static func offset(_ event: SpanEvent, from startNs: UInt64) -> Int64 {

@@ -229,21 +229,12 @@ package struct EventDecoder {
                 }
                 e.message = position..<fieldsEnd
                 try skip(fieldsEnd - position)
-            case .taskName:
-                let length = try count(limit: remaining)
-                let fieldsEnd = position + length
-                e.task = try uvarint()
-                e.name = try stringRef()
-                guard position <= fieldsEnd else {
-                    throw FormatError(offset: start, "\(kind) record runs past its length")
-                }
-                try skip(fieldsEnd - position)
-            case .actorWait, .actorRun, .taskOrigin, .taskSuspension:
+            case .actorWait, .actorRun, .taskOrigin, .taskSuspension, .taskName:
                 // Extension kinds: fields within their length; a newer minor version may add more.
                 let length = try count(limit: remaining)
                 let fieldsEnd = position + length
                 e.task = try uvarint()
-                e.other = try uvarint()
+                if kind != .taskName { e.other = try uvarint() }
                 switch kind {
                 case .taskOrigin: e.scope = try uvarint()
                 case .taskSuspension: break

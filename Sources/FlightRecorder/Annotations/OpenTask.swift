@@ -40,19 +40,8 @@ extension Trace {
     /// stack buffer: no String is built per request); close it with `endTask`.
     package static func beginTask(method: String, route: String) -> OpenTask {
         guard fr_is_recording() else { return OpenTask(id: 0) }
-        var (method, route) = (method, route)
         var id: UInt64 = 0
-        method.withUTF8 { m in
-            route.withUTF8 { r in
-                withUnsafeTemporaryAllocation(byteCount: m.count + 1 + r.count, alignment: 1) { buffer in
-                    var name = UTF8Line(buffer)
-                    name.append(UnsafeRawBufferPointer(m))
-                    name.append(byte: UInt8(ascii: " "))
-                    name.append(UnsafeRawBufferPointer(r))
-                    id = Emit.logicalTaskBegin(inlineName: name.written)
-                }
-            }
-        }
+        withRequestName(method: method, route: route) { id = Emit.logicalTaskBegin(inlineName: $0) }
         if id != 0 { fr_logical_task_opened() }
         return OpenTask(id: id)
     }
@@ -76,6 +65,11 @@ extension Trace {
     package static func renameTask(_ task: OpenTask, method: String?, route: String) {
         guard task.id != 0, fr_is_recording() else { return }
         guard let method else { return renameTask(task, to: route) }
+        withRequestName(method: method, route: route) { Emit.taskName(task: task.id, inlineName: $0) }
+    }
+
+    /// Calls `body` with the bytes of `METHOD route`, assembled in a stack buffer.
+    private static func withRequestName(method: String, route: String, _ body: (UnsafeRawBufferPointer) -> Void) {
         StringBytes.with(method) { m in
             StringBytes.with(route) { r in
                 withUnsafeTemporaryAllocation(byteCount: m.count + 1 + r.count, alignment: 1) { buffer in
@@ -83,7 +77,7 @@ extension Trace {
                     name.append(m)
                     name.append(byte: UInt8(ascii: " "))
                     name.append(r)
-                    Emit.taskName(task: task.id, inlineName: name.written)
+                    body(name.written)
                 }
             }
         }
