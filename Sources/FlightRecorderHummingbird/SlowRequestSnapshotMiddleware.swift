@@ -21,14 +21,15 @@
 //   taken or refused; it never throws into the request.
 // - The snapshot is written on a Dispatch thread, not on the cooperative pool.
 // - Below the threshold, while nothing records, the only costs are two clock reads, a read of
-//   the matched route (a lock Hummingbird takes), a closure allocation for the wrapped body and
-//   a relaxed atomic increment. While recording, the task adds its name, its log, three records
-//   and one small allocation.
+//   the matched route (a lock Hummingbird takes), one allocation for the wrapped body's write and
+//   a relaxed atomic increment. While recording, the task adds its name, its log and three
+//   records.
 
 #if Hummingbird
 import FlightRecorder
 import Hummingbird
 import Logging
+import Synchronization
 
 public struct SlowRequestSnapshotMiddleware<Context: RequestContext>: RouterMiddleware {
     public let recorder: FlightRecorder
@@ -60,8 +61,7 @@ public struct SlowRequestSnapshotMiddleware<Context: RequestContext>: RouterMidd
         // the router has stored the pattern already. Nil when no route matched.
         let route = context.endpointPath ?? path
         let begun = Trace.beginTask(method: method, route: route)
-        let task = begun.id == 0 ? nil : RequestTask(begun)
-        let served = ServedRequest(method: method, path: path, route: route, start: start, task: task)
+        let served = ServedRequest(method: method, path: path, route: route, start: start, task: begun)
         var response: Response
         do {
             response = try await Trace.inTaskRethrowing(begun, throwing: { try await next(request, context) })
@@ -70,23 +70,68 @@ public struct SlowRequestSnapshotMiddleware<Context: RequestContext>: RouterMidd
             await finished(served, status: status.code)
             throw error
         }
-        let status = response.status.code
-        let body = response.body
-        response.body = ResponseBody(contentLength: body.contentLength) { writer in
-            do {
-                try await Trace.inTaskRethrowing(begun, throwing: { try await body.write(writer) })
-            } catch {
-                await finished(served, status: status)
-                throw error
-            }
-            await finished(served, status: status)
-        }
+        let write = TimedBodyWrite(response.body, served: served, status: response.status.code, timing: timing)
+        response.body = ResponseBody(contentLength: write.body.contentLength) { writer in try await write.run(&writer) }
         return response
     }
 
+    private var timing: RequestTiming {
+        RequestTiming(recorder: recorder, limiter: limiter, threshold: threshold, statistics: statistics, logger: logger)
+    }
+
     private func finished(_ served: ServedRequest, status: Int) async {
+        await timing.finished(served, status: status)
+    }
+}
+
+/// Where a timed request's end goes: the middleware's settings, without its generic context.
+struct RequestTiming: Sendable {
+    let recorder: FlightRecorder
+    let limiter: SnapshotLimiter
+    let threshold: Duration
+    let statistics: SlowRequestStatistics
+    let logger: Logger
+
+    func finished(_ served: ServedRequest, status: Int) async {
         await served.finished(status: status, threshold: threshold, recorder: recorder, limiter: limiter,
                               statistics: statistics, logger: logger)
+    }
+}
+
+/// A response body's write, timed: the request ends when the body has been written or has
+/// failed to. The wrapped body's writer captures only this object, so the write costs one
+/// allocation, recording or not.
+///
+/// Invariant: the request's task ends once. `run` is called at most once (Hummingbird consumes
+/// the body); a body released without it (the client went away before the server wrote it)
+/// ends the task in `deinit`, which follows any `run` (the writer holds this object while it runs).
+final class TimedBodyWrite: Sendable {
+    let body: ResponseBody
+    private let served: ServedRequest
+    private let status: Int
+    private let timing: RequestTiming
+    private let ran = Atomic<Bool>(false)
+
+    init(_ body: ResponseBody, served: ServedRequest, status: Int, timing: RequestTiming) {
+        self.body = body
+        self.served = served
+        self.status = status
+        self.timing = timing
+    }
+
+    func run(_ writer: inout any ResponseBodyWriter) async throws {
+        ran.store(true, ordering: .relaxed)
+        do {
+            try await Trace.inTaskRethrowing(served.task, throwing: { try await body.write(writer) })
+        } catch {
+            await timing.finished(served, status: status)
+            throw error
+        }
+        await timing.finished(served, status: status)
+    }
+
+    deinit {
+        if !ran.load(ordering: .relaxed) { served.abandoned() }
     }
 }
 #endif

@@ -58,8 +58,7 @@ public struct SlowRequestSnapshotMiddleware: AsyncMiddleware {
         let path = request.url.path
         let route = request.route.map { "/" + $0.path.string } ?? path
         let begun = Trace.beginTask(method: method, route: route)
-        let task = begun.id == 0 ? nil : RequestTask(begun)
-        let served = ServedRequest(method: method, path: path, route: route, start: start, task: task)
+        let served = ServedRequest(method: method, path: path, route: route, start: start, task: begun)
         let timing = TimedRequest(served) { [self] served, status in await finished(served, status: status) }
         request.storage[TimedRequestKey.self] = timing
         let response: Response

@@ -49,6 +49,7 @@ extension Request {
 }
 
 /// A request being timed by the middleware, until the middleware or a timed body ends it.
+/// Released unfinished (a timed body made but never written), it ends the request's task.
 final class TimedRequest: Sendable {
     private struct State {
         var deferredToBody = false
@@ -87,6 +88,10 @@ final class TimedRequest: Sendable {
         }
         guard let final else { return }
         await end(served, final)
+    }
+
+    deinit {
+        if !state.withLock({ $0.finished }) { served.abandoned() }
     }
 }
 

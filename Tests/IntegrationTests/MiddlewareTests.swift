@@ -5,6 +5,7 @@
 @testable import FlightRecorderHummingbird
 import FlightRecorder
 import Hummingbird
+import Logging
 import NIOCore
 import Testing
 import TraceReaders
@@ -47,6 +48,38 @@ extension Integration {
             #expect(reader.metadata.triggerFields.contains { $0.key == "status" && $0.value == "502" })
         }
 
+        @Test("a response body never written ends its request's task untimed; a written one ends it timed, once")
+        func bodyWriteEndsTheRequestTask() async throws {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let statistics = SlowRequestStatistics()
+            let (digest, dropped, written) = try await withExclusiveRecorder { recorder in
+                let timing = RequestTiming(
+                    recorder: recorder, limiter: try SnapshotLimiter(directory: directory.path, maxFiles: 1),
+                    threshold: .seconds(60), statistics: statistics, logger: Logger(label: "test"))
+                func request(_ path: String) -> ServedRequest {
+                    ServedRequest(method: "GET", path: path, route: path, start: .now,
+                                  task: Trace.beginTask(method: "GET", route: path))
+                }
+                let dropped = request("/dropped")
+                _ = TimedBodyWrite(ResponseBody(byteBuffer: ByteBuffer(string: "x")), served: dropped,
+                                   status: 200, timing: timing)
+                let written = request("/written")
+                let write = TimedBodyWrite(ResponseBody(byteBuffer: ByteBuffer(string: "body")), served: written,
+                                           status: 201, timing: timing)
+                var writer: any ResponseBodyWriter = DiscardingWriter()
+                try await write.run(&writer)
+                let digest = try TaskDigest(SnapshotTraceReader(bytes: try recorder.snapshot(), name: "body writes"))
+                return (digest, dropped.task.id, written.task.id)
+            }
+            #expect(dropped != 0 && written != 0)
+            #expect(digest.ended.contains(dropped), "released unwritten: the task ends")
+            #expect(digest.httpLogs(of: dropped).isEmpty, "an unwritten body is not timed")
+            #expect(digest.ended.contains(written))
+            #expect(digest.httpLogs(of: written).map { $0["status"] } == ["201"], "timed once")
+            #expect(statistics.requests == 1)
+        }
+
         @Test("the on-demand endpoint refuses clients outside its allowed set and serves nothing else")
         func endpointGuard() async throws {
             try await withExclusiveRecorder { recorder in
@@ -81,5 +114,10 @@ extension Integration {
             #expect(!Endpoint(recorder: FlightRecorder()).isAllowed(nil))
         }
     }
+}
+/// A body writer that discards what it is given: the bytes' destination does not matter to the timing.
+private struct DiscardingWriter: ResponseBodyWriter {
+    mutating func write(_ buffer: ByteBuffer) async throws {}
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
 }
 #endif

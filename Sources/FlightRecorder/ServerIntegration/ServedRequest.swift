@@ -4,7 +4,9 @@
 //
 // Invariants:
 // - The request's task ends before the snapshot is taken, so the snapshot holds the whole
-//   request.
+//   request. It ends once: `finished` or `abandoned` is called once per request, by the one
+//   holder of the request that outlives the middleware's frame (the body's write, the timed
+//   request), which calls `abandoned` when released without the request timed.
 // - The `http` log reads `path=PATH status=STATUS durationMs=MS` (path in logfmt, milliseconds with
 //   three decimals, as DurationText writes them).
 // - A slow request's trigger is `slow request METHOD PATH STATUS DURATION` with the fields
@@ -19,9 +21,10 @@ package struct ServedRequest: Sendable {
     package var path: String
     package var route: String
     package var start: ContinuousClock.Instant
-    package var task: RequestTask?
+    /// The request's logical task; its id is 0 when it was not recorded.
+    package var task: OpenTask
 
-    package init(method: String, path: String, route: String, start: ContinuousClock.Instant, task: RequestTask?) {
+    package init(method: String, path: String, route: String, start: ContinuousClock.Instant, task: OpenTask) {
         self.method = method
         self.path = path
         self.route = route
@@ -33,9 +36,9 @@ package struct ServedRequest: Sendable {
                           statistics: SlowRequestStatistics, logger: Logger) async {
         let elapsed = ContinuousClock.now - start
         let ns = DurationText.nanoseconds(elapsed)
-        if let task {
-            if Trace.isRecording { logServed(task: task.task.id, status: status, nanoseconds: ns) }
-            task.end()
+        if task.id != 0 {
+            if Trace.isRecording { logServed(task: task.id, status: status, nanoseconds: ns) }
+            Trace.endTask(task)
         }
         statistics.countRequest()
         guard elapsed >= threshold else { return }
@@ -46,14 +49,14 @@ package struct ServedRequest: Sendable {
             .init("thresholdMs", DurationText.milliseconds(nanoseconds: DurationText.nanoseconds(threshold))),
             .init("route", route),
         ]
-        if let task { fields.append(.init("task", String(task.task.id))) }
+        if task.id != 0 { fields.append(.init("task", String(task.id))) }
         let trigger = SnapshotTrigger(
             "slow request \(method) \(path) \(status) \(DurationText.text(nanoseconds: ns))", fields: fields)
         var metadata: Logger.Metadata = [
             "method": "\(method)", "route": "\(route)", "path": "\(path)", "status": "\(status)",
             "duration": "\(DurationText.text(nanoseconds: ns))",
         ]
-        if let task { metadata["task"] = "\(task.task.id)" }
+        if task.id != 0 { metadata["task"] = "\(task.id)" }
         guard recorder.isRecording else {
             statistics.countRefused()
             metadata["snapshot"] = "not taken: the flight recorder is not recording"
@@ -78,6 +81,12 @@ package struct ServedRequest: Sendable {
             metadata["snapshot"] = "refused: \(refusal)"
             logger.notice("slow request: snapshot refused", metadata: metadata)
         }
+    }
+
+    /// The request was never timed (its response's body was never written, or the client went
+    /// away): its task ends, and nothing is logged or counted.
+    package func abandoned() {
+        Trace.endTask(task)
     }
 
     /// The request's `http` log on its task, `path=... status=... durationMs=...`: written into
