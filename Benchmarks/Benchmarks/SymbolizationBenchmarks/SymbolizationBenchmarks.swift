@@ -19,9 +19,12 @@ let benchmarks: @Sendable () -> Void = {
 
     // Shared 2-core VM: only a gross regression (3x slower) fails.
     let tolerance: [BenchmarkMetric: BenchmarkThresholds] = [.wallClock: .init(relative: [.p90: 200])]
+    // A cold read allocates per compile unit and line sequence of this executable, so its count
+    // grows with the package's code: only a jump fails.
+    let coldTolerance = tolerance.merging([.mallocCountTotal: .init(relative: [.p90: 25])]) { $1 }
     let metrics: [BenchmarkMetric] = [.wallClock, .mallocCountTotal]
 
-    Benchmark("Symbolize.500Addresses_cold", configuration: .init(metrics: metrics, thresholds: tolerance)) { benchmark in
+    Benchmark("Symbolize.500Addresses_cold", configuration: .init(metrics: metrics, thresholds: coldTolerance)) { benchmark in
         precondition(addresses.count == 500, "the executable's symbol table could not be read")
         for _ in benchmark.scaledIterations {
             SymbolizationBenchmarkSupport.forgetImages()
