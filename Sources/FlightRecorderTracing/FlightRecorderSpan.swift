@@ -21,6 +21,9 @@
 //   group the tasks a span's code creates by the span's region. Work inside the span is not
 //   bound to the task (a span brackets no closure): its regions and logs stay on the Swift
 //   tasks that make them. A server span dropped without `end()` still ends its task.
+//   A server span started inside a request's task (bound by a slow-request middleware added
+//   before the tracing middleware) opens no task: the request is that task already, and the
+//   span's region and records are on it.
 // - `end()` takes effect once on what the recorder keeps; later calls, and mutations after it,
 //   change nothing there.
 // - What the recorder keeps of a span (`SpanRecording`, behind a Mutex: a span may be ended on

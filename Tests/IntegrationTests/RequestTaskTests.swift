@@ -149,5 +149,39 @@ extension Integration.Tracer {
         #expect(digest.created[end.task]?.name == "GET /items/{id}")
         #expect(digest.ended.contains(end.task))
     }
+
+    @Test("with the slow-request middleware before TracingMiddleware, a request is one task: the span is recorded on the request's")
+    func requestSpanInsideTheRequestTask() async throws {
+        TracerBootstrap.once
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let statistics = SlowRequestStatistics()
+        let digest = try await withExclusiveRecorder { recorder in
+            let router = Router(context: FlightRecorderRequestContext.self)
+            router.add(middleware: SlowRequestSnapshotMiddleware(
+                recorder: recorder, limiter: try SnapshotLimiter(directory: directory.path, maxFiles: 1),
+                threshold: .seconds(60), statistics: statistics))
+            router.add(middleware: TracingMiddleware())
+            router.get("/items/{id}") { _, context in "item \(try context.parameters.require("id"))" }
+            try await withServer({ onRunning in
+                Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                            onServerRunning: { await onRunning($0.localAddress?.port ?? 0) })
+            }) { port in
+                let response = try await HTTPTestClient.get(port: port, path: "/items/42")
+                #expect(response.text == "item 42")
+                #expect(await eventually { statistics.requests == 1 })
+            }
+            return try TaskDigest(SnapshotTraceReader(bytes: try recorder.snapshot(), name: "one task per request"))
+        }
+        let tasks = digest.tasks(named: "GET /items/{id}")
+        #expect(tasks.count == 1, "the span opened no task of its own")
+        #expect(digest.tasks(named: "HTTP GET route not found").isEmpty)
+        let task = try #require(tasks.first)
+        let end = try #require(digest.logs.first { $0.category == "span" && $0["attr.url.path"] == "/items/42" })
+        #expect(end.task == task, "the span's records are the request task's")
+        #expect(digest.logs.contains { $0.category == "span.start" && $0.task == task })
+        #expect(digest.httpLogs(of: task).count == 1)
+        #expect(digest.ended.contains(task))
+    }
 }
 #endif

@@ -37,11 +37,12 @@ extension Trace {
     }
 
     /// Opens a request's logical task named `METHOD route` (assembled while recording only, in a
-    /// stack buffer: no String is built per request); close it with `endTask`.
+    /// stack buffer: no String is built per request); close it with `endTask`. A server span
+    /// started while it is bound is recorded on it and opens no task of its own.
     package static func beginTask(method: String, route: String) -> OpenTask {
         guard fr_is_recording() else { return OpenTask(id: 0) }
         var id: UInt64 = 0
-        withRequestName(method: method, route: route) { id = Emit.logicalTaskBegin(inlineName: $0) }
+        withRequestName(method: method, route: route) { id = Emit.logicalTaskBegin(inlineName: $0, request: true) }
         if id != 0 { fr_logical_task_opened() }
         return OpenTask(id: id)
     }

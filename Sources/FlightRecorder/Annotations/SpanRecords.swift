@@ -62,6 +62,8 @@ extension Trace {
                                   _ write: (UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>) -> OpenSpan {
         guard fr_is_recording() else { return OpenSpan(notRecordedNamed: name) }
         let current = TaskIdentity.current
+        // Inside a request's task (a slow-request middleware's), the request is a task already.
+        let opensTask = opensTask && !TaskIdentity.isRequestTask(current)
         var task: UInt64?
         StringBytes.with(name) {
             task = Emit.spanBegin(name: $0, on: current, opensTask: opensTask, fieldsLength: fieldsLength, write)

@@ -164,12 +164,13 @@ enum Emit {
 
     /// Opens a logical task named by run-time text, child of the current task: taskCreated with
     /// the name written inline as name and group (a group id would need the text interned).
-    /// Returns the task's id, 0 when not recording or when the record was dropped.
-    static func logicalTaskBegin(inlineName: UnsafeRawBufferPointer) -> UInt64 {
+    /// Returns the task's id (with `TaskIdentity.requestTaskBit` for a `request`), 0 when not
+    /// recording or when the record was dropped.
+    static func logicalTaskBegin(inlineName: UnsafeRawBufferPointer, request: Bool = false) -> UInt64 {
         let name = clip(inlineName)
         let parent = TaskIdentity.current
         guard let s = reserve(extra: 2 * name.count) else { return 0 }
-        let id = TaskIdentity.newLogicalTask(state: s)
+        let id = TaskIdentity.newLogicalTask(state: s) | (request ? TaskIdentity.requestTaskBit : 0)
         let t = now(s)
         let end = EventRecord.taskCreated(dt: t &- s.pointee.last_ticks, task: id, parent: parent,
                                           name: name, nameID: 0, group: name, groupID: 0,

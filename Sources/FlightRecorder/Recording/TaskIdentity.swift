@@ -67,6 +67,16 @@ enum TaskIdentity {
         return s.pointee.running_task
     }
 
+    /// Set in the id of a request's logical task (a slow-request middleware's,
+    /// `Trace.beginTask(method:route:)`), so that a server span started inside one knows the
+    /// request is a task already, without a lookup. Logical ids count up from 2^62 and never
+    /// reach this bit, so ids with it stay distinct; readers treat ids as opaque.
+    static let requestTaskBit: UInt64 = 1 << 61
+
+    /// Whether `id` is a request's logical task (see `requestTaskBit`).
+    @inline(__always)
+    static func isRequestTask(_ id: UInt64) -> Bool { id & requestTaskBit != 0 }
+
     /// A fresh logical task id, from this thread's reserved block.
     static func newLogicalTask(state: UnsafeMutablePointer<fr_thread_state>) -> UInt64 {
         if state.pointee.next_logical_task >= state.pointee.logical_task_end {

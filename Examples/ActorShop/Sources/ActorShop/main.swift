@@ -52,9 +52,10 @@ InstrumentationSystem.bootstrap(FlightRecorderTracer())
 
 let inventory = Inventory()
 let router = Router(context: FlightRecorderRequestContext.self)
-router.add(middleware: TracingMiddleware())
+// The slow-request middleware first: each request is then one task, with its span on it.
 router.add(middleware: SlowRequestSnapshotMiddleware(recorder: recorder, limiter: limiter,
                                                      threshold: .milliseconds(100)))
+router.add(middleware: TracingMiddleware())
 router.get("/price") { _, _ in "12.50" }
 router.get("/order") { _, _ -> String in
     let reserved = await reserveAll((0..<40).map { "item-\($0 % 8)" }, in: inventory)
