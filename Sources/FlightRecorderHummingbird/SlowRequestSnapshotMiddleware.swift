@@ -32,11 +32,11 @@ import Logging
 import Synchronization
 
 public struct SlowRequestSnapshotMiddleware<Context: RequestContext>: RouterMiddleware {
-    public let recorder: FlightRecorder
-    public let limiter: SnapshotLimiter
-    public let threshold: Duration
-    public let statistics: SlowRequestStatistics
-    let logger: Logger
+    public var recorder: FlightRecorder { timing.recorder }
+    public var limiter: SnapshotLimiter { timing.limiter }
+    public var threshold: Duration { timing.threshold }
+    public var statistics: SlowRequestStatistics { timing.statistics }
+    let timing: RequestTiming
 
     /// - Parameters:
     ///   - recorder: the recorder to snapshot (nothing is written while it does not record).
@@ -45,11 +45,8 @@ public struct SlowRequestSnapshotMiddleware<Context: RequestContext>: RouterMidd
     public init(recorder: FlightRecorder, limiter: SnapshotLimiter, threshold: Duration = .milliseconds(500),
                 statistics: SlowRequestStatistics = SlowRequestStatistics(),
                 logger: Logger = Logger(label: "FlightRecorderHummingbird.SlowRequest")) {
-        self.recorder = recorder
-        self.limiter = limiter
-        self.threshold = threshold
-        self.statistics = statistics
-        self.logger = logger
+        timing = RequestTiming(recorder: recorder, limiter: limiter, threshold: threshold, statistics: statistics,
+                               logger: logger)
     }
 
     public func handle(_ request: Request, context: Context,
@@ -73,10 +70,6 @@ public struct SlowRequestSnapshotMiddleware<Context: RequestContext>: RouterMidd
         let write = TimedBodyWrite(response.body, served: served, status: response.status.code, timing: timing)
         response.body = ResponseBody(contentLength: write.body.contentLength) { writer in try await write.run(&writer) }
         return response
-    }
-
-    private var timing: RequestTiming {
-        RequestTiming(recorder: recorder, limiter: limiter, threshold: threshold, statistics: statistics, logger: logger)
     }
 
     private func finished(_ served: ServedRequest, status: Int) async {

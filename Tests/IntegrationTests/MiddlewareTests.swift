@@ -29,10 +29,7 @@ extension Integration {
                     throw HTTPError(.badGateway)
                 }
                 router.get("/fast") { _, _ in "fast" }
-                try await withServer({ onRunning in
-                    Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                                onServerRunning: { await onRunning($0.localAddress?.port ?? 0) })
-                }) { port in
+                try await withServer(router: router) { port in
                     let fast = try await HTTPTestClient.get(port: port, path: "/fast")
                     #expect(fast.status == 200)
                     let failed = try await HTTPTestClient.get(port: port, path: "/fail")
@@ -86,10 +83,7 @@ extension Integration {
                 let router = Router(context: FlightRecorderRequestContext.self)
                 router.add(middleware: FlightRecorderEndpoint(recorder: recorder, allowedClients: .custom { _ in false }))
                 router.get("/other") { _, _ in "other" }
-                try await withServer({ onRunning in
-                    Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                                onServerRunning: { await onRunning($0.localAddress?.port ?? 0) })
-                }) { port in
+                try await withServer(router: router) { port in
                     let refused = try await HTTPTestClient.get(port: port, path: "/debug/flightrecorder")
                     #expect(refused.status == 403)
                     #expect(refused.header("content-type")?.hasPrefix("text/plain") == true)

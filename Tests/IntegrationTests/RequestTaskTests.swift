@@ -31,14 +31,6 @@ extension Integration {
             return router
         }
 
-        static func serve<R: Sendable>(_ router: Router<FlightRecorderRequestContext>,
-                                       _ body: (Int) async throws -> R) async throws -> R {
-            try await withServer({ onRunning in
-                Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                            onServerRunning: { await onRunning($0.localAddress?.port ?? 0) })
-            }, body)
-        }
-
         @Test("a slow request is a task named by its route, logs its path on it, and the trigger names the task")
         func slowRequest() async throws {
             let directory = try TemporaryDirectory()
@@ -46,7 +38,7 @@ extension Integration {
             try await withExclusiveRecorder { recorder in
                 let statistics = SlowRequestStatistics()
                 let router = try Self.router(recorder: recorder, directory: directory.path, statistics: statistics)
-                try await Self.serve(router) { port in
+                try await withServer(router: router) { port in
                     let response = try await HTTPTestClient.get(port: port, path: "/users/42?slow=1")
                     #expect(response.status == 200)
                     #expect(await eventually { statistics.snapshotsTaken + statistics.snapshotsRefused == 1 })
@@ -77,7 +69,7 @@ extension Integration {
             let digest = try await withExclusiveRecorder { recorder in
                 let statistics = SlowRequestStatistics()
                 let router = try Self.router(recorder: recorder, directory: directory.path, statistics: statistics)
-                try await Self.serve(router) { port in
+                try await withServer(router: router) { port in
                     for (path, status) in [("/users/7", 200), ("/fail", 502), ("/nowhere", 404)] {
                         let response = try await HTTPTestClient.get(port: port, path: path)
                         #expect(response.status == status, "\(path)")
@@ -135,10 +127,7 @@ extension Integration.Tracer {
             let router = Router(context: FlightRecorderRequestContext.self)
             router.add(middleware: TracingMiddleware())
             router.get("/items/{id}") { _, context in "item \(try context.parameters.require("id"))" }
-            try await withServer({ onRunning in
-                Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                            onServerRunning: { await onRunning($0.localAddress?.port ?? 0) })
-            }) { port in
+            try await withServer(router: router) { port in
                 let response = try await HTTPTestClient.get(port: port, path: "/items/42")
                 #expect(response.text == "item 42")
             }
@@ -163,10 +152,7 @@ extension Integration.Tracer {
                 threshold: .seconds(60), statistics: statistics))
             router.add(middleware: TracingMiddleware())
             router.get("/items/{id}") { _, context in "item \(try context.parameters.require("id"))" }
-            try await withServer({ onRunning in
-                Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                            onServerRunning: { await onRunning($0.localAddress?.port ?? 0) })
-            }) { port in
+            try await withServer(router: router) { port in
                 let response = try await HTTPTestClient.get(port: port, path: "/items/42")
                 #expect(response.text == "item 42")
                 #expect(await eventually { statistics.requests == 1 })

@@ -65,10 +65,7 @@ extension Integration {
                 router.get("/orders/{id}") { _, _ -> String in
                     "picked \(try await fulfilOrder(items: items, from: warehouse))"
                 }
-                try await withServer({ onRunning in
-                    Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                                onServerRunning: { await onRunning($0.localAddress?.port ?? 0) })
-                }) { port in
+                try await withServer(router: router) { port in
                     let response = try await HTTPTestClient.get(port: port, path: "/orders/17")
                     #expect(response.status == 200)
                     #expect(await eventually { statistics.snapshotsTaken + statistics.snapshotsRefused == 1 })

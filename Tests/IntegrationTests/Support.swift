@@ -17,6 +17,7 @@ import Darwin
 #endif
 import FlightRecorder
 #if Hummingbird
+import FlightRecorderHummingbird
 import Hummingbird
 #endif
 import RecorderExclusion
@@ -68,6 +69,15 @@ func withServer<App: ApplicationProtocol, R: Sendable>(
         _ = await server.result
         throw error
     }
+}
+
+/// Serves `router` on 127.0.0.1 with an ephemeral port and calls `body` with the port.
+func withServer<R: Sendable>(router: Router<FlightRecorderRequestContext>,
+                             _ body: (Int) async throws -> R) async throws -> R {
+    try await withServer({ onRunning in
+        Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                    onServerRunning: { await onRunning($0.localAddress?.port ?? 0) })
+    }, body)
 }
 #endif
 

@@ -195,10 +195,7 @@ extension Integration.Tracer {
             let router = Router(context: FlightRecorderRequestContext.self)
             router.add(middleware: TracingMiddleware())
             router.get("/items/{id}") { _, context in "item \(try context.parameters.require("id"))" }
-            try await withServer({ onRunning in
-                Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                            onServerRunning: { await onRunning($0.localAddress?.port ?? 0) })
-            }) { port in
+            try await withServer(router: router) { port in
                 let response = try await HTTPTestClient.get(port: port, path: "/items/42")
                 #expect(response.text == "item 42")
             }
