@@ -64,7 +64,7 @@ public struct SlowRequestSnapshotMiddleware<Context: RequestContext>: RouterMidd
             response = try await Trace.inTaskRethrowing(begun, throwing: { try await next(request, context) })
         } catch {
             let status = (error as? any HTTPResponseError)?.status ?? .internalServerError
-            await finished(served, status: status.code)
+            await served.finished(status: status.code, timing: timing)
             throw error
         }
         let write = TimedBodyWrite(response.body, served: served, status: response.status.code, timing: timing)
@@ -72,28 +72,12 @@ public struct SlowRequestSnapshotMiddleware<Context: RequestContext>: RouterMidd
         return response
     }
 
-    private func finished(_ served: ServedRequest, status: Int) async {
-        await timing.finished(served, status: status)
-    }
-}
-
-/// Where a timed request's end goes: the middleware's settings, without its generic context.
-struct RequestTiming: Sendable {
-    let recorder: FlightRecorder
-    let limiter: SnapshotLimiter
-    let threshold: Duration
-    let statistics: SlowRequestStatistics
-    let logger: Logger
-
-    func finished(_ served: ServedRequest, status: Int) async {
-        await served.finished(status: status, threshold: threshold, recorder: recorder, limiter: limiter,
-                              statistics: statistics, logger: logger)
-    }
 }
 
 /// A response body's write, timed: the request ends when the body has been written or has
 /// failed to. The wrapped body's writer captures only this object, so the write costs one
-/// allocation, recording or not.
+/// allocation, recording or not; it holds the middleware's settings, not the generic
+/// middleware.
 ///
 /// Invariant: the request's task ends once. `run` is called at most once (Hummingbird consumes
 /// the body); a body released without it (the client went away before the server wrote it)
@@ -117,10 +101,10 @@ final class TimedBodyWrite: Sendable {
         do {
             try await Trace.inTaskRethrowing(served.task, throwing: { try await body.write(writer) })
         } catch {
-            await timing.finished(served, status: status)
+            await served.finished(status: status, timing: timing)
             throw error
         }
-        await timing.finished(served, status: status)
+        await served.finished(status: status, timing: timing)
     }
 
     deinit {

@@ -288,7 +288,6 @@ final class SpanRecording: Sendable {
                                  attributes: attributes, events: s.events, links: s.links)
         }
     }
-
 }
 
 /// The name of a server span's task once the span was renamed: `METHOD route` when the span has

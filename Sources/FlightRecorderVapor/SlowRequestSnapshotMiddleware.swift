@@ -22,9 +22,9 @@
 //   refused; it never throws into the request.
 // - The snapshot is written on a Dispatch thread, neither on an event loop nor on the
 //   cooperative pool.
-// - Below the threshold, while nothing records, the only costs are two clock reads and a
-//   relaxed atomic increment. While recording, the task adds its name, its log, three records
-//   and one small allocation.
+// - Below the threshold, while nothing records, the only costs are two clock reads, one
+//   allocation (the timed request, kept in the request's storage) and a relaxed atomic
+//   increment. While recording, the task adds its name, its log and three records.
 
 #if Vapor
 import FlightRecorder
@@ -32,11 +32,11 @@ import Logging
 import Vapor
 
 public struct SlowRequestSnapshotMiddleware: AsyncMiddleware {
-    public let recorder: FlightRecorder
-    public let limiter: SnapshotLimiter
-    public let threshold: Duration
-    public let statistics: SlowRequestStatistics
-    let logger: Logger
+    public var recorder: FlightRecorder { timing.recorder }
+    public var limiter: SnapshotLimiter { timing.limiter }
+    public var threshold: Duration { timing.threshold }
+    public var statistics: SlowRequestStatistics { timing.statistics }
+    let timing: RequestTiming
 
     /// - Parameters:
     ///   - recorder: the recorder to snapshot (nothing is written while it does not record).
@@ -45,11 +45,8 @@ public struct SlowRequestSnapshotMiddleware: AsyncMiddleware {
     public init(recorder: FlightRecorder, limiter: SnapshotLimiter, threshold: Duration = .milliseconds(500),
                 statistics: SlowRequestStatistics = SlowRequestStatistics(),
                 logger: Logger = Logger(label: "FlightRecorderVapor.SlowRequest")) {
-        self.recorder = recorder
-        self.limiter = limiter
-        self.threshold = threshold
-        self.statistics = statistics
-        self.logger = logger
+        timing = RequestTiming(recorder: recorder, limiter: limiter, threshold: threshold, statistics: statistics,
+                               logger: logger)
     }
 
     public func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
@@ -59,25 +56,20 @@ public struct SlowRequestSnapshotMiddleware: AsyncMiddleware {
         let route = request.route.map { "/" + $0.path.string } ?? path
         let begun = Trace.beginTask(method: method, route: route)
         let served = ServedRequest(method: method, path: path, route: route, start: start, task: begun)
-        let timing = TimedRequest(served) { [self] served, status in await finished(served, status: status) }
-        request.storage[TimedRequestKey.self] = timing
+        let timed = TimedRequest(served, timing: timing)
+        request.storage[TimedRequestKey.self] = timed
         let response: Response
         do {
             response = try await Trace.inTaskRethrowing(begun, throwing: { try await next.respond(to: request) })
         } catch {
             let status = (error as? any AbortError)?.status ?? .internalServerError
-            await timing.finish(status: Int(status.code))
+            await timed.finish(status: Int(status.code))
             throw error
         }
         // A body from `request.timedStreamBody` ends the request when it has been written.
-        if timing.responded(status: Int(response.status.code)) { return response }
-        await timing.finish(status: nil)
+        if timed.responded(status: Int(response.status.code)) { return response }
+        await timed.finish(status: nil)
         return response
-    }
-
-    private func finished(_ served: ServedRequest, status: Int) async {
-        await served.finished(status: status, threshold: threshold, recorder: recorder, limiter: limiter,
-                              statistics: statistics, logger: logger)
     }
 }
 

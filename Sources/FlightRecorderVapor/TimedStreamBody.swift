@@ -32,16 +32,16 @@ extension Request {
     /// `count` is the body's length when known (else the body is sent chunked).
     public func timedStreamBody(count: Int? = nil,
                                 _ stream: @escaping @Sendable (any AsyncBodyStreamWriter) async throws -> Void) -> Response.Body {
-        let timing = storage[TimedRequestKey.self]
-        timing?.deferToBody()
+        let timed = storage[TimedRequestKey.self]
+        timed?.deferToBody()
         let body: @Sendable (any AsyncBodyStreamWriter) async throws -> Void = { writer in
             do {
                 try await stream(writer)
             } catch {
-                await timing?.finish(status: nil)
+                await timed?.finish(status: nil)
                 throw error
             }
-            await timing?.finish(status: nil)
+            await timed?.finish(status: nil)
         }
         guard let count else { return Response.Body(managedAsyncStream: body) }
         return Response.Body(managedAsyncStream: body, count: count)
@@ -58,12 +58,12 @@ final class TimedRequest: Sendable {
     }
 
     private let served: ServedRequest
-    private let end: @Sendable (ServedRequest, Int) async -> Void
+    private let timing: RequestTiming
     private let state = Mutex(State())
 
-    init(_ served: ServedRequest, end: @escaping @Sendable (ServedRequest, Int) async -> Void) {
+    init(_ served: ServedRequest, timing: RequestTiming) {
         self.served = served
-        self.end = end
+        self.timing = timing
     }
 
     /// A timed body was made for the response: it ends the request.
@@ -87,7 +87,7 @@ final class TimedRequest: Sendable {
             return status ?? $0.status
         }
         guard let final else { return }
-        await end(served, final)
+        await served.finished(status: final, timing: timing)
     }
 
     deinit {

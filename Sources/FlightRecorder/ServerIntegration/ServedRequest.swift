@@ -16,6 +16,24 @@ package import Logging
 import TraceFormat
 import TraceModel
 
+/// A slow-request middleware's settings: what a timed request's end goes to.
+package struct RequestTiming: Sendable {
+    package let recorder: FlightRecorder
+    package let limiter: SnapshotLimiter
+    package let threshold: Duration
+    package let statistics: SlowRequestStatistics
+    package let logger: Logger
+
+    package init(recorder: FlightRecorder, limiter: SnapshotLimiter, threshold: Duration,
+                 statistics: SlowRequestStatistics, logger: Logger) {
+        self.recorder = recorder
+        self.limiter = limiter
+        self.threshold = threshold
+        self.statistics = statistics
+        self.logger = logger
+    }
+}
+
 package struct ServedRequest: Sendable {
     package var method: String
     package var path: String
@@ -32,21 +50,22 @@ package struct ServedRequest: Sendable {
         self.task = task
     }
 
-    package func finished(status: Int, threshold: Duration, recorder: FlightRecorder, limiter: SnapshotLimiter,
-                          statistics: SlowRequestStatistics, logger: Logger) async {
+    /// The request was timed, with `status`: its log and task's end, the statistics, and for a
+    /// slow request the snapshot, as `timing` says.
+    package func finished(status: Int, timing: RequestTiming) async {
         let elapsed = ContinuousClock.now - start
         let ns = DurationText.nanoseconds(elapsed)
         if task.id != 0 {
             if Trace.isRecording { logServed(task: task.id, status: status, nanoseconds: ns) }
             Trace.endTask(task)
         }
-        statistics.countRequest()
-        guard elapsed >= threshold else { return }
-        statistics.countSlow()
+        timing.statistics.countRequest()
+        guard elapsed >= timing.threshold else { return }
+        timing.statistics.countSlow()
         var fields: [SnapshotTrigger.Field] = [
             .init("method", method), .init("path", path), .init("status", String(status)),
             .init("durationMs", DurationText.milliseconds(nanoseconds: ns)),
-            .init("thresholdMs", DurationText.milliseconds(nanoseconds: DurationText.nanoseconds(threshold))),
+            .init("thresholdMs", DurationText.milliseconds(nanoseconds: DurationText.nanoseconds(timing.threshold))),
             .init("route", route),
         ]
         if task.id != 0 { fields.append(.init("task", String(task.id))) }
@@ -57,29 +76,29 @@ package struct ServedRequest: Sendable {
             "duration": "\(DurationText.text(nanoseconds: ns))",
         ]
         if task.id != 0 { metadata["task"] = "\(task.id)" }
-        guard recorder.isRecording else {
-            statistics.countRefused()
+        guard timing.recorder.isRecording else {
+            timing.statistics.countRefused()
             metadata["snapshot"] = "not taken: the flight recorder is not recording"
-            logger.notice("slow request", metadata: metadata)
+            timing.logger.notice("slow request", metadata: metadata)
             return
         }
         let outcome: Result<SnapshotLimiter.Written, SnapshotLimiter.Refusal> = await OffThreadWork.run {
             do throws(SnapshotLimiter.Refusal) {
-                return .success(try limiter.writeSnapshot(of: recorder, trigger: trigger))
+                return .success(try timing.limiter.writeSnapshot(of: timing.recorder, trigger: trigger))
             } catch {
                 return .failure(error)
             }
         }
         switch outcome {
         case .success(let written):
-            statistics.countTaken()
+            timing.statistics.countTaken()
             metadata["snapshot"] = "\(written.path)"
             metadata["snapshotBytes"] = "\(written.bytes)"
-            logger.notice("slow request: snapshot written", metadata: metadata)
+            timing.logger.notice("slow request: snapshot written", metadata: metadata)
         case .failure(let refusal):
-            statistics.countRefused()
+            timing.statistics.countRefused()
             metadata["snapshot"] = "refused: \(refusal)"
-            logger.notice("slow request: snapshot refused", metadata: metadata)
+            timing.logger.notice("slow request: snapshot refused", metadata: metadata)
         }
     }
 
