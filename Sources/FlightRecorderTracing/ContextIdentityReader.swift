@@ -13,7 +13,7 @@
 //   and its answer is the one returned. The first context that has ids in its `traceparent`
 //   fixes the layout: the entry (key type) whose value's bytes hold the 16 trace-id bytes and
 //   the 8 span-id bytes, either in W3C order or as native 64-bit words (high word first), the
-//   value's dynamic type and size, and the offsets. Every later checked context must give, read
+//   value's type (the one its existential holds) and size, and the offsets. Every later checked context must give, read
 //   at that layout, exactly what `inject` gave (the same ids, no entry when it gave none). The
 //   flags are the byte right after the span id when it held the `traceparent` flags in every
 //   check (W3C trace-context libraries keep them there); else, when every check had the same
@@ -28,13 +28,13 @@
 //
 // Why it is sound:
 // - A value's layout is fixed by its type for the life of a process, and the reader stops
-//   reading the moment the entry's dynamic type is not the remembered one; reading the bytes of
+//   reading the moment the entry's value type is not the remembered one; reading the bytes of
 //   the same type at the same offsets reads the same fields.
 // - Ids are random (64 and 128 bits, W3C): bytes equal to a context's span id and trace id at a
 //   place that is not where the tracer keeps them, in `requiredChecks` contexts in a row, happen
 //   with negligible probability (below 2^-64 per check for the span id alone).
 // - It never casts a value to a type (it reads the value's bytes through a function generic over
-//   the value's own dynamic type, never dereferencing a pointer found in them), never reads past
+//   the type its existential holds, never dereferencing a pointer found in them), never reads past
 //   the value's size (every read is bounds-checked against `MemoryLayout<T>.size`), and never
 //   copies or retains the value.
 // - A key's value type is fixed (`InstrumentationContext`'s subscript is typed by the key), so
@@ -296,11 +296,11 @@ struct IdentityLayout {
         var result: (layout: IdentityLayout, flagsOffsets: [Int])?
         context.forEach { key, value in
             guard result == nil else { return }
-            result = withBytes(of: value) { bytes in
+            result = withBytes(of: value) { type, bytes in
                 guard let (traceOffset, traceEncoding) = locate(trace: ids, in: bytes),
                       let (spanOffset, spanEncoding) = locate(span: ids.spanID, in: bytes, outside: traceOffset..<traceOffset + 16)
                 else { return nil }
-                let layout = IdentityLayout(key: ObjectIdentifier(key.keyType), valueType: type(of: value),
+                let layout = IdentityLayout(key: ObjectIdentifier(key.keyType), valueType: type,
                                             size: bytes.count, traceOffset: traceOffset, traceEncoding: traceEncoding,
                                             spanOffset: spanOffset, spanEncoding: spanEncoding, flags: .unknown)
                 let flagsOffsets = bytes.indices.filter { !layout.holdsID($0) && bytes[$0] == ids.flags }
@@ -315,14 +315,11 @@ struct IdentityLayout {
         var read = Read.absent
         context.forEach { key, value in
             guard ObjectIdentifier(key.keyType) == self.key else { return }
-            guard let valueType, ObjectIdentifier(type(of: value)) == ObjectIdentifier(valueType) else {
-                read = .otherType(type(of: value))
-                return
-            }
-            read = withBytes(of: value) { bytes in
+            read = withBytes(of: value) { type, bytes in
+                guard let valueType, ObjectIdentifier(type) == ObjectIdentifier(valueType) else { return .otherType(type) }
                 // The same type has the same size; checked all the same, so that no read can pass
                 // the value's end.
-                guard bytes.count == size else { return .otherType(type(of: value)) }
+                guard bytes.count == size else { return .otherType(type) }
                 return .ids(ids(in: bytes))
             }
         }
@@ -334,7 +331,7 @@ struct IdentityLayout {
         var kept: [Int] = []
         context.forEach { key, value in
             guard ObjectIdentifier(key.keyType) == self.key else { return }
-            withBytes(of: value) { bytes in
+            withBytes(of: value) { _, bytes in
                 kept = candidates.filter { $0 < bytes.count && bytes[$0] == flags }
             }
         }
@@ -396,10 +393,12 @@ struct IdentityLayout {
     }
 }
 
-/// `body` over the bytes of `value`, opened at its dynamic type: the value in place, no copy.
-private func withBytes<R>(of value: any Sendable, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+/// `body` over the type and bytes of `value`, opened at the type the existential holds (the
+/// entry's value type: a context's values are stored as their key's `Value`): the value in
+/// place, no copy, no lookup of its dynamic type.
+private func withBytes<R>(of value: any Sendable, _ body: (Any.Type, UnsafeRawBufferPointer) -> R) -> R {
     func open<T>(_ value: borrowing T) -> R {
-        withUnsafeBytes(of: value, body)
+        withUnsafeBytes(of: value) { body(T.self, $0) }
     }
     return open(value)
 }

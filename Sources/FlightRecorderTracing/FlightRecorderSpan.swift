@@ -80,15 +80,15 @@ public struct FlightRecorderSpan: Span {
         recording = nil
     }
 
-    /// A wrapped span started while recording, child of the span of `parent`.
+    /// A wrapped span started while recording, with its ids (`SpanForwarder.startIdentifiedSpan`).
     @usableFromInline
-    init(operationName: String, kind: SpanKind, recordedWrapped wrapped: WrappedSpan, parent: InstrumentationContext,
+    init(operationName: String, kind: SpanKind, recordedWrapped wrapped: WrappedSpan, identity: FlightRecorderSpanContext,
          startNanosecondsSinceEpoch: UInt64) {
         self.kind = kind
         self.startNanosecondsSinceEpoch = startNanosecondsSinceEpoch
         self.wrapped = wrapped
-        recording = SpanRecording(operationName: operationName, kind: kind, identity: wrapped.identity(parent: parent),
-                                  context: nil, recorded: true)
+        recording = SpanRecording(operationName: operationName, kind: kind, identity: identity, context: nil,
+                                  recorded: true)
     }
 
     public var context: InstrumentationContext {
@@ -98,7 +98,7 @@ public struct FlightRecorderSpan: Span {
     /// The span's trace and span ids (and its parent's, when known).
     public var spanContext: FlightRecorderSpanContext {
         if let recording { return recording.state.withLock { $0.identity } }
-        return wrapped!.identity(parent: nil)
+        return wrapped!.identity
     }
 
     public var operationName: String {
@@ -125,17 +125,17 @@ public struct FlightRecorderSpan: Span {
     }
 
     public var isRecording: Bool {
-        wrapped?.isRecording ?? recording!.state.withLock { !$0.ended }
+        wrapped?.isRecording ?? !recording!.isEnded
     }
 
     public func setStatus(_ status: SpanStatus) {
         wrapped?.setStatus(status)
-        recording?.state.withLock { if !$0.ended { $0.status = status } }
+        recording?.update { $0.status = status }
     }
 
     public func addEvent(_ event: SpanEvent) {
         wrapped?.addEvent(event)
-        recording?.state.withLock { if !$0.ended { $0.events.append(event) } }
+        recording?.update { $0.events.append(event) }
     }
 
     public func recordError<Instant: TracerInstant>(_ error: any Error, attributes: SpanAttributes,
@@ -147,7 +147,7 @@ public struct FlightRecorderSpan: Span {
         attributes["exception.type"] = "\(type(of: error))"
         attributes["exception.message"] = "\(error)"
         let event = SpanEvent(name: "exception", at: at, attributes: attributes)
-        recording.state.withLock { if !$0.ended { $0.events.append(event) } }
+        recording.update { $0.events.append(event) }
     }
 
     public func addLink(_ link: SpanLink) {
@@ -161,15 +161,16 @@ public struct FlightRecorderSpan: Span {
             other = link.context.flightRecorderSpanContext
         }
         guard let other else { return }
-        recording.state.withLock { if !$0.ended { $0.links.append(other) } }
+        recording.update { $0.links.append(other) }
     }
 
     // Inlinable: a wrapped span started and ended while nothing records is ended by the caller,
     // and the instant is made concrete here, where the caller's instant type is known.
     @inlinable
     public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
-        if recording == nil, wrapped != nil, !Trace.isRecording {
-            wrapped?.end(at: EpochInstant(instant()))
+        // `recording` is tested first: a test of `wrapped` copies it.
+        if recording == nil, let wrapped, !Trace.isRecording {
+            wrapped.end(at: EpochInstant(instant()))
             return
         }
         endRecorded(at: EpochInstant(instant()))
@@ -183,7 +184,16 @@ public struct FlightRecorderSpan: Span {
             wrapped?.endRecordingItsEnd(kind: kind, startNs: startNanosecondsSinceEpoch, at: instant())
             return
         }
-        recording.end(kind: kind, startNs: startNanosecondsSinceEpoch, wrapped: wrapped, at: instant())
+        guard recording.claimEnd() else { return }
+        let recorded = Trace.isRecording
+        // The instant is not read for a span of our own tracer that is not recorded.
+        guard wrapped != nil || recorded else { return }
+        let at = instant()
+        // The wrapped span's attributes are read before its end: a tracer may drop them there.
+        let wrappedAttributes = recorded ? wrapped?.attributes : nil
+        wrapped?.end(at: at)
+        guard recorded else { return }
+        recording.recordEnd(kind: kind, startNs: startNanosecondsSinceEpoch, wrappedAttributes: wrappedAttributes, at: at)
     }
 }
 
@@ -196,17 +206,20 @@ final class SpanRecording: Sendable {
         var operationName: String
         /// The span's region and task, as its start recorded them.
         var span: OpenSpan
-        var attributes: SpanAttributes = [:]
+        // Not `[:]`: a dictionary literal builds its dictionary through a merge, even when empty.
+        var attributes = SpanAttributes([:])
         var status: SpanStatus?
         var events: [SpanEvent] = []
         var links: [FlightRecorderSpanContext] = []
-        var ended = false
         /// The name given to the span's task since the span was renamed, as `TaskName`'s
         /// parts; nil while the span has its first name.
         var taskName: TaskName?
     }
 
     let state: Mutex<State>
+    /// Whether `end()` was called: set once, by the first (`claimEnd`); after it, changes to
+    /// `state` are ignored. Read without the lock by `deinit`, which nothing else can run beside.
+    private let ended = Atomic<Bool>(false)
     /// The context of a span of the flight recorder's own tracer (carrying its ids); nil for a
     /// wrapped span, whose context is the wrapped span's.
     let ownContext: InstrumentationContext?
@@ -236,22 +249,22 @@ final class SpanRecording: Sendable {
 
     deinit {
         // A span dropped without `end()` must not leave its task open in every later snapshot.
-        let task = state.withLock { $0.ended ? nil : $0.span.task }
-        if let task { Trace.endTask(task) }
+        guard !ended.load(ordering: .acquiring) else { return }
+        Trace.endTask(state.withLock { $0.span.task })
     }
 
     /// The attributes of a span of the flight recorder's own tracer; set only until `end()`.
     @usableFromInline
     var attributes: SpanAttributes {
         get { state.withLock { $0.attributes } }
-        set { state.withLock { if !$0.ended { $0.attributes = newValue } } }
+        set { update { $0.attributes = newValue } }
     }
 
     /// Renames the span's region and, for a server span, its task (`TaskName`; a wrapped span's
     /// attributes are the wrapped span's).
     func rename(to name: String, wrappedAttributes: () -> SpanAttributes?) {
         state.withLock {
-            guard !$0.ended else { return }
+            guard !isEnded else { return }
             $0.operationName = name
             Trace.renameRegion(&$0.span.region, to: name)
             guard $0.span.task.id != 0 else { return }
@@ -263,20 +276,26 @@ final class SpanRecording: Sendable {
         }
     }
 
-    /// Ends the span, at the first call only: the wrapped span (its attributes read first: a
-    /// tracer may drop them at its end), then the region, the `spanEnd` record and the task in
-    /// one append (`Trace.endSpan`). Under the span's lock, which only calls on this span wait
-    /// for, so the state is read in place.
-    func end(kind: SpanKind, startNs: UInt64, wrapped: WrappedSpan?, at instant: @autoclosure () -> EpochInstant) {
+    /// Whether the span was ended.
+    var isEnded: Bool { ended.load(ordering: .acquiring) }
+
+    /// Applies `change` to the state unless the span was ended.
+    func update(_ change: (inout State) -> Void) {
+        state.withLock { if !isEnded { change(&$0) } }
+    }
+
+    /// Marks the span ended; true at the first call only, which then ends it
+    /// (`FlightRecorderSpan.endRecorded`).
+    func claimEnd() -> Bool {
+        !ended.exchange(true, ordering: .acquiringAndReleasing)
+    }
+
+    /// The recorded end, after `claimEnd`: the region, the `spanEnd` record (with
+    /// `wrappedAttributes`, else the span's own) and the task in one append (`Trace.endSpan`).
+    /// Under the span's lock, which only calls on this span wait for, so the state is read in
+    /// place.
+    func recordEnd(kind: SpanKind, startNs: UInt64, wrappedAttributes: SpanAttributes?, at: EpochInstant) {
         state.withLock { s in
-            guard !s.ended else { return }
-            s.ended = true
-            let recording = Trace.isRecording
-            // The instant is not read for a span of our own tracer that is not recorded.
-            let at = wrapped != nil || recording ? instant() : nil
-            let wrappedAttributes = recording ? wrapped?.attributes : nil
-            if let at { wrapped?.end(at: at) }
-            guard recording, let at else { return }
             let attributes = wrappedAttributes ?? s.attributes
             if let named = s.taskName, let method = named.method, let route = TaskName.route(in: attributes),
                route != named.route {

@@ -54,14 +54,15 @@ public struct FlightRecorderTracer: Tracer {
             return FlightRecorderSpan(operationName: operationName, kind: kind, context: context(),
                                       startNanosecondsSinceEpoch: instant().nanosecondsSinceEpoch)
         }
-        let parentContext = context()
         let start = EpochInstant(instant())
-        let span = WrappedSpan(forwarder: wrapped,
-                               span: wrapped.startSpan(operationName, parentContext, kind, start, function, fileID, line))
         guard Trace.isRecording else {
-            return FlightRecorderSpan(kind: kind, wrapped: span, startNanosecondsSinceEpoch: start.nanosecondsSinceEpoch)
+            let span = wrapped.startSpan(operationName, context(), kind, start, function, fileID, line)
+            return FlightRecorderSpan(kind: kind, wrapped: WrappedSpan(forwarder: wrapped, span: span),
+                                      startNanosecondsSinceEpoch: start.nanosecondsSinceEpoch)
         }
-        return FlightRecorderSpan(operationName: operationName, kind: kind, recordedWrapped: span, parent: parentContext,
+        let (span, identity) = wrapped.startIdentifiedSpan(operationName, context(), kind, start, function, fileID, line)
+        return FlightRecorderSpan(operationName: operationName, kind: kind,
+                                  recordedWrapped: WrappedSpan(forwarder: wrapped, span: span), identity: identity,
                                   startNanosecondsSinceEpoch: start.nanosecondsSinceEpoch)
     }
 

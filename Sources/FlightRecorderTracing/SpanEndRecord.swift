@@ -227,9 +227,57 @@ enum AttributeList {
         var q: UnsafeMutablePointer<UInt8>? = Varint.write(UInt64(attributes.count), at: p)
         attributes.forEach { key, value in
             guard let at = q else { return }
-            let value = encoded(value)
-            let size = SpanRecord.stringLength(min(key.utf8.count, SpanEndRecord.maxNameBytes)) + 1 + payloadLength(value)
-            q = size <= limit - at ? write(key: key, value, at: at) : nil
+            q = write(key: key, value, at: at, limit: limit)
+        }
+        return q
+    }
+
+    /// One attribute at `p` when it fits before `limit` (else nil), written from the value as
+    /// it is: no intermediate form, each string's bytes read once. (No local functions: their
+    /// captured variables would be boxed on the heap.)
+    private static func write(key: String, _ value: SpanAttribute, at p: UnsafeMutablePointer<UInt8>,
+                              limit: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>? {
+        var q: UnsafeMutablePointer<UInt8>?
+        Trace.withUTF8Bytes(of: key) { keyBytes in
+            let key = SpanEndRecord.clip(keyBytes)
+            // Room for the value's type and payload.
+            let room = limit - p - SpanRecord.stringLength(key.count) - 1
+            let integer: Int64
+            switch value {
+            case .int32(let v): integer = Int64(v)
+            case .int64(let v): integer = v
+            case .double(let v):
+                guard 8 <= room else { return }
+                let at = SpanRecord.writeValueType(.float, at: SpanRecord.writeString(key, at: p))
+                q = SpanRecord.writeUInt64LE(v.bitPattern, at: at)
+                return
+            case .bool(let v):
+                guard 1 <= room else { return }
+                let at = SpanRecord.writeValueType(.bool, at: SpanRecord.writeString(key, at: p))
+                at.pointee = v ? 1 : 0
+                q = at + 1
+                return
+            case .string(let v):
+                q = writeText(v, type: .string, key: key, room: room, at: p)
+                return
+            default:
+                q = writeText(SpanAttributeText.describe(value), type: .text, key: key, room: room, at: p)
+                return
+            }
+            let zigzag = Varint.zigzag(integer)
+            guard Varint.length(of: zigzag) <= room else { return }
+            q = Varint.write(zigzag, at: SpanRecord.writeValueType(.integer, at: SpanRecord.writeString(key, at: p)))
+        }
+        return q
+    }
+
+    /// `key` and a value written as `text`, when its payload fits in `room` bytes (else nil).
+    private static func writeText(_ text: String, type: SpanRecord.ValueType, key: UnsafeRawBufferPointer, room: Int,
+                                  at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>? {
+        var q: UnsafeMutablePointer<UInt8>?
+        Trace.withUTF8Bytes(of: text) { bytes in
+            guard SpanRecord.stringLength(bytes.count) <= room else { return }
+            q = SpanRecord.writeString(bytes, at: SpanRecord.writeValueType(type, at: SpanRecord.writeString(key, at: p)))
         }
         return q
     }

@@ -13,7 +13,11 @@
 //   `OTel.makeTracingBackend` returns, looks that type's metadata up by demangling its name on
 //   every use, which costs more than the calls it serves. A tracer of a concrete type pays
 //   instead for its generic methods (start and end, generic over the instant) running
-//   unspecialized.
+//   unspecialized. For a span type that is a class, the attribute and end closures are generic
+//   over it as a class (`calls(onClass:)`), which uses the held reference in place; code
+//   generic over an unconstrained type copies the span to call it (a retain and a release).
+// - A span started while recording is started and its ids read in one call
+//   (`startIdentifiedSpan`).
 // - A wrapped span of class type (swift-otel's, most tracers') is held as itself: nothing is
 //   allocated per span. A span of any other type is boxed once, when it starts.
 // - The wrapped span's ids are those of the `traceparent` its tracer injects for its context
@@ -57,6 +61,10 @@ final class SpanForwarder: Sendable {
     @usableFromInline let calls: any SpanForwarding
     @usableFromInline let startSpan: @Sendable (String, InstrumentationContext, SpanKind, EpochInstant, String, String,
                                                 UInt) -> WrappedSpanReference
+    /// `startSpan` of a span that is recorded: the span and its ids (`WrappedSpan.identity`'s),
+    /// read in the same call.
+    @usableFromInline let startIdentifiedSpan: @Sendable (String, InstrumentationContext, SpanKind, EpochInstant, String,
+                                                          String, UInt) -> (WrappedSpanReference, FlightRecorderSpanContext)
     @usableFromInline let attributes: @Sendable (WrappedSpanReference) -> SpanAttributes
     @usableFromInline let setAttributes: @Sendable (WrappedSpanReference, SpanAttributes) -> Void
     @usableFromInline let end: @Sendable (WrappedSpanReference, EpochInstant) -> Void
@@ -80,15 +88,46 @@ final class SpanForwarder: Sendable {
             spans.reference(to: tracer.startSpan(name, context: context, ofKind: kind, at: instant,
                                                  function: function, file: file, line: line))
         }
-        attributes = { spans.span($0).attributes }
-        setAttributes = { spans.span($0).attributes = $1 }
-        end = { spans.span($0).end(at: $1) }
         let reader = ContextIdentityReader()
         self.reader = reader
+        startIdentifiedSpan = { name, context, kind, instant, function, file, line in
+            let span = tracer.startSpan(name, context: context, ofKind: kind, at: instant, function: function, file: file,
+                                        line: line)
+            // The `inject` closures are literals: a closure held in a variable would retain the
+            // tracer, and a tracer that something references weakly (swift-otel's) takes the
+            // runtime's slow path for every retain and release.
+            let own = reader.identity(of: span.context) { TracerForwarder<Wrapped>.identity(of: $0, in: tracer) }
+            let parent = reader.identity(of: context) { TracerForwarder<Wrapped>.identity(of: $0, in: tracer) }
+            let identity = WrappedSpan.identity(own: own, parent: parent)
+            return (spans.reference(to: span), identity)
+        }
+        if spans.byReference, let spanClass = S.self as? any (AnyObject & Span).Type {
+            (attributes, setAttributes, end) = Self.calls(onClass: spanClass)
+        } else {
+            attributes = { spans.span($0).attributes }
+            setAttributes = { spans.span($0).attributes = $1 }
+            end = { spans.span($0).end(at: $1) }
+        }
         identity = { reader.identity(of: $0) { TracerForwarder<Wrapped>.identity(of: $0, in: tracer) } }
         spanIdentity = {
             reader.identity(of: spans.span($0).context) { TracerForwarder<Wrapped>.identity(of: $0, in: tracer) }
         }
+    }
+}
+
+extension SpanForwarder {
+    typealias SpanCalls = (attributes: @Sendable (WrappedSpanReference) -> SpanAttributes,
+                           setAttributes: @Sendable (WrappedSpanReference, SpanAttributes) -> Void,
+                           end: @Sendable (WrappedSpanReference, EpochInstant) -> Void)
+
+    /// The hot span calls for spans of class type `C` (the wrapped tracer's span type): generic
+    /// over a class, the reference is cast and used in place (a cast of a value of an
+    /// unconstrained generic type copies it: a retain and a release per call).
+    private static func calls<C: AnyObject & Span>(onClass: C.Type) -> SpanCalls {
+        // Sound: the forwarder made every reference from a span of this type, held as itself.
+        ({ unsafeDowncast($0, to: C.self).attributes },
+         { unsafeDowncast($0, to: C.self).attributes = $1 },
+         { unsafeDowncast($0, to: C.self).end(at: $1) })
     }
 }
 
@@ -189,15 +228,17 @@ struct WrappedSpan: Sendable {
         self.span = span
     }
 
-    /// The span's ids, and its parent's when `parent` (the context it started in) is given, as
-    /// the wrapped tracer propagates them; ids of our own when it propagates no W3C trace context.
-    func identity(parent: InstrumentationContext?) -> FlightRecorderSpanContext {
-        let parentIdentity = parent.flatMap(forwarder.identity)
-        guard var own = forwarder.spanIdentity(span) else {
-            return FlightRecorderSpanContext.child(of: parentIdentity)
-        }
-        if let parentIdentity, parentIdentity.traceIDHigh == own.traceIDHigh, parentIdentity.traceIDLow == own.traceIDLow {
-            own.parentSpanID = parentIdentity.spanID
+    /// The span's ids as the wrapped tracer propagates them (no parent id: the context the span
+    /// started in is not kept).
+    var identity: FlightRecorderSpanContext { Self.identity(own: forwarder.spanIdentity(span), parent: nil) }
+
+    /// A wrapped span's ids from its own (`own`, as its tracer propagates them) and its parent's:
+    /// `own` with the parent's span id when both are of one trace; ids of our own (a child of
+    /// `parent`) when the tracer propagates no W3C trace context.
+    static func identity(own: FlightRecorderSpanContext?, parent: FlightRecorderSpanContext?) -> FlightRecorderSpanContext {
+        guard var own else { return FlightRecorderSpanContext.child(of: parent) }
+        if let parent, parent.traceIDHigh == own.traceIDHigh, parent.traceIDLow == own.traceIDLow {
+            own.parentSpanID = parent.spanID
         }
         return own
     }
@@ -234,7 +275,7 @@ extension WrappedSpan {
         let name = operationName
         let attributes = attributes
         end(at: instant)
-        SpanEndRecord.append(to: .alone(task: Trace.currentTask), kind: kind, identity: identity(parent: nil), name: name,
+        SpanEndRecord.append(to: .alone(task: Trace.currentTask), kind: kind, identity: identity, name: name,
                              startNs: startNs, endNs: instant.nanosecondsSinceEpoch, status: nil,
                              attributes: attributes, events: [], links: [])
     }

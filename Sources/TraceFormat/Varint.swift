@@ -35,15 +35,11 @@
         return q + 1
     }
 
-    @inlinable
+    /// Bytes `write` takes for `value`: one per started group of 7 significant bits (0 has one).
+    @inlinable @inline(__always)
     package static func length(of value: UInt64) -> Int {
-        var v = value
-        var n = 1
-        while v >= 0x80 {
-            v >>= 7
-            n += 1
-        }
-        return n
+        // No loop: a time in ns since the epoch takes nine bytes, nine rounds of one.
+        (70 - (value | 1).leadingZeroBitCount) / 7
     }
 
     /// Appends `value` to a byte array.

@@ -90,12 +90,62 @@ final class RecordingTracer: Tracer, Sendable {
     }
 }
 
+/// RecordingTracer with spans of a value type (a struct around its span): a wrapping tracer
+/// holds such spans boxed, and class instances as themselves.
+struct ValueSpanTracer: Tracer {
+    struct ValueSpan: Tracing.Span {
+        let span: RecordingTracer.RecordedSpan
+
+        var context: InstrumentationContext { span.context }
+        var operationName: String {
+            get { span.operationName }
+            nonmutating set { span.operationName = newValue }
+        }
+        var attributes: SpanAttributes {
+            get { span.attributes }
+            nonmutating set { span.attributes = newValue }
+        }
+        var isRecording: Bool { span.isRecording }
+        func setStatus(_ status: SpanStatus) { span.setStatus(status) }
+        func addEvent(_ event: SpanEvent) { span.addEvent(event) }
+        func recordError<Instant: TracerInstant>(_ error: any Error, attributes: SpanAttributes,
+                                                 at instant: @autoclosure () -> Instant) {
+            span.recordError(error, attributes: attributes, at: instant())
+        }
+        func addLink(_ link: SpanLink) { span.addLink(link) }
+        func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) { span.end(at: instant()) }
+    }
+
+    let recording: RecordingTracer
+
+    func startSpan<Instant: TracerInstant>(_ operationName: String, context: @autoclosure () -> InstrumentationContext,
+                                           ofKind kind: SpanKind, at instant: @autoclosure () -> Instant,
+                                           function: String, file fileID: String, line: UInt) -> ValueSpan {
+        ValueSpan(span: recording.startSpan(operationName, context: context(), ofKind: kind, at: instant(),
+                                            function: function, file: fileID, line: line))
+    }
+
+    func forceFlush() {}
+
+    func inject<Carrier, Inject: Injector>(_ context: InstrumentationContext, into carrier: inout Carrier,
+                                           using injector: Inject) where Inject.Carrier == Carrier {
+        recording.inject(context, into: &carrier, using: injector)
+    }
+
+    func extract<Carrier, Extract: Extractor>(_ carrier: Carrier, into context: inout InstrumentationContext,
+                                              using extractor: Extract) where Extract.Carrier == Carrier {
+        recording.extract(carrier, into: &context, using: extractor)
+    }
+}
+
 extension Integration {
     @Suite struct WrappingTracer {
-        @Test("every span call reaches the wrapped tracer, and the recorded spans carry its ids")
-        func spansReachTheWrappedTracerWithItsIds() async throws {
+        @Test("every span call reaches the wrapped tracer, and the recorded spans carry its ids, whether its spans are class instances or values",
+              arguments: [false, true])
+        func spansReachTheWrappedTracerWithItsIds(spansAreValues: Bool) async throws {
             let wrapped = RecordingTracer()
-            let tracer = FlightRecorderTracer(wrapping: wrapped)
+            let tracer = spansAreValues ? FlightRecorderTracer(wrapping: ValueSpanTracer(recording: wrapped))
+                : FlightRecorderTracer(wrapping: wrapped)
             struct Failure: Error {}
             let bytes = try await withExclusiveRecorder { recorder in
                 let outer = tracer.startSpan("HTTP GET route not found", context: .topLevel, ofKind: .server)

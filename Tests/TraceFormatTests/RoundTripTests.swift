@@ -29,6 +29,16 @@ func edgyValue(_ g: inout SeededRandom) -> UInt64 {
         #expect(c.isAtEnd)
     }
 
+    @Test func lengthIsTheBytesWritten() {
+        var buffer = [UInt8](repeating: 0, count: Varint.maxLength)
+        var values: [UInt64] = [0, .max]
+        for bits in 1..<64 { values += [(1 << bits) - 1, 1 << bits, (1 << bits) + 1] }
+        for v in values {
+            let written = buffer.withUnsafeMutableBufferPointer { b in Varint.write(v, at: b.baseAddress!) - b.baseAddress! }
+            #expect(Varint.length(of: v) == written, "\(v)")
+        }
+    }
+
     @Test func signedValuesRoundTripThroughZigzag() throws {
         for v: Int64 in [0, -1, 1, -2, .min, .max, 12345, -98765] {
             #expect(Varint.unzigzag(Varint.zigzag(v)) == v)

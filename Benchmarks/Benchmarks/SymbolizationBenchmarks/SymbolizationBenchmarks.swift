@@ -22,6 +22,9 @@ let benchmarks: @Sendable () -> Void = {
     // A cold read allocates per compile unit and line sequence of this executable, so its count
     // grows with the package's code: only a jump fails.
     let coldTolerance = tolerance.merging([.mallocCountTotal: .init(relative: [.p90: 25])]) { $1 }
+    // A warm read allocates per symbol name of the addresses, which are this executable's: the
+    // count moves by a few dozen as its code changes.
+    let warmTolerance = tolerance.merging([.mallocCountTotal: .init(relative: [.p90: 5])]) { $1 }
     let metrics: [BenchmarkMetric] = [.wallClock, .mallocCountTotal]
 
     Benchmark("Symbolize.500Addresses_cold", configuration: .init(metrics: metrics, thresholds: coldTolerance)) { benchmark in
@@ -32,7 +35,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("Symbolize.500Addresses_warm", configuration: .init(metrics: metrics, thresholds: tolerance)) { benchmark in
+    Benchmark("Symbolize.500Addresses_warm", configuration: .init(metrics: metrics, thresholds: warmTolerance)) { benchmark in
         precondition(addresses.count == 500, "the executable's symbol table could not be read")
         blackHole(SymbolizationBenchmarkSupport.symbolize(addresses))
         benchmark.startMeasurement()

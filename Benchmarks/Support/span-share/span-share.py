@@ -57,10 +57,13 @@ def loop_index(stack):
 
 
 IDS = re.compile(r"ContextIdentityReader|IdentityLayout|TraceparentInjector|WrappedSpan\.identity|\bHex\.|"
-                 r"closure #[56] in SpanForwarder|"
+                 r"Span\.context\.getter in conformance|"
                  r"\.inject<|inject\(_:into:using:\)|FlightRecorderSpanContext\.init\(traceparent")
-START = re.compile(r"SpanRecording|recordedWrapped|OpenTask|beginTask|beginRegion")
-OURS = re.compile(r"FlightRecorder|SpanForwarder|SpanHolding|WrappedSpan|EpochInstant|TracerForwarder|SpanBox")
+START = re.compile(r"SpanRecording|recordedWrapped|OpenTask|beginTask|beginRegion|beginSpan")
+# Simplified demangling drops module names: the recorder's own types and C functions are named.
+OURS = re.compile(r"FlightRecorder|SpanForwarder|SpanHolding|WrappedSpan|EpochInstant|TracerForwarder|SpanBox|"
+                  r"\bTrace\.|\bEmit\.|ThreadBuffer|StringBytes|TaskIdentity|SpanRecord|EventRecord|Varint|"
+                  r"AttributeList|\bfr_")
 # Frames that take the part of the frame that called them: the runtime, libc, the kernel, and
 # compiler-made helpers.
 HELPER = re.compile(r"_*swift|__|\[|(clock_gettime|mem(move|cpy|set)|c?free|malloc|_int_|replacement_|syscall)\b|"
@@ -81,10 +84,10 @@ def part(stack):
     if "implicit closure #1 in FlightRecorderSpan.end" in text:
         return "base"  # the end instant: swift-otel alone reads it too
     if "SpanRecording.end" in text or "endRecorded" in text:
-        if (re.search(r"OTelSpan\.end|W3CSpan.*end|closure #4 in SpanForwarder", text)
+        if (re.search(r"OTelSpan\.end|W3CSpan.*end|Span\.end<A>\(at:\) in conformance (OTel|W3C)Span", text)
                 and "SpanEndRecord" not in text and "Trace." not in text):
             return "wrapped end (not the recording's)"
-        if re.search(r"OTelSpan\.attributes|closure #2 in SpanForwarder", text):
+        if re.search(r"(OTelSpan|W3CSpan)\.attributes|Span\.attributes\.getter in conformance", text):
             return "rec: end, wrapped attributes read"
         if "SpanEndRecord" in text or "appendSpanRecord" in text:
             return "rec: end, end record"

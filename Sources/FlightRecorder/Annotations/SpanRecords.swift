@@ -151,7 +151,7 @@ extension Emit {
 extension Trace {
     /// Calls `body` with the UTF-8 bytes of `text`, read in place without reference counting
     /// where the String's form allows (StringBytes), for writers of span records.
-    @inline(__always)
+    @inlinable @inline(__always)
     package static func withUTF8Bytes(of text: String, _ body: (UnsafeRawBufferPointer) -> Void) {
         StringBytes.with(text, body)
     }

@@ -21,26 +21,29 @@ public import CFlightRecorderFastPath
 
 @usableFromInline
 enum StringBytes {
+    // Computed, not `static let`: inlined into other modules, a `let` is read through an
+    // addressor and its once-check.
     // Count-and-flags of a large string: b60 isTailAllocated, b0-47 the UTF-8 count.
-    static let tailAllocatedFlag: UInt64 = 1 << 60
-    static let countMask: UInt64 = 0x0000_FFFF_FFFF_FFFF
+    @inlinable static var tailAllocatedFlag: UInt64 { 1 << 60 }
+    @inlinable static var countMask: UInt64 { 0x0000_FFFF_FFFF_FFFF }
     // Object word: b61 isSmall (count in b56-59), b60 isForeign; the low 60 bits of a
     // tail-allocated string's object word address 32 bytes before its first UTF-8 byte.
-    @usableFromInline static let smallFlag: UInt64 = 1 << 61
-    static let foreignFlag: UInt64 = 1 << 60
-    static let addressMask: UInt64 = 0x0FFF_FFFF_FFFF_FFFF
-    static let tailBias = 32
+    @inlinable static var smallFlag: UInt64 { 1 << 61 }
+    @inlinable static var foreignFlag: UInt64 { 1 << 60 }
+    @inlinable static var addressMask: UInt64 { 0x0FFF_FFFF_FFFF_FFFF }
+    @inlinable static var tailBias: Int { 32 }
 
-    /// Calls `body` with the UTF-8 bytes of `text`.
-    @inline(__always)
+    /// Calls `body` with the UTF-8 bytes of `text`. Inlinable, so that writers in other modules
+    /// (span records) call `body` directly rather than through a closure context.
+    @inlinable @inline(__always)
     static func with(_ text: String, _ body: (UnsafeRawBufferPointer) -> Void) {
-        if fr_string_words_usable() && fromWords(text, body) { return }
+        if fr_switches_string_words(fr_switches_now()) && fromWords(text, body) { return }
         standard(text, body)
     }
 
     /// Calls `body` with the bytes decoded from the two words and returns true, or returns
     /// false (without calling it) for a form it does not decode.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func fromWords(_ text: String, _ body: (UnsafeRawBufferPointer) -> Void) -> Bool {
         #if (arch(x86_64) || arch(arm64)) && _endian(little)
         var words = unsafeBitCast(text, to: (UInt64, UInt64).self)
@@ -73,6 +76,7 @@ enum StringBytes {
     }
 
     /// The standard library's way (any form; a copy for strings without contiguous UTF-8).
+    @usableFromInline
     static func standard(_ text: String, _ body: (UnsafeRawBufferPointer) -> Void) {
         let done: Void? = text.utf8.withContiguousStorageIfAvailable { body(UnsafeRawBufferPointer($0)) }
         if done == nil {
