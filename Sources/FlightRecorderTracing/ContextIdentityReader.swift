@@ -13,12 +13,12 @@
 //   and its answer is the one returned. The first context that has ids in its `traceparent`
 //   fixes the layout: the entry (key type) whose value's bytes hold the 16 trace-id bytes and
 //   the 8 span-id bytes, either in W3C order or as native 64-bit words (high word first), the
-//   value's type (the one its existential holds) and size, and the offsets. Every later checked context must give, read
-//   at that layout, exactly what `inject` gave (the same ids, no entry when it gave none). The
-//   flags are the byte right after the span id when it held the `traceparent` flags in every
-//   check (W3C trace-context libraries keep them there); else, when every check had the same
-//   flags, those flags; else the first byte outside the ids that followed the flags through
-//   every check. Flags are not in the snapshot: only `spanContext` shows them.
+//   value's type (the one its existential holds) and size, and the offsets. Every later
+//   checked context must give, read at that layout, exactly what `inject` gave (the same ids,
+//   no entry when it gave none). The flags are the byte right after the span id when it held
+//   the `traceparent` flags in every check (W3C trace-context libraries keep them there); else,
+//   when every check had the same flags, those flags; else the first byte outside the ids that
+//   followed the flags through every check. Flags are not in the snapshot: only `spanContext` shows them.
 // - Reading. After `requiredChecks` contexts with ids agreed, ids come from the layout alone:
 //   the entry of the remembered key, its value's bytes at the remembered offsets. A context
 //   without that entry is asked through `inject` (no span: cheap), and must have no ids there.
@@ -34,9 +34,9 @@
 //   place that is not where the tracer keeps them, in `requiredChecks` contexts in a row, happen
 //   with negligible probability (below 2^-64 per check for the span id alone).
 // - It never casts a value to a type (it reads the value's bytes through a function generic over
-//   the type its existential holds, never dereferencing a pointer found in them), never reads past
-//   the value's size (every read is bounds-checked against `MemoryLayout<T>.size`), and never
-//   copies or retains the value.
+//   the type its existential holds, never dereferencing a pointer found in them), never reads
+//   past the value's size (every read is bounds-checked against `MemoryLayout<T>.size`), and
+//   never copies or retains the value.
 // - A key's value type is fixed (`InstrumentationContext`'s subscript is typed by the key), so
 //   the type check is a defence, not a path: a key whose value is an existential keeps the
 //   existential's container, always of the same type, whose bytes are not the ids.

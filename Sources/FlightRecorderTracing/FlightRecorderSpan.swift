@@ -168,9 +168,8 @@ public struct FlightRecorderSpan: Span {
     // and the instant is made concrete here, where the caller's instant type is known.
     @inlinable
     public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
-        // `recording` is tested first: a test of `wrapped` copies it.
-        if recording == nil, let wrapped, !Trace.isRecording {
-            wrapped.end(at: EpochInstant(instant()))
+        if recording == nil, wrapped != nil, !Trace.isRecording {
+            wrapped?.end(at: EpochInstant(instant()))
             return
         }
         endRecorded(at: EpochInstant(instant()))

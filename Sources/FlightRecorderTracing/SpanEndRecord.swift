@@ -125,15 +125,17 @@ enum SpanEndRecord {
         length += attributeBytes + Varint.length(of: UInt64(eventCount)) + eventBytes
             + Varint.length(of: UInt64(linkCount)) + linkCount * SpanRecord.linkLength
         target.append(fieldsLength: length) { p in
+            let end = p + length
             var q = writeHead(kind: kind, ids, name: name, startNs: startNs, durationNs: durationNs, status: status, at: p)
             var nextText = texts.makeIterator()
-            q = AttributeList.write(attributes, count: attributeCount, texts: &nextText, at: q)
+            q = AttributeList.write(attributes, count: attributeCount, texts: &nextText, at: q, limit: end)
             q = Varint.write(UInt64(eventCount), at: q)
             for event in events.prefix(eventCount) {
                 var eventName = event.name
                 q = eventName.withUTF8 { SpanRecord.writeString(clip(UnsafeRawBufferPointer($0)), at: q) }
                 q = Varint.write(Varint.zigzag(offset(event, from: startNs)), at: q)
-                q = AttributeList.write(event.attributes, count: event.attributes.count, texts: &nextText, at: q)
+                q = AttributeList.write(event.attributes, count: event.attributes.count, texts: &nextText, at: q,
+                                        limit: end)
             }
             q = Varint.write(UInt64(linkCount), at: q)
             for link in links.prefix(linkCount) {
@@ -205,17 +207,20 @@ enum AttributeList {
         return (count, bytes + Varint.length(of: UInt64(count)))
     }
 
-    /// Writes the count and the first `count` attributes (in `forEach` order).
+    /// Writes the count and the first `count` attributes (in `forEach` order), measured to fit
+    /// before `limit`; values written as text take their text from `texts` (`measure`'s), so
+    /// that a description that changes between calls cannot change a measured length.
     static func write(_ attributes: SpanAttributes, count: Int, texts: inout IndexingIterator<[String]>,
-                      at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+                      at p: UnsafeMutablePointer<UInt8>, limit: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         var q = Varint.write(UInt64(count), at: p)
         var written = 0
         attributes.forEach { key, value in
             guard written < count else { return }
             written += 1
-            var value = binary(value)
-            if case .text = value { value = .text(texts.next() ?? "") }
-            q = write(key: key, value, at: q)
+            guard let next = write(key: key, value, at: q, limit: limit, text: { _ in texts.next() ?? "" }) else {
+                preconditionFailure("a measured attribute does not fit")
+            }
+            q = next
         }
         return q
     }
@@ -233,10 +238,12 @@ enum AttributeList {
     }
 
     /// One attribute at `p` when it fits before `limit` (else nil), written from the value as
-    /// it is: no intermediate form, each string's bytes read once. (No local functions: their
-    /// captured variables would be boxed on the heap.)
+    /// it is: no intermediate form, each string's bytes read once; `text` gives the text of a
+    /// value that has no binary form. (No local functions: their captured variables would be
+    /// boxed on the heap.)
     private static func write(key: String, _ value: SpanAttribute, at p: UnsafeMutablePointer<UInt8>,
-                              limit: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>? {
+                              limit: UnsafeMutablePointer<UInt8>,
+                              text: (SpanAttribute) -> String = SpanAttributeText.describe) -> UnsafeMutablePointer<UInt8>? {
         var q: UnsafeMutablePointer<UInt8>?
         Trace.withUTF8Bytes(of: key) { keyBytes in
             let key = SpanEndRecord.clip(keyBytes)
@@ -261,7 +268,7 @@ enum AttributeList {
                 q = writeText(v, type: .string, key: key, room: room, at: p)
                 return
             default:
-                q = writeText(SpanAttributeText.describe(value), type: .text, key: key, room: room, at: p)
+                q = writeText(text(value), type: .text, key: key, room: room, at: p)
                 return
             }
             let zigzag = Varint.zigzag(integer)
@@ -279,35 +286,6 @@ enum AttributeList {
             guard SpanRecord.stringLength(bytes.count) <= room else { return }
             q = SpanRecord.writeString(bytes, at: SpanRecord.writeValueType(type, at: SpanRecord.writeString(key, at: p)))
         }
-        return q
-    }
-
-    /// One attribute: its key (cut to `maxNameBytes`), its value's type and payload.
-    private static func write(key: String, _ value: SpanRecord.Value,
-                              at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        var q = p
-        Trace.withUTF8Bytes(of: key) { q = SpanRecord.writeString(SpanEndRecord.clip($0), at: p) }
-        switch value {
-        case .integer(let v):
-            return Varint.write(Varint.zigzag(v), at: SpanRecord.writeValueType(.integer, at: q))
-        case .float(let v):
-            return SpanRecord.writeUInt64LE(v.bitPattern, at: SpanRecord.writeValueType(.float, at: q))
-        case .bool(let v):
-            let r = SpanRecord.writeValueType(.bool, at: q)
-            r.pointee = v ? 1 : 0
-            return r + 1
-        case .string(let v):
-            return writeString(v, type: .string, at: q)
-        case .text(let v):
-            return writeString(v, type: .text, at: q)
-        }
-    }
-
-    private static func writeString(_ text: String, type: SpanRecord.ValueType,
-                                    at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        let r = SpanRecord.writeValueType(type, at: p)
-        var q = r
-        Trace.withUTF8Bytes(of: text) { q = SpanRecord.writeString($0, at: r) }
         return q
     }
 
