@@ -3,10 +3,10 @@
 // readers write the text.
 //
 // Invariants:
-// - Fields that fit in `scratchBytes` (a span's usual few attributes) are written in one pass
-//   over the attributes, events and links into a stack buffer and copied into the recorder's
-//   chunk. Larger ones are measured first (one pass), then written into the chunk (a second).
-//   Either way nothing is allocated but the text of values that have no binary form (arrays,
+// - Fields that fit in `onePassBytes` (a span's usual few attributes) are written in one pass
+//   over the attributes, events and links, straight into the recorder's chunk. Larger ones are
+//   measured first (one pass), then written into the chunk (a second). Either way nothing is
+//   allocated but the text of values that have no binary form (arrays,
 //   `CustomStringConvertible` values), and the bytes are the same.
 // - A record's fields stay within `maxFieldsLength`: the name is cut to `maxNameBytes`, and the
 //   attributes, then events, then links that do not fit are left out.
@@ -20,9 +20,8 @@ enum SpanEndRecord {
     static let maxFieldsLength = 16 << 10
     static let maxNameBytes = 4 << 10
 
-    /// Fields up to this size are written in one pass, on the stack (at most 1 KiB: the stack
-    /// buffer then needs no check of the stack's room).
-    static let scratchBytes = 1024
+    /// Fields up to this size are written in one pass.
+    static let onePassBytes = 1024
 
     /// Where a `spanEnd` record goes: alone, on a task; or in the append that ends a span's
     /// region and task.
@@ -36,6 +35,13 @@ enum SpanEndRecord {
             case .closing(let span): Trace.endSpan(span, fieldsLength: fieldsLength, write)
             }
         }
+
+        func append(maxFieldsLength: Int, _ write: SpanFieldsWriter) -> SpanRecordAppend {
+            switch self {
+            case .alone(let task): Trace.appendSpanRecord(.spanEnd, task: task, maxFieldsLength: maxFieldsLength, write)
+            case .closing(let span): Trace.endSpan(span, maxFieldsLength: maxFieldsLength, write)
+            }
+        }
     }
 
     static func append(to target: Target, kind: SpanKind, identity: FlightRecorderSpanContext, name: String,
@@ -44,19 +50,11 @@ enum SpanEndRecord {
         let durationNs = endNs >= startNs ? endNs - startNs : 0
         let ids = SpanRecord.Identity(traceHigh: identity.traceIDHigh, traceLow: identity.traceIDLow,
                                       span: identity.spanID, parent: identity.parentSpanID)
-        let appended = withUnsafeTemporaryAllocation(byteCount: scratchBytes, alignment: 1) { scratch in
-            let base = scratch.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            guard let end = writeWhole(kind: kind, ids, name: name, startNs: startNs, durationNs: durationNs,
-                                       status: status, attributes: attributes, events: events, links: links,
-                                       at: base, limit: base + scratch.count) else { return false }
-            let length = end - base
-            target.append(fieldsLength: length) { p in
-                p.update(from: base, count: length)
-                return p + length
-            }
-            return true
+        let outcome = target.append(maxFieldsLength: onePassBytes) { p, limit in
+            writeWhole(kind: kind, ids, name: name, startNs: startNs, durationNs: durationNs, status: status,
+                       attributes: attributes, events: events, links: links, at: p, limit: limit)
         }
-        if !appended {
+        if case .tooLong = outcome {
             appendMeasured(to: target, kind: kind, ids, name: name, startNs: startNs, durationNs: durationNs,
                            status: status, attributes: attributes, events: events, links: links)
         }
@@ -96,7 +94,7 @@ enum SpanEndRecord {
     }
 
     /// The fields measured in one pass, then written into the recorder's chunk: for fields larger
-    /// than `scratchBytes`, cut to `maxFieldsLength`.
+    /// than `onePassBytes`, cut to `maxFieldsLength`.
     private static func appendMeasured(to target: Target, kind: SpanKind, _ ids: SpanRecord.Identity, name: String,
                                        startNs: UInt64, durationNs: UInt64, status: SpanStatus?,
                                        attributes: SpanAttributes, events: [SpanEvent],
@@ -189,13 +187,13 @@ enum SpanEndRecord {
 /// A counted list of attributes (`key(string) value`): measured then written, or written whole
 /// before a limit.
 enum AttributeList {
-    /// How many attributes (in `forEach` order) fit in `room` bytes, and their bytes with the
-    /// count's; the text of values written as text is appended to `texts`.
+    /// How many attributes (in `SpanAttributeEntries.forEach` order) fit in `room` bytes, and
+    /// their bytes with the count's; the text of values written as text is appended to `texts`.
     static func measure(_ attributes: SpanAttributes, within room: Int, texts: inout [String]) -> (count: Int, bytes: Int) {
         var count = 0
         var bytes = 0
         var full = room < Varint.maxLength
-        attributes.forEach { key, value in
+        SpanAttributeEntries.forEach(in: attributes) { key, value in
             guard !full else { return }
             let value = encoded(value)
             let size = SpanRecord.stringLength(min(key.utf8.count, SpanEndRecord.maxNameBytes)) + 1 + payloadLength(value)
@@ -207,14 +205,14 @@ enum AttributeList {
         return (count, bytes + Varint.length(of: UInt64(count)))
     }
 
-    /// Writes the count and the first `count` attributes (in `forEach` order), measured to fit
+    /// Writes the count and the first `count` attributes (in the same order), measured to fit
     /// before `limit`; values written as text take their text from `texts` (`measure`'s), so
     /// that a description that changes between calls cannot change a measured length.
     static func write(_ attributes: SpanAttributes, count: Int, texts: inout IndexingIterator<[String]>,
                       at p: UnsafeMutablePointer<UInt8>, limit: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         var q = Varint.write(UInt64(count), at: p)
         var written = 0
-        attributes.forEach { key, value in
+        SpanAttributeEntries.forEach(in: attributes) { key, value in
             guard written < count else { return }
             written += 1
             guard let next = write(key: key, value, at: q, limit: limit, text: { _ in texts.next() ?? "" }) else {
@@ -230,7 +228,7 @@ enum AttributeList {
                          limit: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>? {
         guard Varint.maxLength <= limit - p else { return nil }
         var q: UnsafeMutablePointer<UInt8>? = Varint.write(UInt64(attributes.count), at: p)
-        attributes.forEach { key, value in
+        SpanAttributeEntries.forEach(in: attributes) { key, value in
             guard let at = q else { return }
             q = write(key: key, value, at: at, limit: limit)
         }

@@ -1,7 +1,9 @@
 // Every record kind the emission layer writes decodes as TraceFormat says, and the recorder's
 // fast scanner reads exactly what EventDecoder reads.
 
+import CFlightRecorder
 @testable import FlightRecorder
+import Synchronization
 import Testing
 import TraceFormat
 
@@ -192,6 +194,68 @@ extension Recorder.Emission {
         #expect(records.filter { $0.kind == .regionBegin || $0.kind == .regionEnd }.allSatisfy { $0.task == 40 })
         #expect(records[2].task == request && records[6].task == 40 && records[8].task == request)
         #expect(records[4].task == 40)
+    }
+
+    /// Writes `fields` as a span record's fields when they fit before the bound.
+    static func boundedFields(_ fields: [UInt8]) -> SpanFieldsWriter {
+        { p, limit in
+            guard fields.count <= limit - p else { return nil }
+            fields.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: fields.count) }
+            return p + fields.count
+        }
+    }
+
+    /// Logs on this thread until its chunk has fewer than `bytes` bytes of room left.
+    static func fillChunk(untilRoomBelow bytes: Int) {
+        func room() -> Int {
+            guard let s = fr_current_state(), let limit = fr_state_limit(s), let write = s.pointee.write else { return .max }
+            return limit - write
+        }
+        let message = [UInt8](repeating: UInt8(ascii: "f"), count: 24)
+        while room() >= bytes {
+            message.withUnsafeBytes { Emit.log(task: 0, category: "fill", message: $0) }
+        }
+    }
+
+    @Test("a span's end written before a bound is appended whole: in its chunk's last room when it fits there, else in a fresh chunk; past the bound, not at all")
+    func boundedSpanEnds() throws {
+        let recorder = FlightRecorder(configuration: .init(chunkBytes: 4 << 10))
+        try recorder.start()
+        defer { recorder.stop() }
+        let short = [UInt8](repeating: UInt8(ascii: "s"), count: 100)
+        let long = [UInt8](repeating: UInt8(ascii: "l"), count: 600)
+        let outcomes = Mutex<[SpanRecordAppend]>([])
+        let thread = TestThread(name: "bounded ends") {
+            let spans = (0..<3).map { _ in
+                Trace.beginSpan(named: "bounded", opensTask: false, fieldsLength: 1, Self.spanFields([1]))
+            }
+            // ~400 bytes left: the short fields fit beside the region's end; the long ones do not.
+            Self.fillChunk(untilRoomBelow: 400)
+            let first = Trace.endSpan(spans[0], maxFieldsLength: 1024, Self.boundedFields(short))
+            Self.fillChunk(untilRoomBelow: 400)
+            let second = Trace.endSpan(spans[1], maxFieldsLength: 1024, Self.boundedFields(long))
+            let third = Trace.endSpan(spans[2], maxFieldsLength: 1024, Self.boundedFields([UInt8](repeating: 0, count: 2_000)))
+            outcomes.withLock { $0 = [first, second, third] }
+        }
+        thread.join()
+        #expect(outcomes.withLock { $0 } == [.appended, .appended, .tooLong])
+        let snapshot = try DecodedSnapshot(try recorder.snapshot())
+        #expect(snapshot.declaredEvents == snapshot.chunks.reduce(0) { $0 + $1.events.count })
+        let chunks = snapshot.chunks.filter { $0.events.contains { $0.kind == .spanEnd } }
+        #expect(chunks.count == 2)
+        let ends = chunks.flatMap { $0.events.filter { $0.kind == .spanEnd } }
+        #expect(ends.map(\.message) == [String(decoding: short, as: UTF8.self), String(decoding: long, as: UTF8.self)])
+        // The short end follows logs in its chunk; the long one opens a fresh chunk (after the
+        // chunk's header records: a thread's name, the span's region end).
+        let first = try #require(chunks.first?.events)
+        let shortAt = try #require(first.firstIndex { $0.kind == .spanEnd })
+        #expect(first[..<shortAt].contains { $0.kind == .log })
+        let second = try #require(chunks.last?.events)
+        let longAt = try #require(second.firstIndex { $0.kind == .spanEnd })
+        #expect(!second[..<longAt].contains { $0.kind == .log })
+        #expect(chunks[1].header.sequence > chunks[0].header.sequence)
+        // Two region ends: the span whose fields were too long left nothing.
+        #expect(snapshot.allEvents.filter { $0.event.kind == .regionEnd && $0.event.name == "bounded" }.count == 2)
     }
 
     @Test("while nothing records, a span's start records nothing and its end appends nothing")

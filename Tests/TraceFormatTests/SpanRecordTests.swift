@@ -52,6 +52,36 @@ import Testing
         #expect(written == SpanRecord.bytes(SpanRecord.Start(kind: .server, identity: Self.ids, name: "GET /items/{id}")))
     }
 
+    @Test("a record written before a bound has the bytes of one whose length was known, its length in one byte or two",
+          arguments: [0, 1, 118, 119, 1_000])
+    func boundedRecordIsCanonical(fieldsCount: Int) throws {
+        let fields = (0..<fieldsCount).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let task: UInt64 = 1 << 62 | 7  // nine bytes: from 119 bytes of fields on, the length takes two
+        var known = EventChunkBuilder(thread: 1, sequence: 0, baseTicks: 100)
+        known.span(.spanEnd, at: 130, task: task, fields: fields)
+        let expected = Array(known.bytes.suffix(from: EventChunkBuilder(thread: 1, sequence: 0, baseTicks: 100).bytes.count))
+        var out = [UInt8](repeating: 0xEE, count: fieldsCount + 64)
+        let written = out.withUnsafeMutableBufferPointer { buffer -> Int in
+            let base = buffer.baseAddress!
+            let end = EventRecord.extensionRecord(.spanEnd, dt: 30, task: task, maxFieldsLength: fieldsCount, at: base) { p, limit in
+                #expect(limit - p == fieldsCount)
+                fields.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: fields.count) }
+                return p + fields.count
+            }
+            return end.map { $0 - base } ?? -1
+        }
+        #expect(Array(out.prefix(written)) == expected)
+    }
+
+    @Test("a record whose fields do not fit before the bound is not written")
+    func boundedRecordThatDoesNotFit() {
+        var out = [UInt8](repeating: 0, count: 64)
+        let end = out.withUnsafeMutableBufferPointer { buffer in
+            EventRecord.extensionRecord(.spanEnd, dt: 1, task: 5, maxFieldsLength: 8, at: buffer.baseAddress!) { _, _ in nil }
+        }
+        #expect(end == nil)
+    }
+
     @Test("a reader that knows no span record passes over it by its length")
     func skippedByOlderReaders() throws {
         var b = EventChunkBuilder(thread: 1, sequence: 0, baseTicks: 100)

@@ -76,14 +76,23 @@ def ours(stack, i):
     return bool(own) and bool(OURS.search(own[0]))
 
 
+def end_instant(stack, i):
+    """Whether the sample reads the clock for a span's end instant: directly (after helpers) under
+    the span's `end` or the instant's closure, whichever of our frames the compiler inlined."""
+    own = [f for f in stack[:i] if not HELPER.match(f)]
+    reads_clock = any(re.match(r"(__vdso_)?clock_gettime", f) for f in stack[:i])
+    return bool(own) and reads_clock and bool(
+        re.match(r"(implicit closure #1 in )?FlightRecorderSpan\.end", own[0]))
+
+
 def part(stack):
     i = loop_index(stack)
     if i is None:
         return None
     text = "\n".join(reversed(stack[:i]))
-    if "implicit closure #1 in FlightRecorderSpan.end" in text:
+    if end_instant(stack, i):
         return "base"  # the end instant: swift-otel alone reads it too
-    if "SpanRecording.end" in text or "endRecorded" in text:
+    if re.search(r"FlightRecorderSpan\.end|SpanRecording\.(end|recordEnd)|endRecorded", text):
         if (re.search(r"OTelSpan\.end|W3CSpan.*end|Span\.end<A>\(at:\) in conformance (OTel|W3C)Span", text)
                 and "SpanEndRecord" not in text and "Trace." not in text):
             return "wrapped end (not the recording's)"

@@ -2,8 +2,12 @@
 // binary record each (TraceFormat's SpanRecord says the fields), beside the span's region.
 //
 // Invariants:
-// - The caller writes exactly `fieldsLength` bytes after the task; the record is appended
-//   whole or (not recording, no memory for a chunk) not at all.
+// - A record's fields after the task are written by the caller, straight into the chunk: either
+//   exactly `fieldsLength` bytes, or as many as fit before a bound (`maxFieldsLength`), the
+//   length written once known. The record is appended whole or not at all: not recording, no
+//   memory for a chunk (`.dropped`), or fields past the bound (`.tooLong`).
+// - Fields written before a bound are tried first in the room the thread's chunk has left: only
+//   a record that does not fit there takes a fresh chunk, so the bound reserves nothing.
 // - The records are not state the window fold keeps: a span whose start fell out of the ring
 //   is known from its end record, which carries the same ids.
 // - A span's start (its task, region and start record) and its end (region, end record, task)
@@ -22,15 +26,49 @@ extension Trace {
     /// `fieldsLength` bytes `write` writes at the pointer it is given (returning the end).
     package static func appendSpanRecord(_ kind: EventKind, task: UInt64, fieldsLength: Int,
                                          _ write: (UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>) {
-        let length = Varint.length(of: task) + fieldsLength
-        guard let s = Emit.reserve(extra: length + Varint.maxLength) else { return }
-        let t = Emit.now(s)
-        let fields = EventRecord.extensionHeader(kind, dt: t &- s.pointee.last_ticks, task: task, length: length,
-                                                 at: s.pointee.write.unsafelyUnwrapped)
-        let end = write(fields)
-        precondition(end - fields == fieldsLength, "span record fields differ from their length")
-        fr_state_commit(s, end, t)
+        _ = appendSpanRecord(kind, task: task, maxFieldsLength: fieldsLength) {
+            Self.write(exactly: fieldsLength, at: $0, limit: $1, write)
+        }
     }
+
+    /// Appends a `spanStart` or `spanEnd` record on `task` whose fields after the task `write`
+    /// writes (`SpanFieldsWriter`), at most `maxFieldsLength` bytes (below 16 KiB).
+    package static func appendSpanRecord(_ kind: EventKind, task: UInt64, maxFieldsLength: Int,
+                                         _ write: SpanFieldsWriter) -> SpanRecordAppend {
+        guard fr_is_recording() else { return .dropped }
+        return Emit.appendBounded(around: 2 * Varint.maxLength, maxFieldsLength: maxFieldsLength) { s, bound in
+            let t = Emit.now(s)
+            guard let end = EventRecord.extensionRecord(kind, dt: t &- s.pointee.last_ticks, task: task,
+                                                        maxFieldsLength: bound, at: s.pointee.write.unsafelyUnwrapped,
+                                                        write) else { return false }
+            fr_state_commit(s, end, t)
+            return true
+        }
+    }
+
+    /// `write`'s `fieldsLength` bytes at `p` when they fit before `limit`, as a
+    /// `SpanFieldsWriter` writes.
+    static func write(exactly fieldsLength: Int, at p: UnsafeMutablePointer<UInt8>, limit: UnsafeMutablePointer<UInt8>,
+                      _ write: (UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>? {
+        guard fieldsLength <= limit - p else { return nil }
+        let end = write(p)
+        precondition(end - p == fieldsLength, "span record fields differ from their length")
+        return end
+    }
+}
+
+/// Writes a span record's fields at its first argument, before its second (the bound), and
+/// returns their end; nil when they do not fit (what it wrote is then ignored). Called at most
+/// twice per record: again, with a larger bound, when they did not fit in a chunk's last room.
+package typealias SpanFieldsWriter = (UnsafeMutablePointer<UInt8>, UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>?
+
+/// What became of a span record whose fields were written before a bound.
+package enum SpanRecordAppend: Equatable, Sendable {
+    case appended
+    /// Nothing records, or there was no memory for a chunk: nothing was appended.
+    case dropped
+    /// The fields did not fit before the bound: nothing was appended.
+    case tooLong
 }
 
 /// What a span's start recorded (`Trace.beginSpan`), for its end (`Trace.endSpan`): its region
@@ -79,16 +117,24 @@ extension Trace {
     /// is appended while no recorder records.
     package static func endSpan(_ span: OpenSpan, fieldsLength: Int,
                                 _ write: (UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>) {
-        guard fr_is_recording() else { return }
+        _ = endSpan(span, maxFieldsLength: fieldsLength) { Self.write(exactly: fieldsLength, at: $0, limit: $1, write) }
+    }
+
+    /// `endSpan` whose `spanEnd` fields `write` writes (`SpanFieldsWriter`), at most
+    /// `maxFieldsLength` bytes (below 16 KiB).
+    package static func endSpan(_ span: OpenSpan, maxFieldsLength: Int, _ write: SpanFieldsWriter) -> SpanRecordAppend {
+        guard fr_is_recording() else { return .dropped }
         let recordTask = span.task.id != 0 ? span.task.id : TaskIdentity.current
         guard span.region.recorded else {
             return Emit.spanEnd(region: nil, regionTask: 0, recordTask: recordTask, endsTask: false,
-                                fieldsLength: fieldsLength, write)
+                                maxFieldsLength: maxFieldsLength, write)
         }
+        var outcome = SpanRecordAppend.dropped
         StringBytes.with(span.region.name) {
-            Emit.spanEnd(region: $0, regionTask: span.region.task, recordTask: recordTask, endsTask: span.task.id != 0,
-                         fieldsLength: fieldsLength, write)
+            outcome = Emit.spanEnd(region: $0, regionTask: span.region.task, recordTask: recordTask,
+                                   endsTask: span.task.id != 0, maxFieldsLength: maxFieldsLength, write)
         }
+        return outcome
     }
 }
 
@@ -123,28 +169,47 @@ extension Emit {
 
     /// `Trace.endSpan`'s records; `region` nil when its begin was not recorded.
     static func spanEnd(region: UnsafeRawBufferPointer?, regionTask: UInt64, recordTask: UInt64, endsTask: Bool,
-                        fieldsLength: Int, _ write: (UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>) {
+                        maxFieldsLength: Int, _ write: SpanFieldsWriter) -> SpanRecordAppend {
         let name = region.map { clip($0) }
-        let extra = (name?.count ?? 0) + 2 * EventKind.maxFixedLength + 3 * Varint.maxLength + fieldsLength
-        guard let s = room(extra: extra) else { return }
-        let t = now(s)
-        var q = s.pointee.write.unsafelyUnwrapped
-        var dt = t &- s.pointee.last_ticks
-        var records: UInt32 = 1
-        if let name {
-            q = EventRecord.regionEnd(dt: dt, task: regionTask, inlineName: name, at: q)
-            dt = 0
-            records += 1
+        // Beside the fields: the region's end (name inline), the task's end, the span record's
+        // length and task.
+        let around = (name?.count ?? 0) + 2 * EventKind.maxFixedLength + 3 * Varint.maxLength
+        return appendBounded(around: around, maxFieldsLength: maxFieldsLength) { s, bound in
+            let t = now(s)
+            var q = s.pointee.write.unsafelyUnwrapped
+            var dt = t &- s.pointee.last_ticks
+            var records: UInt32 = 1
+            if let name {
+                q = EventRecord.regionEnd(dt: dt, task: regionTask, inlineName: name, at: q)
+                dt = 0
+                records += 1
+            }
+            guard var end = EventRecord.extensionRecord(.spanEnd, dt: dt, task: recordTask, maxFieldsLength: bound,
+                                                        at: q, write) else { return false }
+            if endsTask {
+                end = EventRecord.task(.taskEnded, dt: 0, task: recordTask, at: end)
+                records += 1
+            }
+            fr_state_commit_records(s, end, t, records)
+            return true
         }
-        let fields = EventRecord.extensionHeader(.spanEnd, dt: dt, task: recordTask,
-                                                 length: Varint.length(of: recordTask) + fieldsLength, at: q)
-        q = write(fields)
-        precondition(q - fields == fieldsLength, "span record fields differ from their length")
-        if endsTask {
-            q = EventRecord.task(.taskEnded, dt: 0, task: recordTask, at: q)
-            records += 1
+    }
+
+    /// Appends records whose span fields are written before a bound (`SpanFieldsWriter`):
+    /// `attempt` writes and commits them at the state's write position, with fields bounded by
+    /// the `Int` it is given, and returns false (nothing committed) when they do not fit.
+    /// `around` is the room the records need beside the fields. Tried first in the room the
+    /// thread's chunk has left, so a chunk's tail is not given up for a bound most records do not
+    /// reach; then, when that room was smaller than `maxFieldsLength`, in a fresh chunk.
+    static func appendBounded(around: Int, maxFieldsLength: Int,
+                              _ attempt: (UnsafeMutablePointer<fr_thread_state>, Int) -> Bool) -> SpanRecordAppend {
+        if let s = fr_current_state(), let limit = fr_state_limit(s) {
+            let room = limit - s.pointee.write.unsafelyUnwrapped - around
+            if room >= maxFieldsLength { return attempt(s, maxFieldsLength) ? .appended : .tooLong }
+            if room > 0, attempt(s, room) { return .appended }
         }
-        fr_state_commit_records(s, q, t, records)
+        guard let s = ThreadBuffer.refill(extra: around + maxFieldsLength) else { return .dropped }
+        return attempt(s, maxFieldsLength) ? .appended : .tooLong
     }
 }
 
