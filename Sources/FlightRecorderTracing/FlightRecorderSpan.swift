@@ -192,7 +192,9 @@ public struct FlightRecorderSpan: Span {
         let wrappedAttributes = recorded ? wrapped?.attributes : nil
         wrapped?.end(at: at)
         guard recorded else { return }
-        recording.recordEnd(kind: kind, startNs: startNanosecondsSinceEpoch, wrappedAttributes: wrappedAttributes, at: at)
+        recording.recordEnd(kind: kind, startNs: startNanosecondsSinceEpoch, wrappedAttributes: wrappedAttributes,
+                            attributesInPlace: wrapped?.forwarder.attributesInPlace ?? SpanAttributeEntries.layoutVerified,
+                            at: at)
     }
 }
 
@@ -205,8 +207,9 @@ final class SpanRecording: Sendable {
         var operationName: String
         /// The span's region and task, as its start recorded them.
         var span: OpenSpan
-        // Not `[:]`: a dictionary literal builds its dictionary through a merge, even when empty.
-        var attributes = SpanAttributes([:])
+        // Not a literal: a dictionary literal, even `[:]`, is built by a call that merges its
+        // elements; an empty dictionary's initializer is the shared empty storage, inlined.
+        var attributes = SpanAttributes([String: SpanAttribute]())
         var status: SpanStatus?
         var events: [SpanEvent] = []
         var links: [FlightRecorderSpanContext] = []
@@ -290,10 +293,12 @@ final class SpanRecording: Sendable {
     }
 
     /// The recorded end, after `claimEnd`: the region, the `spanEnd` record (with
-    /// `wrappedAttributes`, else the span's own) and the task in one append (`Trace.endSpan`).
+    /// `wrappedAttributes`, else the span's own; read in place when `attributesInPlace`:
+    /// SpanAttributeEntries) and the task in one append (`Trace.endSpan`).
     /// Under the span's lock, which only calls on this span wait for, so the state is read in
     /// place.
-    func recordEnd(kind: SpanKind, startNs: UInt64, wrappedAttributes: SpanAttributes?, at: EpochInstant) {
+    func recordEnd(kind: SpanKind, startNs: UInt64, wrappedAttributes: SpanAttributes?, attributesInPlace: Bool,
+                   at: EpochInstant) {
         state.withLock { s in
             let attributes = wrappedAttributes ?? s.attributes
             if let named = s.taskName, let method = named.method, let route = TaskName.route(in: attributes),
@@ -303,7 +308,8 @@ final class SpanRecording: Sendable {
             }
             SpanEndRecord.append(to: .closing(s.span), kind: kind, identity: s.identity, name: s.operationName,
                                  startNs: startNs, endNs: at.nanosecondsSinceEpoch, status: s.status,
-                                 attributes: attributes, events: s.events, links: s.links)
+                                 attributes: attributes, events: s.events, links: s.links,
+                                 attributesInPlace: attributesInPlace)
         }
     }
 }

@@ -7,12 +7,14 @@
 // directly iterates it in code specialized here.
 //
 // Contract:
-// - `forEach(in:_:)` calls `body` with every (key, value) of the attributes, in the order
-//   `SpanAttributes.forEach` gives them (both iterate the same dictionary). Callers that measure
-//   then write attributes rely on that order staying the same between two calls.
-// - The dictionary is read only when `layoutVerified`: checked once per process, at first use.
-//   Otherwise (a later swift-distributed-tracing that stores attributes another way) every call
-//   goes through `SpanAttributes.forEach`, after one log line.
+// - `forEach(in:inPlace:_:)` calls `body` with every (key, value) of the attributes, in the
+//   order `SpanAttributes.forEach` gives them (both iterate the same dictionary). Callers that
+//   measure then write attributes rely on that order staying the same between two calls.
+// - The dictionary is read only when `layoutVerified`, which callers pass as `inPlace`: checked
+//   once per process, at first use. Otherwise (a later swift-distributed-tracing that stores
+//   attributes another way) every call goes through `SpanAttributes.forEach`, after one log
+//   line. A wrapping tracer's forwarder keeps the answer, so that a span's end does not pay for
+//   the lazy initialization's check.
 //
 // Why it is sound:
 // - A struct with a single stored property has that property's layout (Swift's type layout:
@@ -30,14 +32,9 @@ import Logging
 import Tracing
 
 enum SpanAttributeEntries {
-    /// Calls `body` with every attribute, in `SpanAttributes.forEach`'s order.
-    @inline(__always)
-    static func forEach(in attributes: SpanAttributes, _ body: (String, SpanAttribute) -> Void) {
-        forEach(in: attributes, inPlace: layoutVerified, body)
-    }
-
-    /// `forEach(in:_:)` through the dictionary when `inPlace`, else through
-    /// `SpanAttributes.forEach` (tests compare both).
+    /// Calls `body` with every attribute, in `SpanAttributes.forEach`'s order: through the
+    /// dictionary when `inPlace` (only when `layoutVerified`), else through
+    /// `SpanAttributes.forEach`.
     @inline(__always)
     static func forEach(in attributes: SpanAttributes, inPlace: Bool, _ body: (String, SpanAttribute) -> Void) {
         guard inPlace else { return attributes.forEach(body) }

@@ -46,17 +46,19 @@ enum SpanEndRecord {
 
     static func append(to target: Target, kind: SpanKind, identity: FlightRecorderSpanContext, name: String,
                        startNs: UInt64, endNs: UInt64, status: SpanStatus?, attributes: SpanAttributes,
-                       events: [SpanEvent], links: [FlightRecorderSpanContext]) {
+                       events: [SpanEvent], links: [FlightRecorderSpanContext], attributesInPlace: Bool) {
         let durationNs = endNs >= startNs ? endNs - startNs : 0
         let ids = SpanRecord.Identity(traceHigh: identity.traceIDHigh, traceLow: identity.traceIDLow,
                                       span: identity.spanID, parent: identity.parentSpanID)
         let outcome = target.append(maxFieldsLength: onePassBytes) { p, limit in
             writeWhole(kind: kind, ids, name: name, startNs: startNs, durationNs: durationNs, status: status,
-                       attributes: attributes, events: events, links: links, at: p, limit: limit)
+                       attributes: attributes, events: events, links: links, attributesInPlace: attributesInPlace,
+                       at: p, limit: limit)
         }
         if case .tooLong = outcome {
             appendMeasured(to: target, kind: kind, ids, name: name, startNs: startNs, durationNs: durationNs,
-                           status: status, attributes: attributes, events: events, links: links)
+                           status: status, attributes: attributes, events: events, links: links,
+                           attributesInPlace: attributesInPlace)
         }
     }
 
@@ -64,7 +66,7 @@ enum SpanEndRecord {
     /// not all fit.
     private static func writeWhole(kind: SpanKind, _ ids: SpanRecord.Identity, name: String, startNs: UInt64,
                                    durationNs: UInt64, status: SpanStatus?, attributes: SpanAttributes,
-                                   events: [SpanEvent], links: [FlightRecorderSpanContext],
+                                   events: [SpanEvent], links: [FlightRecorderSpanContext], attributesInPlace: Bool,
                                    at p: UnsafeMutablePointer<UInt8>,
                                    limit: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>? {
         let head = headLength(name: name, startNs: startNs, durationNs: durationNs, status: status)
@@ -73,7 +75,8 @@ enum SpanEndRecord {
         var q = writeHead(kind: kind, ids, name: name, startNs: startNs, durationNs: durationNs, status: status, at: p)
         // Kept back from the attributes and events: the event and link counts, and the links.
         let tail = 2 * Varint.maxLength + links.count * SpanRecord.linkLength
-        guard let afterAttributes = AttributeList.writeAll(attributes, at: q, limit: limit - tail) else { return nil }
+        guard let afterAttributes = AttributeList.writeAll(attributes, inPlace: attributesInPlace, at: q,
+                                                           limit: limit - tail) else { return nil }
         q = Varint.write(UInt64(events.count), at: afterAttributes)
         for event in events {
             var eventName = event.name
@@ -82,7 +85,8 @@ enum SpanEndRecord {
             guard size <= limit - tail - q else { return nil }
             q = eventName.withUTF8 { SpanRecord.writeString(clip(UnsafeRawBufferPointer($0)), at: q) }
             q = Varint.write(offset, at: q)
-            guard let afterEvent = AttributeList.writeAll(event.attributes, at: q, limit: limit - tail) else { return nil }
+            guard let afterEvent = AttributeList.writeAll(event.attributes, inPlace: attributesInPlace, at: q,
+                                                          limit: limit - tail) else { return nil }
             q = afterEvent
         }
         q = Varint.write(UInt64(links.count), at: q)
@@ -98,20 +102,21 @@ enum SpanEndRecord {
     private static func appendMeasured(to target: Target, kind: SpanKind, _ ids: SpanRecord.Identity, name: String,
                                        startNs: UInt64, durationNs: UInt64, status: SpanStatus?,
                                        attributes: SpanAttributes, events: [SpanEvent],
-                                       links: [FlightRecorderSpanContext]) {
+                                       links: [FlightRecorderSpanContext], attributesInPlace: Bool) {
         var length = headLength(name: name, startNs: startNs, durationNs: durationNs, status: status)
         // Room for the event and link counts is kept back from the attributes and events.
         let room = maxFieldsLength - length - 2 * Varint.maxLength
         var texts: [String] = []
-        let (attributeCount, attributeBytes) = AttributeList.measure(attributes, within: room, texts: &texts)
+        let (attributeCount, attributeBytes) = AttributeList.measure(attributes, inPlace: attributesInPlace, within: room,
+                                                                     texts: &texts)
         var eventCount = 0
         var eventBytes = 0
         for event in events {
             let mark = texts.count
             let head = SpanRecord.stringLength(min(event.name.utf8.count, maxNameBytes))
                 + Varint.length(of: Varint.zigzag(offset(event, from: startNs)))
-            let (count, bytes) = AttributeList.measure(event.attributes, within: room - attributeBytes - eventBytes - head,
-                                                       texts: &texts)
+            let (count, bytes) = AttributeList.measure(event.attributes, inPlace: attributesInPlace,
+                                                       within: room - attributeBytes - eventBytes - head, texts: &texts)
             guard count == event.attributes.count else {
                 texts.removeSubrange(mark...)
                 break
@@ -126,14 +131,15 @@ enum SpanEndRecord {
             let end = p + length
             var q = writeHead(kind: kind, ids, name: name, startNs: startNs, durationNs: durationNs, status: status, at: p)
             var nextText = texts.makeIterator()
-            q = AttributeList.write(attributes, count: attributeCount, texts: &nextText, at: q, limit: end)
+            q = AttributeList.write(attributes, inPlace: attributesInPlace, count: attributeCount, texts: &nextText,
+                                    at: q, limit: end)
             q = Varint.write(UInt64(eventCount), at: q)
             for event in events.prefix(eventCount) {
                 var eventName = event.name
                 q = eventName.withUTF8 { SpanRecord.writeString(clip(UnsafeRawBufferPointer($0)), at: q) }
                 q = Varint.write(Varint.zigzag(offset(event, from: startNs)), at: q)
-                q = AttributeList.write(event.attributes, count: event.attributes.count, texts: &nextText, at: q,
-                                        limit: end)
+                q = AttributeList.write(event.attributes, inPlace: attributesInPlace, count: event.attributes.count,
+                                        texts: &nextText, at: q, limit: end)
             }
             q = Varint.write(UInt64(linkCount), at: q)
             for link in links.prefix(linkCount) {
@@ -185,15 +191,16 @@ enum SpanEndRecord {
 }
 
 /// A counted list of attributes (`key(string) value`): measured then written, or written whole
-/// before a limit.
+/// before a limit. The attributes are read in place when `inPlace` (`SpanAttributeEntries`).
 enum AttributeList {
     /// How many attributes (in `SpanAttributeEntries.forEach` order) fit in `room` bytes, and
     /// their bytes with the count's; the text of values written as text is appended to `texts`.
-    static func measure(_ attributes: SpanAttributes, within room: Int, texts: inout [String]) -> (count: Int, bytes: Int) {
+    static func measure(_ attributes: SpanAttributes, inPlace: Bool, within room: Int,
+                        texts: inout [String]) -> (count: Int, bytes: Int) {
         var count = 0
         var bytes = 0
         var full = room < Varint.maxLength
-        SpanAttributeEntries.forEach(in: attributes) { key, value in
+        SpanAttributeEntries.forEach(in: attributes, inPlace: inPlace) { key, value in
             guard !full else { return }
             let value = encoded(value)
             let size = SpanRecord.stringLength(min(key.utf8.count, SpanEndRecord.maxNameBytes)) + 1 + payloadLength(value)
@@ -208,11 +215,11 @@ enum AttributeList {
     /// Writes the count and the first `count` attributes (in the same order), measured to fit
     /// before `limit`; values written as text take their text from `texts` (`measure`'s), so
     /// that a description that changes between calls cannot change a measured length.
-    static func write(_ attributes: SpanAttributes, count: Int, texts: inout IndexingIterator<[String]>,
+    static func write(_ attributes: SpanAttributes, inPlace: Bool, count: Int, texts: inout IndexingIterator<[String]>,
                       at p: UnsafeMutablePointer<UInt8>, limit: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         var q = Varint.write(UInt64(count), at: p)
         var written = 0
-        SpanAttributeEntries.forEach(in: attributes) { key, value in
+        SpanAttributeEntries.forEach(in: attributes, inPlace: inPlace) { key, value in
             guard written < count else { return }
             written += 1
             guard let next = write(key: key, value, at: q, limit: limit, text: { _ in texts.next() ?? "" }) else {
@@ -224,11 +231,11 @@ enum AttributeList {
     }
 
     /// Writes the count and every attribute at `p`, before `limit`; nil when they do not all fit.
-    static func writeAll(_ attributes: SpanAttributes, at p: UnsafeMutablePointer<UInt8>,
+    static func writeAll(_ attributes: SpanAttributes, inPlace: Bool, at p: UnsafeMutablePointer<UInt8>,
                          limit: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>? {
         guard Varint.maxLength <= limit - p else { return nil }
         var q: UnsafeMutablePointer<UInt8>? = Varint.write(UInt64(attributes.count), at: p)
-        SpanAttributeEntries.forEach(in: attributes) { key, value in
+        SpanAttributeEntries.forEach(in: attributes, inPlace: inPlace) { key, value in
             guard let at = q else { return }
             q = write(key: key, value, at: at, limit: limit)
         }

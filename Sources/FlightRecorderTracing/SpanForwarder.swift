@@ -74,6 +74,9 @@ final class SpanForwarder: Sendable {
     @usableFromInline let spanIdentity: @Sendable (WrappedSpanReference) -> FlightRecorderSpanContext?
     /// Where `identity` and `spanIdentity` read ids: `inject` until the layout is learned.
     @usableFromInline let reader: ContextIdentityReader
+    /// `SpanAttributeEntries.layoutVerified`, read once here rather than (through its lazy
+    /// initialization's check) at every span's end.
+    @usableFromInline let attributesInPlace = SpanAttributeEntries.layoutVerified
 
     @usableFromInline
     convenience init<Wrapped: Tracer>(_ tracer: Wrapped) {
@@ -277,7 +280,8 @@ extension WrappedSpan {
         end(at: instant)
         SpanEndRecord.append(to: .alone(task: Trace.currentTask), kind: kind, identity: identity, name: name,
                              startNs: startNs, endNs: instant.nanosecondsSinceEpoch, status: nil,
-                             attributes: attributes, events: [], links: [])
+                             attributes: attributes, events: [], links: [],
+                             attributesInPlace: forwarder.attributesInPlace)
     }
 }
 

@@ -16,9 +16,9 @@
 // - Ids are 0 for "none" (parent 0: a root span). Decoding never traps: malformed fields throw
 //   `FormatError`.
 
-package enum SpanRecord {
+@usableFromInline package enum SpanRecord {
     /// swift-distributed-tracing's span kinds, as the records number them.
-    package enum Kind: UInt8, Sendable, CaseIterable {
+    @usableFromInline package enum Kind: UInt8, Sendable, CaseIterable {
         case `internal` = 0, server = 1, client = 2, producer = 3, consumer = 4
 
         /// The kind as swift-distributed-tracing spells its case.
@@ -33,21 +33,21 @@ package enum SpanRecord {
         }
     }
 
-    package enum Status: UInt8, Sendable {
+    @usableFromInline package enum Status: UInt8, Sendable {
         case unset = 0, ok = 1, error = 2
     }
 
     /// Status bit 7: a status message follows.
-    @usableFromInline static let statusMessageFlag: UInt8 = 0x80
+    @inlinable static var statusMessageFlag: UInt8 { 0x80 }
 
     /// A span's W3C ids; `parent` 0 for a root span (or when its parent is unknown).
-    package struct Identity: Equatable, Sendable {
-        package var traceHigh: UInt64
-        package var traceLow: UInt64
-        package var span: UInt64
-        package var parent: UInt64
+    @usableFromInline package struct Identity: Equatable, Sendable {
+        @usableFromInline package var traceHigh: UInt64
+        @usableFromInline package var traceLow: UInt64
+        @usableFromInline package var span: UInt64
+        @usableFromInline package var parent: UInt64
 
-        package init(traceHigh: UInt64, traceLow: UInt64, span: UInt64, parent: UInt64) {
+        @inlinable package init(traceHigh: UInt64, traceLow: UInt64, span: UInt64, parent: UInt64) {
             self.traceHigh = traceHigh
             self.traceLow = traceLow
             self.span = span
@@ -192,7 +192,7 @@ package enum SpanRecord {
     }
 
     /// Value type bytes.
-    package enum ValueType: UInt8 {
+    @usableFromInline package enum ValueType: UInt8 {
         case integer = 1, float = 2, bool = 3, string = 4, text = 5
     }
 

@@ -9,9 +9,11 @@ loop towards the leaf and put in one part:
 - `rec: ids`: reading the wrapped span's and its parent's ids (the context reader, the wrapped
   tracer's `inject`, the `traceparent` parse);
 - `rec: start`: the span's recording object, its lock, task, region and start record;
-- under the end of a recorded span: the wrapped tracer's own end (`wrapped end`, not the
-  recording's), the wrapped attributes read back, the end record, and the rest (region, task,
-  lock);
+- under a span's end: the wrapped tracer's own end (`wrapped end`, not the recording's), the
+  wrapped attributes read back, the end record, and the rest of the recording (region, task,
+  lock); the end's clock read is base; the end's other frames outside the recording are
+  forwarding (whichever of them the compiler inlined: the parts are found by frame names,
+  the total does not depend on where they fall);
 - `fwd: forwarding`: the rest of our own frames (the wrapping tracer's start, the forwarder's
   closures around the wrapped tracer's calls), with the runtime's work they ask for;
 - `base`: everything else on the loop (the wrapped tracer's start, attributes and end, the end
@@ -59,6 +61,7 @@ def loop_index(stack):
 IDS = re.compile(r"ContextIdentityReader|IdentityLayout|TraceparentInjector|WrappedSpan\.identity|\bHex\.|"
                  r"Span\.context\.getter in conformance|"
                  r"\.inject<|inject\(_:into:using:\)|FlightRecorderSpanContext\.init\(traceparent")
+RECORDED_END = re.compile(r"SpanRecording|endRecorded|recordEnd|Trace\.endSpan|Emit\.|\bfr_")
 START = re.compile(r"SpanRecording|recordedWrapped|OpenTask|beginTask|beginRegion|beginSpan")
 # Simplified demangling drops module names: the recorder's own types and C functions are named.
 OURS = re.compile(r"FlightRecorder|SpanForwarder|SpanHolding|WrappedSpan|EpochInstant|TracerForwarder|SpanBox|"
@@ -100,7 +103,11 @@ def part(stack):
             return "rec: end, wrapped attributes read"
         if "SpanEndRecord" in text or "appendSpanRecord" in text:
             return "rec: end, end record"
-        return "rec: end, region, task, lock"
+        if RECORDED_END.search(text):
+            return "rec: end, region, task, lock"
+        # The end's own frames (its checks, the forwarder's end closure), inlined recording code
+        # among them: not recording (`OTelSpan.2`), this is all forwarding.
+        return "fwd: forwarding (our frames around the wrapped tracer's)"
     if IDS.search(text):
         return "rec: ids"
     if START.search(text):
