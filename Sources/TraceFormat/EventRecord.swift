@@ -260,15 +260,14 @@ package func copyBytes(_ bytes: UnsafeRawBufferPointer, to q: UnsafeMutablePoint
     /// An extension record whose fields after `task` are as long as `write` makes them: it writes
     /// them at the pointer it is given, before the limit it is given (`maxFieldsLength` bytes on),
     /// and returns their end, or nil when they do not fit (then so does this, and what was written
-    /// is garbage). The length is written once known, canonical: in one byte, else two, the task
-    /// and fields then moved one byte on. Needs `header`'s room, `Varint.maxLength` for the task
-    /// and `maxFieldsLength + 2`; `maxFieldsLength` stays below 16 KiB (two length bytes).
+    /// is garbage). The length is written once known, canonical: in one byte when it fits there
+    /// (the task and fields were written after one), else in as many as it takes, the task and
+    /// fields then moved on. Needs `header`'s room, `2 * Varint.maxLength` and `maxFieldsLength`.
     @inlinable
     package static func extensionRecord(_ kind: EventKind, dt: UInt64, task: UInt64, maxFieldsLength: Int,
                                         at p: UnsafeMutablePointer<UInt8>,
                                         _ write: (UnsafeMutablePointer<UInt8>, UnsafeMutablePointer<UInt8>)
                                             -> UnsafeMutablePointer<UInt8>?) -> UnsafeMutablePointer<UInt8>? {
-        precondition(maxFieldsLength + Varint.maxLength < 1 << 14, "extension record fields too long for two length bytes")
         let lengthAt = header(kind, dt: dt, at: p)
         let taskAt = lengthAt + 1
         let fields = Varint.write(task, at: taskAt)
@@ -278,9 +277,10 @@ package func copyBytes(_ bytes: UnsafeRawBufferPointer, to q: UnsafeMutablePoint
             lengthAt.pointee = UInt8(truncatingIfNeeded: length)
             return end
         }
-        UnsafeMutableRawPointer(taskAt + 1).copyMemory(from: taskAt, byteCount: length)
+        let moved = Varint.length(of: UInt64(length)) - 1
+        UnsafeMutableRawPointer(taskAt + moved).copyMemory(from: taskAt, byteCount: length)
         _ = Varint.write(UInt64(length), at: lengthAt)
-        return end + 1
+        return end + moved
     }
 
     /// An extension record of three varint fields, its length in one byte (three varints never

@@ -52,11 +52,11 @@ import Testing
         #expect(written == SpanRecord.bytes(SpanRecord.Start(kind: .server, identity: Self.ids, name: "GET /items/{id}")))
     }
 
-    @Test("a record written before a bound has the bytes of one whose length was known, its length in one byte or two",
-          arguments: [0, 1, 118, 119, 1_000])
+    @Test("a record written before a bound has the bytes of one whose length was known, its length in one to three bytes",
+          arguments: [0, 1, 118, 119, 1_000, 16_374, 16_375, 20_000])
     func boundedRecordIsCanonical(fieldsCount: Int) throws {
         let fields = (0..<fieldsCount).map { UInt8(truncatingIfNeeded: $0 &* 7) }
-        let task: UInt64 = 1 << 62 | 7  // nine bytes: from 119 bytes of fields on, the length takes two
+        let task: UInt64 = 1 << 62 | 7  // nine bytes: the length takes two from 119 bytes of fields, three from 16,375
         var known = EventChunkBuilder(thread: 1, sequence: 0, baseTicks: 100)
         known.span(.spanEnd, at: 130, task: task, fields: fields)
         let expected = Array(known.bytes.suffix(from: EventChunkBuilder(thread: 1, sequence: 0, baseTicks: 100).bytes.count))

@@ -32,7 +32,7 @@ extension Trace {
     }
 
     /// Appends a `spanStart` or `spanEnd` record on `task` whose fields after the task `write`
-    /// writes (`SpanFieldsWriter`), at most `maxFieldsLength` bytes (below 16 KiB).
+    /// writes (`SpanFieldsWriter`), at most `maxFieldsLength` bytes.
     package static func appendSpanRecord(_ kind: EventKind, task: UInt64, maxFieldsLength: Int,
                                          _ write: SpanFieldsWriter) -> SpanRecordAppend {
         guard fr_is_recording() else { return .dropped }
@@ -121,7 +121,7 @@ extension Trace {
     }
 
     /// `endSpan` whose `spanEnd` fields `write` writes (`SpanFieldsWriter`), at most
-    /// `maxFieldsLength` bytes (below 16 KiB).
+    /// `maxFieldsLength` bytes.
     package static func endSpan(_ span: OpenSpan, maxFieldsLength: Int, _ write: SpanFieldsWriter) -> SpanRecordAppend {
         guard fr_is_recording() else { return .dropped }
         let recordTask = span.task.id != 0 ? span.task.id : TaskIdentity.current
