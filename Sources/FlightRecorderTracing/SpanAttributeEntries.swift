@@ -61,7 +61,8 @@ enum SpanAttributeEntries {
         guard MemoryLayout<SpanAttributes>.size == MemoryLayout<Storage>.size,
               MemoryLayout<SpanAttributes>.stride == MemoryLayout<Storage>.stride,
               MemoryLayout<SpanAttributes>.alignment == MemoryLayout<Storage>.alignment else {
-            return "its size is \(MemoryLayout<SpanAttributes>.size) bytes, a dictionary's \(MemoryLayout<Storage>.size)"
+            return "its size, stride and alignment (\(MemoryLayout<SpanAttributes>.size), "
+                + "\(MemoryLayout<SpanAttributes>.stride), \(MemoryLayout<SpanAttributes>.alignment)) are not a dictionary's"
         }
         let fields = Array(Mirror(reflecting: SpanAttributes([:])).children)
         guard fields.count == 1 else { return "it has \(fields.count) stored properties, not 1" }

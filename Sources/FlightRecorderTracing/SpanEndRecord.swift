@@ -29,13 +29,6 @@ enum SpanEndRecord {
         case alone(task: UInt64)
         case closing(OpenSpan)
 
-        func append(fieldsLength: Int, _ write: (UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>) {
-            switch self {
-            case .alone(let task): Trace.appendSpanRecord(.spanEnd, task: task, fieldsLength: fieldsLength, write)
-            case .closing(let span): Trace.endSpan(span, fieldsLength: fieldsLength, write)
-            }
-        }
-
         func append(maxFieldsLength: Int, _ write: SpanFieldsWriter) -> SpanRecordAppend {
             switch self {
             case .alone(let task): Trace.appendSpanRecord(.spanEnd, task: task, maxFieldsLength: maxFieldsLength, write)
@@ -127,8 +120,9 @@ enum SpanEndRecord {
         let linkCount = min(links.count, max(0, room - attributeBytes - eventBytes) / SpanRecord.linkLength)
         length += attributeBytes + Varint.length(of: UInt64(eventCount)) + eventBytes
             + Varint.length(of: UInt64(linkCount)) + linkCount * SpanRecord.linkLength
-        target.append(fieldsLength: length) { p in
+        _ = target.append(maxFieldsLength: length) { p, limit in
             let end = p + length
+            guard end <= limit else { return nil }
             var q = writeHead(kind: kind, ids, name: name, startNs: startNs, durationNs: durationNs, status: status, at: p)
             var nextText = texts.makeIterator()
             q = AttributeList.write(attributes, inPlace: attributesInPlace, count: attributeCount, texts: &nextText,
@@ -146,6 +140,7 @@ enum SpanEndRecord {
                 q = SpanRecord.writeLink(SpanRecord.Identity(traceHigh: link.traceIDHigh, traceLow: link.traceIDLow,
                                                              span: link.spanID, parent: 0), at: q)
             }
+            precondition(q == end, "measured span end fields differ from their length")
             return q
         }
     }

@@ -167,8 +167,8 @@ extension Recorder.Emission {
             let server = Trace.beginSpan(named: "GET /server", opensTask: true, fieldsLength: start.count,
                                          Self.spanFields(start))
             let inner = Trace.beginSpan(named: "inner", opensTask: false, fieldsLength: start.count, Self.spanFields(start))
-            Trace.endSpan(inner, fieldsLength: end.count, Self.spanFields(end))
-            Trace.endSpan(server, fieldsLength: end.count, Self.spanFields(end))
+            _ = Trace.endSpan(inner, maxFieldsLength: end.count, Self.boundedFields(end))
+            _ = Trace.endSpan(server, maxFieldsLength: end.count, Self.boundedFields(end))
             TaskIdentity.announceRunningTask(previous)
         }
         thread.join()
@@ -266,7 +266,7 @@ extension Recorder.Emission {
         try recorder.start()
         defer { recorder.stop() }
         let thread = TestThread(name: "late end") {
-            Trace.endSpan(span, fieldsLength: 1, Self.spanFields([9]))
+            _ = Trace.endSpan(span, maxFieldsLength: 1, Self.boundedFields([9]))
         }
         thread.join()
         let snapshot = try DecodedSnapshot(try recorder.snapshot())

@@ -180,10 +180,7 @@ extension Recorder {
 
         /// Appends a span record through the recorder's span append function.
         static func appendSpan(_ kind: EventKind, _ fields: [UInt8]) {
-            Trace.appendSpanRecord(kind, task: 301, fieldsLength: fields.count) { p in
-                fields.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: fields.count) }
-                return p + fields.count
-            }
+            _ = Trace.appendSpanRecord(kind, task: 301, maxFieldsLength: fields.count, Recorder.Emission.boundedFields(fields))
         }
 
         // MARK: the samples: every kind, through every append function the recorder has for it

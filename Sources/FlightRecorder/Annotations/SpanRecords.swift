@@ -2,9 +2,10 @@
 // binary record each (TraceFormat's SpanRecord says the fields), beside the span's region.
 //
 // Invariants:
-// - A record's fields after the task are written by the caller, straight into the chunk: either
-//   exactly `fieldsLength` bytes, or as many as fit before a bound (`maxFieldsLength`), the
-//   length written once known. The record is appended whole or not at all: not recording, no
+// - A span's start record has fields of a length known before they are written
+//   (`fieldsLength`); an end record's fields are as many as fit before a bound
+//   (`maxFieldsLength`), its length written once known. Either way the caller writes them
+//   straight into the chunk. The record is appended whole or not at all: not recording, no
 //   memory for a chunk (`.dropped`), or fields past the bound (`.tooLong`).
 // - Fields written before a bound are tried first in the room the thread's chunk has left: only
 //   a record that does not fit there takes a fresh chunk, so the bound reserves nothing.
@@ -22,15 +23,6 @@ extension Trace {
     /// task, else 0 (this thread).
     package static var currentTask: UInt64 { TaskIdentity.current }
 
-    /// Appends a `spanStart` or `spanEnd` record on `task` whose fields after the task are the
-    /// `fieldsLength` bytes `write` writes at the pointer it is given (returning the end).
-    package static func appendSpanRecord(_ kind: EventKind, task: UInt64, fieldsLength: Int,
-                                         _ write: (UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>) {
-        _ = appendSpanRecord(kind, task: task, maxFieldsLength: fieldsLength) {
-            Self.write(exactly: fieldsLength, at: $0, limit: $1, write)
-        }
-    }
-
     /// Appends a `spanStart` or `spanEnd` record on `task` whose fields after the task `write`
     /// writes (`SpanFieldsWriter`), at most `maxFieldsLength` bytes.
     package static func appendSpanRecord(_ kind: EventKind, task: UInt64, maxFieldsLength: Int,
@@ -44,16 +36,6 @@ extension Trace {
             fr_state_commit(s, end, t)
             return true
         }
-    }
-
-    /// `write`'s `fieldsLength` bytes at `p` when they fit before `limit`, as a
-    /// `SpanFieldsWriter` writes.
-    static func write(exactly fieldsLength: Int, at p: UnsafeMutablePointer<UInt8>, limit: UnsafeMutablePointer<UInt8>,
-                      _ write: (UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>? {
-        guard fieldsLength <= limit - p else { return nil }
-        let end = write(p)
-        precondition(end - p == fieldsLength, "span record fields differ from their length")
-        return end
     }
 }
 
@@ -113,15 +95,8 @@ extension Trace {
 
     /// A span's end, appended at one instant in one reservation: regionEnd of the span's region
     /// (when its begin was recorded), the `spanEnd` record on the span's task (else the current
-    /// one), whose `fieldsLength` bytes `write` writes, and taskEnded of the span's task. Nothing
-    /// is appended while no recorder records.
-    package static func endSpan(_ span: OpenSpan, fieldsLength: Int,
-                                _ write: (UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8>) {
-        _ = endSpan(span, maxFieldsLength: fieldsLength) { Self.write(exactly: fieldsLength, at: $0, limit: $1, write) }
-    }
-
-    /// `endSpan` whose `spanEnd` fields `write` writes (`SpanFieldsWriter`), at most
-    /// `maxFieldsLength` bytes.
+    /// one), whose fields `write` writes (`SpanFieldsWriter`, at most `maxFieldsLength` bytes),
+    /// and taskEnded of the span's task. Nothing is appended while no recorder records.
     package static func endSpan(_ span: OpenSpan, maxFieldsLength: Int, _ write: SpanFieldsWriter) -> SpanRecordAppend {
         guard fr_is_recording() else { return .dropped }
         let recordTask = span.task.id != 0 ? span.task.id : TaskIdentity.current
